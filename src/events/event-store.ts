@@ -1,0 +1,119 @@
+import type { Actor, NewEvent, StoredEvent } from './envelope.js';
+
+export type ExpectedVersion = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export type AppendResult = {
+  streamId: string;
+  /** Version of the stream's last event after the append. */
+  nextExpectedVersion: number;
+  /** Global position of the last appended event. */
+  position: number;
+  events: StoredEvent[];
+  /** True when every event id was already stored (an idempotent retry). */
+  duplicate: boolean;
+};
+
+export type ReadStreamOptions = {
+  direction?: 'forwards' | 'backwards';
+  /** Forwards: first version to read; backwards: last. */
+  fromVersion?: number;
+  /** Inclusive upper bound on streamVersion. */
+  toVersion?: number;
+  /** Only events recorded at or before this instant. */
+  asOf?: Date;
+  limit?: number;
+};
+
+export type AllFilter = {
+  types?: string[];
+  streamId?: string;
+  /** Matches `<category>-…` streams. */
+  streamCategory?: string;
+  actorId?: string;
+  from?: Date;
+  to?: Date;
+  correlationId?: string;
+};
+
+export type ReadAllOptions = {
+  /** Exclusive: read events with position > after. */
+  after?: number;
+  /** Inclusive upper bound. */
+  to?: number;
+  limit?: number;
+  direction?: 'forwards' | 'backwards';
+  filter?: AllFilter;
+};
+
+export type LedgerHead = { position: number; hash: string; occurredAt: Date | null };
+
+export type Subscription = {
+  /** Resolves when the subscription has stopped (after `stop()` or a handler error). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+};
+
+export type SubscribeOptions = {
+  /** Deliver events with position > after (a checkpoint). */
+  after: number;
+  batchSize?: number;
+  /** Called with each batch in position order; the next batch waits for it. */
+  onEvents(events: StoredEvent[]): Promise<void>;
+  onError?(error: unknown): void;
+};
+
+export type VerificationResult = {
+  ok: boolean;
+  from: number;
+  to: number;
+  checked: number;
+  headPosition: number;
+  headHash: string;
+  firstBrokenPosition: number | null;
+  reason: string | null;
+  sealsChecked: number;
+};
+
+/** The ledger port (ARCHITECTURE.md). Adapters: postgres (also on PGlite), eventstoredb. */
+export interface EventStore {
+  readonly name: string;
+  append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  head(): Promise<LedgerHead>;
+  /** Catch up from `after`, then follow live; every position exactly once, in order. */
+  subscribeToAll(options: SubscribeOptions): Subscription;
+  /** Re-walks the hash chain (and seals) over [from, to]; names the first broken position. */
+  verify(options?: { from?: number; to?: number }): Promise<VerificationResult>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersion extends Error {
+  readonly code = 'WRONG_EXPECTED_VERSION';
+  constructor(
+    public readonly streamId: string,
+    public readonly expected: ExpectedVersion,
+    public readonly actual: number | null,
+  ) {
+    super(`stream ${streamId}: expected version ${String(expected)}, actual ${actual === null ? 'no stream' : actual}`);
+    this.name = 'WrongExpectedVersion';
+  }
+}
+
+export class DuplicateEventConflict extends Error {
+  readonly code = 'DUPLICATE_EVENT_CONFLICT';
+  constructor(public readonly eventIds: string[]) {
+    super(`event ids already stored in a different append: ${eventIds.join(', ')}`);
+    this.name = 'DuplicateEventConflict';
+  }
+}
+
+export class InvalidEvent extends Error {
+  readonly code = 'INVALID_EVENT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidEvent';
+  }
+}
+
+export type { Actor };

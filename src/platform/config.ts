@@ -1,0 +1,66 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+// Every setting RAIA reads from the environment. README.md's configuration table mirrors this.
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(
+      z
+        .url()
+        .refine((u) => protocols.some((p) => u.startsWith(p)), `must start with one of ${protocols.join(', ')}`)
+        .optional(),
+    )
+    .optional();
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const base64Key = (bytes: number) =>
+  z
+    .string()
+    .refine((s) => Buffer.from(s, 'base64').length === bytes, `must be ${bytes} bytes, base64-encoded`)
+    .optional();
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  RAIA_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier').optional(),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  NATS_URL: optionalUrl(['nats://', 'tls://', 'ws://', 'wss://']),
+  NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('RAIA_EVENTS'),
+  NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('raia.events'),
+  EVENTSTORE_URL: optionalUrl(['esdb://', 'esdb+discover://', 'kurrentdb://', 'kurrentdb+discover://']),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RAIA_SEAL_EVERY: positiveInt(1000),
+  RAIA_SEAL_CRON: z.string().min(1).default('*/5 * * * *'),
+  RAIA_SIGNING_KEY: z
+    .string()
+    .refine((s) => s.includes('PRIVATE KEY'), 'must be a PEM-encoded Ed25519 private key')
+    .optional(),
+  RAIA_MASTER_KEY: base64Key(32),
+  RAIA_MIN_POSITION_WAIT_MS: positiveInt(5000),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export type Config = RawConfig & { dataDir: string };
+
+export class ConfigError extends Error {
+  constructor(public readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates the environment; throws ConfigError naming every bad variable. Secrets are never echoed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.RAIA_DATA_DIR) };
+}

@@ -1,0 +1,40 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type KeyMaterial = {
+  /** Ed25519 key that signs ledger seals. */
+  signingKey: KeyObject;
+  verifyKey: KeyObject;
+  /** 32-byte key-encryption key that wraps the per-subject data keys. */
+  masterKey: Buffer;
+};
+
+/** Reads a secret file, or creates it once with owner-only permissions. */
+function readOrCreate(path: string, create: () => string | Buffer): Buffer {
+  if (existsSync(path)) return readFileSync(path);
+  const value = create();
+  writeFileSync(path, value, { mode: 0o600, flag: 'wx' });
+  return readFileSync(path);
+}
+
+/**
+ * Secrets come from configuration when given, otherwise from `<dataDir>/keys`, generated on first start.
+ * They are never logged.
+ */
+export function loadKeyMaterial(options: { dataDir: string; signingKeyPem?: string; masterKeyBase64?: string }): KeyMaterial {
+  const dir = join(options.dataDir, 'keys');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pem =
+    options.signingKeyPem ??
+    readOrCreate(join(dir, 'ledger-signing-ed25519.pem'), () =>
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    ).toString('utf8');
+  const signingKey = createPrivateKey(pem);
+  if (signingKey.asymmetricKeyType !== 'ed25519') throw new Error('RAIA_SIGNING_KEY must be an Ed25519 key');
+  const masterKey = options.masterKeyBase64
+    ? Buffer.from(options.masterKeyBase64, 'base64')
+    : Buffer.from(readOrCreate(join(dir, 'master-key.b64'), () => randomBytes(32).toString('base64')).toString('utf8').trim(), 'base64');
+  if (masterKey.length !== 32) throw new Error('master key must be 32 bytes');
+  return { signingKey, verifyKey: createPublicKey(signingKey), masterKey };
+}

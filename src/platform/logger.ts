@@ -1,0 +1,23 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger };
+
+// Secrets and personal fields must never reach the logs, whatever a caller passes.
+const redactPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'config.RAIA_SIGNING_KEY',
+  'config.RAIA_MASTER_KEY',
+  'config.DATABASE_URL',
+  '*.password',
+  '*.token',
+];
+
+export const loggerOptions = (level: string): LoggerOptions => ({
+  level,
+  redact: { paths: redactPaths, censor: '[redacted]' },
+});
+
+export function createLogger(level: string): Logger {
+  return pino(loggerOptions(level));
+}
