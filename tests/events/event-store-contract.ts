@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/events/envelope.js';
+import { DuplicateEventConflict, InvalidEvent, WrongExpectedVersion, type EventStore } from '../../src/events/event-store.js';
+import { GENESIS_HASH, eventHash } from '../../src/events/hash-chain.js';
+import { newEvent, sleep, testActor } from '../support/events.js';
+
+export type OpenedStore = { store: EventStore; cleanup(): Promise<void> };
+
+/** The behaviour every EventStore adapter promises (src/events/event-store.ts). */
+export function describeEventStoreContract(name: string, open: () => Promise<OpenedStore>) {
+  describe(`EventStore contract: ${name}`, () => {
+    let opened: OpenedStore;
+    let store: EventStore;
+    const stream = () => `contract-${randomUUID()}`;
+
+    beforeAll(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterAll(async () => {
+      await opened.cleanup();
+    });
+
+    it('appends to a new stream with no_stream and numbers versions from 0 and positions densely', async () => {
+      const s = stream();
+      const before = await store.head();
+      const result = await store.append(s, [newEvent({ n: 1 }), newEvent({ n: 2 })], { expectedVersion: 'no_stream' });
+      expect(result.nextExpectedVersion).toBe(1);
+      expect(result.duplicate).toBe(false);
+      expect(result.events.map((e) => e.streamVersion)).toEqual([0, 1]);
+      expect(result.events.map((e) => e.position)).toEqual([before.position + 1, before.position + 2]);
+      expect(result.position).toBe(before.position + 2);
+      const read = await store.readStream(s);
+      expect(read.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+      expect(read[0]!.actor).toEqual(testActor);
+    });
+
+    it('chains each event to the previous one by hash', async () => {
+      const s = stream();
+      const before = await store.head();
+      const { events } = await store.append(s, [newEvent({ a: 1 }), newEvent({ b: [1, 2, { c: null }] })]);
+      expect(events[0]!.prevHash).toBe(before.position === 0 ? GENESIS_HASH : before.hash);
+      expect(events[1]!.prevHash).toBe(events[0]!.hash);
+      for (const e of await store.readStream(s)) expect(eventHash(e)).toBe(e.hash);
+      expect((await store.head()).hash).toBe(events[1]!.hash);
+    });
+
+    it('refuses every kind of wrong expected version and writes nothing', async () => {
+      const s = stream();
+      await expect(store.append(s, [newEvent()], { expectedVersion: 'stream_exists' })).rejects.toBeInstanceOf(WrongExpectedVersion);
+      await expect(store.append(s, [newEvent()], { expectedVersion: 0 })).rejects.toBeInstanceOf(WrongExpectedVersion);
+      await store.append(s, [newEvent()], { expectedVersion: 'no_stream' });
+      await expect(store.append(s, [newEvent()], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedVersion);
+      const conflict = await store.append(s, [newEvent()], { expectedVersion: 5 }).catch((e: unknown) => e);
+      expect(conflict).toBeInstanceOf(WrongExpectedVersion);
+      expect((conflict as WrongExpectedVersion).actual).toBe(0);
+      await store.append(s, [newEvent()], { expectedVersion: 0 });
+      await store.append(s, [newEvent()], { expectedVersion: 'stream_exists' });
+      await store.append(s, [newEvent()], { expectedVersion: 'any' });
+      expect((await store.readStream(s)).map((e) => e.streamVersion)).toEqual([0, 1, 2, 3]);
+    });
+
+    it('treats a re-append of the same event ids as idempotent', async () => {
+      const s = stream();
+      const batch = [newEvent({ x: 1 }), newEvent({ x: 2 })];
+      const first = await store.append(s, batch, { expectedVersion: 'no_stream' });
+      const again = await store.append(s, batch, { expectedVersion: 'no_stream' });
+      expect(again.duplicate).toBe(true);
+      expect(again.position).toBe(first.position);
+      expect(again.events.map((e) => e.hash)).toEqual(first.events.map((e) => e.hash));
+      expect(await store.readStream(s)).toHaveLength(2);
+    });
+
+    it('refuses an append that repeats only some stored ids', async () => {
+      const s = stream();
+      const stored = newEvent();
+      await store.append(s, [stored]);
+      await expect(store.append(s, [newEvent(), stored])).rejects.toBeInstanceOf(DuplicateEventConflict);
+      expect(await store.readStream(s)).toHaveLength(1);
+    });
+
+    it('rejects malformed events before writing', async () => {
+      const s = stream();
+      await expect(store.append(s, [newEvent({}, { id: 'not-a-uuid' })])).rejects.toBeInstanceOf(InvalidEvent);
+      await expect(store.append(s, [newEvent({}, { type: 'NoDot' })])).rejects.toBeInstanceOf(InvalidEvent);
+      await expect(store.append(s, [newEvent({ bad: 'nul\u0000' })])).rejects.toBeInstanceOf(InvalidEvent);
+      await expect(store.append(s, [])).rejects.toBeInstanceOf(InvalidEvent);
+      await expect(store.append('', [newEvent()])).rejects.toBeInstanceOf(InvalidEvent);
+      expect(await store.readStream(s)).toHaveLength(0);
+    });
+
+    it('reads a stream forwards, backwards, from and up to a version', async () => {
+      const s = stream();
+      await store.append(s, [0, 1, 2, 3, 4].map((n) => newEvent({ n })));
+      const n = (events: StoredEvent[]) => events.map((e) => e.data.n);
+      expect(n(await store.readStream(s, { fromVersion: 2 }))).toEqual([2, 3, 4]);
+      expect(n(await store.readStream(s, { toVersion: 1 }))).toEqual([0, 1]);
+      expect(n(await store.readStream(s, { direction: 'backwards' }))).toEqual([4, 3, 2, 1, 0]);
+      expect(n(await store.readStream(s, { direction: 'backwards', fromVersion: 3, limit: 2 }))).toEqual([3, 2]);
+      expect(await store.readStream(`missing-${randomUUID()}`)).toEqual([]);
+    });
+
+    it('reads a stream as of a point in time', async () => {
+      const s = stream();
+      await store.append(s, [newEvent({ n: 0 })]);
+      await sleep(20);
+      const between = new Date();
+      await sleep(20);
+      await store.append(s, [newEvent({ n: 1 })]);
+      expect((await store.readStream(s, { asOf: between })).map((e) => e.data.n)).toEqual([0]);
+      expect(await store.readStream(s, { asOf: new Date(0) })).toEqual([]);
+    });
+
+    it('reads $all from a position, with filters, in both directions', async () => {
+      const s = stream();
+      const head = await store.head();
+      const correlationId = randomUUID();
+      await store.append(s, [newEvent({ n: 0 }, { type: 'contract.alpha', correlationId }), newEvent({ n: 1 }, { type: 'contract.beta' })]);
+      const after = await store.readAll({ after: head.position });
+      expect(after.map((e) => e.position)).toEqual([head.position + 1, head.position + 2]);
+      expect((await store.readAll({ after: head.position, filter: { types: ['contract.beta'] } })).map((e) => e.data.n)).toEqual([1]);
+      expect((await store.readAll({ filter: { correlationId } })).map((e) => e.data.n)).toEqual([0]);
+      expect((await store.readAll({ filter: { streamId: s } })).length).toBe(2);
+      expect((await store.readAll({ filter: { streamCategory: 'contract' }, direction: 'backwards', limit: 1 }))[0]!.streamId).toBe(s);
+      expect((await store.readAll({ after: head.position, limit: 1 })).length).toBe(1);
+    });
+
+    it('catches up and then follows $all live, delivering each position once in order', async () => {
+      const start = (await store.head()).position;
+      await store.append(stream(), [newEvent({ phase: 'before' })]);
+      const seen: number[] = [];
+      const sub = store.subscribeToAll({ after: start, onEvents: async (events) => void seen.push(...events.map((e) => e.position)) });
+      await store.append(stream(), [newEvent({ phase: 'live' }), newEvent({ phase: 'live' })]);
+      const target = start + 3;
+      for (let i = 0; i < 200 && seen.length < 3; i++) await sleep(25);
+      await sub.stop();
+      expect(seen.filter((p) => p <= target)).toEqual([start + 1, start + 2, start + 3]);
+    });
+
+    it('verifies an untouched ledger', async () => {
+      await store.append(stream(), [newEvent(), newEvent()]);
+      const result = await store.verify();
+      expect(result.ok).toBe(true);
+      expect(result.firstBrokenPosition).toBeNull();
+      expect(result.checked).toBe(result.headPosition);
+    });
+  });
+}
