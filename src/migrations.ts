@@ -1,5 +1,8 @@
 import { ledgerMigrations } from './events/postgres/ledger-schema.js';
+import { subjectKeyMigrations } from './events/personal-data.js';
 import type { Migration } from './platform/migrations.js';
+import { processorCheckpointMigrations } from './processors/processor-checkpoints.js';
+import { projectionMigrations } from './projections/projection-state.js';
 
-/** Every schema change of the relational database, from every module that owns tables. */
-export const allMigrations: Migration[] = [...ledgerMigrations];
+/** Every schema change of the relational database, from every module that owns tables; names are globally ordered. */
+export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations];

@@ -1,0 +1,65 @@
+import { v7 } from 'uuid';
+import type { Actor } from '../events/envelope.js';
+import type { EventCatalogue } from '../events/event-catalogue.js';
+import { WrongExpectedVersion, type EventStore } from '../events/event-store.js';
+import type { Decider, DomainEvent } from './decider.js';
+
+export type CommandMetadata = {
+  actor: Actor;
+  correlationId?: string;
+  causationId?: string;
+  /** Deterministic ids for the produced events (processors); fresh UUID v7s otherwise. */
+  eventIds?: string[];
+  now?: Date;
+};
+
+export type CommandResult<S> = { streamId: string; position: number; streamVersion: number; events: { id: string; type: string; position: number }[]; state: S };
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Loads a stream, folds it into state, decides, and appends with the version it read.
+ * A concurrent writer makes the append fail with WrongExpectedVersion; since `decide` is pure
+ * the handler simply re-reads and decides again, a bounded number of times.
+ */
+export async function handleCommand<C, E extends DomainEvent, S>(
+  deps: { store: EventStore; catalogue: EventCatalogue },
+  decider: Decider<C, E, S>,
+  streamId: string,
+  command: C,
+  meta: CommandMetadata,
+): Promise<CommandResult<S>> {
+  for (let attempt = 1; ; attempt++) {
+    const stored = await deps.store.readStream(streamId);
+    let state = decider.initialState();
+    for (const e of stored) state = decider.evolve(state, deps.catalogue.upcast(e) as unknown as E);
+    const version = stored.length === 0 ? null : stored[stored.length - 1]!.streamVersion;
+    const decided = decider.decide(command, state, { now: meta.now ?? new Date(), actor: meta.actor });
+    if (decided.length === 0) return { streamId, position: 0, streamVersion: version ?? -1, events: [], state };
+    const newEvents = decided.map((e, i) => {
+      const { schemaVersion, data } = deps.catalogue.validate(e.type, e.data);
+      return {
+        id: meta.eventIds?.[i] ?? v7(),
+        type: e.type,
+        schemaVersion,
+        data,
+        actor: meta.actor,
+        correlationId: meta.correlationId,
+        causationId: meta.causationId,
+      };
+    });
+    try {
+      const result = await deps.store.append(streamId, newEvents, { expectedVersion: version ?? 'no_stream' });
+      for (const e of decided) state = decider.evolve(state, e);
+      return {
+        streamId,
+        position: result.position,
+        streamVersion: result.nextExpectedVersion,
+        events: result.events.map((e) => ({ id: e.id, type: e.type, position: e.position })),
+        state,
+      };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersion) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}

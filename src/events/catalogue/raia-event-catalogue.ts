@@ -1,0 +1,8 @@
+import { EventCatalogue } from '../event-catalogue.js';
+import { ledgerSealed } from './ledger.events.js';
+import { subjectErased } from './privacy.events.js';
+
+/** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
+export function raiaEventCatalogue(): EventCatalogue {
+  return new EventCatalogue().register(ledgerSealed, subjectErased);
+}

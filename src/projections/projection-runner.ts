@@ -1,0 +1,247 @@
+import { EventEmitter } from 'node:events';
+import type { Knex } from '../platform/database.js';
+import type { Logger } from '../platform/logger.js';
+import type { StoredEvent } from '../events/envelope.js';
+import type { EventCatalogue } from '../events/event-catalogue.js';
+import type { EventStore, Subscription } from '../events/event-store.js';
+import type { PersonalDataVault } from '../events/personal-data.js';
+import { handlesEvent, type Projection, type TableNames } from './projection.js';
+import { PROJECTIONS_TABLE, type ProjectionStatus } from './projection-state.js';
+
+export type ProjectionRunnerDeps = {
+  knex: Knex;
+  store: EventStore;
+  catalogue: EventCatalogue;
+  vault?: PersonalDataVault;
+  logger?: Logger;
+  batchSize?: number;
+};
+
+export type ProjectionInfo = { name: string; version: number; position: number; lag: number; status: ProjectionStatus; lastError: string | null };
+
+/** The live loop must re-read its checkpoint: it was paused for a rebuild or missed events. */
+class Resync extends Error {}
+
+type Running = { subscription: Subscription | null; rebuilding: Promise<void> | null };
+
+/**
+ * Runs projections: catches each up from its checkpoint, then follows `$all` live, applying
+ * every batch and the checkpoint in one transaction. Safe with runners in several processes:
+ * the checkpoint row is locked per batch and events at or below it are skipped.
+ */
+export class ProjectionRunner {
+  private readonly running = new Map<string, Running>();
+  private readonly advanced = new EventEmitter();
+  private readonly batchSize: number;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: ProjectionRunnerDeps,
+    readonly projections: Projection[],
+  ) {
+    this.batchSize = deps.batchSize ?? 1000;
+    this.advanced.setMaxListeners(0);
+    const names = new Set<string>();
+    for (const p of projections) {
+      if (names.has(p.name)) throw new Error(`projection ${p.name} is defined twice`);
+      names.add(p.name);
+    }
+  }
+
+  private get knex() {
+    return this.deps.knex;
+  }
+
+  private projection(name: string): Projection {
+    const p = this.projections.find((x) => x.name === name);
+    if (!p) throw new Error(`unknown projection ${name}`);
+    return p;
+  }
+
+  /** Starts every projection; those new, of a new version or with missing tables are rebuilt first (in the background). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    for (const p of this.projections) {
+      await this.knex(PROJECTIONS_TABLE).insert({ name: p.name, version: -1, position: 0 }).onConflict('name').ignore();
+      const row = await this.knex(PROJECTIONS_TABLE).where('name', p.name).first();
+      const tablesPresent = await Promise.all(Object.keys(p.tables).map((t) => this.knex.schema.hasTable(t)));
+      const state: Running = { subscription: null, rebuilding: null };
+      this.running.set(p.name, state);
+      if (row.version !== p.version || tablesPresent.includes(false)) void this.rebuild(p.name).catch(() => undefined);
+      else this.follow(p);
+    }
+  }
+
+  /** Resolves when no rebuild started by `start` or `rebuild` is still running. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.running.values()].map((r) => r.rebuilding?.catch(() => undefined)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(
+      [...this.running.values()].map(async (r) => {
+        await r.subscription?.stop();
+        await r.rebuilding?.catch(() => undefined);
+      }),
+    );
+    this.running.clear();
+  }
+
+  private async checkpointOf(name: string): Promise<{ version: number; position: number }> {
+    const row = await this.knex(PROJECTIONS_TABLE).select('version', 'position').where('name', name).first();
+    return { version: row.version, position: Number(row.position) };
+  }
+
+  private follow(p: Projection, retryMs = 500): void {
+    const state = this.running.get(p.name);
+    if (!state || this.stopped || state.rebuilding) return;
+    void this.checkpointOf(p.name).then((cp) => {
+      if (this.stopped || state.rebuilding) return;
+      const canonical = Object.fromEntries(Object.keys(p.tables).map((t) => [t, t])) as TableNames<string>;
+      const subscription = this.deps.store.subscribeToAll({
+        after: cp.position,
+        batchSize: this.batchSize,
+        onEvents: (events) => this.applyLive(p, events, canonical),
+        onError: (error) => {
+          if (state.subscription === subscription) state.subscription = null;
+          if (this.stopped) return;
+          if (error instanceof Resync) return this.follow(p);
+          const message = error instanceof Error ? error.message : String(error);
+          this.deps.logger?.error({ projection: p.name, err: error }, 'projection failed; retrying');
+          void this.knex(PROJECTIONS_TABLE)
+            .where('name', p.name)
+            .update({ status: 'failed', last_error: message.slice(0, 2000), updated_at: this.knex.fn.now() })
+            .catch(() => undefined)
+            .then(() => setTimeout(() => this.follow(p, Math.min(retryMs * 2, 30_000)), retryMs).unref());
+        },
+      });
+      state.subscription = subscription;
+    }, () => setTimeout(() => this.follow(p, retryMs), retryMs).unref());
+  }
+
+  private async applyLive(p: Projection, events: StoredEvent[], tables: TableNames<string>): Promise<void> {
+    const prepared = await this.prepare(p, events);
+    const position = await this.knex.transaction(async (trx) => {
+      const row = await trx(PROJECTIONS_TABLE).select('version', 'position').where('name', p.name).forUpdate().first();
+      if (row.version !== p.version) throw new Resync('projection version changed; a rebuild owns it');
+      const checkpoint = Number(row.position);
+      const fresh = events.filter((e) => e.position > checkpoint);
+      if (fresh.length === 0) return checkpoint;
+      if (fresh[0]!.position !== checkpoint + 1) throw new Resync('events were missed; re-reading from the checkpoint');
+      const handled = prepared.filter((e) => e.position > checkpoint);
+      if (handled.length > 0) await p.apply(trx, handled, tables);
+      const last = fresh[fresh.length - 1]!.position;
+      await trx(PROJECTIONS_TABLE).where('name', p.name).update({ position: last, status: 'running', last_error: null, updated_at: trx.fn.now() });
+      return last;
+    });
+    this.advanced.emit('advanced', p.name, position);
+  }
+
+  /**
+   * The events the projection handles, upcast and with personal fields revealed. Done before the
+   * transaction opens: PGlite has a single connection, so no other query may run inside one.
+   */
+  private async prepare(p: Projection, events: StoredEvent[]): Promise<StoredEvent[]> {
+    const handled = events.filter((e) => handlesEvent(p, e.type)).map((e) => this.deps.catalogue.upcast(e));
+    return handled.length > 0 && this.deps.vault ? this.deps.vault.reveal(handled) : handled;
+  }
+
+  /**
+   * Online rebuild: replays the ledger into fresh shadow tables while the current ones keep
+   * serving, then swaps them in together with the checkpoint.
+   */
+  rebuild(name: string): Promise<void> {
+    const p = this.projection(name);
+    const state = this.running.get(name) ?? { subscription: null, rebuilding: null };
+    this.running.set(name, state);
+    if (state.rebuilding) return state.rebuilding;
+    const run = this.rebuildInto(p).finally(() => {
+      state.rebuilding = null;
+      if (!this.stopped) {
+        void state.subscription?.stop();
+        state.subscription = null;
+        this.follow(p);
+      }
+    });
+    state.rebuilding = run;
+    run.catch((error: unknown) => this.deps.logger?.error({ projection: name, err: error }, 'projection rebuild failed'));
+    return run;
+  }
+
+  private async rebuildInto(p: Projection): Promise<void> {
+    const suffix = `__r${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+    const logical = Object.keys(p.tables) as string[];
+    const shadow = Object.fromEntries(logical.map((t) => [t, `${t}${suffix}`])) as TableNames<string>;
+    await this.knex(PROJECTIONS_TABLE).where('name', p.name).update({ status: 'rebuilding', updated_at: this.knex.fn.now() });
+    try {
+      for (const t of logical) await this.knex.schema.createTable(shadow[t]!, p.tables[t]!);
+      let position = 0;
+      for (;;) {
+        const events = await this.deps.store.readAll({ after: position, limit: this.batchSize });
+        if (events.length === 0) break;
+        const prepared = await this.prepare(p, events);
+        if (prepared.length > 0) await this.knex.transaction((trx) => p.apply(trx, prepared, shadow));
+        position = events[events.length - 1]!.position;
+        if (this.stopped) throw new Error('runner stopped during rebuild');
+      }
+      // The swap takes the checkpoint lock; events after `position` are left to the live loop,
+      // which re-reads its checkpoint if it had already moved past this one on the old tables.
+      await this.knex.transaction(async (trx) => {
+        await trx(PROJECTIONS_TABLE).where('name', p.name).forUpdate().first();
+        for (const t of logical) {
+          await trx.schema.dropTableIfExists(t);
+          await trx.schema.renameTable(shadow[t]!, t);
+        }
+        await trx(PROJECTIONS_TABLE).where('name', p.name).update({ version: p.version, position, status: 'running', last_error: null, updated_at: trx.fn.now() });
+      });
+      this.advanced.emit('advanced', p.name, position);
+      this.deps.logger?.info({ projection: p.name, version: p.version, position }, 'projection rebuilt');
+    } catch (error) {
+      for (const t of logical) await this.knex.schema.dropTableIfExists(shadow[t]!).catch(() => undefined);
+      await this.knex(PROJECTIONS_TABLE)
+        .where('name', p.name)
+        .update({ status: 'failed', last_error: error instanceof Error ? error.message.slice(0, 2000) : String(error), updated_at: this.knex.fn.now() })
+        .catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async status(): Promise<ProjectionInfo[]> {
+    const head = await this.deps.store.head();
+    const rows = await this.knex(PROJECTIONS_TABLE).whereIn('name', this.projections.map((p) => p.name)).orderBy('name');
+    return rows.map((r) => ({
+      name: r.name,
+      version: r.version,
+      position: Number(r.position),
+      lag: Math.max(0, head.position - Number(r.position)),
+      status: r.status,
+      lastError: r.last_error,
+    }));
+  }
+
+  /** Read-your-writes: resolves true once every named projection has applied `minPosition`, false on timeout. */
+  async waitFor(minPosition: number, timeoutMs: number, names: string[] = this.projections.map((p) => p.name)): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows: { name: string; position: number; version: number }[] = await this.knex(PROJECTIONS_TABLE).select('name', 'position', 'version').whereIn('name', names);
+      const behind = names.filter((n) => {
+        const r = rows.find((x) => x.name === n);
+        return !r || Number(r.position) < minPosition || r.version !== this.projection(n).version;
+      });
+      if (behind.length === 0) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.advanced.off('advanced', done);
+          resolve();
+        };
+        // Another process may be the one applying: poll as well as listen.
+        const timer = setTimeout(done, Math.min(left, 50));
+        this.advanced.on('advanced', done);
+      });
+    }
+  }
+}

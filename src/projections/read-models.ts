@@ -1,0 +1,6 @@
+import type { Projection } from './projection.js';
+import { ledgerSeals } from './ledger-seals.projection.js';
+import { streamCatalog } from './stream-catalog.projection.js';
+
+/** Every read model the API serves; each capability adds its projections here. */
+export const readModels: Projection[] = [streamCatalog, ledgerSeals] as Projection[];
