@@ -1,0 +1,38 @@
+import type { Knex } from '../platform/database.js';
+import type { Migration } from '../platform/migrations.js';
+
+export const PROCESSOR_CHECKPOINTS_TABLE = 'raia_processor_checkpoints';
+
+/** Where each processor (the NATS relay, process managers) has got to in `$all`. */
+export const processorCheckpointMigrations: Migration[] = [
+  {
+    name: '0004_processor_checkpoints',
+    async up(knex) {
+      await knex.raw(`
+        CREATE TABLE IF NOT EXISTS ${PROCESSOR_CHECKPOINTS_TABLE} (
+          name       text        PRIMARY KEY,
+          position   bigint      NOT NULL,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        )`);
+    },
+    async down(knex) {
+      await knex.raw(`DROP TABLE IF EXISTS ${PROCESSOR_CHECKPOINTS_TABLE}`);
+    },
+  },
+];
+
+/** The last position the processor finished; 0 when it never ran. */
+export async function loadCheckpoint(knex: Knex, name: string): Promise<number> {
+  const row = await knex(PROCESSOR_CHECKPOINTS_TABLE).select('position').where({ name }).first();
+  return row ? Number(row.position) : 0;
+}
+
+/** Records the processor's position; it may move backwards, which is how a processor is replayed. */
+export async function saveCheckpoint(knex: Knex, name: string, position: number): Promise<void> {
+  if (!Number.isSafeInteger(position) || position < 0) throw new Error(`checkpoint position must be a non-negative integer, got ${position}`);
+  await knex.raw(
+    `INSERT INTO ${PROCESSOR_CHECKPOINTS_TABLE} (name, position, updated_at) VALUES (?, ?, now())
+     ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+    [name, position],
+  );
+}
