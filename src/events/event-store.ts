@@ -1,4 +1,4 @@
-import type { Actor, NewEvent, StoredEvent } from './envelope.js';
+import type { Actor, JsonObject, JsonValue, NewEvent, StoredEvent } from './envelope.js';
 
 export type ExpectedVersion = 'any' | 'no_stream' | 'stream_exists' | number;
 
@@ -33,6 +33,9 @@ export type AllFilter = {
   from?: Date;
   to?: Date;
   correlationId?: string;
+  causationId?: string;
+  /** JSON containment on `data` (PostgreSQL's `@>`): every given key path must hold the given value. */
+  dataContains?: JsonObject;
 };
 
 export type ReadAllOptions = {
@@ -98,6 +101,29 @@ export class WrongExpectedVersion extends Error {
     super(`stream ${streamId}: expected version ${String(expected)}, actual ${actual === null ? 'no stream' : actual}`);
     this.name = 'WrongExpectedVersion';
   }
+}
+
+/** Throws WrongExpectedVersion unless the stream's current version satisfies `expected`. */
+export function checkExpectedVersion(streamId: string, expected: ExpectedVersion, current: number | null): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && current === null) ||
+    (expected === 'stream_exists' && current !== null) ||
+    (typeof expected === 'number' && current === expected);
+  if (!ok) throw new WrongExpectedVersion(streamId, expected, current);
+}
+
+/** JSON containment as PostgreSQL's jsonb `@>` defines it (objects by key, arrays by membership). */
+export function jsonContains(container: JsonValue, contained: JsonValue): boolean {
+  if (Array.isArray(contained)) {
+    if (!Array.isArray(container)) return false;
+    return contained.every((c) => container.some((x) => jsonContains(x, c)));
+  }
+  if (typeof contained === 'object' && contained !== null) {
+    if (typeof container !== 'object' || container === null || Array.isArray(container)) return false;
+    return Object.entries(contained).every(([k, v]) => k in container && jsonContains(container[k]!, v));
+  }
+  return container === contained;
 }
 
 export class DuplicateEventConflict extends Error {

@@ -42,6 +42,12 @@ export const configSchema = z.object({
     .refine((s) => s.includes('PRIVATE KEY'), 'must be a PEM-encoded Ed25519 private key')
     .optional(),
   RAIA_MASTER_KEY: base64Key(32),
+  /** Fingerprints of earlier signing keys whose seals still verify (after a key rotation). */
+  RAIA_TRUSTED_SEAL_KEY_IDS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be comma-separated SHA-256 key fingerprints (hex)'))),
   RAIA_MIN_POSITION_WAIT_MS: positiveInt(5000),
 });
 

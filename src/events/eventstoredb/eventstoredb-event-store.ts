@@ -61,6 +61,8 @@ import {
 import type { Actor, JsonObject, NewEvent, StoredEvent } from '../envelope.js';
 import { streamCategory } from '../envelope.js';
 import {
+  checkExpectedVersion,
+  jsonContains,
   DuplicateEventConflict,
   InvalidEvent,
   WrongExpectedVersion,
@@ -458,15 +460,6 @@ function repeatedAppend(streamId: string, prepared: NewEvent[], tail: Recorded[]
   return { streamId, nextExpectedVersion: last.streamVersion, position: last.position, events: stored, duplicate: true };
 }
 
-function checkExpectedVersion(streamId: string, expected: ExpectedVersion, current: number | null) {
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && current === null) ||
-    (expected === 'stream_exists' && current !== null) ||
-    (typeof expected === 'number' && current === expected);
-  if (!ok) throw new WrongExpectedVersion(streamId, expected, current);
-}
-
 function allFilter(filter: AllFilter | undefined): (event: StoredEvent) => boolean {
   if (!filter) return () => true;
   const types = filter.types && filter.types.length > 0 ? new Set(filter.types) : null;
@@ -478,6 +471,8 @@ function allFilter(filter: AllFilter | undefined): (event: StoredEvent) => boole
     (filter.streamCategory === undefined || streamCategory(event.streamId) === filter.streamCategory) &&
     (filter.actorId === undefined || event.actor.id === filter.actorId) &&
     (filter.correlationId === undefined || event.correlationId === filter.correlationId) &&
+    (filter.causationId === undefined || event.causationId === filter.causationId) &&
+    (filter.dataContains === undefined || jsonContains(event.data, filter.dataContains)) &&
     (from === undefined || event.occurredAt.getTime() >= from) &&
     (to === undefined || event.occurredAt.getTime() <= to);
 }

@@ -3,9 +3,8 @@ import type { Database, Knex } from '../../platform/database.js';
 import { pollAll } from '../all-subscription.js';
 import { streamCategory, type Actor, type JsonObject, type NewEvent, type StoredEvent } from '../envelope.js';
 import {
+  checkExpectedVersion,
   DuplicateEventConflict,
-  InvalidEvent,
-  WrongExpectedVersion,
   type AppendResult,
   type EventStore,
   type ExpectedVersion,
@@ -213,6 +212,8 @@ export class PostgresEventStore implements EventStore {
       if (f.streamCategory !== undefined) q.where('stream_category', f.streamCategory);
       if (f.actorId !== undefined) q.where('actor_id', f.actorId);
       if (f.correlationId !== undefined) q.where('correlation_id', f.correlationId);
+      if (f.causationId !== undefined) q.where('causation_id', f.causationId);
+      if (f.dataContains !== undefined) q.whereRaw('data @> ?::jsonb', [JSON.stringify(f.dataContains)]);
       if (f.from) q.where('occurred_at', '>=', f.from.toISOString());
       if (f.to) q.where('occurred_at', '<=', f.to.toISOString());
     }
@@ -266,13 +267,3 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-function checkExpectedVersion(streamId: string, expected: ExpectedVersion, current: number | null) {
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && current === null) ||
-    (expected === 'stream_exists' && current !== null) ||
-    (typeof expected === 'number' && current === expected);
-  if (!ok) throw new WrongExpectedVersion(streamId, expected, current);
-}
-
-export { InvalidEvent };

@@ -1,0 +1,90 @@
+import fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { v7 } from 'uuid';
+import { loggerOptions } from '../platform/logger.js';
+import { createMetrics, type Metrics } from '../platform/metrics.js';
+import type { Runtime } from '../runtime.js';
+import { HttpProblem, registerProblemDetails } from './problem-details.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { metricsRoutes } from './routes/metrics.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
+import { API_VERSION } from './api-version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    runtime: Runtime;
+    metrics: Metrics;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export type App = FastifyInstance;
+
+/** The HTTP API over a started runtime. Routes are registered per domain (src/api/routes). */
+export async function buildApp(runtime: Runtime, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = fastify({
+    logger: options.logger === false ? false : loggerOptions(runtime.config.LOG_LEVEL),
+    // Accept a caller's request id for tracing across services; mint a UUID v7 otherwise.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : v7();
+    },
+    requestIdLogLabel: 'requestId',
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('runtime', runtime);
+  app.decorate('metrics', createMetrics());
+  registerProblemDetails(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  // Read-your-writes: a query may ask to wait, bounded, until the read models include a position.
+  app.addHook('preHandler', async (request) => {
+    const header = request.headers['x-min-position'];
+    if (request.method !== 'GET' || header === undefined) return;
+    const minPosition = Number(header);
+    if (!Number.isSafeInteger(minPosition) || minPosition < 0) {
+      throw new HttpProblem(400, 'validation-error', 'Invalid request', 'headers.x-min-position: must be a non-negative integer', {
+        errors: [{ field: 'headers.x-min-position', message: 'must be a non-negative integer' }],
+      });
+    }
+    if (!(await runtime.projections.waitFor(minPosition, runtime.config.RAIA_MIN_POSITION_WAIT_MS))) {
+      throw new HttpProblem(503, 'read-model-lagging', 'Read model not caught up', `read models did not reach position ${minPosition} within ${runtime.config.RAIA_MIN_POSITION_WAIT_MS} ms`);
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    app.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    app.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'RAIA governance API',
+        version: API_VERSION,
+        description: 'Responsible-AI governance backend on a hash-chained, event-sourced ledger. Errors are application/problem+json (RFC 9457).',
+      },
+      tags: [
+        { name: 'health', description: 'Liveness and dependency health' },
+        { name: 'metrics', description: 'System, application and database metrics' },
+        { name: 'audit', description: 'The ledger as an audit trail: logs, search, chain verification, timelines' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes);
+  await app.register(metricsRoutes);
+  await app.register(auditRoutes);
+  return app;
+}

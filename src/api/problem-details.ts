@@ -1,0 +1,84 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { DuplicateEventConflict, InvalidEvent, WrongExpectedVersion } from '../events/event-store.js';
+import { SubjectErased } from '../events/personal-data.js';
+import { UnknownEventType } from '../events/event-catalogue.js';
+import { CommandRefused } from '../commands/decider.js';
+
+/** RFC 9457 problem details. `type` is a stable URI per kind of problem. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    reasons: z.array(z.string()).optional(),
+  })
+  .meta({ id: 'Problem' });
+export type Problem = z.infer<typeof problemSchema>;
+
+const TYPE_BASE = 'https://raia.dev/problems/';
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: Partial<Problem> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export const notFound = (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} does not exist`);
+
+function problemFor(error: unknown): Problem {
+  const p = (status: number, slug: string, title: string, detail?: string, extra: Partial<Problem> = {}): Problem => ({
+    type: `${TYPE_BASE}${slug}`,
+    title,
+    status,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  });
+  if (error instanceof HttpProblem) return p(error.status, error.slug, error.title, error.detail, error.extra);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = (error as FastifyError).validationContext ?? 'request';
+    const errors = error.validation.map((v) => {
+      const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const field = [where, path || (v.params as { issue?: { keys?: string[] } })?.issue?.keys?.join(',')].filter(Boolean).join('.');
+      return { field, message: v.message ?? 'is invalid' };
+    });
+    return p(400, 'validation-error', 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+  }
+  if (error instanceof WrongExpectedVersion) return p(409, 'version-conflict', 'Version conflict', error.message, { code: error.code });
+  if (error instanceof DuplicateEventConflict) return p(409, 'duplicate-event', 'Duplicate event', error.message, { code: error.code });
+  if (error instanceof CommandRefused) return p(error.status, 'command-refused', 'Command refused', error.message, { code: error.code, reasons: error.reasons });
+  if (error instanceof SubjectErased) return p(409, 'subject-erased', 'Subject erased', error.message, { code: error.code });
+  if (error instanceof InvalidEvent || error instanceof UnknownEventType) return p(400, 'invalid-event', 'Invalid event', error.message, { code: error.code });
+  const fe = error as FastifyError;
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    // fastify's own client errors: bad JSON, body too large, unsupported media type…
+    return p(fe.statusCode, (fe.code ?? 'bad-request').toLowerCase().replace(/^fst_err_/, '').replace(/_/g, '-'), fe.name === 'Error' ? 'Bad request' : fe.name, fe.message, { code: fe.code });
+  }
+  return p(500, 'internal', 'Internal server error', 'The error was logged with this request id.');
+}
+
+export function registerProblemDetails(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const problem = { ...problemFor(error), instance: request.url };
+    if (problem.status >= 500 || isResponseSerializationError(error)) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ problem: problem.type }, 'request refused');
+    void reply.status(problem.status).type('application/problem+json').send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .status(404)
+      .type('application/problem+json')
+      .send({ type: `${TYPE_BASE}route-not-found`, title: 'Not found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]}`, instance: request.url });
+  });
+}

@@ -1,0 +1,137 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { keyFingerprint } from '../../events/ledger-seal.js';
+import { latestSeal } from '../../projections/ledger-seals.projection.js';
+import { replayStream } from '../../commands/stream-replay.js';
+import { auditEventSchema, auditPageSchema, presentEvent, searchLedger } from '../audit-query.js';
+import { notFound, problemSchema } from '../problem-details.js';
+
+const position = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const eventType = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'must be an event type like model.registered');
+const streamId = z.string().min(1).max(200);
+const problems = { 400: problemSchema, 404: problemSchema };
+
+const criteria = {
+  streamId: streamId.optional(),
+  streamCategory: z.string().regex(/^[A-Za-z0-9_]+$/).optional(),
+  actorId: z.string().min(1).max(200).optional(),
+  correlationId: z.uuid().optional(),
+  causationId: z.uuid().optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  after: position.optional(),
+  before: position.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  order: z.enum(['asc', 'desc']).default('asc'),
+};
+
+const logsQuery = z.strictObject({
+  ...criteria,
+  /** Comma-separated event types. */
+  type: z
+    .string()
+    .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+    .pipe(z.array(eventType).max(50))
+    .optional(),
+});
+
+const searchBody = z.strictObject({
+  ...criteria,
+  limit: z.number().int().min(1).max(1000).default(100),
+  after: z.number().int().min(0).optional(),
+  before: z.number().int().min(0).optional(),
+  types: z.array(eventType).max(50).optional(),
+  dataContains: z.record(z.string(), z.json()).optional(),
+});
+
+const verification = z.object({
+  ok: z.boolean(),
+  from: z.number().int(),
+  to: z.number().int(),
+  checked: z.number().int(),
+  headPosition: z.number().int(),
+  headHash: z.string(),
+  firstBrokenPosition: z.number().int().nullable(),
+  reason: z.string().nullable(),
+  sealsChecked: z.number().int(),
+  signerKeyId: z.string(),
+  latestSeal: z
+    .object({ position: z.number().int(), fromPosition: z.number().int(), toPosition: z.number().int(), headHash: z.string(), merkleRoot: z.string(), keyId: z.string(), sealedAt: z.string() })
+    .nullable(),
+});
+
+export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { runtime } = app;
+
+  app.get('/api/v1/audit/logs', {
+    schema: {
+      tags: ['audit'],
+      summary: 'Ledger events filtered by stream, type, actor and time, paged by position',
+      querystring: logsQuery,
+      response: { 200: auditPageSchema, ...problems },
+    },
+  }, async (request) => {
+    const { type, ...rest } = request.query;
+    return searchLedger(runtime, { ...rest, types: type });
+  });
+
+  app.post('/api/v1/audit/search', {
+    schema: {
+      tags: ['audit'],
+      summary: 'Search the ledger: several types, JSON containment on event data, time range',
+      body: searchBody,
+      response: { 200: auditPageSchema, ...problems },
+    },
+  }, async (request) => {
+    const { dataContains, ...rest } = request.body;
+    return searchLedger(runtime, { ...rest, dataContains: dataContains as Record<string, never> | undefined });
+  });
+
+  app.get('/api/v1/audit/verify', {
+    schema: {
+      tags: ['audit'],
+      summary: 'Re-walk the hash chain and check every seal; names the first broken position',
+      querystring: z.strictObject({ from: position.optional(), to: position.optional() }),
+      response: { 200: verification, ...problems },
+    },
+  }, async (request) => {
+    const result = await runtime.store.verify(request.query);
+    return { ...result, signerKeyId: keyFingerprint(runtime.keys.verifyKey), latestSeal: await latestSeal(runtime.db.knex) };
+  });
+
+  app.get('/api/v1/audit/timeline/:streamId', {
+    schema: {
+      tags: ['audit'],
+      summary: "A stream's events and its replayed state as of a point in time (default: now)",
+      params: z.strictObject({ streamId }),
+      querystring: z.strictObject({ asOf: isoTime.optional() }),
+      response: {
+        200: z.object({
+          streamId: z.string(),
+          asOf: z.string(),
+          version: z.number().int(),
+          aggregate: z.string().nullable(),
+          state: z.unknown(),
+          events: z.array(auditEventSchema),
+        }),
+        ...problems,
+      },
+    },
+  }, async (request) => {
+    const { streamId: id } = request.params;
+    const asOf = request.query.asOf ?? new Date();
+    const events = await runtime.store.readStream(id, { asOf });
+    if (events.length === 0 && (await runtime.store.readStream(id, { limit: 1 })).length === 0) throw notFound(`stream ${id}`);
+    const revealed = await runtime.vault.reveal(events);
+    const replayed = replayStream(runtime.catalogue, id, revealed);
+    return {
+      streamId: id,
+      asOf: asOf.toISOString(),
+      version: events.length - 1,
+      aggregate: replayed.aggregate,
+      state: replayed.state,
+      events: revealed.map(presentEvent),
+    };
+  });
+};

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Config } from './platform/config.js';
+import { openDatabase, type Database } from './platform/database.js';
+import { loadKeyMaterial, type KeyMaterial } from './platform/key-material.js';
+import { createLogger, type Logger } from './platform/logger.js';
+import { runMigrations } from './platform/migrations.js';
+import type { MessageBus } from './platform/message-bus.js';
+import { connectNatsBus } from './platform/nats-bus.js';
+import { createInProcessBus } from './platform/in-process-bus.js';
+import type { EventStore } from './events/event-store.js';
+import { PostgresEventStore } from './events/postgres/postgres-event-store.js';
+import { EventStoreDbEventStore } from './events/eventstoredb/eventstoredb-event-store.js';
+import { keyFingerprint } from './events/ledger-seal.js';
+import { PersonalDataVault } from './events/personal-data.js';
+import type { EventCatalogue } from './events/event-catalogue.js';
+import { raiaEventCatalogue } from './events/catalogue/raia-event-catalogue.js';
+import { ProjectionRunner } from './projections/projection-runner.js';
+import { readModels } from './projections/read-models.js';
+import { startEventRelay, type EventRelay } from './processors/event-relay.js';
+import { startLedgerSealer, type LedgerSealer } from './processors/ledger-sealer.js';
+import { allMigrations } from './migrations.js';
+
+/** Everything a RAIA process runs, wired from configuration (the composition root). */
+export type Runtime = {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  store: EventStore;
+  catalogue: EventCatalogue;
+  vault: PersonalDataVault;
+  keys: KeyMaterial;
+  bus: MessageBus;
+  projections: ProjectionRunner;
+  relay: EventRelay;
+  sealer: LedgerSealer;
+  startedAt: Date;
+  close(): Promise<void>;
+};
+
+export type RuntimeOptions = {
+  logger?: Logger;
+  /** An embedded database to use instead of `<dataDir>/pglite` (tests). */
+  pglite?: PGlite;
+};
+
+export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const keys = loadKeyMaterial({ dataDir: config.dataDir, signingKeyPem: config.RAIA_SIGNING_KEY, masterKeyBase64: config.RAIA_MASTER_KEY });
+  const db = config.DATABASE_URL
+    ? await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE })
+    : options.pglite
+      ? await openDatabase({ pglite: options.pglite, schema: config.DATABASE_SCHEMA })
+      : await openDatabase({ pgliteDir: join(config.dataDir, 'pglite'), schema: config.DATABASE_SCHEMA });
+  const cleanups: (() => Promise<unknown>)[] = [() => db.close()];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    const applied = await runMigrations(db.knex, allMigrations);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    const trustedKeyIds = new Set([keyFingerprint(keys.verifyKey), ...config.RAIA_TRUSTED_SEAL_KEY_IDS]);
+    const store: EventStore = config.EVENTSTORE_URL
+      ? new EventStoreDbEventStore(config.EVENTSTORE_URL, { trustedKeyIds })
+      : new PostgresEventStore(db, { trustedKeyIds });
+    cleanups.push(() => store.close());
+    const catalogue = raiaEventCatalogue();
+    const vault = new PersonalDataVault(db.knex, keys.masterKey);
+    const bus = config.NATS_URL
+      ? await connectNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger, connectionName: 'raia' })
+      : createInProcessBus({ logger });
+    cleanups.push(() => bus.close());
+    const relay = await startEventRelay({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
+    cleanups.push(() => relay.stop());
+    const projections = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, logger }, readModels);
+    await projections.start();
+    cleanups.push(() => projections.stop());
+    const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON, logger });
+    cleanups.push(() => sealer.stop());
+    logger.info({ database: db.dialect, ledger: store.name, bus: bus.kind }, 'runtime started');
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, startedAt: new Date(), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
