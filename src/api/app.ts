@@ -32,7 +32,6 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : v7();
     },
-    requestIdLogLabel: 'requestId',
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();

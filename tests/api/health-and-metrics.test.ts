@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/test-runtime.js';
+import { newEvent } from '../support/events.js';
+
+describe.each(['postgres', 'pglite'] as const)('health and metrics routes on %s', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('answers liveness with a generated request id, and echoes a caller-supplied one', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/api/v1/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ok', version: '0.1.0' });
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const traced = await server.app.inject({ method: 'GET', url: '/api/v1/health', headers: { 'x-request-id': 'trace-123' } });
+    expect(traced.headers['x-request-id']).toBe('trace-123');
+  });
+
+  it('reports database, bus, ledger head and each projection\'s lag in detailed health', async () => {
+    const { position, events } = await server.runtime.store.append('model-health', [newEvent(), newEvent()]);
+    await server.runtime.projections.waitFor(position, 10_000);
+    const res = await server.app.inject({ method: 'GET', url: '/api/v1/health/detailed' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('ok');
+    expect(body.database).toMatchObject({ ok: true, dialect });
+    expect(body.bus).toMatchObject({ ok: true, kind: 'in-process' });
+    expect(body.ledger).toMatchObject({ ok: true, headPosition: position, headHash: events[1]!.hash });
+    expect(body.projections.map((p: { name: string }) => p.name).sort()).toEqual(['ledger_seals', 'stream_catalog']);
+    for (const p of body.projections) expect(p).toMatchObject({ lag: 0, status: 'running', position });
+  });
+
+  it('serves Prometheus text with HTTP, ledger and projection metrics', async () => {
+    await server.app.inject({ method: 'GET', url: '/api/v1/health' });
+    const res = await server.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    const head = (await server.runtime.store.head()).position;
+    expect(res.body).toMatch(/raia_http_requests_total\{method="GET",route="\/api\/v1\/health",status="200"\} \d+/);
+    expect(res.body).toContain(`raia_ledger_head_position ${head}`);
+    expect(res.body).toMatch(/raia_projection_lag_events\{projection="stream_catalog"\} 0/);
+    expect(res.body).toContain('raia_process_resident_memory_bytes');
+  });
+
+  it('reports system, application and database metrics as JSON', async () => {
+    const system = (await server.app.inject({ method: 'GET', url: '/api/v1/metrics/system' })).json();
+    expect(system.process.pid).toBe(process.pid);
+    expect(system.host.cpus).toBeGreaterThan(0);
+    const app = (await server.app.inject({ method: 'GET', url: '/api/v1/metrics/application' })).json();
+    expect(app.http.requests).toBeGreaterThan(0);
+    expect(app.http.byStatusClass['2xx']).toBeGreaterThan(0);
+    expect(app.http.latencyMs.p50).toBeGreaterThan(0);
+    expect(app.ledger.headPosition).toBe((await server.runtime.store.head()).position);
+    expect(app.ledger.streams).toContainEqual({ category: 'model', streams: 1, events: 2 });
+    const db = (await server.app.inject({ method: 'GET', url: '/api/v1/metrics/database' })).json();
+    expect(db.dialect).toBe(dialect);
+    expect(db.serverVersion).toMatch(/PostgreSQL/);
+    expect(db.databaseBytes).toBeGreaterThan(0);
+    expect(db.tables.map((t: { name: string }) => t.name)).toContain('raia_events');
+  });
+
+  it('answers unknown routes with problem+json 404', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/api/v1/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 404, type: 'https://raia.dev/problems/route-not-found' });
+  });
+
+  it('publishes an OpenAPI document with every route and the docs UI', async () => {
+    const doc = (await server.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/api/v1/health', '/api/v1/health/detailed', '/api/v1/metrics/system', '/api/v1/metrics/application', '/api/v1/metrics/database', '/api/v1/audit/logs', '/api/v1/audit/search', '/api/v1/audit/verify', '/api/v1/audit/timeline/{streamId}', '/metrics']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    const ui = await server.app.inject({ method: 'GET', url: '/docs' });
+    expect([200, 302]).toContain(ui.statusCode);
+  });
+});

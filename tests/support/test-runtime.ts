@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/platform/config.js';
+import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { buildApp } from '../../src/api/app.js';
+import type { DatabaseDialect } from '../../src/platform/database.js';
+import { TEST_DATABASE_URL } from './test-database.js';
+
+export type TestServer = { runtime: Runtime; app: FastifyInstance; dataDir: string; close(): Promise<void> };
+
+/** A whole RAIA process (runtime + HTTP app, driven with `inject`) on its own schema or PGlite and data dir. */
+export async function startTestServer(dialect: DatabaseDialect, env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'raia-test-'));
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const config = loadConfig({
+    RAIA_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    DATABASE_SCHEMA: schema,
+    RAIA_SEAL_EVERY: '100000',
+    ...(dialect === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
+    ...env,
+  });
+  const runtime = await startRuntime(config, dialect === 'pglite' ? { pglite: new PGlite() } : {});
+  const app = await buildApp(runtime, { logger: false });
+  await runtime.projections.ready();
+  return {
+    runtime,
+    app,
+    dataDir,
+    async close() {
+      await app.close();
+      if (dialect === 'postgres') await runtime.db.knex.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
