@@ -75,7 +75,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const projections = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, logger }, readModels);
     await projections.start();
     cleanups.push(() => projections.stop());
-    const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON, logger });
+    const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON === 'off' ? undefined : config.RAIA_SEAL_CRON, logger });
     cleanups.push(() => sealer.stop());
     logger.info({ database: db.dialect, ledger: store.name, bus: bus.kind }, 'runtime started');
     return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, startedAt: new Date(), close };

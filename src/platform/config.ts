@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 
 // Every setting RAIA reads from the environment. README.md's configuration table mirrors this.
@@ -36,7 +37,8 @@ export const configSchema = z.object({
   EVENTSTORE_URL: optionalUrl(['esdb://', 'esdb+discover://', 'kurrentdb://', 'kurrentdb+discover://']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RAIA_SEAL_EVERY: positiveInt(1000),
-  RAIA_SEAL_CRON: z.string().min(1).default('*/5 * * * *'),
+  /** When to seal whatever is unsealed (node-cron syntax), or `off`. */
+  RAIA_SEAL_CRON: z.string().min(1).default('*/5 * * * *').refine((s) => s === 'off' || isCronExpression(s), 'must be a cron expression or "off"'),
   RAIA_SIGNING_KEY: z
     .string()
     .refine((s) => s.includes('PRIVATE KEY'), 'must be a PEM-encoded Ed25519 private key')
