@@ -126,6 +126,21 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       expect((await store.readAll({ after: head.position, limit: 1 })).length).toBe(1);
     });
 
+    it('filters $all by causation and by JSON containment on data', async () => {
+      const s = stream();
+      const cause = randomUUID();
+      await store.append(s, [
+        newEvent({ model: { id: 'm-1', tags: ['credit', 'eu'] }, score: 0.5 }, { type: 'contract.scored', causationId: cause }),
+        newEvent({ model: { id: 'm-2', tags: ['credit'] }, score: 0.7 }, { type: 'contract.scored' }),
+      ]);
+      const scores = (events: StoredEvent[]) => events.map((e) => e.data.score);
+      expect(scores(await store.readAll({ filter: { causationId: cause } }))).toEqual([0.5]);
+      expect(scores(await store.readAll({ filter: { streamId: s, dataContains: { model: { tags: ['credit'] } } } }))).toEqual([0.5, 0.7]);
+      expect(scores(await store.readAll({ filter: { streamId: s, dataContains: { model: { tags: ['eu'] } } } }))).toEqual([0.5]);
+      expect(scores(await store.readAll({ filter: { streamId: s, dataContains: { score: 0.7 } } }))).toEqual([0.7]);
+      expect(await store.readAll({ filter: { streamId: s, dataContains: { model: { id: 'm-3' } } } })).toEqual([]);
+    });
+
     it('catches up and then follows $all live, delivering each position once in order', async () => {
       const start = (await store.head()).position;
       await store.append(stream(), [newEvent({ phase: 'before' })]);

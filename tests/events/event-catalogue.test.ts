@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { EventCatalogue, UnknownEventType, defineEvent } from '../../src/events/event-catalogue.js';
+import { InvalidEvent } from '../../src/events/event-store.js';
+import { raiaEventCatalogue } from '../../src/events/catalogue/raia-event-catalogue.js';
+
+// A type whose v1 stored a single "name" and whose v2 splits it; v3 adds a defaulted tier.
+const v1 = defineEvent({ type: 'model.registered', schemaVersion: 1, schema: z.object({ name: z.string() }), description: 'v1' });
+const v2 = defineEvent({ type: 'model.registered', schemaVersion: 2, schema: z.object({ name: z.string(), family: z.string() }), description: 'v2' });
+const v3 = defineEvent({
+  type: 'model.registered',
+  schemaVersion: 3,
+  schema: z.strictObject({ name: z.string(), family: z.string(), riskTier: z.enum(['minimal', 'limited', 'high', 'unacceptable']) }),
+  description: 'v3',
+});
+
+const catalogue = () =>
+  new EventCatalogue()
+    .register(v1, v2, v3)
+    .registerUpcaster({ type: 'model.registered', fromVersion: 1, upcast: (d) => ({ name: String(d.name).split('/')[1] ?? d.name, family: String(d.name).split('/')[0]! }) })
+    .registerUpcaster({ type: 'model.registered', fromVersion: 2, upcast: (d) => ({ ...d, riskTier: 'minimal' }) });
+
+describe('event catalogue', () => {
+  it('validates new data against the newest version and names the bad field', () => {
+    const c = catalogue();
+    expect(c.validate('model.registered', { name: 'credit', family: 'xgb', riskTier: 'high' })).toEqual({ schemaVersion: 3, data: { name: 'credit', family: 'xgb', riskTier: 'high' } });
+    expect(() => c.validate('model.registered', { name: 'credit', family: 'xgb', riskTier: 'extreme' })).toThrow(InvalidEvent);
+    expect(() => c.validate('model.registered', { name: 'credit', family: 'xgb', riskTier: 'high', extra: 1 })).toThrow(/model.registered v3/);
+    expect(() => c.validate('model.unheard-of', {})).toThrow(UnknownEventType);
+  });
+
+  it('upcasts stored v1 and v2 events step by step to v3, and leaves current ones alone', () => {
+    const c = catalogue();
+    expect(c.upcast({ type: 'model.registered', schemaVersion: 1, data: { name: 'xgb/credit' } })).toEqual({
+      type: 'model.registered',
+      schemaVersion: 3,
+      data: { name: 'credit', family: 'xgb', riskTier: 'minimal' },
+    });
+    expect(c.upcast({ type: 'model.registered', schemaVersion: 2, data: { name: 'a', family: 'b' } }).data).toEqual({ name: 'a', family: 'b', riskTier: 'minimal' });
+    const current = { type: 'model.registered', schemaVersion: 3, data: { name: 'a', family: 'b', riskTier: 'high' } };
+    expect(c.upcast(current)).toBe(current);
+    expect(c.upcast({ type: 'test.unregistered', schemaVersion: 1, data: {} }).schemaVersion).toBe(1);
+  });
+
+  it('refuses a missing upcaster and a version registered twice', () => {
+    const gap = new EventCatalogue().register(v1, v3);
+    expect(() => gap.upcast({ type: 'model.registered', schemaVersion: 1, data: { name: 'x' } })).toThrow(UnknownEventType);
+    expect(() => new EventCatalogue().register(v1, v1)).toThrow(/twice/);
+  });
+
+  it('RAIA catalogue holds the ledger and privacy events', () => {
+    const types = raiaEventCatalogue().types().map((d) => `${d.type}@${d.schemaVersion}`);
+    expect(types).toEqual(expect.arrayContaining(['ledger.sealed@1', 'privacy.subject-erased@1']));
+  });
+});
