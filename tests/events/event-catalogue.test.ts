@@ -17,7 +17,7 @@ const v3 = defineEvent({
 const catalogue = () =>
   new EventCatalogue()
     .register(v1, v2, v3)
-    .registerUpcaster({ type: 'model.registered', fromVersion: 1, upcast: (d) => ({ name: String(d.name).split('/')[1] ?? d.name, family: String(d.name).split('/')[0]! }) })
+    .registerUpcaster({ type: 'model.registered', fromVersion: 1, upcast: (d) => ({ name: String(d.name).split('/')[1] ?? String(d.name), family: String(d.name).split('/')[0]! }) })
     .registerUpcaster({ type: 'model.registered', fromVersion: 2, upcast: (d) => ({ ...d, riskTier: 'minimal' }) });
 
 describe('event catalogue', () => {
