@@ -40,33 +40,40 @@ async function readWholeStream(jsm: JetStreamManager, stream: string) {
   return { count: state.messages, messages };
 }
 
-describe('event relay from the Postgres ledger to NATS JetStream', () => {
+/** A fresh Postgres ledger and a JetStream stream of its own, for one describe block. */
+function natsRelayFixture() {
   const token = randomBytes(5).toString('hex');
-  const stream = `T_${token}`;
-  const subjectPrefix = `t${token}.raia.events`;
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let bus: MessageBus;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-
+  const ctx = { stream: `T_${token}`, subjectPrefix: `t${token}.raia.events` } as {
+    stream: string;
+    subjectPrefix: string;
+    db: TestDatabase;
+    store: PostgresEventStore;
+    bus: MessageBus;
+    nc: NatsConnection;
+    jsm: JetStreamManager;
+  };
   beforeAll(async () => {
-    db = await openTestDatabase('postgres');
-    store = new PostgresEventStore(db, { pollIntervalMs: 50 });
-    bus = await connectNatsBus({ url: NATS_URL, stream, subjectPrefix });
-    nc = await connect({ servers: NATS_URL });
-    jsm = await nc.jetstreamManager();
+    ctx.db = await openTestDatabase('postgres');
+    ctx.store = new PostgresEventStore(ctx.db, { pollIntervalMs: 50 });
+    ctx.bus = await connectNatsBus({ url: NATS_URL, stream: ctx.stream, subjectPrefix: ctx.subjectPrefix });
+    ctx.nc = await connect({ servers: NATS_URL });
+    ctx.jsm = await ctx.nc.jetstreamManager();
   });
-
   afterAll(async () => {
-    await bus.close();
-    await store.close();
-    await db.drop();
-    await jsm.streams.delete(stream).catch(() => undefined);
-    await nc.close();
+    await ctx.bus.close();
+    await ctx.store.close();
+    await ctx.db.drop();
+    await ctx.jsm.streams.delete(ctx.stream).catch(() => undefined);
+    await ctx.nc.close();
   });
+  return ctx;
+}
+
+describe('event relay from the Postgres ledger to NATS JetStream', () => {
+  const ctx = natsRelayFixture();
 
   it('publishes each event exactly once, in ledger order, across a crash before the checkpoint was saved', async () => {
+    const { db, store, bus, jsm, stream, subjectPrefix } = ctx;
     await appendEvents(store, 130);
     let relay = await startEventRelay({ store, bus, knex: db.knex, subjectPrefix, batchSize: 25 });
     await eventually(() => expect(relay.checkpoint()).toBe(130));
@@ -99,32 +106,10 @@ describe('event relay from the Postgres ledger to NATS JetStream', () => {
 });
 
 describe('event relay when the bus fails', () => {
-  const token = randomBytes(5).toString('hex');
-  const stream = `T_${token}`;
-  const subjectPrefix = `t${token}.raia.events`;
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let bus: MessageBus;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-
-  beforeAll(async () => {
-    db = await openTestDatabase('postgres');
-    store = new PostgresEventStore(db, { pollIntervalMs: 50 });
-    bus = await connectNatsBus({ url: NATS_URL, stream, subjectPrefix });
-    nc = await connect({ servers: NATS_URL });
-    jsm = await nc.jetstreamManager();
-  });
-
-  afterAll(async () => {
-    await bus.close();
-    await store.close();
-    await db.drop();
-    await jsm.streams.delete(stream).catch(() => undefined);
-    await nc.close();
-  });
+  const ctx = natsRelayFixture();
 
   it('keeps its checkpoint while publishing fails and catches up once the bus is back', async () => {
+    const { db, store, bus, jsm, stream, subjectPrefix } = ctx;
     await appendEvents(store, 10);
     const relay = await startEventRelay({ store, bus, knex: db.knex, subjectPrefix, retryDelayMs: 50 });
     await eventually(() => expect(relay.checkpoint()).toBe(10));
