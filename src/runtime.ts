@@ -68,7 +68,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const vault = new PersonalDataVault(db.knex, keys.masterKey);
     const bus = config.NATS_URL
       ? await connectNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger, connectionName: 'raia' })
-      : createInProcessBus({ logger });
+      : createInProcessBus({ logger, retainMessages: 10_000 });
     cleanups.push(() => bus.close());
     const relay = await startEventRelay({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
     cleanups.push(() => relay.stop());

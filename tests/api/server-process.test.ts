@@ -1,0 +1,58 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const children: ChildProcessWithoutNullStreams[] = [];
+const dirs: string[] = [];
+
+function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env } });
+  children.push(child);
+  let output = '';
+  child.stdout.on('data', (d) => (output += String(d)));
+  child.stderr.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
+    child.stdout.on('data', () => {
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    void exited.then(() => reject(new Error(`server exited:\n${output}`)));
+  });
+  return { child, listening, exited, output: () => output };
+}
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the server process (npm start)', () => {
+  it('starts on the embedded database with no external server, serves, and shuts down gracefully on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'raia-start-'));
+    dirs.push(dataDir);
+    const server = startServer({ RAIA_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: '', NATS_URL: '', EVENTSTORE_URL: '' });
+    const base = await server.listening;
+    const health = await (await fetch(`${base}/api/v1/health/detailed`)).json();
+    expect(health).toMatchObject({ status: 'ok', database: { dialect: 'pglite' }, bus: { kind: 'in-process' } });
+    expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
+    expect(existsSync(join(dataDir, 'keys', 'master-key.b64'))).toBe(true);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('shutting down');
+  }, 90_000);
+
+  it('refuses to start on bad configuration, naming the variable', async () => {
+    const server = startServer({ PORT: 'eighty', RAIA_DATA_DIR: join(tmpdir(), 'raia-never') });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toContain('PORT:');
+    await expect(server.listening).rejects.toThrow();
+  }, 60_000);
+});
