@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { StoredEvent } from './envelope.js';
+import type { NewEvent, StoredEvent } from './envelope.js';
 
 /** prevHash of the first event in the ledger. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -48,4 +48,40 @@ export function findChainBreak(events: StoredEvent[], expectedPrev: { position: 
     prev = { position: event.position, hash: event.hash };
   }
   return null;
+}
+
+/**
+ * Stamps validated new events with their stream versions (after `current`), global positions and
+ * hashes (after `head`): the one place the chain is extended, whichever adapter stores it.
+ */
+export function chainEvents(
+  streamId: string,
+  events: NewEvent[],
+  current: number | null,
+  head: { position: number; hash: string },
+  occurredAt: Date,
+): StoredEvent[] {
+  let version = current ?? -1;
+  let position = head.position;
+  let prevHash = head.hash;
+  return events.map((e) => {
+    const event: Omit<StoredEvent, 'hash'> = {
+      id: e.id,
+      type: e.type,
+      schemaVersion: e.schemaVersion,
+      streamId,
+      streamVersion: ++version,
+      position: ++position,
+      occurredAt,
+      actor: e.actor,
+      correlationId: e.correlationId ?? null,
+      causationId: e.causationId ?? null,
+      data: e.data,
+      metadata: e.metadata ?? {},
+      prevHash,
+    };
+    const hash = eventHash(event);
+    prevHash = hash;
+    return { ...event, hash };
+  });
 }

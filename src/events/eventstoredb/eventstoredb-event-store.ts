@@ -77,7 +77,7 @@ import {
   type Subscription,
   type VerificationResult,
 } from '../event-store.js';
-import { GENESIS_HASH, eventHash } from '../hash-chain.js';
+import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
 import { validateNewEvents, validateStreamId } from '../new-event-validation.js';
 
@@ -352,33 +352,6 @@ export class EventStoreDbEventStore implements EventStore {
     await this.appendQueue;
     await this.client.dispose();
   }
-}
-
-/** Extends the chain from `head`: stream versions after `current`, positions after the head's. */
-function chainEvents(streamId: string, prepared: NewEvent[], current: number | null, head: LedgerHead, occurredAt: Date): StoredEvent[] {
-  let version = current ?? -1;
-  let position = head.position;
-  let prevHash = head.hash;
-  return prepared.map((e) => {
-    const event: Omit<StoredEvent, 'hash'> = {
-      id: e.id,
-      type: e.type,
-      schemaVersion: e.schemaVersion,
-      streamId,
-      streamVersion: ++version,
-      position: ++position,
-      occurredAt,
-      actor: e.actor,
-      correlationId: e.correlationId ?? null,
-      causationId: e.causationId ?? null,
-      data: e.data,
-      metadata: e.metadata ?? {},
-      prevHash,
-    };
-    const hash = eventHash(event);
-    prevHash = hash;
-    return { ...event, hash };
-  });
 }
 
 function toEventData(event: StoredEvent) {

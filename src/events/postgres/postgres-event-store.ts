@@ -15,7 +15,7 @@ import {
   type Subscription,
   type VerificationResult,
 } from '../event-store.js';
-import { GENESIS_HASH, eventHash } from '../hash-chain.js';
+import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
 import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
 import { validateNewEvents, validateStreamId } from '../new-event-validation.js';
@@ -111,32 +111,12 @@ export class PostgresEventStore implements EventStore {
       const current = state.current === null ? null : Number(state.current);
       checkExpectedVersion(streamId, expected, current);
 
-      let position = state.position === null ? 0 : Number(state.position);
-      let prevHash = state.hash ?? GENESIS_HASH;
       const now = this.clock();
       // occurredAt never goes backwards along the chain, so "as of T" reads are a prefix of $all.
       const occurredAt = state.occurred_at && state.occurred_at > now ? new Date(state.occurred_at) : now;
-      let version = current ?? -1;
-      const stored: StoredEvent[] = prepared.map((e) => {
-        const event: Omit<StoredEvent, 'hash'> = {
-          id: e.id,
-          type: e.type,
-          schemaVersion: e.schemaVersion,
-          streamId,
-          streamVersion: ++version,
-          position: ++position,
-          occurredAt,
-          actor: e.actor,
-          correlationId: e.correlationId ?? null,
-          causationId: e.causationId ?? null,
-          data: e.data,
-          metadata: e.metadata ?? {},
-          prevHash,
-        };
-        const hash = eventHash(event);
-        prevHash = hash;
-        return { ...event, hash };
-      });
+      const head = { position: state.position === null ? 0 : Number(state.position), hash: state.hash ?? GENESIS_HASH };
+      const stored = chainEvents(streamId, prepared, current, head, occurredAt);
+      const last = stored[stored.length - 1]!;
       const category = streamCategory(streamId);
       const records = stored.map((e) => ({
         position: e.position,
@@ -163,9 +143,9 @@ export class PostgresEventStore implements EventStore {
              FROM jsonb_to_recordset(?::jsonb) AS x(position bigint, id uuid, stream_id text, stream_category text, stream_version integer, type text, schema_version integer, occurred_at timestamptz, actor jsonb, actor_id text, correlation_id text, causation_id text, data jsonb, metadata jsonb, prev_hash text, hash text)
            RETURNING 1)
          SELECT pg_notify(?, ?) FROM (SELECT count(*) FROM inserted) c`,
-        [JSON.stringify(records), EVENTS_CHANNEL, String(position)],
+        [JSON.stringify(records), EVENTS_CHANNEL, String(last.position)],
       );
-      return { streamId, nextExpectedVersion: version, position, events: stored, duplicate: false } satisfies AppendResult;
+      return { streamId, nextExpectedVersion: last.streamVersion, position: last.position, events: stored, duplicate: false } satisfies AppendResult;
     });
     if (!result.duplicate) this.appended.emit('appended', result.position);
     return result;
