@@ -15,7 +15,7 @@ import {
   type Subscription,
   type VerificationResult,
 } from '../event-store.js';
-import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
+import { GENESIS_HASH, canonicalParts, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
 import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
 import { validateNewEvents, validateStreamId } from '../new-event-validation.js';
@@ -92,7 +92,8 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
     validateStreamId(streamId);
-    const prepared = validateNewEvents(events);
+    // Canonicalise outside the critical section: only position-dependent hashing happens under the lock.
+    const prepared = validateNewEvents(events).map((e) => ({ ...e, canonical: canonicalParts({ actor: e.actor, data: e.data, metadata: e.metadata ?? {} }) }));
     const expected = options.expectedVersion ?? 'any';
     const result = await this.knex.transaction(async (trx) => {
       await trx.raw('SELECT pg_advisory_xact_lock(?)', [APPEND_LOCK_KEY]);
