@@ -63,6 +63,13 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   const store = new PostgresEventStore(db);
   const log = (line: string) => console.log(`  [${label}] ${line}`);
 
+  // Payloads are made before the clock starts: the figures measure the ledger, not the generator.
+  const singles = Array.from({ length: sizes.singleEvents }, (_, i) => governanceEvent(i));
+  const singles8 = Array.from({ length: sizes.singleEvents }, (_, i) => governanceEvent(i));
+  const makeBatches = (n: number) => Array.from({ length: n }, (_, i) => Array.from({ length: sizes.batchSize }, (_, k) => governanceEvent(i * sizes.batchSize + k)));
+  const batches1 = makeBatches(sizes.batches1);
+  const batches8 = makeBatches(sizes.batches8);
+
   // Warm up connections, JIT and caches.
   for (let i = 0; i < 200; i++) await store.append(stream(i), [governanceEvent(i)]);
 
@@ -70,7 +77,7 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   const single1 = await timed(async () => {
     for (let i = 0; i < sizes.singleEvents; i++) {
       const t = performance.now();
-      await store.append(stream(i), [governanceEvent(i)]);
+      await store.append(stream(i), [singles[i]!]);
       latencies.push(performance.now() - t);
     }
   });
@@ -78,23 +85,22 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   const appendSinglePerSec = sizes.singleEvents / single1;
   log(`single appends, 1 writer: ${round(appendSinglePerSec)} events/s, p50 ${round(percentile(latencies, 0.5), 3)} ms, p99 ${round(percentile(latencies, 0.99), 3)} ms`);
 
-  const single8 = await concurrently(8, sizes.singleEvents / 8, (i) => store.append(stream(i), [governanceEvent(i)]).then(() => undefined));
+  const single8 = await concurrently(8, sizes.singleEvents / 8, (i) => store.append(stream(i), [singles8[i]!]).then(() => undefined));
   const appendSingle8PerSec = sizes.singleEvents / single8;
   log(`single appends, 8 writers: ${round(appendSingle8PerSec)} events/s`);
 
-  const batch = (i: number) => Array.from({ length: sizes.batchSize }, (_, k) => governanceEvent(i * sizes.batchSize + k));
-  const batched1 = await concurrently(1, sizes.batches1, (i) => store.append(stream(i), batch(i)).then(() => undefined));
+  const batched1 = await concurrently(1, sizes.batches1, (i) => store.append(stream(i), batches1[i]!).then(() => undefined));
   const appendBatched1PerSec = (sizes.batches1 * sizes.batchSize) / batched1;
   log(`batches of ${sizes.batchSize}, 1 writer: ${round(appendBatched1PerSec)} events/s`);
-  const batched8 = await concurrently(8, sizes.batches8 / 8, (i) => store.append(stream(i), batch(i)).then(() => undefined));
+  const batched8 = await concurrently(8, sizes.batches8 / 8, (i) => store.append(stream(i), batches8[i]!).then(() => undefined));
   const appendBatchedPerSec = (sizes.batches8 * sizes.batchSize) / batched8;
   log(`batches of ${sizes.batchSize}, 8 writers: ${round(appendBatchedPerSec)} events/s`);
 
   // The floor: the same rows as a plain multi-row INSERT into an unindexed table (no lock, no hash, no checks).
   await db.knex.raw(`CREATE TABLE bench_floor (position bigint, id uuid, stream_id text, stream_category text, stream_version integer, type text, schema_version integer,
     occurred_at timestamptz, actor jsonb, actor_id text, correlation_id text, causation_id text, data jsonb, metadata jsonb, prev_hash text, hash text)`);
-  const floorRows = (i: number) =>
-    batch(i).map((e, k) => ({
+  const floorRows = (batch: NewEvent[], i: number) =>
+    batch.map((e, k) => ({
       position: i * sizes.batchSize + k,
       id: e.id,
       stream_id: stream(i),
@@ -112,9 +118,11 @@ async function measure(db: Database, label: string, sizes: Sizes) {
       prev_hash: 'a'.repeat(64),
       hash: 'b'.repeat(64),
     }));
-  const floor1 = await concurrently(1, sizes.batches1, (i) => db.knex('bench_floor').insert(floorRows(i)).then(() => undefined));
+  const floor1Rows = batches1.map(floorRows);
+  const floor8Rows = batches8.map(floorRows);
+  const floor1 = await concurrently(1, sizes.batches1, (i) => db.knex('bench_floor').insert(floor1Rows[i]!).then(() => undefined));
   const floorBatched1PerSec = (sizes.batches1 * sizes.batchSize) / floor1;
-  const floor8 = await concurrently(8, sizes.batches8 / 8, (i) => db.knex('bench_floor').insert(floorRows(i)).then(() => undefined));
+  const floor8 = await concurrently(8, sizes.batches8 / 8, (i) => db.knex('bench_floor').insert(floor8Rows[i]!).then(() => undefined));
   const floorBatchedPerSec = (sizes.batches8 * sizes.batchSize) / floor8;
   log(`floor (plain INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, 8 writers ${round(floorBatchedPerSec)} events/s`);
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalJson } from './canonical-json.js';
 import type { NewEvent, StoredEvent } from './envelope.js';
 
 /** prevHash of the first event in the ledger. */
@@ -9,7 +9,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export type CanonicalParts = { actor: string; data: string; metadata: string };
 
 const jcs = (value: unknown): string => {
-  const text = canonicalize(value);
+  const text = canonicalJson(value);
   if (text === undefined) throw new Error('event is not serialisable');
   return text;
 };
@@ -23,7 +23,7 @@ export const canonicalParts = (e: Pick<StoredEvent, 'actor' | 'data' | 'metadata
 /**
  * The envelope fields covered by the hash, in canonical JSON. Written out in JCS key order so the
  * costly parts (data, actor, metadata) can be canonicalised before the append lock is taken;
- * a test proves the text equals `canonicalize` of the whole envelope.
+ * a test proves the text equals RFC 8785 canonicalisation of the whole envelope.
  */
 export function canonicalEnvelope(event: Omit<StoredEvent, 'hash'>, parts: CanonicalParts = canonicalParts(event)): string {
   const str = JSON.stringify;

@@ -1,4 +1,6 @@
-import type { NewEvent } from './envelope.js';
+import { canonicalJson } from './canonical-json.js';
+import type { JsonObject, NewEvent } from './envelope.js';
+import type { CanonicalParts } from './hash-chain.js';
 import { InvalidEvent } from './event-store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -10,10 +12,13 @@ export function validateStreamId(streamId: string): void {
 }
 
 /**
- * Checks envelopes before they reach an adapter and normalises data/metadata to exactly what
- * JSON storage returns, so the hash computed at append equals the hash recomputed on read.
+ * Checks envelopes before they reach an adapter, normalises actor/data/metadata to exactly what
+ * JSON storage returns (so the hash computed at append equals the hash recomputed on read), and
+ * keeps their canonical text for the hash, computed once and outside any lock.
  */
-export function validateNewEvents(events: NewEvent[]): NewEvent[] {
+export type ValidatedEvent = NewEvent & { metadata: JsonObject; canonical: CanonicalParts };
+
+export function validateNewEvents(events: NewEvent[]): ValidatedEvent[] {
   if (events.length === 0) throw new InvalidEvent('an append needs at least one event');
   const seen = new Set<string>();
   return events.map((e, i) => {
@@ -23,16 +28,44 @@ export function validateNewEvents(events: NewEvent[]): NewEvent[] {
     seen.add(id);
     if (!EVENT_TYPE.test(e.type)) throw new InvalidEvent(`events[${i}].type "${e.type}" must look like "aggregate.past-tense-verb"`);
     if (!Number.isInteger(e.schemaVersion) || e.schemaVersion < 1) throw new InvalidEvent(`events[${i}].schemaVersion must be a positive integer`);
+    validateActor(e.actor, `events[${i}].actor`);
     if (e.causationId !== undefined && !UUID.test(e.causationId)) throw new InvalidEvent(`events[${i}].causationId must be a UUID`);
     if (e.correlationId !== undefined && !UUID.test(e.correlationId)) throw new InvalidEvent(`events[${i}].correlationId must be a UUID`);
-    return { ...e, id, data: normaliseJson(e.data, `events[${i}].data`), metadata: normaliseJson(e.metadata ?? {}, `events[${i}].metadata`) };
+    const data = normaliseJson(e.data, `events[${i}].data`);
+    const metadata = normaliseJson(e.metadata ?? {}, `events[${i}].metadata`);
+    const actor = normaliseJson(e.actor, `events[${i}].actor`);
+    return {
+      ...e,
+      id,
+      actor: actor.value as NewEvent['actor'],
+      data: data.value,
+      metadata: metadata.value,
+      canonical: { actor: actor.text, data: data.text, metadata: metadata.text },
+    };
   });
 }
 
-function normaliseJson<T>(value: T, field: string): T {
+const ACTOR_KINDS = new Set(['user', 'service', 'system']);
+// eslint-disable-next-line no-control-regex -- control characters are what it rejects
+const ACTOR_TEXT = /^[^\u0000-\u001f]{1,200}$/;
+
+function validateActor(actor: NewEvent['actor'], field: string): void {
+  if (typeof actor !== 'object' || actor === null || !ACTOR_KINDS.has(actor.kind)) throw new InvalidEvent(`${field}.kind must be user, service or system`);
+  if (typeof actor.id !== 'string' || !ACTOR_TEXT.test(actor.id)) throw new InvalidEvent(`${field}.id must be 1 to 200 printable characters`);
+  if ('role' in actor && (typeof actor.role !== 'string' || !ACTOR_TEXT.test(actor.role))) throw new InvalidEvent(`${field}.role must be 1 to 200 printable characters`);
+}
+
+/** The value as JSON storage will return it, and its canonical text (what the hash covers). */
+function normaliseJson(value: unknown, field: string): { value: JsonObject; text: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidEvent(`${field} must be a JSON object`);
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = canonicalJson(value);
+  } catch (error) {
+    throw new InvalidEvent(`${field} is not serialisable as JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (text === undefined || !text.startsWith('{')) throw new InvalidEvent(`${field} must be a JSON object`);
   // PostgreSQL's jsonb cannot hold NUL characters or lone UTF-16 surrogates.
   if (/(?<!\\)\\u(0000|d[89a-f])/i.test(text)) throw new InvalidEvent(`${field} contains a NUL character or an unpaired surrogate`);
-  return JSON.parse(text) as T;
+  return { value: JSON.parse(text) as JsonObject, text };
 }

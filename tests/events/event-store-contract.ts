@@ -80,8 +80,25 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       expect(await store.readStream(s)).toHaveLength(1);
     });
 
+    it('settles concurrent appends one by one: one no_stream wins, a repeated id is stored once', async () => {
+      const s = stream();
+      const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, n) => store.append(s, [newEvent({ n })], { expectedVersion: 'no_stream' })));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(WrongExpectedVersion);
+      const same = newEvent({ same: true });
+      const twice = await Promise.all([store.append(s, [same]), store.append(s, [same]), store.append(s, [newEvent()])]);
+      expect(twice.filter((r) => r.duplicate)).toHaveLength(1);
+      expect(twice[0]!.position).toBe(twice[1]!.position);
+      // Two appends in flight together, the second expecting the first's result.
+      const versions = await Promise.all([store.append(s, [newEvent()], { expectedVersion: 2 }), store.append(s, [newEvent()], { expectedVersion: 3 })]);
+      expect(versions.map((r) => r.nextExpectedVersion)).toEqual([3, 4]);
+      expect((await store.readStream(s)).map((e) => e.streamVersion)).toEqual([0, 1, 2, 3, 4]);
+    });
+
     it('rejects malformed events before writing', async () => {
       const s = stream();
+      await expect(store.append(s, [newEvent({}, { actor: { kind: 'user', id: 'nul\u0000', role: 'x' } })])).rejects.toBeInstanceOf(InvalidEvent);
+      await expect(store.append(s, [newEvent({}, { actor: { kind: 'robot', id: 'r2' } as never })])).rejects.toBeInstanceOf(InvalidEvent);
       await expect(store.append(s, [newEvent({}, { id: 'not-a-uuid' })])).rejects.toBeInstanceOf(InvalidEvent);
       await expect(store.append(s, [newEvent({}, { type: 'NoDot' })])).rejects.toBeInstanceOf(InvalidEvent);
       await expect(store.append(s, [newEvent({ bad: 'nul\u0000' })])).rejects.toBeInstanceOf(InvalidEvent);

@@ -15,10 +15,10 @@ import {
   type Subscription,
   type VerificationResult,
 } from '../event-store.js';
-import { GENESIS_HASH, canonicalParts, chainEvents } from '../hash-chain.js';
+import { GENESIS_HASH, chainEvents, type CanonicalParts } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
 import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
-import { validateNewEvents, validateStreamId } from '../new-event-validation.js';
+import { validateNewEvents, validateStreamId, type ValidatedEvent } from '../new-event-validation.js';
 
 /** Key of the transaction-scoped advisory lock that serialises appends (ARCHITECTURE.md design (b)). */
 const APPEND_LOCK_KEY = 0x52414941; // "RAIA"
@@ -61,6 +61,36 @@ const toEvent = (row: EventRow): StoredEvent => ({
   hash: row.hash,
 });
 
+type PendingAppend = {
+  streamId: string;
+  events: ValidatedEvent[];
+  expectedVersion: ExpectedVersion;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+};
+type AppendOutcome = { result: AppendResult } | { error: unknown };
+
+/** Most events one group-commit transaction takes; a larger single append still goes alone. */
+const MAX_GROUP_EVENTS = 5000;
+
+/**
+ * The insert's JSON parameter, assembled from the canonical texts computed before the lock:
+ * the bodies are not serialised a second time inside the critical section.
+ */
+function recordsJson(events: StoredEvent[], canonicalOf: Map<string, CanonicalParts>): string {
+  const str = JSON.stringify;
+  const rows = events.map((e) => {
+    const c = canonicalOf.get(e.id)!;
+    return (
+      `{"position":${e.position},"id":${str(e.id)},"stream_id":${str(e.streamId)},"stream_category":${str(streamCategory(e.streamId))},` +
+      `"stream_version":${e.streamVersion},"type":${str(e.type)},"schema_version":${e.schemaVersion},"occurred_at":${str(e.occurredAt.toISOString())},` +
+      `"actor":${c.actor},"actor_id":${str(e.actor.id)},"correlation_id":${str(e.correlationId)},"causation_id":${str(e.causationId)},` +
+      `"data":${c.data},"metadata":${c.metadata},"prev_hash":${str(e.prevHash)},"hash":${str(e.hash)}}`
+    );
+  });
+  return `[${rows.join(',')}]`;
+}
+
 export type PostgresEventStoreOptions = {
   clock?: () => Date;
   /** Seal signers whose keys `verify` accepts; absent: any key whose signature checks out. */
@@ -71,7 +101,8 @@ export type PostgresEventStoreOptions = {
 /**
  * The ledger on PostgreSQL or PGlite. Appends are serialised by a transaction-scoped advisory lock,
  * so positions are assigned densely (head + 1, no sequence gaps) and commit in position order;
- * the hash chain is extended in the same transaction.
+ * the hash chain is extended in the same transaction. Within a process, concurrent appends are
+ * committed together (group commit).
  */
 export class PostgresEventStore implements EventStore {
   readonly name: string;
@@ -79,6 +110,8 @@ export class PostgresEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly appended = new EventEmitter();
   private unlisten: Promise<() => Promise<void>> | null = null;
+  private readonly pending: PendingAppend[] = [];
+  private draining = false;
 
   constructor(
     private readonly db: Database,
@@ -92,51 +125,115 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
     validateStreamId(streamId);
-    // Canonicalise outside the critical section: only position-dependent hashing happens under the lock.
-    const prepared = validateNewEvents(events).map((e) => ({ ...e, canonical: canonicalParts({ actor: e.actor, data: e.data, metadata: e.metadata ?? {} }) }));
-    const expected = options.expectedVersion ?? 'any';
-    const result = await this.knex.transaction(async (trx) => {
-      await trx.raw('SELECT pg_advisory_xact_lock(?)', [APPEND_LOCK_KEY]);
-      const ids = JSON.stringify(prepared.map((e) => e.id));
-      const { rows } = await trx.raw<{ rows: { current: number | null; position: string | number | null; hash: string | null; occurred_at: Date | null; existing: string[] | null }[] }>(
-        `SELECT (SELECT max(stream_version) FROM ${EVENTS_TABLE} WHERE stream_id = ?) AS current,
-                h.position, h.hash, h.occurred_at,
-                (SELECT array_agg(e.id::text) FROM ${EVENTS_TABLE} e WHERE e.id IN (SELECT value::uuid FROM jsonb_array_elements_text(?::jsonb))) AS existing
-           FROM (SELECT 1) one
-           LEFT JOIN LATERAL (SELECT position, hash, occurred_at FROM ${EVENTS_TABLE} ORDER BY position DESC LIMIT 1) h ON true`,
-        [streamId, ids],
-      );
-      const state = rows[0]!;
-      if (state.existing && state.existing.length > 0) return this.idempotentResult(trx, streamId, prepared, state.existing);
+    // Validated and canonicalised outside the critical section: only position-dependent hashing happens under the lock.
+    const prepared = validateNewEvents(events);
+    const expectedVersion = options.expectedVersion ?? 'any';
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ streamId, events: prepared, expectedVersion, resolve, reject });
+      void this.drain();
+    });
+  }
 
-      const current = state.current === null ? null : Number(state.current);
-      checkExpectedVersion(streamId, expected, current);
+  /**
+   * Group commit: appends waiting in this process share one transaction (one lock, one head read,
+   * one insert, one fsync), each still checked on its own; the lock orders them against other processes.
+   */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.pending.length > 0) {
+        let events = 0;
+        let take = 0;
+        while (take < this.pending.length && (take === 0 || events + this.pending[take]!.events.length <= MAX_GROUP_EVENTS)) events += this.pending[take++]!.events.length;
+        await this.commitGroup(this.pending.splice(0, take));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
 
-      const now = this.clock();
-      // occurredAt never goes backwards along the chain, so "as of T" reads are a prefix of $all.
-      const occurredAt = state.occurred_at && state.occurred_at > now ? new Date(state.occurred_at) : now;
-      const head = { position: state.position === null ? 0 : Number(state.position), hash: state.hash ?? GENESIS_HASH };
-      const stored = chainEvents(streamId, prepared, current, head, occurredAt);
-      const last = stored[stored.length - 1]!;
-      const category = streamCategory(streamId);
-      const records = stored.map((e) => ({
-        position: e.position,
-        id: e.id,
-        stream_id: e.streamId,
-        stream_category: category,
-        stream_version: e.streamVersion,
-        type: e.type,
-        schema_version: e.schemaVersion,
-        occurred_at: e.occurredAt.toISOString(),
-        actor: e.actor,
-        actor_id: e.actor.id,
-        correlation_id: e.correlationId,
-        causation_id: e.causationId,
-        data: e.data,
-        metadata: e.metadata,
-        prev_hash: e.prevHash,
-        hash: e.hash,
-      }));
+  private async commitGroup(group: PendingAppend[]): Promise<void> {
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await this.knex.transaction((trx) => this.writeGroup(trx, group));
+    } catch (error) {
+      if (group.length === 1) return group[0]!.reject(error);
+      // The database refused the group: retry each append alone, so only the faulty one fails.
+      for (const single of group) await this.commitGroup([single]);
+      return;
+    }
+    // Settle on the next macrotask: the drain loop first sends the next group's BEGIN and lock,
+    // so the database works while the callers prepare their next appends on this thread.
+    setImmediate(() => {
+      let position = 0;
+      outcomes.forEach((outcome, i) => {
+        if ('error' in outcome) return group[i]!.reject(outcome.error);
+        if (!outcome.result.duplicate) position = Math.max(position, outcome.result.position);
+        group[i]!.resolve(outcome.result);
+      });
+      if (position > 0) this.appended.emit('appended', position);
+    });
+  }
+
+  private async writeGroup(trx: Knex.Transaction, group: PendingAppend[]): Promise<AppendOutcome[]> {
+    await trx.raw('SELECT pg_advisory_xact_lock(?)', [APPEND_LOCK_KEY]);
+    const streamIds = [...new Set(group.map((a) => a.streamId))];
+    const ids = group.flatMap((a) => a.events.map((e) => e.id));
+    const { rows } = await trx.raw<{ rows: { versions: Record<string, number>; position: string | number | null; hash: string | null; occurred_at: Date | null; existing: string[] | null }[] }>(
+      // Per-stream LATERAL lookups keep every read on an index (a grouped IN-list makes the planner scan the table).
+      `SELECT (SELECT coalesce(jsonb_object_agg(s.stream_id, v.version), '{}'::jsonb)
+                 FROM jsonb_array_elements_text(?::jsonb) AS s(stream_id)
+                 CROSS JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v) AS versions,
+              h.position, h.hash, h.occurred_at,
+              (SELECT array_agg(e.id::text) FROM ${EVENTS_TABLE} e WHERE e.id IN (SELECT value::uuid FROM jsonb_array_elements_text(?::jsonb))) AS existing
+         FROM (SELECT 1) one
+         LEFT JOIN LATERAL (SELECT position, hash, occurred_at FROM ${EVENTS_TABLE} ORDER BY position DESC LIMIT 1) h ON true`,
+      [JSON.stringify(streamIds), JSON.stringify(ids)],
+    );
+    const state = rows[0]!;
+    const versions = new Map(Object.entries(state.versions).map(([k, v]) => [k, Number(v)]));
+    const stored = new Set(state.existing ?? []);
+    let head = { position: state.position === null ? 0 : Number(state.position), hash: state.hash ?? GENESIS_HASH };
+    const now = this.clock();
+    // occurredAt never goes backwards along the chain, so "as of T" reads are a prefix of $all.
+    const occurredAt = state.occurred_at && state.occurred_at > now ? new Date(state.occurred_at) : now;
+
+    const outcomes: AppendOutcome[] = [];
+    const inserts: StoredEvent[] = [];
+    const canonicalOf = new Map<string, CanonicalParts>();
+    for (const a of group) for (const e of a.events) canonicalOf.set(e.id, e.canonical);
+    const acceptedHere = new Map<string, AppendResult>();
+    for (const append of group) {
+      const { streamId, events } = append;
+      const repeated = events.filter((e) => stored.has(e.id)).map((e) => e.id);
+      if (repeated.length > 0) {
+        outcomes.push(await this.idempotentOutcome(trx, streamId, events, repeated));
+        continue;
+      }
+      const earlier = acceptedHere.get(events[0]!.id);
+      if (earlier || events.some((e) => acceptedHere.has(e.id))) {
+        const same = earlier && earlier.streamId === streamId && earlier.events.length === events.length && earlier.events.every((e, i) => e.id === events[i]!.id && e.type === events[i]!.type);
+        outcomes.push(same ? { result: { ...earlier, duplicate: true } } : { error: new DuplicateEventConflict(events.filter((e) => acceptedHere.has(e.id)).map((e) => e.id)) });
+        continue;
+      }
+      const current = versions.get(streamId) ?? null;
+      try {
+        checkExpectedVersion(streamId, append.expectedVersion, current);
+      } catch (error) {
+        outcomes.push({ error });
+        continue;
+      }
+      const chained = chainEvents(streamId, events, current, head, occurredAt);
+      const last = chained[chained.length - 1]!;
+      head = { position: last.position, hash: last.hash };
+      versions.set(streamId, last.streamVersion);
+      inserts.push(...chained);
+      const result: AppendResult = { streamId, nextExpectedVersion: last.streamVersion, position: last.position, events: chained, duplicate: false };
+      for (const e of events) acceptedHere.set(e.id, result);
+      outcomes.push({ result });
+    }
+    if (inserts.length > 0) {
       await trx.raw(
         `WITH inserted AS (
            INSERT INTO ${EVENTS_TABLE} (position, id, stream_id, stream_category, stream_version, type, schema_version, occurred_at, actor, actor_id, correlation_id, causation_id, data, metadata, prev_hash, hash)
@@ -144,16 +241,14 @@ export class PostgresEventStore implements EventStore {
              FROM jsonb_to_recordset(?::jsonb) AS x(position bigint, id uuid, stream_id text, stream_category text, stream_version integer, type text, schema_version integer, occurred_at timestamptz, actor jsonb, actor_id text, correlation_id text, causation_id text, data jsonb, metadata jsonb, prev_hash text, hash text)
            RETURNING 1)
          SELECT pg_notify(?, ?) FROM (SELECT count(*) FROM inserted) c`,
-        [JSON.stringify(records), EVENTS_CHANNEL, String(last.position)],
+        [recordsJson(inserts, canonicalOf), EVENTS_CHANNEL, String(head.position)],
       );
-      return { streamId, nextExpectedVersion: last.streamVersion, position: last.position, events: stored, duplicate: false } satisfies AppendResult;
-    });
-    if (!result.duplicate) this.appended.emit('appended', result.position);
-    return result;
+    }
+    return outcomes;
   }
 
   /** Re-appending stored ids answers with what was stored, if and only if it is the very same append. */
-  private async idempotentResult(trx: Knex.Transaction, streamId: string, prepared: NewEvent[], existing: string[]): Promise<AppendResult> {
+  private async idempotentOutcome(trx: Knex.Transaction, streamId: string, prepared: NewEvent[], existing: string[]): Promise<AppendOutcome> {
     const rows: EventRow[] = await trx(EVENTS_TABLE)
       .select(trx.raw(COLUMNS))
       .whereIn('id', prepared.map((e) => e.id))
@@ -163,9 +258,9 @@ export class PostgresEventStore implements EventStore {
       existing.length === prepared.length &&
       events.every((e, i) => e.streamId === streamId && e.id === prepared[i]!.id && e.type === prepared[i]!.type) &&
       events.every((e, i) => i === 0 || e.position === events[i - 1]!.position + 1);
-    if (!sameAppend) throw new DuplicateEventConflict(existing);
+    if (!sameAppend) return { error: new DuplicateEventConflict(existing) };
     const last = events[events.length - 1]!;
-    return { streamId, nextExpectedVersion: last.streamVersion, position: last.position, events, duplicate: true };
+    return { result: { streamId, nextExpectedVersion: last.streamVersion, position: last.position, events, duplicate: true } };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {

@@ -1,0 +1,26 @@
+import canonicalize from 'canonicalize';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/events/canonical-json.js';
+
+describe('canonical JSON (RFC 8785)', () => {
+  it('matches the canonicalize reference implementation on tricky values', () => {
+    const values: unknown[] = [
+      { b: 1, a: [true, false, null], c: { z: 'é', y: 'a"b\\c\n\u2028' } },
+      { '\u00e9': 1, e: 2, '\ud83d\ude00': 'emoji', '\u20ac': 3, '\r': 4, '1': 5, '10': 6, A: 7 },
+      { numbers: [0, -0, 1, -1, 0.1, 1e21, 1e-7, 123456789012345680000, 4.5, 2 ** 53, -1.7976931348623157e308, 5e-324] },
+      [[], {}, [{}], { a: [] }],
+      { when: new Date('2026-11-22T10:00:00Z') },
+    ];
+    for (const v of values) expect(canonicalJson(v)).toBe(canonicalize(v));
+  });
+
+  it('follows JSON.stringify for what JSON cannot hold, so parsing the text gives the stored value', () => {
+    const input = { keep: 1, gone: undefined, fn: () => 1, list: [undefined, () => 1, NaN, Infinity], big: -Infinity };
+    const text = canonicalJson(input)!;
+    expect(text).toBe('{"big":null,"keep":1,"list":[null,null,null,null]}');
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(input)));
+    expect(canonicalJson(JSON.parse(text))).toBe(text);
+    expect(() => canonicalJson({ n: 10n })).toThrow(TypeError);
+    expect(canonicalJson(undefined)).toBeUndefined();
+  });
+});
