@@ -9,6 +9,19 @@ export type { Knex };
 
 export type DatabaseDialect = 'postgres' | 'pglite';
 
+/** Runs a script of statements; returns each statement's rows, in order. */
+export type RunScript = (sql: string) => Promise<Record<string, unknown>[][]>;
+
+/**
+ * A text value as an SQL literal, dollar-quoted with a tag the text cannot contain, so neither
+ * quotes nor backslashes (nor `standard_conforming_strings`) matter.
+ */
+export function sqlText(value: string): string {
+  let tag = 'q';
+  while (value.includes(`$${tag}$`)) tag += 'q';
+  return `$${tag}$${value}$${tag}$`;
+}
+
 /**
  * One relational database for the ledger (by default) and the read models.
  * PostgreSQL through a pg pool, or embedded PGlite (one connection; knex's single-connection
@@ -18,6 +31,12 @@ export type Database = {
   dialect: DatabaseDialect;
   knex: Knex;
   schema: string;
+  /**
+   * Runs `work` on one connection of its own with the simple query protocol: a script of several
+   * statements (no bind parameters; see `sqlText`) costs one round trip. Used where round trips
+   * dominate, such as the ledger's append transaction.
+   */
+  withScriptConnection<T>(work: (run: RunScript) => Promise<T>): Promise<T>;
   /** Calls `onMessage` for every NOTIFY on `channel` from any process; returns an unlisten function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -66,6 +85,17 @@ async function openPostgres(url: string, schema: string, poolSize: number): Prom
     dialect: 'postgres',
     knex,
     schema,
+    async withScriptConnection(work) {
+      const connection = (await knex.client.acquireConnection()) as pg.Client;
+      try {
+        return await work(async (sql) => {
+          const result = (await connection.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+          return (Array.isArray(result) ? result : [result]).map((r) => r.rows as Record<string, unknown>[]);
+        });
+      } finally {
+        await knex.client.releaseConnection(connection);
+      }
+    },
     async listen(channel, onMessage) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -100,6 +130,15 @@ async function openPglite(pglite: PGlite, schema: string): Promise<Database> {
     dialect: 'pglite',
     knex,
     schema,
+    async withScriptConnection(work) {
+      // knex's pool of one hands out the PGlite instance itself: holding it is the in-process mutex.
+      const connection = (await knex.client.acquireConnection()) as PGlite;
+      try {
+        return await work(async (sql) => (await connection.exec(sql)).map((r) => r.rows as Record<string, unknown>[]));
+      } finally {
+        await knex.client.releaseConnection(connection);
+      }
+    },
     async listen(channel, onMessage) {
       return pglite.listen(channel, onMessage);
     },

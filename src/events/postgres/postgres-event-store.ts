@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Database, Knex } from '../../platform/database.js';
+import { sqlText, type Database, type Knex, type RunScript } from '../../platform/database.js';
 import { pollAll } from '../all-subscription.js';
 import { streamCategory, type Actor, type JsonObject, type NewEvent, type StoredEvent } from '../envelope.js';
 import {
@@ -156,7 +156,7 @@ export class PostgresEventStore implements EventStore {
   private async commitGroup(group: PendingAppend[]): Promise<void> {
     let outcomes: AppendOutcome[];
     try {
-      outcomes = await this.knex.transaction((trx) => this.writeGroup(trx, group));
+      outcomes = await this.db.withScriptConnection((run) => this.writeGroup(run, group));
     } catch (error) {
       if (group.length === 1) return group[0]!.reject(error);
       // The database refused the group: retry each append alone, so only the faulty one fails.
@@ -176,21 +176,39 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  private async writeGroup(trx: Knex.Transaction, group: PendingAppend[]): Promise<AppendOutcome[]> {
-    await trx.raw('SELECT pg_advisory_xact_lock(?)', [APPEND_LOCK_KEY]);
+  /**
+   * One append transaction in two round trips: BEGIN, the lock and the state read as one script;
+   * then the insert, its NOTIFY and COMMIT as another. Statements of a script each take a fresh
+   * snapshot, so the state is read after the lock is held.
+   */
+  private async writeGroup(run: RunScript, group: PendingAppend[]): Promise<AppendOutcome[]> {
+    try {
+      const { outcomes, insert } = await this.decideGroup(run, group);
+      await run(insert ? `${insert};\nCOMMIT` : 'COMMIT');
+      return outcomes;
+    } catch (error) {
+      await run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Reads the state under the lock, settles each append, and returns the insert that writes the accepted ones. */
+  private async decideGroup(run: RunScript, group: PendingAppend[]): Promise<{ outcomes: AppendOutcome[]; insert: string | null }> {
     const streamIds = [...new Set(group.map((a) => a.streamId))];
     const ids = group.flatMap((a) => a.events.map((e) => e.id));
-    const { rows } = await trx.raw<{ rows: { versions: Record<string, number>; position: string | number | null; hash: string | null; occurred_at: Date | null; existing: string[] | null }[] }>(
-      // Per-stream LATERAL lookups keep every read on an index (a grouped IN-list makes the planner scan the table).
-      `SELECT (SELECT coalesce(jsonb_object_agg(s.stream_id, v.version), '{}'::jsonb)
-                 FROM jsonb_array_elements_text(?::jsonb) AS s(stream_id)
+    const results = await run(
+      `BEGIN;
+       SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY});
+       SELECT (SELECT coalesce(jsonb_object_agg(s.stream_id, v.version), '{}'::jsonb)
+                 FROM jsonb_array_elements_text(${sqlText(JSON.stringify(streamIds))}::jsonb) AS s(stream_id)
                  CROSS JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v) AS versions,
               h.position, h.hash, h.occurred_at,
-              (SELECT array_agg(e.id::text) FROM ${EVENTS_TABLE} e WHERE e.id IN (SELECT value::uuid FROM jsonb_array_elements_text(?::jsonb))) AS existing
+              (SELECT array_agg(e.id::text) FROM ${EVENTS_TABLE} e WHERE e.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${sqlText(JSON.stringify(ids))}::jsonb))) AS existing
          FROM (SELECT 1) one
          LEFT JOIN LATERAL (SELECT position, hash, occurred_at FROM ${EVENTS_TABLE} ORDER BY position DESC LIMIT 1) h ON true`,
-      [JSON.stringify(streamIds), JSON.stringify(ids)],
     );
+    // Per-stream LATERAL lookups above keep every read on an index (a grouped IN-list makes the planner scan the table).
+    const rows = results[2] as { versions: Record<string, number>; position: string | number | null; hash: string | null; occurred_at: Date | null; existing: string[] | null }[];
     const state = rows[0]!;
     const versions = new Map(Object.entries(state.versions).map(([k, v]) => [k, Number(v)]));
     const stored = new Set(state.existing ?? []);
@@ -208,7 +226,7 @@ export class PostgresEventStore implements EventStore {
       const { streamId, events } = append;
       const repeated = events.filter((e) => stored.has(e.id)).map((e) => e.id);
       if (repeated.length > 0) {
-        outcomes.push(await this.idempotentOutcome(trx, streamId, events, repeated));
+        outcomes.push(await this.idempotentOutcome(run, streamId, events, repeated));
         continue;
       }
       const earlier = acceptedHere.get(events[0]!.id);
@@ -233,27 +251,24 @@ export class PostgresEventStore implements EventStore {
       for (const e of events) acceptedHere.set(e.id, result);
       outcomes.push({ result });
     }
-    if (inserts.length > 0) {
-      await trx.raw(
-        `WITH inserted AS (
+    if (inserts.length === 0) return { outcomes, insert: null };
+    return {
+      outcomes,
+      insert: `WITH inserted AS (
            INSERT INTO ${EVENTS_TABLE} (position, id, stream_id, stream_category, stream_version, type, schema_version, occurred_at, actor, actor_id, correlation_id, causation_id, data, metadata, prev_hash, hash)
            SELECT position, id, stream_id, stream_category, stream_version, type, schema_version, occurred_at, actor, actor_id, correlation_id, causation_id, data, metadata, prev_hash, hash
-             FROM jsonb_to_recordset(?::jsonb) AS x(position bigint, id uuid, stream_id text, stream_category text, stream_version integer, type text, schema_version integer, occurred_at timestamptz, actor jsonb, actor_id text, correlation_id text, causation_id text, data jsonb, metadata jsonb, prev_hash text, hash text)
+             FROM jsonb_to_recordset(${sqlText(recordsJson(inserts, canonicalOf))}::jsonb) AS x(position bigint, id uuid, stream_id text, stream_category text, stream_version integer, type text, schema_version integer, occurred_at timestamptz, actor jsonb, actor_id text, correlation_id text, causation_id text, data jsonb, metadata jsonb, prev_hash text, hash text)
            RETURNING 1)
-         SELECT pg_notify(?, ?) FROM (SELECT count(*) FROM inserted) c`,
-        [recordsJson(inserts, canonicalOf), EVENTS_CHANNEL, String(head.position)],
-      );
-    }
-    return outcomes;
+         SELECT pg_notify('${EVENTS_CHANNEL}', '${head.position}') FROM (SELECT count(*) FROM inserted) c`,
+    };
   }
 
   /** Re-appending stored ids answers with what was stored, if and only if it is the very same append. */
-  private async idempotentOutcome(trx: Knex.Transaction, streamId: string, prepared: NewEvent[], existing: string[]): Promise<AppendOutcome> {
-    const rows: EventRow[] = await trx(EVENTS_TABLE)
-      .select(trx.raw(COLUMNS))
-      .whereIn('id', prepared.map((e) => e.id))
-      .orderBy('position');
-    const events = rows.map(toEvent);
+  private async idempotentOutcome(run: RunScript, streamId: string, prepared: NewEvent[], existing: string[]): Promise<AppendOutcome> {
+    const [rows] = (await run(
+      `SELECT ${COLUMNS} FROM ${EVENTS_TABLE} WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text(${sqlText(JSON.stringify(prepared.map((e) => e.id)))}::jsonb)) ORDER BY position`,
+    )) as EventRow[][];
+    const events = (rows ?? []).map(toEvent);
     const sameAppend =
       existing.length === prepared.length &&
       events.every((e, i) => e.streamId === streamId && e.id === prepared[i]!.id && e.type === prepared[i]!.type) &&
