@@ -179,7 +179,7 @@ export async function run(): Promise<Record<string, unknown>> {
   let postgres: Awaited<ReturnType<typeof measure>>;
   let serverVersion: string;
   try {
-    serverVersion = (await pg.knex.raw<{ rows: { v: string }[] }>('SHOW server_version')).rows[0]!.v;
+    serverVersion = (await pg.knex.raw<{ rows: { v: string }[] }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
     postgres = await measure(pg, 'postgres', { singleEvents: 4000, batches1: 300, batches8: 800, batchSize: 100 });
   } finally {
     await pg.knex.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
