@@ -3,10 +3,11 @@ import type { EventCatalogue } from '../events/event-catalogue.js';
 import type { Decider, DomainEvent } from './decider.js';
 import { ledgerDecider } from './ledger/ledger.decider.js';
 import { privacySubjectDecider } from './privacy/privacy-subject.decider.js';
+import { userDecider } from './user/user.decider.js';
 
 // Each aggregate's decider, by stream category, so any stream's state can be replayed as of a time.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const deciders: Decider<any, any, any>[] = [ledgerDecider, privacySubjectDecider];
+const deciders: Decider<any, any, any>[] = [ledgerDecider, privacySubjectDecider, userDecider];
 const byCategory = new Map(deciders.map((d) => [d.category, d]));
 
 export type ReplayedState = { aggregate: string; state: unknown } | { aggregate: null; state: null };

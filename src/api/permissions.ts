@@ -1,0 +1,41 @@
+/**
+ * The one permission table of RAIA (issue: identity). Every route declares the permission it
+ * needs in its `config.permission`, or `config.public: true`; the access plugin enforces it.
+ */
+export const ROLES = ['admin', 'risk_officer', 'data_scientist', 'auditor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'self:manage', // own profile, password, sessions
+  'system:read', // detailed health, metrics
+  'audit:read', // audit log, search, verification, timelines
+  'models:read',
+  'models:write',
+  'models:approve',
+  'datasets:read',
+  'datasets:write',
+  'assessments:run',
+  'users:admin', // list users, change roles, deactivate
+  'api-keys:manage', // own service-account keys
+  'privacy:erase',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const all = [...PERMISSIONS];
+
+export const rolePermissions: Record<Role, readonly Permission[]> = {
+  admin: all,
+  // Approves deployments (four eyes) and reads everything a regulator may ask about.
+  risk_officer: ['self:manage', 'system:read', 'audit:read', 'models:read', 'models:approve', 'datasets:read', 'assessments:run', 'api-keys:manage'],
+  data_scientist: ['self:manage', 'models:read', 'models:write', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage'],
+  // Read-only, with full audit access.
+  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read'],
+  viewer: ['self:manage', 'models:read', 'datasets:read'],
+};
+
+export const roleHas = (role: Role, permission: Permission) => rolePermissions[role].includes(permission);
+
+/** Roles lacking a permission: the test that calls every route with an insufficient role uses it. */
+export const rolesWithout = (permission: Permission): Role[] => ROLES.filter((r) => !roleHas(r, permission));
+
+export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
