@@ -3,6 +3,8 @@ import { subjectKeyMigrations } from './events/personal-data.js';
 import type { Migration } from './platform/migrations.js';
 import { processorCheckpointMigrations } from './processors/processor-checkpoints.js';
 import { projectionMigrations } from './projections/projection-state.js';
+import { sessionStoreMigrations } from './platform/session-store.js';
+import { oneTimeTokenMigrations } from './platform/one-time-token-store.js';
 
 /** Every schema change of the relational database, from every module that owns tables; names are globally ordered. */
-export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations];
+export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations];

@@ -25,8 +25,8 @@ const all = [...PERMISSIONS];
 
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: all,
-  // Approves deployments (four eyes) and reads everything a regulator may ask about.
-  risk_officer: ['self:manage', 'system:read', 'audit:read', 'models:read', 'models:approve', 'datasets:read', 'assessments:run', 'api-keys:manage'],
+  // Approves deployments (four eyes); audit access stays with auditors and admins.
+  risk_officer: ['self:manage', 'system:read', 'models:read', 'models:approve', 'datasets:read', 'assessments:run', 'api-keys:manage'],
   data_scientist: ['self:manage', 'models:read', 'models:write', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage'],
   // Read-only, with full audit access.
   auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read'],

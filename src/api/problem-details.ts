@@ -57,7 +57,10 @@ function problemFor(error: unknown): Problem {
   }
   if (error instanceof WrongExpectedVersion) return p(409, 'version-conflict', 'Version conflict', error.message, { code: error.code });
   if (error instanceof DuplicateEventConflict) return p(409, 'duplicate-event', 'Duplicate event', error.message, { code: error.code });
-  if (error instanceof CommandRefused) return p(error.status, 'command-refused', 'Command refused', error.message, { code: error.code, reasons: error.reasons });
+  if (error instanceof CommandRefused) {
+    const errors = error.field ? error.reasons.map((message) => ({ field: `body.${error.field}`, message })) : undefined;
+    return p(error.status, error.status === 400 ? 'validation-error' : 'command-refused', error.status === 400 ? 'Invalid request' : 'Command refused', error.message, { code: error.code, reasons: error.reasons, ...(errors ? { errors } : {}) });
+  }
   if (error instanceof SubjectErased) return p(409, 'subject-erased', 'Subject erased', error.message, { code: error.code });
   if (error instanceof InvalidEvent || error instanceof UnknownEventType) return p(400, 'invalid-event', 'Invalid event', error.message, { code: error.code });
   const fe = error as FastifyError;

@@ -8,6 +8,9 @@ export type KeyMaterial = {
   verifyKey: KeyObject;
   /** 32-byte key-encryption key that wraps the per-subject data keys. */
   masterKey: Buffer;
+  /** Ed25519 key that signs access tokens (JWT, EdDSA); separate from the seal key so each can rotate alone. */
+  accessTokenKey: KeyObject;
+  accessTokenVerifyKey: KeyObject;
 };
 
 /** Reads a secret file, or creates it once with owner-only permissions. */
@@ -22,19 +25,20 @@ function readOrCreate(path: string, create: () => string | Buffer): Buffer {
  * Secrets come from configuration when given, otherwise from `<dataDir>/keys`, generated on first start.
  * They are never logged.
  */
-export function loadKeyMaterial(options: { dataDir: string; signingKeyPem?: string; masterKeyBase64?: string }): KeyMaterial {
+export function loadKeyMaterial(options: { dataDir: string; signingKeyPem?: string; masterKeyBase64?: string; accessTokenKeyPem?: string }): KeyMaterial {
   const dir = join(options.dataDir, 'keys');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const pem =
-    options.signingKeyPem ??
-    readOrCreate(join(dir, 'ledger-signing-ed25519.pem'), () =>
-      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    ).toString('utf8');
-  const signingKey = createPrivateKey(pem);
-  if (signingKey.asymmetricKeyType !== 'ed25519') throw new Error('RAIA_SIGNING_KEY must be an Ed25519 key');
+  const ed25519 = (given: string | undefined, file: string, variable: string) => {
+    const pem = given ?? readOrCreate(join(dir, file), () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' })).toString('utf8');
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${variable} must be an Ed25519 key`);
+    return key;
+  };
+  const signingKey = ed25519(options.signingKeyPem, 'ledger-signing-ed25519.pem', 'RAIA_SIGNING_KEY');
+  const accessTokenKey = ed25519(options.accessTokenKeyPem, 'access-token-ed25519.pem', 'RAIA_ACCESS_TOKEN_KEY');
   const masterKey = options.masterKeyBase64
     ? Buffer.from(options.masterKeyBase64, 'base64')
     : Buffer.from(readOrCreate(join(dir, 'master-key.b64'), () => randomBytes(32).toString('base64')).toString('utf8').trim(), 'base64');
   if (masterKey.length !== 32) throw new Error('master key must be 32 bytes');
-  return { signingKey, verifyKey: createPublicKey(signingKey), masterKey };
+  return { signingKey, verifyKey: createPublicKey(signingKey), masterKey, accessTokenKey, accessTokenVerifyKey: createPublicKey(accessTokenKey) };
 }

@@ -30,7 +30,7 @@ describe.each(['postgres', 'pglite'] as const)('health and metrics routes on %s'
     expect(body.database).toMatchObject({ ok: true, dialect });
     expect(body.bus).toMatchObject({ ok: true, kind: 'in-process' });
     expect(body.ledger).toMatchObject({ ok: true, headPosition: position, headHash: events[1]!.hash });
-    expect(body.projections.map((p: { name: string }) => p.name).sort()).toEqual(['ledger_seals', 'stream_catalog']);
+    expect(body.projections.map((p: { name: string }) => p.name).sort()).toEqual(['ledger_seals', 'stream_catalog', 'users']);
     for (const p of body.projections) expect(p).toMatchObject({ lag: 0, status: 'running', position });
   });
 

@@ -65,6 +65,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   const { runtime } = app;
 
   app.get('/api/v1/audit/logs', {
+    config: { permission: 'audit:read' },
     schema: {
       tags: ['audit'],
       summary: 'Ledger events filtered by stream, type, actor and time, paged by position',
@@ -77,6 +78,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/api/v1/audit/search', {
+    config: { permission: 'audit:read' },
     schema: {
       tags: ['audit'],
       summary: 'Search the ledger: several types, JSON containment on event data, time range',
@@ -89,6 +91,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/audit/verify', {
+    config: { permission: 'audit:read' },
     schema: {
       tags: ['audit'],
       summary: 'Re-walk the hash chain and check every seal; names the first broken position',
@@ -101,6 +104,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/audit/timeline/:streamId', {
+    config: { permission: 'audit:read' },
     schema: {
       tags: ['audit'],
       summary: "A stream's events and its replayed state as of a point in time (default: now)",

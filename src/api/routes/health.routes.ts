@@ -29,6 +29,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const { runtime } = app;
 
   app.get('/api/v1/health', {
+    config: { public: true },
     schema: {
       tags: ['health'],
       summary: 'Liveness: the process answers',
@@ -37,6 +38,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async () => ({ status: 'ok' as const, version: API_VERSION, uptimeSeconds: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000) }));
 
   app.get('/api/v1/health/detailed', {
+    config: { permission: 'system:read' },
     schema: {
       tags: ['health'],
       summary: 'Database, bus, ledger head and each projection\'s lag; 503 when a dependency is down',

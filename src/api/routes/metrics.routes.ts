@@ -62,6 +62,7 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
   metrics.gauge('raia_relay_lag_events', 'Events committed but not yet published to the bus', [], async (set) => set({}, await runtime.relay.lag()));
 
   app.get('/metrics', {
+    config: { permission: 'system:read' },
     schema: { tags: ['metrics'], summary: 'Prometheus exposition format', response: { 200: z.string() } },
   }, async (_request, reply) => {
     void reply.type(metrics.registry.contentType);
@@ -69,6 +70,7 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/metrics/system', {
+    config: { permission: 'system:read' },
     schema: { tags: ['metrics'], summary: 'Process and host resources', response: { 200: systemMetrics } },
   }, async () => {
     const mem = process.memoryUsage();
@@ -89,6 +91,7 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/metrics/application', {
+    config: { permission: 'system:read' },
     schema: { tags: ['metrics'], summary: 'HTTP traffic, ledger size, projection and relay lag', response: { 200: applicationMetrics } },
   }, async () => {
     const requests = await metrics.httpRequests.get();
@@ -122,6 +125,7 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/metrics/database', {
+    config: { permission: 'system:read' },
     schema: { tags: ['metrics'], summary: 'Database size, connection pool and the largest tables', response: { 200: databaseMetrics } },
   }, async () => {
     const { knex, dialect, schema } = runtime.db;

@@ -1,0 +1,35 @@
+import type { IdentityDependencies } from './identity-dependencies.js';
+import { emailClaimStreamId, emailDigest } from './email-address.js';
+import { userDecider, userStreamId, type UserState } from './user.decider.js';
+
+export type Account = Exclude<UserState, { status: 'none' }> & { email: string; name: string; passwordHash: string | null };
+
+/**
+ * An account read from the ledger itself, not a read model: sign-in decisions must see the
+ * latest password and lockout state, whatever a projection's lag.
+ */
+export async function loadAccount(deps: IdentityDependencies, userId: string): Promise<Account | null> {
+  const events = await deps.store.readStream(userStreamId(userId));
+  if (events.length === 0) return null;
+  let state: UserState = userDecider.initialState();
+  let email = '';
+  let name = '';
+  let passwordHash: string | null = null;
+  for (const stored of await deps.vault.reveal(events.map((e) => deps.catalogue.upcast(e)))) {
+    state = userDecider.evolve(state, stored as never);
+    if (stored.type === 'user.registered') {
+      email = String(stored.data.email);
+      name = String(stored.data.name);
+      passwordHash = stored.data.passwordHash === null ? null : String(stored.data.passwordHash);
+    } else if (stored.type === 'user.password-changed') passwordHash = String(stored.data.passwordHash);
+  }
+  if (state.status === 'none') return null;
+  // After erasure the sealed fields read as "[redacted]": such an account can never sign in.
+  if (passwordHash === '[redacted]') passwordHash = null;
+  return { ...state, email, name, passwordHash };
+}
+
+export async function findAccountIdByEmail(deps: IdentityDependencies, email: string): Promise<string | null> {
+  const [claim] = await deps.store.readStream(emailClaimStreamId(emailDigest(email, deps.emailDigestKey)), { limit: 1 });
+  return claim ? String(claim.data.userId) : null;
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from './database.js';
+import type { Migration } from './migrations.js';
+import { newToken, tokenDigest } from './secure-token.js';
+
+const SESSIONS = 'raia_sessions';
+const REFRESH_TOKENS = 'raia_refresh_tokens';
+
+export const sessionStoreMigrations: Migration[] = [
+  {
+    name: '0006_sessions',
+    async up(knex) {
+      // Operational security state, outside the ledger: tokens are rotated on every use.
+      await knex.raw(`CREATE TABLE IF NOT EXISTS ${SESSIONS} (
+        session_id     uuid PRIMARY KEY,
+        user_id        text NOT NULL,
+        user_agent     text,
+        created_at     timestamptz NOT NULL DEFAULT now(),
+        last_used_at   timestamptz NOT NULL DEFAULT now(),
+        expires_at     timestamptz NOT NULL,
+        revoked_at     timestamptz,
+        revoked_reason text
+      )`);
+      await knex.raw(`CREATE INDEX IF NOT EXISTS raia_sessions_user_idx ON ${SESSIONS} (user_id)`);
+      // A refresh token is stored as its SHA-256 digest; each session is one token family.
+      await knex.raw(`CREATE TABLE IF NOT EXISTS ${REFRESH_TOKENS} (
+        digest     text PRIMARY KEY,
+        session_id uuid NOT NULL REFERENCES ${SESSIONS}(session_id) ON DELETE CASCADE,
+        issued_at  timestamptz NOT NULL DEFAULT now(),
+        used_at    timestamptz
+      )`);
+      await knex.raw(`CREATE INDEX IF NOT EXISTS raia_refresh_tokens_session_idx ON ${REFRESH_TOKENS} (session_id)`);
+    },
+  },
+];
+
+export type SessionInfo = { sessionId: string; userId: string; userAgent: string | null; createdAt: string; lastUsedAt: string; expiresAt: string };
+
+export type RotationResult =
+  | { status: 'rotated'; sessionId: string; userId: string; refreshToken: string }
+  /** A rotated token came back: someone holds a copy. The whole family (session) is now revoked. */
+  | { status: 'reused'; sessionId: string; userId: string }
+  | { status: 'invalid' };
+
+/**
+ * Sessions and their rotating refresh tokens (OAuth 2.0 Security BCP: refresh token rotation with
+ * reuse detection). Only digests are stored; a token is shown to its owner exactly once.
+ */
+export class SessionStore {
+  constructor(
+    private readonly knex: Knex,
+    private readonly ttlMs: number,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async create(userId: string, userAgent: string | null, sessionId: string = randomUUID()): Promise<{ sessionId: string; refreshToken: string }> {
+    const refreshToken = newToken();
+    const now = this.clock();
+    await this.knex.transaction(async (trx) => {
+      await trx(SESSIONS).insert({ session_id: sessionId, user_id: userId, user_agent: userAgent?.slice(0, 300) ?? null, created_at: now, last_used_at: now, expires_at: new Date(now.getTime() + this.ttlMs) });
+      await trx(REFRESH_TOKENS).insert({ digest: tokenDigest(refreshToken), session_id: sessionId, issued_at: now });
+    });
+    return { sessionId, refreshToken };
+  }
+
+  /** Exchanges a refresh token for a new one; a second use of the same token revokes the session. */
+  async rotate(refreshToken: string): Promise<RotationResult> {
+    const now = this.clock();
+    return this.knex.transaction(async (trx) => {
+      const row = await trx(REFRESH_TOKENS)
+        .join(SESSIONS, `${SESSIONS}.session_id`, `${REFRESH_TOKENS}.session_id`)
+        .select(`${REFRESH_TOKENS}.used_at`, `${SESSIONS}.session_id`, `${SESSIONS}.user_id`, `${SESSIONS}.expires_at`, `${SESSIONS}.revoked_at`)
+        .where(`${REFRESH_TOKENS}.digest`, tokenDigest(refreshToken))
+        .forUpdate()
+        .first();
+      if (!row || row.revoked_at || new Date(row.expires_at) <= now) return { status: 'invalid' } as const;
+      if (row.used_at) {
+        await trx(SESSIONS).where('session_id', row.session_id).update({ revoked_at: now, revoked_reason: 'refresh-token-reuse' });
+        return { status: 'reused', sessionId: row.session_id, userId: row.user_id } as const;
+      }
+      const next = newToken();
+      await trx(REFRESH_TOKENS).where('digest', tokenDigest(refreshToken)).update({ used_at: now });
+      await trx(REFRESH_TOKENS).insert({ digest: tokenDigest(next), session_id: row.session_id, issued_at: now });
+      await trx(SESSIONS).where('session_id', row.session_id).update({ last_used_at: now });
+      return { status: 'rotated', sessionId: row.session_id, userId: row.user_id, refreshToken: next } as const;
+    });
+  }
+
+  async isActive(sessionId: string): Promise<boolean> {
+    const row = await this.knex(SESSIONS).select('revoked_at', 'expires_at').where('session_id', sessionId).first();
+    return Boolean(row && !row.revoked_at && new Date(row.expires_at) > this.clock());
+  }
+
+  async sessionOf(refreshToken: string): Promise<{ sessionId: string; userId: string } | null> {
+    const row = await this.knex(REFRESH_TOKENS)
+      .join(SESSIONS, `${SESSIONS}.session_id`, `${REFRESH_TOKENS}.session_id`)
+      .select(`${SESSIONS}.session_id`, `${SESSIONS}.user_id`)
+      .where(`${REFRESH_TOKENS}.digest`, tokenDigest(refreshToken))
+      .first();
+    return row ? { sessionId: row.session_id, userId: row.user_id } : null;
+  }
+
+  async revoke(sessionId: string, reason: string): Promise<boolean> {
+    return (await this.knex(SESSIONS).where('session_id', sessionId).whereNull('revoked_at').update({ revoked_at: this.clock(), revoked_reason: reason })) > 0;
+  }
+
+  async revokeAll(userId: string, reason: string): Promise<number> {
+    return this.knex(SESSIONS).where('user_id', userId).whereNull('revoked_at').update({ revoked_at: this.clock(), revoked_reason: reason });
+  }
+
+  async list(userId: string): Promise<SessionInfo[]> {
+    const rows = await this.knex(SESSIONS).where('user_id', userId).whereNull('revoked_at').where('expires_at', '>', this.clock()).orderBy('created_at', 'desc');
+    return rows.map((r) => ({
+      sessionId: r.session_id,
+      userId: r.user_id,
+      userAgent: r.user_agent,
+      createdAt: new Date(r.created_at).toISOString(),
+      lastUsedAt: new Date(r.last_used_at).toISOString(),
+      expiresAt: new Date(r.expires_at).toISOString(),
+    }));
+  }
+}

@@ -1,0 +1,137 @@
+import type { Knex } from '../platform/database.js';
+import { defineProjection } from './projection.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Accounts as sign-in and administration need them. Personal fields arrive decrypted from the
+ * runner, or `[redacted]` once the user is erased, so a rebuild after erasure forgets them.
+ */
+export const users = defineProjection({
+  name: 'users',
+  version: 1,
+  handles: [
+    'user.registered',
+    'user.email-verified',
+    'user.logged-in',
+    'user.login-failed',
+    'user.locked-out',
+    'user.password-changed',
+    'user.role-changed',
+    'user.deactivated',
+    'user.reactivated',
+    'privacy.subject-erased',
+  ],
+  tables: {
+    users: (t) => {
+      t.uuid('user_id').primary();
+      t.text('email').notNullable();
+      t.text('email_digest').notNullable().unique();
+      t.text('name').notNullable();
+      t.text('role').notNullable();
+      t.text('status').notNullable();
+      t.boolean('email_verified').notNullable();
+      t.text('password_hash');
+      t.integer('consecutive_failures').notNullable();
+      t.timestamp('locked_until', { useTz: true });
+      t.timestamp('last_login_at', { useTz: true });
+      t.timestamp('created_at', { useTz: true }).notNullable();
+      t.timestamp('updated_at', { useTz: true }).notNullable();
+    },
+  },
+  async apply(trx, events, tables) {
+    for (const e of events) {
+      const d = e.data as Record<string, unknown>;
+      const at = e.occurredAt.toISOString();
+      const row = () => trx(tables.users).where('user_id', d.userId as string);
+      switch (e.type) {
+        case 'user.registered':
+          await trx(tables.users).insert({
+            user_id: d.userId,
+            email: String(d.email),
+            email_digest: d.emailDigest,
+            name: String(d.name),
+            role: d.role,
+            status: 'active',
+            email_verified: false,
+            password_hash: d.passwordHash === null ? null : String(d.passwordHash),
+            consecutive_failures: 0,
+            created_at: at,
+            updated_at: at,
+          });
+          break;
+        case 'user.email-verified':
+          await row().update({ email_verified: true, updated_at: at });
+          break;
+        case 'user.logged-in':
+          await row().update({ last_login_at: at, consecutive_failures: 0, locked_until: null, updated_at: at });
+          break;
+        case 'user.login-failed':
+          await row().update({ consecutive_failures: d.consecutiveFailures, updated_at: at });
+          break;
+        case 'user.locked-out':
+          await row().update({ locked_until: d.until, consecutive_failures: 0, updated_at: at });
+          break;
+        case 'user.password-changed':
+          await row().update({ password_hash: String(d.passwordHash), consecutive_failures: 0, locked_until: null, updated_at: at });
+          break;
+        case 'user.role-changed':
+          await row().update({ role: d.to, updated_at: at });
+          break;
+        case 'user.deactivated':
+          await row().update({ status: 'deactivated', updated_at: at });
+          break;
+        case 'user.reactivated':
+          await row().update({ status: 'active', updated_at: at });
+          break;
+        case 'privacy.subject-erased':
+          // Subjects are not all users (user ids are UUIDs); erasure of a user ends the account for good.
+          if (!UUID.test(String(d.subjectId))) break;
+          await trx(tables.users).where('user_id', d.subjectId as string).update({ email: '[redacted]', name: '[redacted]', password_hash: null, status: 'erased', updated_at: at });
+          break;
+      }
+    }
+  },
+});
+
+export type UserRecord = {
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+  status: 'active' | 'deactivated' | 'erased';
+  emailVerified: boolean;
+  passwordHash: string | null;
+  lockedUntil: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+};
+
+const toUser = (r: Record<string, unknown>): UserRecord => ({
+  userId: r.user_id as string,
+  email: r.email as string,
+  name: r.name as string,
+  role: r.role as string,
+  status: r.status as UserRecord['status'],
+  emailVerified: Boolean(r.email_verified),
+  passwordHash: (r.password_hash as string | null) ?? null,
+  lockedUntil: r.locked_until ? new Date(r.locked_until as string).toISOString() : null,
+  lastLoginAt: r.last_login_at ? new Date(r.last_login_at as string).toISOString() : null,
+  createdAt: new Date(r.created_at as string).toISOString(),
+});
+
+export async function findUserByEmailDigest(knex: Knex, emailDigest: string): Promise<UserRecord | null> {
+  const r = await knex('users').where('email_digest', emailDigest).first();
+  return r ? toUser(r) : null;
+}
+
+export async function findUserById(knex: Knex, userId: string): Promise<UserRecord | null> {
+  const r = await knex('users').where('user_id', userId).first();
+  return r ? toUser(r) : null;
+}
+
+export async function listUsers(knex: Knex, options: { limit: number; afterUserId?: string }): Promise<UserRecord[]> {
+  const q = knex('users').orderBy('user_id').limit(options.limit);
+  if (options.afterUserId) q.where('user_id', '>', options.afterUserId);
+  return (await q).map(toUser);
+}
