@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hash } from '@node-rs/argon2';
-import { ARGON2_PARAMETERS, hashPassword, needsRehash, verifyNothing, verifyPassword } from '../../src/platform/password-hasher.js';
+import { ARGON2_PARAMETERS, dummyHash, hashPassword, needsRehash, verifyNothing, verifyPassword } from '../../src/platform/password-hasher.js';
 
 describe('password hashing (argon2id)', () => {
   it('round-trips, refuses a wrong password, and names its parameters in the PHC string', async () => {
@@ -25,15 +25,9 @@ describe('password hashing (argon2id)', () => {
     expect(await verifyPassword(reference, 'passwore')).toBe(false);
   });
 
-  it('spends comparable time on an unknown account', async () => {
-    const phc = await hashPassword('x');
-    const t0 = performance.now();
-    await verifyPassword(phc, 'y');
-    const real = performance.now() - t0;
-    await verifyNothing('warm-up');
-    const t1 = performance.now();
-    await verifyNothing('y');
-    const dummy = performance.now() - t1;
-    expect(dummy).toBeGreaterThan(real * 0.3);
+  it('checks unknown accounts against a hash of the same cost as real ones', async () => {
+    // Same algorithm and parameters means the same work per verification (timing is a benchmark's business).
+    expect(needsRehash(await dummyHash())).toBe(false);
+    await expect(verifyNothing('anything')).resolves.toBeUndefined();
   });
 });
