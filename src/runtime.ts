@@ -20,6 +20,17 @@ import { readModels } from './projections/read-models.js';
 import { startEventRelay, type EventRelay } from './processors/event-relay.js';
 import { startLedgerSealer, type LedgerSealer } from './processors/ledger-sealer.js';
 import { allMigrations } from './migrations.js';
+import { hkdfSync } from 'node:crypto';
+import { systemActor } from './events/envelope.js';
+import { SessionStore } from './platform/session-store.js';
+import { OneTimeTokenStore } from './platform/one-time-token-store.js';
+import { hashPassword, verifyNothing, verifyPassword } from './platform/password-hasher.js';
+import { createMailTransport } from './platform/mail-transport.js';
+import { enqueueMail, startMailSender, type MailSender } from './platform/mail-outbox.js';
+import { checkPassword } from './commands/user/password-policy.js';
+import { registerAccount } from './commands/user/registration.js';
+import type { IdentityDependencies } from './commands/user/identity-dependencies.js';
+import { AccessTokens } from './api/auth/access-tokens.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -34,6 +45,9 @@ export type Runtime = {
   projections: ProjectionRunner;
   relay: EventRelay;
   sealer: LedgerSealer;
+  identity: IdentityDependencies;
+  accessTokens: AccessTokens;
+  mailSender: MailSender;
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -46,7 +60,7 @@ export type RuntimeOptions = {
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const keys = loadKeyMaterial({ dataDir: config.dataDir, signingKeyPem: config.RAIA_SIGNING_KEY, masterKeyBase64: config.RAIA_MASTER_KEY });
+  const keys = loadKeyMaterial({ dataDir: config.dataDir, signingKeyPem: config.RAIA_SIGNING_KEY, masterKeyBase64: config.RAIA_MASTER_KEY, accessTokenKeyPem: config.RAIA_ACCESS_TOKEN_KEY });
   const db = config.DATABASE_URL
     ? await openDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE })
     : options.pglite
@@ -75,10 +89,41 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const projections = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, logger }, readModels);
     await projections.start();
     cleanups.push(() => projections.stop());
+    const mailSender = startMailSender({ knex: db.knex, transport: createMailTransport({ smtpUrl: config.SMTP_URL, dataDir: config.dataDir, from: config.MAIL_FROM }), logger, pollIntervalMs: 500 });
+    cleanups.push(() => mailSender.stop());
+    const identity: IdentityDependencies = {
+      store,
+      catalogue,
+      vault,
+      knex: db.knex,
+      sessions: new SessionStore(db.knex, config.RAIA_SESSION_TTL_DAYS * 86_400_000),
+      oneTimeTokens: new OneTimeTokenStore(db.knex),
+      hashPassword,
+      verifyPassword,
+      verifyNothing,
+      checkPassword,
+      sendMail: async (mail) => {
+        await enqueueMail(db.knex, mail);
+        void mailSender.flush().catch((err: unknown) => logger.error({ err }, 'mail delivery failed'));
+      },
+      // A key of its own, derived from the master key: digests of addresses are not reversible without it.
+      emailDigestKey: Buffer.from(hkdfSync('sha256', keys.masterKey, Buffer.alloc(0), 'raia email digest', 32)),
+      publicUrl: config.RAIA_PUBLIC_URL,
+      clock: () => new Date(),
+    };
+    const accessTokens = new AccessTokens(keys.accessTokenKey, keys.accessTokenVerifyKey, config.RAIA_ACCESS_TOKEN_TTL_SECONDS);
+    if (config.RAIA_BOOTSTRAP_ADMIN_EMAIL && config.RAIA_BOOTSTRAP_ADMIN_PASSWORD) {
+      const admin = await registerAccount(
+        identity,
+        { email: config.RAIA_BOOTSTRAP_ADMIN_EMAIL, name: 'Administrator', password: config.RAIA_BOOTSTRAP_ADMIN_PASSWORD, role: 'admin', method: 'admin-bootstrap', emailVerified: true },
+        systemActor('bootstrap'),
+      );
+      if (admin.created) logger.info({ userId: admin.userId }, 'bootstrap administrator created');
+    }
     const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON === 'off' ? undefined : config.RAIA_SEAL_CRON, logger });
     cleanups.push(() => sealer.stop());
     logger.info({ database: db.dialect, ledger: store.name, bus: bus.kind }, 'runtime started');
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, startedAt: new Date(), close };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, mailSender, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

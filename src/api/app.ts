@@ -10,6 +10,8 @@ import { HttpProblem, registerProblemDetails } from './problem-details.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { registerAccessControl } from './auth/access-control.js';
 import { API_VERSION } from './api-version.js';
 
 declare module 'fastify' {
@@ -40,6 +42,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   app.decorate('runtime', runtime);
   app.decorate('metrics', createMetrics());
   registerProblemDetails(app);
+  // Before any route is registered: each route must declare its access (onRoute check).
+  registerAccessControl(app, { accessTokens: runtime.accessTokens, sessionIsActive: (id) => runtime.identity.sessions.isActive(id) });
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -76,12 +80,16 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'health', description: 'Liveness and dependency health' },
         { name: 'metrics', description: 'System, application and database metrics' },
         { name: 'audit', description: 'The ledger as an audit trail: logs, search, chain verification, timelines' },
+        { name: 'auth', description: 'Accounts, sign-in, sessions and tokens' },
       ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  await app.register(authRoutes(runtime.identity, runtime.accessTokens));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

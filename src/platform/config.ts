@@ -51,6 +51,18 @@ export const configSchema = z.object({
     .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be comma-separated SHA-256 key fingerprints (hex)'))),
   RAIA_MIN_POSITION_WAIT_MS: positiveInt(5000),
+  /** Base URL users reach RAIA at, for links in mails. */
+  RAIA_PUBLIC_URL: z.url().default('http://localhost:8080').transform((u) => u.replace(/\/+$/, '')),
+  RAIA_ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+  RAIA_SESSION_TTL_DAYS: positiveInt(30),
+  RAIA_ACCESS_TOKEN_KEY: z
+    .string()
+    .refine((s) => s.includes('PRIVATE KEY'), 'must be a PEM-encoded Ed25519 private key')
+    .optional(),
+  SMTP_URL: optionalUrl(['smtp://', 'smtps://']),
+  MAIL_FROM: z.string().min(3).default('RAIA <no-reply@raia.local>'),
+  RAIA_BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
+  RAIA_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

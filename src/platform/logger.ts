@@ -9,6 +9,9 @@ const redactPaths = [
   'config.RAIA_SIGNING_KEY',
   'config.RAIA_MASTER_KEY',
   'config.DATABASE_URL',
+  'config.RAIA_ACCESS_TOKEN_KEY',
+  'config.RAIA_BOOTSTRAP_ADMIN_PASSWORD',
+  'config.SMTP_URL',
   '*.password',
   '*.token',
 ];

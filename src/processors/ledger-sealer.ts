@@ -77,12 +77,15 @@ export function startLedgerSealer(options: LedgerSealerOptions): LedgerSealer {
     }
   };
 
-  const trigger = (minimum: number): Promise<number | null> => {
-    if (running) return running;
-    running = seal(minimum).finally(() => {
+  // One seal at a time in this process; a caller arriving during another's seal waits for it and
+  // then seals on its own terms (a forced seal must not take the answer of a threshold check).
+  const trigger = async (minimum: number): Promise<number | null> => {
+    while (running) await running.catch(() => undefined);
+    const current = seal(minimum).finally(() => {
       running = null;
     });
-    return running;
+    running = current;
+    return current;
   };
 
   let subscription: Subscription | null = null;

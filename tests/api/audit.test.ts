@@ -11,12 +11,14 @@ const bob = { kind: 'user' as const, id: 'bob', role: 'risk_officer' };
 
 describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) => {
   let server: TestServer;
+  let auditor: string;
   let start: Date;
   let middle: Date;
   const correlationId = randomUUID();
 
   beforeAll(async () => {
     server = await startTestServer(dialect, { RAIA_MIN_POSITION_WAIT_MS: '300' });
+    auditor = `Bearer ${await server.tokenFor('auditor')}`;
     const { store, vault } = server.runtime;
     start = new Date();
     await sleep(5);
@@ -34,7 +36,7 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
     await server.close();
   });
 
-  const get = (url: string, headers: Record<string, string> = {}) => server.app.inject({ method: 'GET', url, headers });
+  const get = (url: string, headers: Record<string, string> = {}) => server.app.inject({ method: 'GET', url, headers: { authorization: auditor, ...headers } });
 
   it('lists the ledger with personal fields decrypted, and filters by type, actor, stream, category and time', async () => {
     const all = (await get('/api/v1/audit/logs')).json();
@@ -88,7 +90,7 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
   });
 
   it('searches by several types and JSON containment on event data', async () => {
-    const post = (body: unknown) => server.app.inject({ method: 'POST', url: '/api/v1/audit/search', payload: body as object });
+    const post = (body: unknown) => server.app.inject({ method: 'POST', url: '/api/v1/audit/search', payload: body as object, headers: { authorization: auditor } });
     const found = (await post({ types: ['model.version-added', 'model.approved'], dataContains: { modelId: 'm1' } })).json();
     expect(found.events.map((e: { type: string }) => e.type)).toEqual(['model.version-added', 'model.approved']);
     const nested = (await post({ dataContains: { metrics: { auc: 0.81 } } })).json();
@@ -96,7 +98,7 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
     const bad = await post({ types: 'model.approved', limit: 5000, extra: true });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['body.types', 'body.limit', 'body']));
-    const notJson = await server.app.inject({ method: 'POST', url: '/api/v1/audit/search', payload: '{oops', headers: { 'content-type': 'application/json' } });
+    const notJson = await server.app.inject({ method: 'POST', url: '/api/v1/audit/search', payload: '{oops', headers: { 'content-type': 'application/json', authorization: auditor } });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.headers['content-type']).toContain('application/problem+json');
   });

@@ -4,8 +4,10 @@ import { newEvent } from '../support/events.js';
 
 describe.each(['postgres', 'pglite'] as const)('health and metrics routes on %s', (dialect) => {
   let server: TestServer;
+  let auth: { authorization: string };
   beforeAll(async () => {
     server = await startTestServer(dialect);
+    auth = { authorization: `Bearer ${await server.tokenFor('auditor')}` };
   });
   afterAll(async () => {
     await server.close();
@@ -23,7 +25,7 @@ describe.each(['postgres', 'pglite'] as const)('health and metrics routes on %s'
   it('reports database, bus, ledger head and each projection\'s lag in detailed health', async () => {
     const { position, events } = await server.runtime.store.append('model-health', [newEvent(), newEvent()]);
     await server.runtime.projections.waitFor(position, 10_000);
-    const res = await server.app.inject({ method: 'GET', url: '/api/v1/health/detailed' });
+    const res = await server.app.inject({ method: 'GET', url: '/api/v1/health/detailed', headers: auth });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.status).toBe('ok');
@@ -36,7 +38,7 @@ describe.each(['postgres', 'pglite'] as const)('health and metrics routes on %s'
 
   it('serves Prometheus text with HTTP, ledger and projection metrics', async () => {
     await server.app.inject({ method: 'GET', url: '/api/v1/health' });
-    const res = await server.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await server.app.inject({ method: 'GET', url: '/metrics', headers: auth });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     const head = (await server.runtime.store.head()).position;
@@ -47,16 +49,16 @@ describe.each(['postgres', 'pglite'] as const)('health and metrics routes on %s'
   });
 
   it('reports system, application and database metrics as JSON', async () => {
-    const system = (await server.app.inject({ method: 'GET', url: '/api/v1/metrics/system' })).json();
+    const system = (await server.app.inject({ method: 'GET', url: '/api/v1/metrics/system', headers: auth })).json();
     expect(system.process.pid).toBe(process.pid);
     expect(system.host.cpus).toBeGreaterThan(0);
-    const app = (await server.app.inject({ method: 'GET', url: '/api/v1/metrics/application' })).json();
+    const app = (await server.app.inject({ method: 'GET', url: '/api/v1/metrics/application', headers: auth })).json();
     expect(app.http.requests).toBeGreaterThan(0);
     expect(app.http.byStatusClass['2xx']).toBeGreaterThan(0);
     expect(app.http.latencyMs.p50).toBeGreaterThan(0);
     expect(app.ledger.headPosition).toBe((await server.runtime.store.head()).position);
     expect(app.ledger.streams).toContainEqual({ category: 'model', streams: 1, events: 2 });
-    const db = (await server.app.inject({ method: 'GET', url: '/api/v1/metrics/database' })).json();
+    const db = (await server.app.inject({ method: 'GET', url: '/api/v1/metrics/database', headers: auth })).json();
     expect(db.dialect).toBe(dialect);
     expect(db.serverVersion).toMatch(/PostgreSQL/);
     expect(db.databaseBytes).toBeGreaterThan(0);

@@ -38,15 +38,32 @@ describe('the server process (npm start)', () => {
   it('starts on the embedded database with no external server, serves, and shuts down gracefully on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'raia-start-'));
     dirs.push(dataDir);
-    const server = startServer({ RAIA_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: '', NATS_URL: '', EVENTSTORE_URL: '' });
+    const admin = { email: 'admin@raia.test', password: 'bootstrap passphrase 2026' };
+    const server = startServer({
+      RAIA_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: '',
+      NATS_URL: '',
+      EVENTSTORE_URL: '',
+      RAIA_BOOTSTRAP_ADMIN_EMAIL: admin.email,
+      RAIA_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+    });
     const base = await server.listening;
-    const health = await (await fetch(`${base}/api/v1/health/detailed`)).json();
+    expect((await fetch(`${base}/api/v1/health/detailed`)).status).toBe(401);
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin) });
+    expect(login.status).toBe(200);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const health = await (await fetch(`${base}/api/v1/health/detailed`, { headers: { authorization: `Bearer ${accessToken}` } })).json();
     expect(health).toMatchObject({ status: 'ok', database: { dialect: 'pglite' }, bus: { kind: 'in-process' } });
     expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
     expect(existsSync(join(dataDir, 'keys', 'master-key.b64'))).toBe(true);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(server.output()).toContain('shutting down');
+    expect(server.output()).toContain('bootstrap administrator created');
+    expect(server.output()).not.toContain(admin.password);
   }, 90_000);
 
   it('refuses to start on bad configuration, naming the variable', async () => {

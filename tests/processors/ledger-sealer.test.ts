@@ -27,8 +27,14 @@ describe('ledger sealer', () => {
     const catalogue = raiaEventCatalogue();
     for (let i = 0; i < 2; i++) sealers.push(startLedgerSealer({ store, catalogue, signingKey: privateKey, verifyKey: publicKey, every: 50 }));
     await sleep(100);
-    for (let i = 0; i < 6; i++) await store.append(`model-${i}`, Array.from({ length: 20 }, () => newEvent()));
-    for (let i = 0; i < 100 && (await store.readStream(LEDGER_STREAM)).length < 2; i++) await sleep(50);
+    const sealsAfter = async (count: number) => {
+      for (let i = 0; i < 200 && (await store.readStream(LEDGER_STREAM)).length < count; i++) await sleep(25);
+    };
+    // Two rounds, each past the threshold, so two seals are due whatever the delivery batching.
+    for (const round of [0, 1]) {
+      for (let i = 0; i < 3; i++) await store.append(`model-${round}-${i}`, Array.from({ length: 20 }, () => newEvent()));
+      await sealsAfter(round + 1);
+    }
     const seals = await store.readStream(LEDGER_STREAM);
     expect(seals.length).toBeGreaterThanOrEqual(2);
     // Consecutive, non-overlapping segments starting at 1.

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Role } from '../../src/api/permissions.js';
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/platform/config.js';
@@ -10,7 +11,14 @@ import { buildApp } from '../../src/api/app.js';
 import type { DatabaseDialect } from '../../src/platform/database.js';
 import { TEST_DATABASE_URL } from './test-database.js';
 
-export type TestServer = { runtime: Runtime; app: FastifyInstance; dataDir: string; close(): Promise<void> };
+export type TestServer = {
+  runtime: Runtime;
+  app: FastifyInstance;
+  dataDir: string;
+  /** A real access token and session for a caller in `role` (no account events: tests keep the ledger to themselves). */
+  tokenFor(role: Role): Promise<string>;
+  close(): Promise<void>;
+};
 
 /** A whole RAIA process (runtime + HTTP app, driven with `inject`) on its own schema or PGlite and data dir. */
 export async function startTestServer(dialect: DatabaseDialect, env: Record<string, string> = {}): Promise<TestServer> {
@@ -31,6 +39,11 @@ export async function startTestServer(dialect: DatabaseDialect, env: Record<stri
     runtime,
     app,
     dataDir,
+    async tokenFor(role) {
+      const userId = randomUUID();
+      const { sessionId } = await runtime.identity.sessions.create(userId, 'vitest');
+      return runtime.accessTokens.issue({ userId, role, sessionId });
+    },
     async close() {
       await app.close();
       if (dialect === 'postgres') await runtime.db.knex.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

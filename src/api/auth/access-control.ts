@@ -14,7 +14,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** What every registered route requires: the generated 401/403 test reads it. */
+    routeAccess: RouteAccess[];
+  }
 }
+
+export type RouteAccess = { method: string; url: string; public: boolean; permission: Permission | null };
 
 export type Principal = { kind: 'user'; userId: string; role: Role; sessionId: string };
 
@@ -34,15 +40,19 @@ const unauthenticated = (detail: string) => new HttpProblem(401, 'unauthenticate
  */
 export function registerAccessControl(app: FastifyInstance, deps: { accessTokens: AccessTokens; sessionIsActive(sessionId: string): Promise<boolean> }): void {
   app.decorateRequest('principal', null);
+  app.decorate('routeAccess', [] as RouteAccess[]);
   app.addHook('onRoute', (route) => {
     // Routes added by plugins we do not own (the OpenAPI UI) are documentation: public.
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
     const config = route.config as { public?: boolean; permission?: Permission } | undefined;
     if (!config?.public && !config?.permission) throw new Error(`route ${route.method} ${route.url} declares neither config.public nor config.permission`);
+    for (const method of [route.method].flat()) app.routeAccess.push({ method, url: route.url, public: Boolean(config.public), permission: config.permission ?? null });
   });
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config as { public?: boolean; permission?: Permission } | undefined;
-    if (!config || config.public) return;
+    // Every route declares one or the other (checked at registration); only fastify's own
+    // not-found handler declares neither, and it must answer 404, not 401.
+    if (!config?.permission || config.public) return;
     const header = request.headers.authorization;
     if (!header) throw unauthenticated('send a bearer access token');
     const [scheme, token] = header.split(' ');
