@@ -1,6 +1,7 @@
 import fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v7 } from 'uuid';
 import { loggerOptions } from '../platform/logger.js';
@@ -11,6 +12,7 @@ import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { registerAccessControl } from './auth/access-control.js';
 import { API_VERSION } from './api-version.js';
 
@@ -89,7 +91,15 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  await app.register(authRoutes(runtime.identity, runtime.accessTokens));
+  // Limits are declared per route (auth routes); the store is per process, which bounds guessing
+  // per node; account lockout (user decider) bounds it per account across nodes.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new HttpProblem(429, 'rate-limited', 'Too many requests', `at most ${context.max} requests per ${context.after}; retry later`), { statusCode: 429 }),
+  });
+  await app.register(authRoutes(runtime.identity, runtime.accessTokens, { perMinute: runtime.config.RAIA_AUTH_RATE_LIMIT_PER_MINUTE }));
+  await app.register(adminUserRoutes(runtime.identity));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

@@ -61,6 +61,8 @@ export const configSchema = z.object({
     .optional(),
   SMTP_URL: optionalUrl(['smtp://', 'smtps://']),
   MAIL_FROM: z.string().min(3).default('RAIA <no-reply@raia.local>'),
+  /** Requests per minute and client address on each sign-in, sign-up and recovery route. */
+  RAIA_AUTH_RATE_LIMIT_PER_MINUTE: positiveInt(20),
   RAIA_BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   RAIA_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
 });

@@ -124,3 +124,25 @@ describe.each(['postgres', 'pglite'] as const)('auth flow on %s', (dialect) => {
     expect((await server.runtime.store.head()).position).toBe(head);
   });
 });
+
+describe('abuse limits', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { RAIA_AUTH_RATE_LIMIT_PER_MINUTE: '3' });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('rate-limits sign-in attempts per client with a 429 problem', async () => {
+    const attempt = () => server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'x@example.org', password: 'whatever it is' } });
+    for (let i = 0; i < 3; i++) expect((await attempt()).statusCode).toBe(401);
+    const limited = await attempt();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['content-type']).toContain('application/problem+json');
+    expect(limited.json()).toMatchObject({ status: 429, type: 'https://raia.dev/problems/rate-limited' });
+    expect(limited.headers['retry-after']).toBeDefined();
+    // Other routes keep their own budget.
+    expect((await server.app.inject({ method: 'POST', url: '/api/v1/auth/forgot-password', payload: { email: 'x@example.org' } })).statusCode).toBe(202);
+  });
+});

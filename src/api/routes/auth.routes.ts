@@ -26,8 +26,10 @@ const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404
 
 const invalidCredentials = () => new HttpProblem(401, 'invalid-credentials', 'Invalid credentials', 'the e-mail address or password is not correct, or the account cannot sign in');
 
-export function authRoutes(identity: IdentityDependencies, accessTokens: AccessTokens): FastifyPluginAsyncZod {
+export function authRoutes(identity: IdentityDependencies, accessTokens: AccessTokens, limits: { perMinute: number }): FastifyPluginAsyncZod {
   return async (app) => {
+    // Routes a stranger can call to guess or flood: limited per client address.
+    const limited = { public: true, rateLimit: { max: limits.perMinute, timeWindow: '1 minute' } };
     const issueTokens = async (userId: string, role: Role, sessionId: string, refreshToken: string) => ({
       accessToken: await accessTokens.issue({ userId, role, sessionId }),
       tokenType: 'Bearer' as const,
@@ -37,7 +39,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
     });
 
     app.post('/api/v1/auth/register', {
-      config: { public: true },
+      config: limited,
       schema: {
         tags: ['auth'],
         summary: 'Create an account; a verification mail follows. Answers 202 whether or not the address is taken',
@@ -51,7 +53,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
     });
 
     app.post('/api/v1/auth/verify-email', {
-      config: { public: true },
+      config: limited,
       schema: { tags: ['auth'], summary: 'Confirm an e-mail address with the mailed token', body: z.strictObject({ token }), response: { 200: z.object({ verified: z.literal(true), position: z.number().int() }), ...errors } },
     }, async (request) => {
       const verified = await verifyEmail(identity, request.body.token);
@@ -60,7 +62,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
     });
 
     app.post('/api/v1/auth/resend-verification', {
-      config: { public: true },
+      config: limited,
       schema: { tags: ['auth'], summary: 'Mail a new verification token (202 whatever the address)', body: z.strictObject({ email }), response: { 202: accepted, ...errors } },
     }, async (request, reply) => {
       await resendVerification(identity, request.body.email);
@@ -69,7 +71,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
     });
 
     app.post('/api/v1/auth/login', {
-      config: { public: true },
+      config: limited,
       schema: { tags: ['auth'], summary: 'Sign in with e-mail and password', body: z.strictObject({ email, password }), response: { 200: tokens, ...errors } },
     }, async (request) => {
       const signedIn = await signInWithPassword(identity, { ...request.body, userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
@@ -78,7 +80,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
     });
 
     app.post('/api/v1/auth/refresh', {
-      config: { public: true },
+      config: limited,
       schema: { tags: ['auth'], summary: 'Exchange a refresh token for new tokens (rotation; a reused token ends the session)', body: z.strictObject({ refreshToken: token }), response: { 200: tokens, ...errors } },
     }, async (request) => {
       const refreshed = await refreshSession(identity, request.body.refreshToken);
@@ -125,7 +127,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
     });
 
     app.post('/api/v1/auth/forgot-password', {
-      config: { public: true },
+      config: limited,
       schema: { tags: ['auth'], summary: 'Mail a password-reset token (202 whatever the address)', body: z.strictObject({ email }), response: { 202: accepted, ...errors } },
     }, async (request, reply) => {
       await requestPasswordReset(identity, request.body.email);
@@ -134,7 +136,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
     });
 
     app.post('/api/v1/auth/reset-password', {
-      config: { public: true },
+      config: limited,
       schema: { tags: ['auth'], summary: 'Set a new password with a mailed reset token (every session is ended)', body: z.strictObject({ token, newPassword: password }), response: { 204: z.null(), ...errors } },
     }, async (request, reply) => {
       const reset = await resetPassword(identity, request.body.token, request.body.newPassword);

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { handleCommand } from '../../commands/command-handler.js';
+import { loadAccount } from '../../commands/user/account-lookup.js';
+import type { IdentityDependencies } from '../../commands/user/identity-dependencies.js';
+import { userDecider, userStreamId, type UserCommand } from '../../commands/user/user.decider.js';
+import { listUsers } from '../../projections/users.projection.js';
+import { actorOf, principalOf } from '../auth/access-control.js';
+import { ROLES } from '../permissions.js';
+import { notFound, problemSchema } from '../problem-details.js';
+
+const userSummary = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: z.string(),
+  status: z.string(),
+  emailVerified: z.boolean(),
+  lastLoginAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+const changed = z.object({ userId: z.uuid(), position: z.number().int() });
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema };
+const params = z.strictObject({ id: z.uuid() });
+
+/** Administration of accounts: list, change role, deactivate and reactivate (admin only). */
+export function adminUserRoutes(identity: IdentityDependencies): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/v1/admin/users', {
+      config: { permission: 'users:admin' },
+      schema: {
+        tags: ['auth'],
+        summary: 'List accounts (read model; pass X-Min-Position to see a write just made)',
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100), after: z.uuid().optional() }),
+        response: { 200: z.object({ users: z.array(userSummary), next: z.uuid().nullable() }), ...errors },
+      },
+    }, async (request) => {
+      const { limit, after } = request.query;
+      const rows = await listUsers(identity.knex, { limit: limit + 1, afterUserId: after });
+      const page = rows.slice(0, limit);
+      return {
+        users: page.map((u) => ({ id: u.userId, email: u.email, name: u.name, role: u.role, status: u.status, emailVerified: u.emailVerified, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt })),
+        next: rows.length > limit ? page[page.length - 1]!.userId : null,
+      };
+    });
+
+    /** Runs an account command as the signed-in admin; role changes and deactivation end the user's sessions. */
+    const command = async (request: Parameters<typeof principalOf>[0], userId: string, cmd: UserCommand) => {
+      if (!(await loadAccount(identity, userId))) throw notFound(`user ${userId}`);
+      const result = await handleCommand(identity, userDecider, userStreamId(userId), cmd, { actor: actorOf(principalOf(request)) });
+      if (result.events.length > 0 && cmd.type !== 'Reactivate') await identity.sessions.revokeAll(userId, cmd.type === 'ChangeRole' ? 'role-changed' : 'deactivated');
+      return { userId, position: result.position };
+    };
+
+    app.put('/api/v1/admin/users/:id/role', {
+      config: { permission: 'users:admin' },
+      schema: { tags: ['auth'], summary: "Change a user's role (their sessions end)", params, body: z.strictObject({ role: z.enum(ROLES) }), response: { 200: changed, ...errors } },
+    }, async (request) => command(request, request.params.id, { type: 'ChangeRole', to: request.body.role }));
+
+    app.post('/api/v1/admin/users/:id/deactivate', {
+      config: { permission: 'users:admin' },
+      schema: { tags: ['auth'], summary: 'Deactivate an account (its sessions end)', params, body: z.strictObject({ reason: z.string().trim().min(1).max(500) }), response: { 200: changed, ...errors } },
+    }, async (request) => command(request, request.params.id, { type: 'Deactivate', reason: request.body.reason }));
+
+    app.post('/api/v1/admin/users/:id/reactivate', {
+      config: { permission: 'users:admin' },
+      schema: { tags: ['auth'], summary: 'Reactivate an account', params, response: { 200: changed, ...errors } },
+    }, async (request) => command(request, request.params.id, { type: 'Reactivate' }));
+  };
+}
