@@ -73,3 +73,37 @@ describe('the server process (npm start)', () => {
     await expect(server.listening).rejects.toThrow();
   }, 60_000);
 });
+
+describe('npm run create-admin', () => {
+  it('creates an administrator from a password on stdin, who can then sign in', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'raia-admin-'));
+    dirs.push(dataDir);
+    const env = { ...process.env, RAIA_DATA_DIR: dataDir, DATABASE_URL: '', NATS_URL: '', EVENTSTORE_URL: '', LOG_LEVEL: 'warn' };
+    const run = (password: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/create-admin.ts', '--email', 'root@raia.test', '--name', 'Root'], { cwd: root, env });
+        let out = '';
+        child.stdout.on('data', (d) => (out += String(d)));
+        child.stderr.on('data', (d) => (out += String(d)));
+        child.on('exit', (code) => resolve({ code, out }));
+        child.stdin.end(`${password}\n`);
+      });
+    const weak = await run('short');
+    expect(weak.code).toBe(2);
+    expect(weak.out).toContain('at least 12 characters');
+    const created = await run('a strong admin passphrase');
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/administrator created: [0-9a-f-]{36}/);
+    expect(created.out).not.toContain('a strong admin passphrase');
+    const again = await run('a strong admin passphrase');
+    expect(again.code).toBe(1);
+
+    const server = startServer({ RAIA_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: '', NATS_URL: '', EVENTSTORE_URL: '' });
+    const base = await server.listening;
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'root@raia.test', password: 'a strong admin passphrase' }) });
+    expect(login.status).toBe(200);
+    expect(((await login.json()) as { user: { role: string } }).user.role).toBe('admin');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  }, 120_000);
+});
