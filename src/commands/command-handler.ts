@@ -15,7 +15,7 @@ export type CommandMetadata = {
 
 export type CommandResult<S> = { streamId: string; position: number; streamVersion: number; events: { id: string; type: string; position: number }[]; state: S };
 
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 6;
 
 /**
  * Loads a stream, folds it into state, decides, and appends with the version it read.
@@ -60,6 +60,8 @@ export async function handleCommand<C, E extends DomainEvent, S>(
       };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersion) || attempt >= MAX_ATTEMPTS) throw error;
+      // Jittered backoff, so writers racing on one stream do not collide again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt));
     }
   }
 }
