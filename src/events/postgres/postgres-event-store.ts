@@ -72,23 +72,42 @@ type AppendOutcome = { result: AppendResult } | { error: unknown };
 
 /** Most events one group-commit transaction takes; a larger single append still goes alone. */
 const MAX_GROUP_EVENTS = 5000;
+/** Longest a committed group's callers wait for the next group's insert to be sent before they are answered anyway. */
+const SETTLE_HOLD_MS = 5;
 
 /**
  * The insert's JSON parameter, assembled from the canonical texts computed before the lock:
- * the bodies are not serialised a second time inside the critical section.
+ * the bodies are not serialised a second time inside the critical section. Event, correlation and
+ * causation ids, stream ids and types were validated on append, timestamps and the hashes this store
+ * computed are hex or ISO text: none holds a character JSON escapes, so they are quoted as they are.
+ * The timestamp and stream shared by consecutive events are formatted once.
  */
 function recordsJson(events: StoredEvent[], canonicalOf: Map<string, CanonicalParts>): string {
   const str = JSON.stringify;
-  const rows = events.map((e) => {
+  const uuidOrNull = (value: string | null) => (value === null ? 'null' : `"${value}"`);
+  let occurredAt: Date | null = null;
+  let occurredAtText = '';
+  let streamId: string | null = null;
+  let streamText = '';
+  let out = '[';
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
     const c = canonicalOf.get(e.id)!;
-    return (
-      `{"position":${e.position},"id":${str(e.id)},"stream_id":${str(e.streamId)},"stream_category":${str(streamCategory(e.streamId))},` +
-      `"stream_version":${e.streamVersion},"type":${str(e.type)},"schema_version":${e.schemaVersion},"occurred_at":${str(e.occurredAt.toISOString())},` +
-      `"actor":${c.actor},"actor_id":${str(e.actor.id)},"correlation_id":${str(e.correlationId)},"causation_id":${str(e.causationId)},` +
-      `"data":${c.data},"metadata":${c.metadata},"prev_hash":${str(e.prevHash)},"hash":${str(e.hash)}}`
-    );
-  });
-  return `[${rows.join(',')}]`;
+    if (e.occurredAt !== occurredAt) {
+      occurredAt = e.occurredAt;
+      occurredAtText = occurredAt.toISOString();
+    }
+    if (e.streamId !== streamId) {
+      streamId = e.streamId;
+      streamText = `"stream_id":"${streamId}","stream_category":"${streamCategory(streamId)}"`;
+    }
+    out +=
+      `${i === 0 ? '' : ','}{"position":${e.position},"id":"${e.id}",${streamText},"stream_version":${e.streamVersion},"type":"${e.type}",` +
+      `"schema_version":${e.schemaVersion},"occurred_at":"${occurredAtText}","actor":${c.actor},"actor_id":${str(e.actor.id)},` +
+      `"correlation_id":${uuidOrNull(e.correlationId)},"causation_id":${uuidOrNull(e.causationId)},"data":${c.data},"metadata":${c.metadata},` +
+      `"prev_hash":${str(e.prevHash)},"hash":"${e.hash}"}`;
+  }
+  return `${out}]`;
 }
 
 export type PostgresEventStoreOptions = {
@@ -112,6 +131,8 @@ export class PostgresEventStore implements EventStore {
   private unlisten: Promise<() => Promise<void>> | null = null;
   private readonly pending: PendingAppend[] = [];
   private draining = false;
+  /** The last committed group's settlement, held back until the next group's insert is on its way (see `holdSettlement`). */
+  private unsettled: { settle: () => void; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private readonly db: Database,
@@ -149,8 +170,28 @@ export class PostgresEventStore implements EventStore {
         await this.commitGroup(this.pending.splice(0, take));
       }
     } finally {
+      this.releaseSettled();
       this.draining = false;
     }
+  }
+
+  /**
+   * A committed group is answered once the next group's insert has been sent (or no group follows,
+   * or after SETTLE_HOLD_MS), on the next macrotask: its callers then validate and canonicalise
+   * their next appends on this thread while the database inserts, rather than while the append lock
+   * waits for this thread to chain the next group. Groups are answered in commit order.
+   */
+  private holdSettlement(settle: () => void): void {
+    this.releaseSettled();
+    this.unsettled = { settle, timer: setTimeout(() => this.releaseSettled(), SETTLE_HOLD_MS) };
+  }
+
+  private releaseSettled(): void {
+    const held = this.unsettled;
+    if (!held) return;
+    this.unsettled = null;
+    clearTimeout(held.timer);
+    setImmediate(held.settle);
   }
 
   private async commitGroup(group: PendingAppend[]): Promise<void> {
@@ -158,14 +199,16 @@ export class PostgresEventStore implements EventStore {
     try {
       outcomes = await this.db.withScriptConnection((run) => this.writeGroup(run, group));
     } catch (error) {
-      if (group.length === 1) return group[0]!.reject(error);
+      this.releaseSettled();
+      if (group.length === 1) {
+        setImmediate(() => group[0]!.reject(error));
+        return;
+      }
       // The database refused the group: retry each append alone, so only the faulty one fails.
       for (const single of group) await this.commitGroup([single]);
       return;
     }
-    // Settle on the next macrotask: the drain loop first sends the next group's BEGIN and lock,
-    // so the database works while the callers prepare their next appends on this thread.
-    setImmediate(() => {
+    this.holdSettlement(() => {
       let position = 0;
       outcomes.forEach((outcome, i) => {
         if ('error' in outcome) return group[i]!.reject(outcome.error);
@@ -184,7 +227,9 @@ export class PostgresEventStore implements EventStore {
   private async writeGroup(run: RunScript, group: PendingAppend[]): Promise<AppendOutcome[]> {
     try {
       const { outcomes, insert } = await this.decideGroup(run, group);
-      await run(insert ? `${insert};\nCOMMIT` : 'COMMIT');
+      const committed = run(insert ? `${insert};\nCOMMIT` : 'COMMIT');
+      this.releaseSettled();
+      await committed;
       return outcomes;
     } catch (error) {
       await run('ROLLBACK').catch(() => undefined);
