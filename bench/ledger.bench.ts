@@ -1,7 +1,7 @@
-import { cpus, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
-import { v7 } from 'uuid';
+import { v4, v7 } from 'uuid';
 import { openDatabase, type Database } from '../src/platform/database.js';
 import { runMigrations } from '../src/platform/migrations.js';
 import { allMigrations } from '../src/migrations.js';
@@ -12,119 +12,171 @@ import { ProjectionRunner } from '../src/projections/projection-runner.js';
 import { streamCatalog } from '../src/projections/stream-catalog.projection.js';
 import type { Projection } from '../src/projections/projection.js';
 
+/**
+ * The ledger's write and read paths on PostgreSQL (loopback) and on embedded PGlite: appends
+ * (single events and batches of 100, one and eight concurrent writers), single-append latency,
+ * `$all` reads, projection catch-up and full-chain verification, and the "floor": the same
+ * payloads as plain multi-row INSERTs into an unindexed table (no hash, no lock, no index).
+ */
+export const primaryColumn = 'postgres';
+
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const STREAMS = 1000;
+const BATCH = 100;
+const WRITERS = 8;
+const TARGETS = { appendBatchedPerSec: 20_000, projectionCatchupPerSec: 30_000, floorRatio: 0.5 };
 
-/** A realistic governance event: a model version with its lineage and metrics (~450 bytes of JSON). */
-function governanceEvent(i: number): NewEvent {
+type Sizes = {
+  /** Single-event appends by one writer (the latency sample), and as many again by eight writers. */
+  singleEvents: number;
+  /** Batches of 100 appended by one writer, and by eight writers. */
+  batches1: number;
+  batches8: number;
+};
+const POSTGRES_SIZES: Sizes = { singleEvents: 5000, batches1: 300, batches8: 1000 };
+/** PGlite is one connection in this process (WebAssembly) and slower: smaller runs keep the whole benchmark within minutes. */
+const PGLITE_SIZES: Sizes = { singleEvents: 2000, batches1: 200, batches8: 400 };
+
+/** Deterministic "random" numbers (mulberry32), so every run appends to the same stream sequence. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const modelIds = Array.from({ length: STREAMS }, () => v4());
+const datasetIds = Array.from({ length: 97 }, () => v4());
+const FRAMEWORKS = ['xgboost', 'lightgbm', 'sklearn', 'pytorch'] as const;
+
+/** A realistic governance event: a model version with its artifact, lineage and evaluation metrics. */
+function modelVersionAdded(model: number, n: number, random: () => number): NewEvent {
+  const modelId = modelIds[model]!;
   return {
     id: v7(),
     type: 'model.version-added',
     schemaVersion: 1,
-    actor: { kind: 'user', id: `user-${i % 50}`, role: 'data_scientist' },
+    actor: { kind: 'user', id: `usr_${(n % 50).toString().padStart(4, '0')}`, role: 'data_scientist' },
     correlationId: v7(),
     data: {
-      modelId: `m-${i % STREAMS}`,
-      version: i,
-      artifact: { sha256: randomBytes(32).toString('hex'), format: 'onnx', bytes: 1_048_576 + i },
-      trainingData: { datasetId: `d-${i % 97}`, contentHash: randomBytes(16).toString('hex') },
-      metrics: { accuracy: 0.91, precision: 0.88, recall: 0.86, f1: 0.87, rocAuc: 0.94 },
-      inputSchema: ['age', 'income', 'tenure', 'region'],
+      modelId,
+      version: `1.${n % 40}.${n % 7}`,
+      framework: FRAMEWORKS[n % FRAMEWORKS.length]!,
+      artifact: { uri: `s3://raia-models/${modelId}/${n}/model.onnx`, sha256: randomBytes(32).toString('hex'), bytes: 1_048_576 + Math.floor(random() * 10_000_000) },
+      trainingDatasetId: datasetIds[n % datasetIds.length]!,
+      metrics: { accuracy: round(0.8 + random() * 0.15, 4), auc: round(0.85 + random() * 0.1, 4), f1: round(0.75 + random() * 0.2, 4), logLoss: round(0.2 + random() * 0.2, 4) },
+      tags: ['credit-risk', 'eu'],
     },
   };
 }
 
-const stream = (i: number) => `model-${i % STREAMS}`;
+const streamId = (model: number) => `model-${modelIds[model]}`;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
+function round(x: number, digits = 0): number {
+  return Math.round(x * 10 ** digits) / 10 ** digits;
+}
 
-async function timed(work: () => Promise<void>): Promise<number> {
+async function timed(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await work();
   return (performance.now() - start) / 1000;
 }
 
-/** Runs `writers` loops concurrently, each doing `perWriter` calls of `step(globalIndex)`. */
-async function concurrently(writers: number, perWriter: number, step: (i: number) => Promise<void>): Promise<number> {
+/** `writers` concurrent loops taking the next index until `count` steps are done; returns seconds. */
+function concurrently(writers: number, count: number, step: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
-  return timed(async () => {
-    await Promise.all(
+  return timed(() =>
+    Promise.all(
       Array.from({ length: writers }, async () => {
-        for (let k = 0; k < perWriter; k++) await step(next++);
+        while (next < count) await step(next++);
       }),
-    );
-  });
+    ),
+  );
 }
 
-type Sizes = { singleEvents: number; batches1: number; batches8: number; batchSize: number };
+/** Appends of one stream each: `count` of `size` events, on streams picked at random. */
+function makeAppends(count: number, size: number, random: () => number, first: number): { stream: string; events: NewEvent[] }[] {
+  return Array.from({ length: count }, (_, i) => {
+    const model = Math.floor(random() * STREAMS);
+    return { stream: streamId(model), events: Array.from({ length: size }, (_, k) => modelVersionAdded(model, first + i * size + k, random)) };
+  });
+}
 
 async function measure(db: Database, label: string, sizes: Sizes) {
   await runMigrations(db.knex, allMigrations);
   const store = new PostgresEventStore(db);
   const log = (line: string) => console.log(`  [${label}] ${line}`);
+  const random = prng(0x5241_4941);
 
-  // Payloads are made before the clock starts: the figures measure the ledger, not the generator.
-  const singles = Array.from({ length: sizes.singleEvents }, (_, i) => governanceEvent(i));
-  const singles8 = Array.from({ length: sizes.singleEvents }, (_, i) => governanceEvent(i));
-  const makeBatches = (n: number) => Array.from({ length: n }, (_, i) => Array.from({ length: sizes.batchSize }, (_, k) => governanceEvent(i * sizes.batchSize + k)));
-  const batches1 = makeBatches(sizes.batches1);
-  const batches8 = makeBatches(sizes.batches8);
+  // Payloads are made before any clock starts: the figures measure the ledger, not the generator.
+  const warmup = makeAppends(200, 1, random, 0);
+  const singles1 = makeAppends(sizes.singleEvents, 1, random, 1_000_000);
+  const singles8 = makeAppends(sizes.singleEvents, 1, random, 2_000_000);
+  const batched1 = makeAppends(sizes.batches1, BATCH, random, 3_000_000);
+  const batched8 = makeAppends(sizes.batches8, BATCH, random, 4_000_000);
+  const payloadBytes = round(batched8.flatMap((a) => a.events).reduce((n, e) => n + JSON.stringify(e.data).length, 0) / (sizes.batches8 * BATCH));
 
   // Warm up connections, JIT and caches.
-  for (let i = 0; i < 200; i++) await store.append(stream(i), [governanceEvent(i)]);
+  for (const a of warmup) await store.append(a.stream, a.events);
 
   const latencies: number[] = [];
-  const single1 = await timed(async () => {
-    for (let i = 0; i < sizes.singleEvents; i++) {
+  const single1Seconds = await timed(async () => {
+    for (const a of singles1) {
       const t = performance.now();
-      await store.append(stream(i), [singles[i]!]);
+      await store.append(a.stream, a.events);
       latencies.push(performance.now() - t);
     }
   });
   latencies.sort((a, b) => a - b);
-  const appendSinglePerSec = sizes.singleEvents / single1;
-  log(`single appends, 1 writer: ${round(appendSinglePerSec)} events/s, p50 ${round(percentile(latencies, 0.5), 3)} ms, p99 ${round(percentile(latencies, 0.99), 3)} ms`);
+  const appendSinglePerSec = sizes.singleEvents / single1Seconds;
+  const p50 = percentile(latencies, 0.5);
+  const p99 = percentile(latencies, 0.99);
+  log(`single-event appends, 1 writer: ${round(appendSinglePerSec)} events/s, latency p50 ${round(p50, 3)} ms, p99 ${round(p99, 3)} ms`);
 
-  const single8 = await concurrently(8, sizes.singleEvents / 8, (i) => store.append(stream(i), [singles8[i]!]).then(() => undefined));
-  const appendSingle8PerSec = sizes.singleEvents / single8;
-  log(`single appends, 8 writers: ${round(appendSingle8PerSec)} events/s`);
+  const single8Seconds = await concurrently(WRITERS, singles8.length, (i) => store.append(singles8[i]!.stream, singles8[i]!.events));
+  const appendSingle8PerSec = sizes.singleEvents / single8Seconds;
+  log(`single-event appends, ${WRITERS} writers: ${round(appendSingle8PerSec)} events/s`);
 
-  const batched1 = await concurrently(1, sizes.batches1, (i) => store.append(stream(i), batches1[i]!).then(() => undefined));
-  const appendBatched1PerSec = (sizes.batches1 * sizes.batchSize) / batched1;
-  log(`batches of ${sizes.batchSize}, 1 writer: ${round(appendBatched1PerSec)} events/s`);
-  const batched8 = await concurrently(8, sizes.batches8 / 8, (i) => store.append(stream(i), batches8[i]!).then(() => undefined));
-  const appendBatchedPerSec = (sizes.batches8 * sizes.batchSize) / batched8;
-  log(`batches of ${sizes.batchSize}, 8 writers: ${round(appendBatchedPerSec)} events/s`);
+  const batched1Seconds = await concurrently(1, batched1.length, (i) => store.append(batched1[i]!.stream, batched1[i]!.events));
+  const appendBatched1PerSec = (sizes.batches1 * BATCH) / batched1Seconds;
+  log(`batches of ${BATCH}, 1 writer: ${round(appendBatched1PerSec)} events/s`);
+  const batched8Seconds = await concurrently(WRITERS, batched8.length, (i) => store.append(batched8[i]!.stream, batched8[i]!.events));
+  const appendBatchedPerSec = (sizes.batches8 * BATCH) / batched8Seconds;
+  log(`batches of ${BATCH}, ${WRITERS} writers: ${round(appendBatchedPerSec)} events/s`);
 
-  // The floor: the same rows as a plain multi-row INSERT into an unindexed table (no lock, no hash, no checks).
+  // The floor: the same payloads (same JSON) as plain multi-row INSERTs into a table with the
+  // ledger's columns but no hash, no lock, no constraint and no index.
   await db.knex.raw(`CREATE TABLE bench_floor (position bigint, id uuid, stream_id text, stream_category text, stream_version integer, type text, schema_version integer,
-    occurred_at timestamptz, actor jsonb, actor_id text, correlation_id text, causation_id text, data jsonb, metadata jsonb, prev_hash text, hash text)`);
-  const floorRows = (batch: NewEvent[], i: number) =>
-    batch.map((e, k) => ({
-      position: i * sizes.batchSize + k,
+    occurred_at timestamptz, actor jsonb, actor_id text, correlation_id text, causation_id text, data jsonb, metadata jsonb)`);
+  const floorRows = (a: { stream: string; events: NewEvent[] }, i: number) =>
+    a.events.map((e, k) => ({
+      position: i * BATCH + k,
       id: e.id,
-      stream_id: stream(i),
+      stream_id: a.stream,
       stream_category: 'model',
       stream_version: k,
       type: e.type,
-      schema_version: 1,
+      schema_version: e.schemaVersion,
       occurred_at: new Date(),
       actor: JSON.stringify(e.actor),
       actor_id: e.actor.id,
-      correlation_id: e.correlationId,
-      causation_id: null,
+      correlation_id: e.correlationId ?? null,
+      causation_id: e.causationId ?? null,
       data: JSON.stringify(e.data),
       metadata: '{}',
-      prev_hash: 'a'.repeat(64),
-      hash: 'b'.repeat(64),
     }));
-  const floor1Rows = batches1.map(floorRows);
-  const floor8Rows = batches8.map(floorRows);
-  const floor1 = await concurrently(1, sizes.batches1, (i) => db.knex('bench_floor').insert(floor1Rows[i]!).then(() => undefined));
-  const floorBatched1PerSec = (sizes.batches1 * sizes.batchSize) / floor1;
-  const floor8 = await concurrently(8, sizes.batches8 / 8, (i) => db.knex('bench_floor').insert(floor8Rows[i]!).then(() => undefined));
-  const floorBatchedPerSec = (sizes.batches8 * sizes.batchSize) / floor8;
-  log(`floor (plain INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, 8 writers ${round(floorBatchedPerSec)} events/s`);
+  const floor1Rows = batched1.map(floorRows);
+  const floor8Rows = batched8.map(floorRows);
+  const floor1Seconds = await concurrently(1, floor1Rows.length, (i) => db.knex('bench_floor').insert(floor1Rows[i]!));
+  const floorBatched1PerSec = (sizes.batches1 * BATCH) / floor1Seconds;
+  const floor8Seconds = await concurrently(WRITERS, floor8Rows.length, (i) => db.knex('bench_floor').insert(floor8Rows[i]!));
+  const floorBatchedPerSec = (sizes.batches8 * BATCH) / floor8Seconds;
+  log(`floor (plain multi-row INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, ${WRITERS} writers ${round(floorBatchedPerSec)} events/s`);
+  await db.knex.raw('DROP TABLE bench_floor');
 
   const head = await store.head();
   let read = 0;
@@ -136,31 +188,34 @@ async function measure(db: Database, label: string, sizes: Sizes) {
     }
   });
   const readAllPerSec = read / readSeconds;
-  log(`$all read: ${round(readAllPerSec)} events/s over ${read} events`);
+  log(`$all read (pages of 1,000): ${round(readAllPerSec)} events/s over ${read} events`);
 
   const runner = new ProjectionRunner({ knex: db.knex, store, catalogue: raiaEventCatalogue(), batchSize: 1000 }, [streamCatalog] as Projection[]);
   const catchupSeconds = await timed(async () => {
     await runner.start();
-    await runner.ready();
     if (!(await runner.waitFor(head.position, 600_000))) throw new Error('projection did not catch up');
   });
   await runner.stop();
   const projectionCatchupPerSec = head.position / catchupSeconds;
-  log(`projection catch-up (stream_catalog): ${round(projectionCatchupPerSec)} events/s over ${head.position} events`);
+  const catalogued = await db.knex('stream_catalog').sum({ events: 'event_count' }).first();
+  if (Number(catalogued?.events) !== head.position) throw new Error(`stream_catalog counts ${String(catalogued?.events)} events, the ledger holds ${head.position}`);
+  log(`projection catch-up (stream_catalog, batches of 1,000): ${round(projectionCatchupPerSec)} events/s over ${head.position} events`);
 
   const verifySeconds = await timed(async () => {
     const v = await store.verify();
-    if (!v.ok) throw new Error(`ledger does not verify: ${v.reason}`);
+    if (!v.ok) throw new Error(`ledger does not verify: ${JSON.stringify(v)}`);
   });
-  log(`verify: ${round(head.position / verifySeconds)} events/s`);
+  const verifyPerSec = head.position / verifySeconds;
+  log(`verify (re-hash the whole chain): ${round(verifyPerSec)} events/s`);
   await store.close();
 
   return {
     events: head.position,
+    payloadBytes,
     appendSinglePerSec: round(appendSinglePerSec),
     appendSingle8WritersPerSec: round(appendSingle8PerSec),
-    appendSingleP50Ms: round(percentile(latencies, 0.5), 3),
-    appendSingleP99Ms: round(percentile(latencies, 0.99), 3),
+    appendSingleP50Ms: round(p50, 3),
+    appendSingleP99Ms: round(p99, 3),
     appendBatched1WriterPerSec: round(appendBatched1PerSec),
     appendBatchedPerSec: round(appendBatchedPerSec),
     floorBatched1WriterPerSec: round(floorBatched1PerSec),
@@ -169,41 +224,52 @@ async function measure(db: Database, label: string, sizes: Sizes) {
     floorRatio1Writer: round(appendBatched1PerSec / floorBatched1PerSec, 3),
     readAllPerSec: round(readAllPerSec),
     projectionCatchupPerSec: round(projectionCatchupPerSec),
-    verifyPerSec: round(head.position / verifySeconds),
+    verifyPerSec: round(verifyPerSec),
   };
 }
 
+const describe = (s: Sizes) =>
+  `${s.singleEvents} single-event appends per writer count, ${s.batches1 * BATCH} events in batches by 1 writer, ${s.batches8 * BATCH} by ${WRITERS} writers`;
+
 export async function run(): Promise<Record<string, unknown>> {
+  const loadAtStart = round(loadavg()[0]!, 2);
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const pg = await openDatabase({ url: DATABASE_URL, schema, poolSize: 10 });
   let postgres: Awaited<ReturnType<typeof measure>>;
   let serverVersion: string;
   try {
-    serverVersion = (await pg.knex.raw<{ rows: { v: string }[] }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
-    postgres = await measure(pg, 'postgres', { singleEvents: 4000, batches1: 300, batches8: 800, batchSize: 100 });
+    serverVersion = (await pg.knex.raw<{ rows: { version: string }[] }>('SELECT version()')).rows[0]!.version;
+    postgres = await measure(pg, 'postgres', POSTGRES_SIZES);
   } finally {
     await pg.knex.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await pg.close();
   }
+  console.log(`  [pglite] smaller runs than on PostgreSQL: ${describe(PGLITE_SIZES)}`);
   const lite = await openDatabase({ pglite: new PGlite() });
   let pglite: Awaited<ReturnType<typeof measure>>;
   try {
-    pglite = await measure(lite, 'pglite', { singleEvents: 2000, batches1: 200, batches8: 400, batchSize: 100 });
+    pglite = await measure(lite, 'pglite', PGLITE_SIZES);
   } finally {
     await lite.close();
   }
-  const targets = { appendBatchedPerSec: 20_000, projectionCatchupPerSec: 30_000, floorRatio: 0.5 };
+  const met = {
+    appendBatchedPerSec: postgres.appendBatchedPerSec >= TARGETS.appendBatchedPerSec,
+    projectionCatchupPerSec: postgres.projectionCatchupPerSec >= TARGETS.projectionCatchupPerSec,
+    floorRatio: postgres.floorRatio >= TARGETS.floorRatio,
+  };
   return {
     ...postgres,
-    targets,
-    targetsMet: postgres.appendBatchedPerSec >= targets.appendBatchedPerSec && postgres.projectionCatchupPerSec >= targets.projectionCatchupPerSec && postgres.floorRatio >= targets.floorRatio,
     pglite,
+    targets: TARGETS,
+    targetsMet: met,
+    sizes: { postgres: describe(POSTGRES_SIZES), pglite: `${describe(PGLITE_SIZES)} (smaller: PGlite is a single in-process connection)` },
     machine: {
-      cpu: cpus()[0]?.model ?? 'unknown',
+      cpu: cpus()[0]?.model.trim() ?? 'unknown',
       cores: cpus().length,
       memoryGiB: round(totalmem() / 2 ** 30, 1),
       node: process.version,
       postgres: serverVersion,
+      loadAvg1mAtStart: loadAtStart,
     },
   };
 }
