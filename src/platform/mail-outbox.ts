@@ -36,9 +36,15 @@ export async function enqueueMail(db: Knex | Knex.Transaction, message: MailMess
 
 export type MailSender = { flush(): Promise<number>; stop(): Promise<void> };
 
+type ClaimedMail = { id: string; to_address: string; subject: string; text_body: string | null; html_body: string | null; attempts: number };
+
 /**
  * Delivers queued mail, retrying failures with exponential backoff and giving up after
- * `maxAttempts`. Once sent, a message's bodies are cleared: they hold one-time tokens.
+ * `maxAttempts`. Once sent (or given up on), a message's bodies are cleared: they hold one-time
+ * tokens and personal data. Several senders (one per API or worker process) may share the table:
+ * each claims its batch with `FOR UPDATE SKIP LOCKED` and leases it, so no message is sent twice
+ * while its sender lives; a sender that dies mid-batch leaves its messages due again when the
+ * lease runs out (delivery is at least once, never silently lost).
  */
 export function startMailSender(options: {
   knex: Knex;
@@ -46,40 +52,73 @@ export function startMailSender(options: {
   logger?: Logger;
   pollIntervalMs?: number;
   maxAttempts?: number;
+  /** Delay before retry number `attempt + 1`, given the attempts made so far. */
   backoffMs?: (attempt: number) => number;
   clock?: () => Date;
+  batchSize?: number;
+  /** How long a claimed batch stays invisible to other senders; longer than nodemailer's worst-case send of a batch. */
+  claimLeaseMs?: number;
 }): MailSender {
   const { knex, transport, logger } = options;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoffMs = options.backoffMs ?? ((attempt: number) => Math.min(1000 * 2 ** attempt, 3_600_000));
   const clock = options.clock ?? (() => new Date());
+  const batchSize = options.batchSize ?? 20;
+  const claimLeaseMs = options.claimLeaseMs ?? 15 * 60_000;
   let running: Promise<number> | null = null;
   let stopped = false;
 
+  // Counting the attempt when it is claimed means a message that keeps killing its sender still reaches maxAttempts.
+  const claimDue = (): Promise<ClaimedMail[]> =>
+    knex.transaction(async (trx) => {
+      const now = clock();
+      const due: ClaimedMail[] = await trx(OUTBOX)
+        .select('id', 'to_address', 'subject', 'text_body', 'html_body', 'attempts')
+        .where('status', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .limit(batchSize)
+        .forUpdate()
+        .skipLocked();
+      if (due.length === 0) return due;
+      await trx(OUTBOX)
+        .whereIn('id', due.map((m) => m.id))
+        .update({ attempts: trx.raw('attempts + 1'), next_attempt_at: new Date(now.getTime() + claimLeaseMs) });
+      return due.map((m) => ({ ...m, attempts: m.attempts + 1 }));
+    });
+
+  const giveUp = (id: string, attempts: number, reason: string) =>
+    knex(OUTBOX).where('id', id).update({ status: 'failed', attempts, last_error: reason, text_body: null, html_body: null });
+
+  const deliver = async (m: ClaimedMail): Promise<boolean> => {
+    if (m.attempts > maxAttempts) {
+      // Only a sender that died after claiming leaves a message here.
+      await giveUp(m.id, maxAttempts, 'abandoned: sender stopped during delivery');
+      logger?.warn({ mailId: m.id, attempts: maxAttempts }, 'mail delivery failed for good');
+      return false;
+    }
+    try {
+      await transport.send({ to: m.to_address, subject: m.subject, text: m.text_body ?? '', ...(m.html_body ? { html: m.html_body } : {}) });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.slice(0, 500) : String(error);
+      if (m.attempts >= maxAttempts) await giveUp(m.id, m.attempts, reason);
+      else await knex(OUTBOX).where('id', m.id).update({ last_error: reason, next_attempt_at: new Date(clock().getTime() + backoffMs(m.attempts)) });
+      logger?.warn({ mailId: m.id, attempts: m.attempts }, m.attempts >= maxAttempts ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
+      return false;
+    }
+    await knex(OUTBOX).where('id', m.id).update({ status: 'sent', sent_at: clock(), text_body: null, html_body: null, last_error: null });
+    logger?.debug({ mailId: m.id }, 'mail sent');
+    return true;
+  };
+
   const deliverDue = async (): Promise<number> => {
     let sent = 0;
-    for (;;) {
-      const due: { id: string; to_address: string; subject: string; text_body: string | null; html_body: string | null; attempts: number }[] = await knex(OUTBOX)
-        .where('status', 'pending')
-        .where('next_attempt_at', '<=', clock())
-        .orderBy('created_at')
-        .limit(50);
-      if (due.length === 0 || stopped) return sent;
-      for (const m of due) {
-        try {
-          await transport.send({ to: m.to_address, subject: m.subject, text: m.text_body ?? '', ...(m.html_body ? { html: m.html_body } : {}) });
-          await knex(OUTBOX).where('id', m.id).update({ status: 'sent', sent_at: clock(), text_body: null, html_body: null, attempts: m.attempts + 1, last_error: null });
-          sent++;
-        } catch (error) {
-          const attempts = m.attempts + 1;
-          const message = error instanceof Error ? error.message.slice(0, 500) : String(error);
-          await knex(OUTBOX)
-            .where('id', m.id)
-            .update(attempts >= maxAttempts ? { status: 'failed', attempts, last_error: message, text_body: null, html_body: null } : { attempts, last_error: message, next_attempt_at: new Date(clock().getTime() + backoffMs(attempts)) });
-          logger?.warn({ mailId: m.id, attempts }, attempts >= maxAttempts ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
-        }
-      }
+    while (!stopped) {
+      const due = await claimDue();
+      if (due.length === 0) break;
+      for (const m of due) if (await deliver(m)) sent++;
     }
+    return sent;
   };
 
   const flush = (): Promise<number> => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -23,8 +23,8 @@ describe.each(dialects)('mail outbox on %s', (dialect) => {
     await mailbox.close();
     await db.drop();
   });
-  const sender = (maxAttempts = 3) => {
-    const s = startMailSender({ knex: db.knex, transport: createMailTransport({ smtpUrl: mailbox.url, dataDir: tmpdir(), from: 'RAIA <no-reply@raia.test>' }), maxAttempts, pollIntervalMs: 60_000, clock: () => now, backoffMs: () => 1000 });
+  const sender = (maxAttempts = 3, batchSize?: number) => {
+    const s = startMailSender({ knex: db.knex, transport: createMailTransport({ smtpUrl: mailbox.url, dataDir: tmpdir(), from: 'RAIA <no-reply@raia.test>' }), maxAttempts, pollIntervalMs: 60_000, clock: () => now, backoffMs: () => 1000, batchSize });
     senders.push(s);
     return s;
   };
@@ -33,10 +33,22 @@ describe.each(dialects)('mail outbox on %s', (dialect) => {
     const id = await enqueueMail(db.knex, { to: 'alice@example.org', subject: 'Confirm', text: 'token: abc123' });
     expect(await sender().flush()).toBe(1);
     const mail = await mailbox.next('alice@example.org');
-    expect(mail).toMatchObject({ subject: 'Confirm' });
+    expect(mail).toMatchObject({ to: 'alice@example.org', subject: 'Confirm' });
     expect(mail.text).toContain('token: abc123');
     const row = await db.knex('raia_mail_outbox').where('id', id).first();
     expect(row).toMatchObject({ status: 'sent', text_body: null, attempts: 1 });
+  });
+
+  it('two senders sharing the outbox deliver each message exactly once', async () => {
+    const recipients = Array.from({ length: 12 }, (_, i) => `user${i}@example.org`);
+    for (const to of recipients) await enqueueMail(db.knex, { to, subject: `For ${to}`, text: 'x' });
+    const before = mailbox.count();
+    const [a, b] = await Promise.all([sender(3, 2).flush(), sender(3, 2).flush()]);
+    expect(a + b).toBe(12);
+    for (const to of recipients) expect((await mailbox.next(to)).subject).toBe(`For ${to}`);
+    expect(mailbox.count()).toBe(before + 12);
+    const rows = await db.knex('raia_mail_outbox').whereIn('to_address', recipients);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual(recipients.map(() => ['sent', 1]));
   });
 
   it('queues inside a caller\'s transaction, and nothing is sent if it rolls back', async () => {
@@ -62,6 +74,16 @@ describe.each(dialects)('mail outbox on %s', (dialect) => {
     expect(row).toMatchObject({ status: 'failed', attempts: 2, text_body: null });
     expect(row.last_error).toMatch(/550|unavailable/);
   });
+
+  it('gives up, without sending, on a message whose sender died during its last attempt', async () => {
+    const id = await enqueueMail(db.knex, { to: 'erin@example.org', subject: 'Orphan', text: 'token: xyz' });
+    // What a sender that claimed the message three times and crashed each time leaves behind, lease expired.
+    await db.knex('raia_mail_outbox').where('id', id).update({ attempts: 3 });
+    const before = mailbox.count();
+    expect(await sender(3).flush()).toBe(0);
+    expect(mailbox.count()).toBe(before);
+    expect(await db.knex('raia_mail_outbox').where('id', id).first()).toMatchObject({ status: 'failed', attempts: 3, text_body: null, last_error: expect.stringMatching(/abandoned/) });
+  });
 });
 
 describe('file mail transport', () => {
@@ -71,9 +93,12 @@ describe('file mail transport', () => {
     expect(transport.kind).toBe('file');
     await transport.send({ to: 'dave@example.org', subject: 'Hello', text: 'body text' });
     const [file] = readdirSync(join(dataDir, 'outbox-sent'));
+    expect(file).toMatch(/^\d{4}-\d\d-\d\dT[\d-]+Z-.+\.eml$/);
+    expect(statSync(join(dataDir, 'outbox-sent', file!)).mode & 0o777).toBe(0o600);
     const parsed = await simpleParser(readFileSync(join(dataDir, 'outbox-sent', file!)));
     expect(parsed.subject).toBe('Hello');
     expect(parsed.text?.trim()).toBe('body text');
+    expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : undefined).toBe('dave@example.org');
     rmSync(dataDir, { recursive: true, force: true });
   });
 });
