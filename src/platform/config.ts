@@ -24,6 +24,48 @@ const base64Key = (bytes: number) =>
     .refine((s) => Buffer.from(s, 'base64').length === bytes, `must be ${bytes} bytes, base64-encoded`)
     .optional();
 
+// One OpenID Connect identity provider users may sign in with (RAIA_OIDC_PROVIDERS holds a JSON array of these).
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const oidcProviderSchema = z.object({
+  id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug (lower-case letters, digits, dashes)'),
+  // Plain http is only tolerable for a provider on the same machine (development, tests).
+  issuer: httpUrl.refine((u) => {
+    const { protocol, hostname } = new URL(u);
+    return protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
+  }, 'must be an https URL (http only for localhost)'),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  redirectUri: httpUrl,
+  // Scope tokens as RFC 6749 §3.3 defines them; "openid" is what makes the request OIDC at all.
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be an OAuth scope token'))
+    .default(['openid', 'email', 'profile'])
+    .refine((scopes) => scopes.includes('openid'), 'must include "openid"'),
+  label: z.string().min(1).optional(),
+});
+
+export type OidcProviderConfig = z.infer<typeof oidcProviderSchema>;
+
+const oidcProviders = z
+  .string()
+  .trim()
+  .default('')
+  // The JSON parser's own message may quote the input, client secrets included: never pass it on.
+  .transform((text, ctx): unknown => {
+    if (text === '') return [];
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of providers' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(oidcProviderSchema, { error: 'must be a JSON array of providers' })
+      .refine((providers) => new Set(providers.map((p) => p.id)).size === providers.length, 'provider ids must be unique'),
+  );
+
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -65,6 +107,8 @@ export const configSchema = z.object({
   RAIA_AUTH_RATE_LIMIT_PER_MINUTE: positiveInt(20),
   RAIA_BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   RAIA_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
+  /** Identity providers for single sign-on, as a JSON array of { id, issuer, clientId, clientSecret?, redirectUri, scopes?, label? }. */
+  RAIA_OIDC_PROVIDERS: oidcProviders,
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -12,6 +12,7 @@ const redactPaths = [
   'config.RAIA_ACCESS_TOKEN_KEY',
   'config.RAIA_BOOTSTRAP_ADMIN_PASSWORD',
   'config.SMTP_URL',
+  'config.RAIA_OIDC_PROVIDERS',
   '*.password',
   '*.token',
 ];
