@@ -2,8 +2,9 @@
  * The one permission table of RAIA (issue: identity). Every route declares the permission it
  * needs in its `config.permission`, or `config.public: true`; the access plugin enforces it.
  */
-export const ROLES = ['admin', 'risk_officer', 'data_scientist', 'auditor', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../commands/user/roles.js';
+
+export { ROLES, type Role };
 
 export const PERMISSIONS = [
   'self:manage', // own profile, password, sessions
@@ -37,5 +38,3 @@ export const roleHas = (role: Role, permission: Permission) => rolePermissions[r
 
 /** Roles lacking a permission: the test that calls every route with an insufficient role uses it. */
 export const rolesWithout = (permission: Permission): Role[] => ROLES.filter((r) => !roleHas(r, permission));
-
-export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);

@@ -57,36 +57,6 @@ export const streamCatalog = defineProjection({
   },
 });
 
-export type StreamSummary = {
-  streamId: string;
-  category: string;
-  version: number;
-  eventCount: number;
-  firstPosition: number;
-  lastPosition: number;
-  lastEventType: string;
-  createdAt: string;
-  updatedAt: string;
-};
-
-export async function listStreams(knex: Knex, options: { category?: string; limit: number; afterStreamId?: string }): Promise<StreamSummary[]> {
-  const q = knex('stream_catalog').orderBy('stream_id').limit(options.limit);
-  if (options.category) q.where('category', options.category);
-  if (options.afterStreamId) q.where('stream_id', '>', options.afterStreamId);
-  const rows = await q;
-  return rows.map((r) => ({
-    streamId: r.stream_id,
-    category: r.category,
-    version: r.version,
-    eventCount: r.event_count,
-    firstPosition: Number(r.first_position),
-    lastPosition: Number(r.last_position),
-    lastEventType: r.last_event_type,
-    createdAt: new Date(r.created_at).toISOString(),
-    updatedAt: new Date(r.updated_at).toISOString(),
-  }));
-}
-
 export async function countStreams(knex: Knex): Promise<{ category: string; streams: number; events: number }[]> {
   const rows = await knex('stream_catalog').select('category').count({ streams: '*' }).sum({ events: 'event_count' }).groupBy('category').orderBy('category');
   return (rows as { category: string; streams: unknown; events: unknown }[]).map((r) => ({ category: r.category, streams: Number(r.streams), events: Number(r.events) }));

@@ -120,16 +120,6 @@ const toUser = (r: Record<string, unknown>): UserRecord => ({
   createdAt: new Date(r.created_at as string).toISOString(),
 });
 
-export async function findUserByEmailDigest(knex: Knex, emailDigest: string): Promise<UserRecord | null> {
-  const r = await knex('users').where('email_digest', emailDigest).first();
-  return r ? toUser(r) : null;
-}
-
-export async function findUserById(knex: Knex, userId: string): Promise<UserRecord | null> {
-  const r = await knex('users').where('user_id', userId).first();
-  return r ? toUser(r) : null;
-}
-
 export async function listUsers(knex: Knex, options: { limit: number; afterUserId?: string }): Promise<UserRecord[]> {
   const q = knex('users').orderBy('user_id').limit(options.limit);
   if (options.afterUserId) q.where('user_id', '>', options.afterUserId);

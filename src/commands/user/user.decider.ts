@@ -1,8 +1,9 @@
 import type { JsonObject } from '../../events/envelope.js';
 import type { SealedField } from '../../events/personal-data.js';
 import { CommandRefused, assertNever, type Decider, type DomainEvent } from '../decider.js';
+import type { Role } from './roles.js';
 
-export type Role = 'admin' | 'risk_officer' | 'data_scientist' | 'auditor' | 'viewer';
+export type { Role };
 type Sealed = SealedField & JsonObject;
 
 /** Lockout policy (OWASP authentication cheat sheet): a cool-down after repeated failures, not a permanent lock. */
