@@ -6,6 +6,7 @@ import { projectionMigrations } from './projections/projection-state.js';
 import { sessionStoreMigrations } from './platform/session-store.js';
 import { oneTimeTokenMigrations } from './platform/one-time-token-store.js';
 import { mailOutboxMigrations } from './platform/mail-outbox.js';
+import { apiKeyUsageMigrations } from './platform/api-key-usage.js';
 
 /** Every schema change of the relational database, from every module that owns tables; names are globally ordered. */
-export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations];
+export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations, ...apiKeyUsageMigrations];

@@ -23,6 +23,7 @@ import { allMigrations } from './migrations.js';
 import { hkdfSync } from 'node:crypto';
 import { systemActor } from './events/envelope.js';
 import { SessionStore } from './platform/session-store.js';
+import { ApiKeyUsage } from './platform/api-key-usage.js';
 import { OneTimeTokenStore } from './platform/one-time-token-store.js';
 import { hashPassword, verifyNothing, verifyPassword } from './platform/password-hasher.js';
 import { createMailTransport } from './platform/mail-transport.js';
@@ -47,6 +48,7 @@ export type Runtime = {
   sealer: LedgerSealer;
   identity: IdentityDependencies;
   accessTokens: AccessTokens;
+  apiKeyUsage: ApiKeyUsage;
   mailSender: MailSender;
   startedAt: Date;
   close(): Promise<void>;
@@ -123,7 +125,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON === 'off' ? undefined : config.RAIA_SEAL_CRON, logger });
     cleanups.push(() => sealer.stop());
     logger.info({ database: db.dialect, ledger: store.name, bus: bus.kind }, 'runtime started');
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, mailSender, startedAt: new Date(), close };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage: new ApiKeyUsage(db.knex), mailSender, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -14,6 +14,8 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { registerAccessControl } from './auth/access-control.js';
+import { ApiKeyAuthentication } from './auth/api-key-authentication.js';
+import { apiKeyRoutes } from './routes/api-keys.routes.js';
 import { API_VERSION } from './api-version.js';
 
 declare module 'fastify' {
@@ -45,7 +47,11 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   app.decorate('metrics', createMetrics());
   registerProblemDetails(app);
   // Before any route is registered: each route must declare its access (onRoute check).
-  registerAccessControl(app, { accessTokens: runtime.accessTokens, sessionIsActive: (id) => runtime.identity.sessions.isActive(id) });
+  registerAccessControl(app, {
+    accessTokens: runtime.accessTokens,
+    sessionIsActive: (id) => runtime.identity.sessions.isActive(id),
+    apiKeys: new ApiKeyAuthentication(runtime.db.knex, runtime.apiKeyUsage, runtime.identity.clock),
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -84,7 +90,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'audit', description: 'The ledger as an audit trail: logs, search, chain verification, timelines' },
         { name: 'auth', description: 'Accounts, sign-in, sessions and tokens' },
       ],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
@@ -99,6 +105,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
       Object.assign(new HttpProblem(429, 'rate-limited', 'Too many requests', `at most ${context.max} requests per ${context.after}; retry later`), { statusCode: 429 }),
   });
   await app.register(authRoutes(runtime.identity, runtime.accessTokens, { perMinute: runtime.config.RAIA_AUTH_RATE_LIMIT_PER_MINUTE }));
+  await app.register(apiKeyRoutes(runtime.identity, runtime.apiKeyUsage, runtime.projections, { readWaitMs: runtime.config.RAIA_MIN_POSITION_WAIT_MS }));
   await app.register(adminUserRoutes(runtime.identity));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);

@@ -13,7 +13,7 @@ export const auditEventSchema = z
     streamId: z.string(),
     streamVersion: z.number().int(),
     occurredAt: z.string(),
-    actor: z.object({ kind: z.enum(['user', 'service', 'system']), id: z.string(), role: z.string().optional() }),
+    actor: z.object({ kind: z.enum(['user', 'service', 'system']), id: z.string(), role: z.string().optional(), apiKeyId: z.string().optional() }),
     correlationId: z.string().nullable(),
     causationId: z.string().nullable(),
     data: z.record(z.string(), z.unknown()),

@@ -29,8 +29,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   // Approves deployments (four eyes); audit access stays with auditors and admins.
   risk_officer: ['self:manage', 'system:read', 'models:read', 'models:approve', 'datasets:read', 'assessments:run', 'api-keys:manage'],
   data_scientist: ['self:manage', 'models:read', 'models:write', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage'],
-  // Read-only, with full audit access.
-  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read'],
+  // Read-only, with full audit access (and keys, so audit exports can be automated).
+  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage'],
   viewer: ['self:manage', 'models:read', 'datasets:read'],
 };
 

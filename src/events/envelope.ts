@@ -1,6 +1,7 @@
 /** Who caused an event: a user acting in a role, a service account, or the system itself. */
 export type Actor =
-  | { kind: 'user'; id: string; role: string }
+  /** `apiKeyId` when the user acted through one of their service-account keys. */
+  | { kind: 'user'; id: string; role: string; apiKeyId?: string }
   | { kind: 'service'; id: string }
   | { kind: 'system'; id: string };
 

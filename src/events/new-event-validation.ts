@@ -53,6 +53,7 @@ function validateActor(actor: NewEvent['actor'], field: string): void {
   if (typeof actor !== 'object' || actor === null || !ACTOR_KINDS.has(actor.kind)) throw new InvalidEvent(`${field}.kind must be user, service or system`);
   if (typeof actor.id !== 'string' || !ACTOR_TEXT.test(actor.id)) throw new InvalidEvent(`${field}.id must be 1 to 200 printable characters`);
   if ('role' in actor && (typeof actor.role !== 'string' || !ACTOR_TEXT.test(actor.role))) throw new InvalidEvent(`${field}.role must be 1 to 200 printable characters`);
+  if ('apiKeyId' in actor && (typeof actor.apiKeyId !== 'string' || !ACTOR_TEXT.test(actor.apiKeyId))) throw new InvalidEvent(`${field}.apiKeyId must be 1 to 200 printable characters`);
 }
 
 /** The value as JSON storage will return it, and its canonical text (what the hash covers). */

@@ -2,6 +2,7 @@ import type { Projection } from './projection.js';
 import { ledgerSeals } from './ledger-seals.projection.js';
 import { streamCatalog } from './stream-catalog.projection.js';
 import { users } from './users.projection.js';
+import { apiKeys } from './api-keys.projection.js';
 
 /** Every read model the API serves; each capability adds its projections here. */
-export const readModels: Projection[] = [streamCatalog, ledgerSeals, users] as Projection[];
+export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys] as Projection[];

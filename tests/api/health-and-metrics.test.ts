@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
 import { newEvent } from '../support/events.js';
+import { readModels } from '../../src/projections/read-models.js';
 
 describe.each(['postgres', 'pglite'] as const)('health and metrics routes on %s', (dialect) => {
   let server: TestServer;
@@ -32,7 +33,7 @@ describe.each(['postgres', 'pglite'] as const)('health and metrics routes on %s'
     expect(body.database).toMatchObject({ ok: true, dialect });
     expect(body.bus).toMatchObject({ ok: true, kind: 'in-process' });
     expect(body.ledger).toMatchObject({ ok: true, headPosition: position, headHash: events[1]!.hash });
-    expect(body.projections.map((p: { name: string }) => p.name).sort()).toEqual(['ledger_seals', 'stream_catalog', 'users']);
+    expect(body.projections.map((p: { name: string }) => p.name).sort()).toEqual(readModels.map((p) => p.name).sort());
     for (const p of body.projections) expect(p).toMatchObject({ lag: 0, status: 'running', position });
   });
 

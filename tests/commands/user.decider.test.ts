@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandRefused } from '../../src/commands/decider.js';
-import { LOCKOUT_COOL_DOWN_MS, LOCKOUT_THRESHOLD, userDecider, type UserCommand, type UserEvent, type UserState } from '../../src/commands/user/user.decider.js';
+import { LOCKOUT_COOL_DOWN_MS, LOCKOUT_THRESHOLD, MAX_ACTIVE_API_KEYS, userDecider, type UserCommand, type UserEvent, type UserState } from '../../src/commands/user/user.decider.js';
 import { systemActor } from '../../src/events/envelope.js';
 
 const sealed = (s: string) => ({ $pii: 'v1' as const, subject: 'u1', iv: 'iv', ct: s, tag: 't' });
@@ -68,5 +68,14 @@ describe('user decider', () => {
     expect(when(given([registered, key]), revoke)).toHaveLength(1);
     expect(when(given([registered, key, { type: 'user.api-key-revoked', data: { userId, keyId: sessionId } }]), revoke)).toEqual([]);
     expect(() => when(given([registered]), revoke)).toThrow(CommandRefused);
+  });
+
+  it(`allows at most ${MAX_ACTIVE_API_KEYS} active API keys; revoking one makes room`, () => {
+    const keyId = (i: number) => `0193f0c2-0000-7000-8000-${String(i).padStart(12, '0')}`;
+    const created = (i: number): UserEvent => ({ type: 'user.api-key-created', data: { userId, keyId: keyId(i), name: `k${i}`, prefix: 'p', digest: 'b'.repeat(64), permissions: ['models:read'], expiresAt: null } });
+    const full = [registered, ...Array.from({ length: MAX_ACTIVE_API_KEYS }, (_, i) => created(i))];
+    const another: UserCommand = { type: 'CreateApiKey', keyId: keyId(99), name: 'one more', prefix: 'p', digest: 'c'.repeat(64), permissions: ['models:read'], expiresAt: null };
+    expect(() => when(given(full), another)).toThrow(/at most/);
+    expect(when(given([...full, { type: 'user.api-key-revoked', data: { userId, keyId: keyId(0) } }]), another)).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@ import type { Actor } from '../../events/envelope.js';
 import { HttpProblem } from '../problem-details.js';
 import { roleHas, type Permission, type Role } from '../permissions.js';
 import type { AccessTokens } from './access-tokens.js';
+import type { ApiKeyAuthentication } from './api-key-authentication.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,9 +23,13 @@ declare module 'fastify' {
 
 export type RouteAccess = { method: string; url: string; public: boolean; permission: Permission | null };
 
-export type Principal = { kind: 'user'; userId: string; role: Role; sessionId: string };
+/** A signed-in user (access token of a session), or a service acting with one of a user's API keys. */
+export type Principal =
+  | { kind: 'user'; userId: string; role: Role; sessionId: string }
+  | { kind: 'api-key'; userId: string; role: Role; keyId: string; permissions: readonly Permission[] };
 
-export const actorOf = (principal: Principal): Actor => ({ kind: 'user', id: principal.userId, role: principal.role });
+export const actorOf = (principal: Principal): Actor =>
+  principal.kind === 'user' ? { kind: 'user', id: principal.userId, role: principal.role } : { kind: 'user', id: principal.userId, role: principal.role, apiKeyId: principal.keyId };
 
 /** The authenticated caller of a non-public route (the access hook guarantees one). */
 export function principalOf(request: FastifyRequest): Principal {
@@ -32,13 +37,26 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/** The caller of a route about the account's own session (logout, sessions): API keys have none. */
+export function sessionPrincipalOf(request: FastifyRequest): Extract<Principal, { kind: 'user' }> {
+  const principal = principalOf(request);
+  if (principal.kind !== 'user') throw new HttpProblem(403, 'forbidden', 'Forbidden', 'this route needs a signed-in session, not an API key');
+  return principal;
+}
+
 const unauthenticated = (detail: string) => new HttpProblem(401, 'unauthenticated', 'Authentication required', detail);
+const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail);
 
 /**
  * Authentication and authorisation for every route: each route must declare `config.public` or
  * `config.permission` (registration fails otherwise, so no route is left open by omission).
+ * A bearer credential is either a JWT access token or an API key (`raia_…`); a key is allowed a
+ * permission only when the key was granted it and its owner's current role still has it.
  */
-export function registerAccessControl(app: FastifyInstance, deps: { accessTokens: AccessTokens; sessionIsActive(sessionId: string): Promise<boolean> }): void {
+export function registerAccessControl(
+  app: FastifyInstance,
+  deps: { accessTokens: AccessTokens; sessionIsActive(sessionId: string): Promise<boolean>; apiKeys: ApiKeyAuthentication },
+): void {
   app.decorateRequest('principal', null);
   app.decorate('routeAccess', [] as RouteAccess[]);
   app.addHook('onRoute', (route) => {
@@ -54,14 +72,24 @@ export function registerAccessControl(app: FastifyInstance, deps: { accessTokens
     // not-found handler declares neither, and it must answer 404, not 401.
     if (!config?.permission || config.public) return;
     const header = request.headers.authorization;
-    if (!header) throw unauthenticated('send a bearer access token');
-    const [scheme, token] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    if (!header) throw unauthenticated('send a bearer access token or API key');
+    const [scheme, credential] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !credential) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    request.principal = deps.apiKeys.looksLikeKey(credential) ? await keyPrincipal(credential, request.ip) : await tokenPrincipal(credential);
+    const principal = request.principal;
+    if (!roleHas(principal.role, config.permission)) throw forbidden(`the ${principal.role} role lacks the ${config.permission} permission`);
+    if (principal.kind === 'api-key' && !principal.permissions.includes(config.permission)) throw forbidden(`the API key was not granted the ${config.permission} permission`);
+  });
+
+  async function tokenPrincipal(token: string): Promise<Principal> {
     const claims = await deps.accessTokens.verify(token);
     if (!claims || !(await deps.sessionIsActive(claims.sessionId))) throw unauthenticated('the access token is invalid, expired or its session has ended');
-    request.principal = { kind: 'user', userId: claims.userId, role: claims.role, sessionId: claims.sessionId };
-    if (config.permission && !roleHas(claims.role, config.permission)) {
-      throw new HttpProblem(403, 'forbidden', 'Forbidden', `the ${claims.role} role lacks the ${config.permission} permission`);
-    }
-  });
+    return { kind: 'user', userId: claims.userId, role: claims.role, sessionId: claims.sessionId };
+  }
+
+  async function keyPrincipal(key: string, ip: string): Promise<Principal> {
+    const found = await deps.apiKeys.authenticate(key, ip);
+    if (!found) throw unauthenticated('the API key is unknown, revoked or expired, or its owner cannot sign in');
+    return { kind: 'api-key', ...found };
+  }
 }

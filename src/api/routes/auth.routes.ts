@@ -6,7 +6,7 @@ import { changePassword, requestPasswordReset, resetPassword } from '../../comma
 import { loadAccount } from '../../commands/user/account-lookup.js';
 import type { IdentityDependencies } from '../../commands/user/identity-dependencies.js';
 import type { AccessTokens } from '../auth/access-tokens.js';
-import { principalOf } from '../auth/access-control.js';
+import { sessionPrincipalOf } from '../auth/access-control.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 import type { Role } from '../permissions.js';
 
@@ -94,7 +94,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
       config: { permission: 'self:manage' },
       schema: { tags: ['auth'], summary: 'End the current session', response: { 204: z.null(), ...errors } },
     }, async (request, reply) => {
-      await identity.sessions.revoke(principalOf(request).sessionId, 'logout');
+      await identity.sessions.revoke(sessionPrincipalOf(request).sessionId, 'logout');
       void reply.status(204);
       return null;
     });
@@ -110,7 +110,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
         },
       },
     }, async (request) => {
-      const principal = principalOf(request);
+      const principal = sessionPrincipalOf(request);
       const account = await loadAccount(identity, principal.userId);
       if (!account) throw notFound('account');
       return { id: account.userId, email: account.email, name: account.name, role: account.role, status: account.status, emailVerified: account.emailVerified, sessionId: principal.sessionId };
@@ -120,7 +120,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
       config: { permission: 'self:manage' },
       schema: { tags: ['auth'], summary: 'Change the password (other sessions are ended)', body: z.strictObject({ currentPassword: password, newPassword: password }), response: { 204: z.null(), ...errors } },
     }, async (request, reply) => {
-      const principal = principalOf(request);
+      const principal = sessionPrincipalOf(request);
       await changePassword(identity, principal.userId, principal.sessionId, request.body.currentPassword, request.body.newPassword);
       void reply.status(204);
       return null;
@@ -153,7 +153,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
         response: { 200: z.object({ sessions: z.array(z.object({ sessionId: z.uuid(), userAgent: z.string().nullable(), createdAt: z.string(), lastUsedAt: z.string(), expiresAt: z.string(), current: z.boolean() })) }), ...errors },
       },
     }, async (request) => {
-      const principal = principalOf(request);
+      const principal = sessionPrincipalOf(request);
       const sessions = await identity.sessions.list(principal.userId);
       return { sessions: sessions.map(({ userId: _userId, ...s }) => ({ ...s, current: s.sessionId === principal.sessionId })) };
     });
@@ -162,7 +162,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
       config: { permission: 'self:manage' },
       schema: { tags: ['auth'], summary: 'End one of the signed-in user\'s sessions', params: z.strictObject({ id: z.uuid() }), response: { 204: z.null(), ...errors } },
     }, async (request, reply) => {
-      const principal = principalOf(request);
+      const principal = sessionPrincipalOf(request);
       const own = (await identity.sessions.list(principal.userId)).some((s) => s.sessionId === request.params.id);
       if (!own) throw notFound(`session ${request.params.id}`);
       await identity.sessions.revoke(request.params.id, 'revoked-by-owner');

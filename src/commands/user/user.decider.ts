@@ -9,6 +9,8 @@ type Sealed = SealedField & JsonObject;
 /** Lockout policy (OWASP authentication cheat sheet): a cool-down after repeated failures, not a permanent lock. */
 export const LOCKOUT_THRESHOLD = 5;
 export const LOCKOUT_COOL_DOWN_MS = 15 * 60_000;
+/** Keys are for a few services per account; more usually means keys are not being revoked. */
+export const MAX_ACTIVE_API_KEYS = 25;
 
 export type UserCommand =
   | { type: 'Register'; userId: string; email: Sealed; name: Sealed; passwordHash: Sealed | null; emailDigest: string; role: Role; method: 'self-service' | 'admin-bootstrap' | 'sso'; emailVerified: boolean }
@@ -123,6 +125,8 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'CreateApiKey': {
         const user = existing(state);
         if (user.status === 'deactivated') throw new CommandRefused('USER_DEACTIVATED', ['the account is deactivated']);
+        const active = Object.values(user.apiKeys).filter((k) => !k.revoked).length;
+        if (active >= MAX_ACTIVE_API_KEYS) throw new CommandRefused('TOO_MANY_API_KEYS', [`at most ${MAX_ACTIVE_API_KEYS} active API keys per account; revoke one first`], 409);
         const { type: _type, ...data } = command;
         return [{ type: 'user.api-key-created', data: { userId: user.userId, ...data } }];
       }
