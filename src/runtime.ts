@@ -25,13 +25,14 @@ import { systemActor } from './events/envelope.js';
 import { SessionStore } from './platform/session-store.js';
 import { ApiKeyUsage } from './platform/api-key-usage.js';
 import { OneTimeTokenStore } from './platform/one-time-token-store.js';
-import { hashPassword, verifyNothing, verifyPassword } from './platform/password-hasher.js';
+import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './platform/password-hasher.js';
 import { createMailTransport } from './platform/mail-transport.js';
 import { enqueueMail, startMailSender, type MailSender } from './platform/mail-outbox.js';
 import { checkPassword } from './commands/user/password-policy.js';
 import { registerAccount } from './commands/user/registration.js';
 import type { IdentityDependencies } from './commands/user/identity-dependencies.js';
 import { AccessTokens } from './api/auth/access-tokens.js';
+import { createOidcSignIn, type OidcSignIn } from './platform/oidc-sign-in.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -49,6 +50,8 @@ export type Runtime = {
   identity: IdentityDependencies;
   accessTokens: AccessTokens;
   apiKeyUsage: ApiKeyUsage;
+  /** Single sign-on with the configured OpenID Connect providers (none by default). */
+  oidc: OidcSignIn;
   mailSender: MailSender;
   startedAt: Date;
   close(): Promise<void>;
@@ -102,6 +105,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       oneTimeTokens: new OneTimeTokenStore(db.knex),
       hashPassword,
       verifyPassword,
+      needsRehash,
       verifyNothing,
       checkPassword,
       sendMail: async (mail) => {
@@ -125,7 +129,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON === 'off' ? undefined : config.RAIA_SEAL_CRON, logger });
     cleanups.push(() => sealer.stop());
     logger.info({ database: db.dialect, ledger: store.name, bus: bus.kind }, 'runtime started');
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage: new ApiKeyUsage(db.knex), mailSender, startedAt: new Date(), close };
+    // Plain http issuers pass configuration only on this machine (development, tests).
+    const oidc = createOidcSignIn(config.RAIA_OIDC_PROVIDERS, { allowInsecureRequests: true });
+    const apiKeyUsage = new ApiKeyUsage(db.knex);
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, mailSender, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -16,6 +16,7 @@ import { adminUserRoutes } from './routes/admin-users.routes.js';
 import { registerAccessControl } from './auth/access-control.js';
 import { ApiKeyAuthentication } from './auth/api-key-authentication.js';
 import { apiKeyRoutes } from './routes/api-keys.routes.js';
+import { ssoRoutes } from './routes/sso.routes.js';
 import { API_VERSION } from './api-version.js';
 
 declare module 'fastify' {
@@ -106,6 +107,9 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   });
   await app.register(authRoutes(runtime.identity, runtime.accessTokens, { perMinute: runtime.config.RAIA_AUTH_RATE_LIMIT_PER_MINUTE }));
   await app.register(apiKeyRoutes(runtime.identity, runtime.apiKeyUsage, runtime.projections, { readWaitMs: runtime.config.RAIA_MIN_POSITION_WAIT_MS }));
+  await app.register(
+    ssoRoutes(runtime.identity, runtime.oidc, runtime.accessTokens, { perMinute: runtime.config.RAIA_AUTH_RATE_LIMIT_PER_MINUTE, secureCookies: runtime.config.RAIA_PUBLIC_URL.startsWith('https:') }),
+  );
   await app.register(adminUserRoutes(runtime.identity));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);

@@ -66,7 +66,7 @@ export type OidcSignIn = {
 };
 
 export type OidcSignInOptions = {
-  /** Lets discovery, token and userinfo requests use plain http: only for a provider on loopback in tests. */
+  /** Lets discovery, token and userinfo requests of a plain-http issuer use http (the configuration accepts those only on loopback). */
   allowInsecureRequests?: boolean;
 };
 
@@ -105,7 +105,8 @@ export function createOidcSignIn(providers: readonly OidcProvider[], options: Oi
     // so every provider supports it; a client without a secret is a public client relying on PKCE.
     const clientAuth = provider.clientSecret === undefined ? None() : ClientSecretBasic(provider.clientSecret);
     const discovered = discovery(new URL(provider.issuer), provider.clientId, undefined, clientAuth, {
-      execute: options.allowInsecureRequests ? [allowInsecureRequests] : [],
+      // Only for a plain-http issuer: an https provider never has its own endpoints downgraded.
+      execute: options.allowInsecureRequests && new URL(provider.issuer).protocol === 'http:' ? [allowInsecureRequests] : [],
     }).catch((cause: unknown) => {
       configurations.delete(provider.id);
       throw new OidcSignInError('provider_unavailable', `Could not reach the sign-in provider ${labelOf(provider)}. Try again later.`, null, { cause });

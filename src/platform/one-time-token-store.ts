@@ -4,7 +4,7 @@ import { newToken, tokenDigest } from './secure-token.js';
 
 const TABLE = 'raia_one_time_tokens';
 
-export type OneTimePurpose = 'verify-email' | 'reset-password';
+export type OneTimePurpose = 'verify-email' | 'reset-password' | 'sso-pending';
 
 export const oneTimeTokenMigrations: Migration[] = [
   {
@@ -22,7 +22,7 @@ export const oneTimeTokenMigrations: Migration[] = [
   },
 ];
 
-/** Single-use, expiring tokens (e-mail verification, password reset), stored as SHA-256 digests. */
+/** Single-use, expiring tokens (e-mail verification, password reset, pending single sign-on), stored as SHA-256 digests. */
 export class OneTimeTokenStore {
   constructor(
     private readonly knex: Knex,

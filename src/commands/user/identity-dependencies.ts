@@ -17,6 +17,8 @@ export type IdentityDependencies = {
   oneTimeTokens: OneTimeTokenStore;
   hashPassword(plain: string): Promise<string>;
   verifyPassword(hash: string, plain: string): Promise<boolean>;
+  /** Whether a stored hash was made with weaker parameters than today's (re-hashed at the next sign-in). */
+  needsRehash(hash: string): boolean;
   /** Spends the time of a real verification, so unknown accounts cannot be told apart by timing. */
   verifyNothing(plain: string): Promise<void>;
   checkPassword(password: string, context: { email?: string; name?: string }): string[];

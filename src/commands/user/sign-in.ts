@@ -35,6 +35,11 @@ export async function signInWithPassword(
     { actor: userActor(account.userId, account.role) },
   );
   if (!result.events.some((e) => e.type === 'user.logged-in')) return null;
+  // The only moment the plain password is at hand: upgrade a hash made with older parameters.
+  if (account.passwordHash && deps.needsRehash(account.passwordHash)) {
+    const rehashed = await deps.vault.seal(account.userId, await deps.hashPassword(input.password));
+    await handleCommand(deps, userDecider, userStreamId(account.userId), { type: 'SetPassword', passwordHash: rehashed, via: 'rehash' }, { actor: userActor(account.userId, account.role) });
+  }
   const session = await deps.sessions.create(account.userId, input.userAgent, sessionId);
   return { userId: account.userId, role: account.role, sessionId, refreshToken: session.refreshToken, position: result.position };
 }

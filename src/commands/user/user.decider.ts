@@ -17,7 +17,7 @@ export type UserCommand =
   | { type: 'VerifyEmail' }
   | { type: 'AttemptPasswordLogin'; passwordValid: boolean; sessionId: string; ip: Sealed | null; userAgent: string | null }
   | { type: 'RecordSsoLogin'; sessionId: string; ip: Sealed | null; userAgent: string | null }
-  | { type: 'SetPassword'; passwordHash: Sealed; via: 'change' | 'reset' }
+  | { type: 'SetPassword'; passwordHash: Sealed; via: 'change' | 'reset' | 'rehash' }
   | { type: 'ChangeRole'; to: Role }
   | { type: 'Deactivate'; reason: string }
   | { type: 'Reactivate' }
@@ -31,7 +31,7 @@ export type UserEvent =
   | DomainEvent<'user.logged-in', { userId: string; sessionId: string; method: 'password' | 'sso'; ip: Sealed | null; userAgent: string | null }>
   | DomainEvent<'user.login-failed', { userId: string; reason: 'wrong-password' | 'locked-out' | 'deactivated' | 'unverified'; consecutiveFailures: number }>
   | DomainEvent<'user.locked-out', { userId: string; until: string; consecutiveFailures: number }>
-  | DomainEvent<'user.password-changed', { userId: string; passwordHash: Sealed; via: 'change' | 'reset' }>
+  | DomainEvent<'user.password-changed', { userId: string; passwordHash: Sealed; via: 'change' | 'reset' | 'rehash' }>
   | DomainEvent<'user.role-changed', { userId: string; from: Role; to: Role }>
   | DomainEvent<'user.deactivated', { userId: string; reason: string }>
   | DomainEvent<'user.reactivated', { userId: string }>

@@ -62,8 +62,8 @@ export const userLockedOut = defineEvent({
 export const userPasswordChanged = defineEvent({
   type: 'user.password-changed',
   schemaVersion: 1,
-  schema: z.object({ userId: z.uuid(), passwordHash: sealedField, via: z.enum(['change', 'reset']) }),
-  description: 'A new password was set; every session of the user is revoked.',
+  schema: z.object({ userId: z.uuid(), passwordHash: sealedField, via: z.enum(['change', 'reset', 'rehash']) }),
+  description: 'A new password hash was set: a new password (change: other sessions revoked; reset: all revoked), or the same password re-hashed with current parameters at sign-in (rehash).',
 });
 
 export const userRoleChanged = defineEvent({
@@ -108,6 +108,13 @@ export const userApiKeyRevoked = defineEvent({
   description: 'An API key was revoked.',
 });
 
+export const userSsoIdentityLinked = defineEvent({
+  type: 'user.sso-identity-linked',
+  schemaVersion: 1,
+  schema: z.object({ userId: z.uuid(), provider: z.string().min(1).max(100), identityDigest: digest }),
+  description: 'An identity at a single sign-on provider (keyed digest of issuer and subject) was linked to the account; its stream exists once, so an identity signs in to one account only.',
+});
+
 export const userEvents = [
   userRegistered,
   userEmailClaimed,
@@ -122,4 +129,5 @@ export const userEvents = [
   userTokenReuseDetected,
   userApiKeyCreated,
   userApiKeyRevoked,
+  userSsoIdentityLinked,
 ];
