@@ -1,0 +1,50 @@
+import { DEFAULT_MAX_BATCH_ROWS, evaluate, normalisedWeights, type Background, type BatchPredict } from './model-contract.js';
+
+/**
+ * The interventional value function of a coalition S for an instance x (Janzing et al. 2020;
+ * Lundberg & Lee 2017, eq. 11 with feature independence): v(S) = sum_b w_b f(x_S, b_notS), the
+ * weighted mean over background rows b of the model on x with the features outside S taken from b.
+ *
+ * `masks` holds `nCoalitions` rows of `nFeatures` 0/1 flags (1 = feature from x). Coalition c uses
+ * instance row `instanceOf[c]` of `instances` (row 0 when `instanceOf` is omitted). All
+ * coalitions x background rows go to the model in as few calls as `maxBatchRows` allows.
+ */
+export async function coalitionValues(
+  predict: BatchPredict,
+  instances: Float64Array,
+  masks: Uint8Array,
+  nCoalitions: number,
+  background: Background,
+  options: { instanceOf?: Int32Array; maxBatchRows?: number } = {},
+): Promise<Float64Array> {
+  const m = background.nFeatures;
+  const nB = background.nRows;
+  const weights = normalisedWeights(background);
+  const perChunk = Math.max(1, Math.floor((options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS) / nB));
+  const bgData = background.data.subarray(0, nB * m);
+  const out = new Float64Array(nCoalitions);
+  const buffer = new Float64Array(Math.min(perChunk, nCoalitions) * nB * m);
+  for (let start = 0; start < nCoalitions; start += perChunk) {
+    const end = Math.min(nCoalitions, start + perChunk);
+    for (let c = start; c < end; c++) {
+      const offset = (c - start) * nB * m;
+      buffer.set(bgData, offset);
+      const xBase = (options.instanceOf === undefined ? 0 : options.instanceOf[c]!) * m;
+      const maskBase = c * m;
+      for (let j = 0; j < m; j++) {
+        if (masks[maskBase + j] === 0) continue;
+        const xj = instances[xBase + j]!;
+        for (let p = offset + j, b = 0; b < nB; b++, p += m) buffer[p] = xj;
+      }
+    }
+    const rows = (end - start) * nB;
+    const y = await evaluate(predict, rows === buffer.length / m ? buffer : buffer.subarray(0, rows * m), rows);
+    for (let c = start; c < end; c++) {
+      let s = 0;
+      const base = (c - start) * nB;
+      for (let b = 0; b < nB; b++) s += weights[b]! * y[base + b]!;
+      out[c] = s;
+    }
+  }
+  return out;
+}

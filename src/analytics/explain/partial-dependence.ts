@@ -1,0 +1,94 @@
+import { DEFAULT_MAX_BATCH_ROWS, evaluate, type BatchPredict, type FeatureMatrix } from './model-contract.js';
+import { percentileOfSorted } from './percentile.js';
+
+export type GridOptions = { gridResolution?: number; percentiles?: [number, number] };
+
+/**
+ * Grid of a feature as sklearn's partial_dependence builds it: its distinct values when there are
+ * fewer than `gridResolution` (default 20), otherwise `gridResolution` evenly spaced points between
+ * the `percentiles` (default 5th and 95th, numpy's linear interpolation). NaN is ignored.
+ */
+export function featureGrid(data: FeatureMatrix, feature: number, options: GridOptions = {}): Float64Array {
+  const resolution = options.gridResolution ?? 20;
+  const [lo, hi] = options.percentiles ?? [0.05, 0.95];
+  const m = data.nFeatures;
+  const column = Float64Array.from({ length: data.nRows }, (_, i) => data.data[i * m + feature]!).filter((v) => v === v).sort();
+  if (column.length === 0) throw new RangeError(`feature ${feature} has no observed values`);
+  const distinct = Float64Array.from(new Set(column));
+  if (distinct.length < resolution) return distinct;
+  const a = percentileOfSorted(column, lo);
+  const b = percentileOfSorted(column, hi);
+  if (a === b) throw new RangeError(`percentiles of feature ${feature} are equal; widen them`);
+  return Float64Array.from({ length: resolution }, (_, k) => a + ((b - a) * k) / (resolution - 1));
+}
+
+export type PartialDependence1D = {
+  feature: number;
+  grid: Float64Array;
+  /** PD(t) = mean_i f(t, x_i,notj) (Friedman 2001). */
+  average: Float64Array;
+  /** ICE curves (Goldstein et al. 2015): ice[i * nGrid + k] = f(grid[k], x_i,notj). */
+  ice: Float64Array;
+  nRows: number;
+};
+
+/** 1-D partial dependence and ICE for `feature` over the rows of `data`, in large batched calls. */
+export async function partialDependence(predict: BatchPredict, data: FeatureMatrix, feature: number, options: GridOptions & { grid?: Float64Array; maxBatchRows?: number } = {}): Promise<PartialDependence1D> {
+  const grid = options.grid ?? featureGrid(data, feature, options);
+  const ice = await gridPredictions(predict, data, [feature], [grid], options.maxBatchRows);
+  const n = data.nRows;
+  const g = grid.length;
+  const average = new Float64Array(g);
+  for (let i = 0; i < n; i++) for (let k = 0; k < g; k++) average[k]! += ice[i * g + k]! / n;
+  return { feature, grid, average, ice, nRows: n };
+}
+
+export type PartialDependence2D = {
+  features: [number, number];
+  grids: [Float64Array, Float64Array];
+  /** average[a * grid1.length + b] = mean_i f(grid0[a], grid1[b], x_i,rest). */
+  average: Float64Array;
+};
+
+export async function partialDependence2D(
+  predict: BatchPredict,
+  data: FeatureMatrix,
+  features: [number, number],
+  options: GridOptions & { grids?: [Float64Array, Float64Array]; maxBatchRows?: number } = {},
+): Promise<PartialDependence2D> {
+  const grids = options.grids ?? [featureGrid(data, features[0], options), featureGrid(data, features[1], options)];
+  const all = await gridPredictions(predict, data, features, grids, options.maxBatchRows);
+  const cells = grids[0].length * grids[1].length;
+  const average = new Float64Array(cells);
+  for (let i = 0; i < data.nRows; i++) for (let c = 0; c < cells; c++) average[c]! += all[i * cells + c]! / data.nRows;
+  return { features, grids, average };
+}
+
+/**
+ * f on every row with the given features set to every grid cell (row-major over the cells);
+ * result[i * cells + c]. Rows x cells synthetic rows are sent in chunks of maxBatchRows.
+ */
+async function gridPredictions(predict: BatchPredict, data: FeatureMatrix, features: number[], grids: Float64Array[], maxBatchRows = DEFAULT_MAX_BATCH_ROWS): Promise<Float64Array> {
+  const { nRows: n, nFeatures: m } = data;
+  const cells = grids.reduce((c, g) => c * g.length, 1);
+  const total = n * cells;
+  const out = new Float64Array(total);
+  const chunk = Math.min(total, Math.max(1, maxBatchRows));
+  const buffer = new Float64Array(chunk * m);
+  for (let start = 0; start < total; start += chunk) {
+    const end = Math.min(total, start + chunk);
+    for (let s = start; s < end; s++) {
+      const i = Math.floor(s / cells);
+      let c = s % cells;
+      const at = (s - start) * m;
+      buffer.set(data.data.subarray(i * m, (i + 1) * m), at);
+      for (let f = features.length - 1; f >= 0; f--) {
+        const g = grids[f]!;
+        buffer[at + features[f]!] = g[c % g.length]!;
+        c = Math.floor(c / g.length);
+      }
+    }
+    out.set(await evaluate(predict, buffer.subarray(0, (end - start) * m), end - start), start);
+  }
+  return out;
+}
