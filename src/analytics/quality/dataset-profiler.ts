@@ -1,0 +1,103 @@
+import { createColumnProfiler, type Cell, type ColumnProfile, type ColumnProfilerOptions } from './column-profiler.js';
+import { createHyperLogLog } from './hyperloglog.js';
+import { hashLanes, hashNumber, hashString } from './murmur-hash.js';
+import { createRowHashSet } from './row-hash-set.js';
+import { mulberry32 } from './seeded-random.js';
+
+/**
+ * Profile of a table pushed row by row (or in column chunks) in one pass with bounded memory.
+ * Duplicate rows: each row is hashed to 64 bits (murmur-hash.ts lanes folded over the cells);
+ * distinct row hashes are kept exactly up to `duplicateLimit` (default 2^20), so the duplicate
+ * count is exact up to hash collisions; beyond that it is estimated as rows - HLL(distinct rows),
+ * whose standard error is 1.04/√m of the distinct count (`standardError` in the result).
+ */
+
+export type DatasetProfilerOptions = Omit<ColumnProfilerOptions, 'random'> & {
+  /** Seed of the generator used by the quantile sketches (default 1). */
+  seed?: number;
+  duplicateLimit?: number;
+};
+
+export type DatasetProfile = {
+  rows: number;
+  columns: ColumnProfile[];
+  missingCells: number;
+  duplicates: { count: number; rate: number; exact: boolean; standardError: number };
+};
+
+/** Chunk of consecutive rows for one column: a Float64Array (NaN = missing) or an array of cells. */
+export type ColumnChunk = Float64Array | readonly Cell[];
+
+export function createDatasetProfiler(columns: readonly string[], options: DatasetProfilerOptions = {}) {
+  const random = mulberry32(options.seed ?? 1);
+  const profilers = columns.map((name) => createColumnProfiler(name, { ...options, random }));
+  const rowSet = createRowHashSet(options.duplicateLimit ?? 1 << 20);
+  const rowHll = createHyperLogLog(options.hllPrecision ?? 14);
+  let rows = 0;
+  let duplicates = 0;
+  let overflowed = false;
+  let r0 = 0;
+  let r1 = 0;
+
+  const mixCell = (v: Cell, column: number) => {
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) hashNumber(Number.NaN, 3 + column);
+    else if (typeof v === 'number') hashNumber(v, column);
+    else if (typeof v === 'boolean') hashNumber(v ? 1 : 0, 0x100 + column);
+    else hashString(v, column);
+    r0 = Math.imul(((r0 << 5) | (r0 >>> 27)) ^ hashLanes[0]!, 0x9e3779b1);
+    r1 = Math.imul(((r1 << 7) | (r1 >>> 25)) ^ hashLanes[1]!, 0x85ebca77);
+  };
+
+  const endRow = () => {
+    rows++;
+    const l0 = (r0 ^ (r0 >>> 15)) >>> 0;
+    const l1 = (r1 ^ (r1 >>> 13)) >>> 0;
+    rowHll.add(l0, l1);
+    if (!overflowed) {
+      const added = rowSet.add(l0, l1);
+      if (added === false) duplicates++;
+      else if (added === undefined) overflowed = true;
+    }
+  };
+
+  return {
+    pushRow(values: readonly Cell[]) {
+      r0 = 0x2545f491;
+      r1 = 0x6c8e9cf5;
+      for (let c = 0; c < profilers.length; c++) {
+        const v = values[c];
+        profilers[c]!.push(v);
+        mixCell(v, c);
+      }
+      endRow();
+    },
+    /** Rows [0, length) of every column at once; typed numeric chunks skip per-cell type checks. */
+    pushColumns(chunks: readonly ColumnChunk[]) {
+      if (chunks.length !== profilers.length) throw new RangeError('one chunk per column expected');
+      const length = chunks[0]?.length ?? 0;
+      for (let r = 0; r < length; r++) {
+        r0 = 0x2545f491;
+        r1 = 0x6c8e9cf5;
+        for (let c = 0; c < profilers.length; c++) {
+          const chunk = chunks[c]!;
+          const v = chunk[r];
+          if (chunk instanceof Float64Array) profilers[c]!.pushNumber(v as number);
+          else profilers[c]!.push(v);
+          mixCell(v, c);
+        }
+        endRow();
+      }
+    },
+    result(): DatasetProfile {
+      const columnProfiles = profilers.map((p) => p.result());
+      const estimated = Math.max(0, rows - Math.round(rowHll.estimate()));
+      const count = overflowed ? estimated : duplicates;
+      return {
+        rows,
+        columns: columnProfiles,
+        missingCells: columnProfiles.reduce((s, c) => s + c.missing, 0),
+        duplicates: { count, rate: rows > 0 ? count / rows : 0, exact: !overflowed, standardError: overflowed ? rowHll.standardError : 0 },
+      };
+    },
+  };
+}
