@@ -21,7 +21,7 @@ export class CommandRefused extends Error {
   constructor(
     code: string,
     public readonly reasons: string[],
-    public readonly status: 400 | 409 | 422 = 409,
+    public readonly status: 400 | 403 | 409 | 422 = 409,
     /** The input field the refusal is about, when there is one (e.g. `password`). */
     public readonly field?: string,
   ) {

@@ -2,8 +2,9 @@ import { EventCatalogue } from '../event-catalogue.js';
 import { ledgerSealed } from './ledger.events.js';
 import { subjectErased } from './privacy.events.js';
 import { userEvents } from './user.events.js';
+import { modelEvents } from './model.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
-  return new EventCatalogue().register(ledgerSealed, subjectErased, ...userEvents);
+  return new EventCatalogue().register(ledgerSealed, subjectErased, ...userEvents, ...modelEvents);
 }
