@@ -24,6 +24,9 @@ import { hkdfSync } from 'node:crypto';
 import { systemActor } from './events/envelope.js';
 import { SessionStore } from './platform/session-store.js';
 import { ApiKeyUsage } from './platform/api-key-usage.js';
+import { FileBlobStorage } from './platform/blob-storage.js';
+import { PredictionLog } from './platform/prediction-log.js';
+import { ScoringModelCache } from './processors/model-scoring.js';
 import { OneTimeTokenStore } from './platform/one-time-token-store.js';
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './platform/password-hasher.js';
 import { createMailTransport } from './platform/mail-transport.js';
@@ -52,6 +55,10 @@ export type Runtime = {
   apiKeyUsage: ApiKeyUsage;
   /** Single sign-on with the configured OpenID Connect providers (none by default). */
   oidc: OidcSignIn;
+  /** Model artifacts (and, later, dataset files), content-addressed under `<data>/blobs`. */
+  blobs: FileBlobStorage;
+  scoringModels: ScoringModelCache;
+  predictionLog: PredictionLog;
   mailSender: MailSender;
   startedAt: Date;
   close(): Promise<void>;
@@ -132,7 +139,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     // Plain http issuers pass configuration only on this machine (development, tests).
     const oidc = createOidcSignIn(config.RAIA_OIDC_PROVIDERS, { allowInsecureRequests: true });
     const apiKeyUsage = new ApiKeyUsage(db.knex);
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, mailSender, startedAt: new Date(), close };
+    const blobs = new FileBlobStorage(join(config.dataDir, 'blobs'));
+    const scoringModels = new ScoringModelCache(blobs);
+    cleanups.push(() => scoringModels.close());
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), mailSender, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -17,6 +17,10 @@ import { registerAccessControl } from './auth/access-control.js';
 import { ApiKeyAuthentication } from './auth/api-key-authentication.js';
 import { apiKeyRoutes } from './routes/api-keys.routes.js';
 import { ssoRoutes } from './routes/sso.routes.js';
+import { modelRoutes } from './routes/models.routes.js';
+import { modelVersionRoutes } from './routes/model-versions.routes.js';
+import { modelPredictionRoutes } from './routes/model-predictions.routes.js';
+import { modelCardRoutes } from './routes/model-card.routes.js';
 import { API_VERSION } from './api-version.js';
 
 declare module 'fastify' {
@@ -90,6 +94,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'metrics', description: 'System, application and database metrics' },
         { name: 'audit', description: 'The ledger as an audit trail: logs, search, chain verification, timelines' },
         { name: 'auth', description: 'Accounts, sign-in, sessions and tokens' },
+        { name: 'models', description: 'Model registry: versions, artifacts, scoring, governed lifecycle, model cards' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -111,6 +116,10 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
     ssoRoutes(runtime.identity, runtime.oidc, runtime.accessTokens, { perMinute: runtime.config.RAIA_AUTH_RATE_LIMIT_PER_MINUTE, secureCookies: runtime.config.RAIA_PUBLIC_URL.startsWith('https:') }),
   );
   await app.register(adminUserRoutes(runtime.identity));
+  await app.register(modelRoutes(runtime));
+  await app.register(modelVersionRoutes(runtime));
+  await app.register(modelPredictionRoutes(runtime));
+  await app.register(modelCardRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

@@ -13,6 +13,8 @@ export const PERMISSIONS = [
   'models:read',
   'models:write',
   'models:approve',
+  'models:predict', // score with a model, record outcomes
+  'policies:manage', // set the deployment policy
   'datasets:read',
   'datasets:write',
   'assessments:run',
@@ -27,8 +29,8 @@ const all = [...PERMISSIONS];
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: all,
   // Approves deployments (four eyes); audit access stays with auditors and admins.
-  risk_officer: ['self:manage', 'system:read', 'models:read', 'models:approve', 'datasets:read', 'assessments:run', 'api-keys:manage'],
-  data_scientist: ['self:manage', 'models:read', 'models:write', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage'],
+  risk_officer: ['self:manage', 'system:read', 'models:read', 'models:approve', 'models:predict', 'datasets:read', 'assessments:run', 'api-keys:manage'],
+  data_scientist: ['self:manage', 'models:read', 'models:write', 'models:predict', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage'],
   // Read-only, with full audit access (and keys, so audit exports can be automated).
   auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage'],
   viewer: ['self:manage', 'models:read', 'datasets:read'],

@@ -6,9 +6,9 @@ import { SubjectErased } from '../events/personal-data.js';
 import { UnknownEventType } from '../events/event-catalogue.js';
 import { CommandRefused } from '../commands/decider.js';
 
-/** RFC 9457 problem details. `type` is a stable URI per kind of problem. */
+/** RFC 9457 problem details. `type` is a stable URI per kind of problem; extension members are kept (RFC 9457 §3.2). */
 export const problemSchema = z
-  .object({
+  .looseObject({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),

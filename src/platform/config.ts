@@ -109,6 +109,8 @@ export const configSchema = z.object({
   RAIA_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
   /** Identity providers for single sign-on, as a JSON array of { id, issuer, clientId, clientSecret?, redirectUri, scopes?, label? }. */
   RAIA_OIDC_PROVIDERS: oidcProviders,
+  /** Largest model artifact an upload may carry (bytes); uploads stream to disk, so this bounds disk, not memory. */
+  RAIA_MAX_ARTIFACT_BYTES: positiveInt(2 * 1024 ** 3),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

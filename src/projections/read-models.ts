@@ -3,6 +3,7 @@ import { ledgerSeals } from './ledger-seals.projection.js';
 import { streamCatalog } from './stream-catalog.projection.js';
 import { users } from './users.projection.js';
 import { apiKeys } from './api-keys.projection.js';
+import { modelRegistry } from './model-registry.projection.js';
 
 /** Every read model the API serves; each capability adds its projections here. */
-export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys] as Projection[];
+export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry] as Projection[];

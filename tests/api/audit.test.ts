@@ -23,8 +23,8 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
     start = new Date();
     await sleep(5);
     await store.append('model-m1', [
-      newEvent({ modelId: 'm1', name: 'credit', owner: await vault.seal('alice', { email: 'alice@example.org' }) }, { type: 'model.registered', actor: alice, correlationId }),
-      newEvent({ modelId: 'm1', version: 1, metrics: { auc: 0.81 } }, { type: 'model.version-added', actor: alice, correlationId }),
+      newEvent({ modelId: 'm1', name: 'credit', owner: await vault.seal('alice', { email: 'alice@example.org' }) }, { type: 'test.model-registered', actor: alice, correlationId }),
+      newEvent({ modelId: 'm1', version: 1, metrics: { auc: 0.81 } }, { type: 'test.model-version-added', actor: alice, correlationId }),
     ]);
     await sleep(20);
     middle = new Date();
@@ -40,7 +40,7 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
 
   it('lists the ledger with personal fields decrypted, and filters by type, actor, stream, category and time', async () => {
     const all = (await get('/api/v1/audit/logs')).json();
-    expect(all.events.map((e: { type: string }) => e.type)).toEqual(['model.registered', 'model.version-added', 'model.approved', 'dataset.uploaded']);
+    expect(all.events.map((e: { type: string }) => e.type)).toEqual(['test.model-registered', 'test.model-version-added', 'model.approved', 'dataset.uploaded']);
     expect(all.events[0].data.owner).toEqual({ email: 'alice@example.org' });
     expect(all.events[0].actor).toEqual(alice);
     expect(all.page).toEqual({ order: 'asc', limit: 100, next: null });
@@ -50,7 +50,7 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
     expect(types((await get('/api/v1/audit/logs?actorId=bob')).json())).toEqual(['model.approved']);
     expect(types((await get('/api/v1/audit/logs?streamId=dataset-d1')).json())).toEqual(['dataset.uploaded']);
     expect((await get('/api/v1/audit/logs?streamCategory=model')).json().events).toHaveLength(3);
-    expect(types((await get(`/api/v1/audit/logs?from=${start.toISOString()}&to=${middle.toISOString()}`)).json())).toEqual(['model.registered', 'model.version-added']);
+    expect(types((await get(`/api/v1/audit/logs?from=${start.toISOString()}&to=${middle.toISOString()}`)).json())).toEqual(['test.model-registered', 'test.model-version-added']);
     expect((await get(`/api/v1/audit/logs?correlationId=${correlationId}`)).json().events).toHaveLength(2);
   });
 
@@ -91,10 +91,10 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
 
   it('searches by several types and JSON containment on event data', async () => {
     const post = (body: unknown) => server.app.inject({ method: 'POST', url: '/api/v1/audit/search', payload: body as object, headers: { authorization: auditor } });
-    const found = (await post({ types: ['model.version-added', 'model.approved'], dataContains: { modelId: 'm1' } })).json();
-    expect(found.events.map((e: { type: string }) => e.type)).toEqual(['model.version-added', 'model.approved']);
+    const found = (await post({ types: ['test.model-version-added', 'model.approved'], dataContains: { modelId: 'm1' } })).json();
+    expect(found.events.map((e: { type: string }) => e.type)).toEqual(['test.model-version-added', 'model.approved']);
     const nested = (await post({ dataContains: { metrics: { auc: 0.81 } } })).json();
-    expect(nested.events.map((e: { type: string }) => e.type)).toEqual(['model.version-added']);
+    expect(nested.events.map((e: { type: string }) => e.type)).toEqual(['test.model-version-added']);
     const bad = await post({ types: 'model.approved', limit: 5000, extra: true });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['body.types', 'body.limit', 'body']));
@@ -121,7 +121,7 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
 
   it('replays a stream as of a time, and after erasure shows the subject redacted with the chain intact', async () => {
     const res = (await get(`/api/v1/audit/timeline/model-m1?asOf=${middle.toISOString()}`)).json();
-    expect(res.events.map((e: { type: string }) => e.type)).toEqual(['model.registered', 'model.version-added']);
+    expect(res.events.map((e: { type: string }) => e.type)).toEqual(['test.model-registered', 'test.model-version-added']);
     expect(res.version).toBe(1);
     expect((await get('/api/v1/audit/timeline/model-m1')).json().version).toBe(2);
     expect((await get('/api/v1/audit/timeline/model-nothing')).statusCode).toBe(404);
@@ -138,7 +138,7 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
     const earlier = await get(`/api/v1/audit/timeline/privacy-alice?asOf=${before.toISOString()}`);
     expect(earlier.json()).toMatchObject({ events: [], version: -1, state: { status: 'active' } });
 
-    const registered = (await get('/api/v1/audit/logs?type=model.registered')).json().events[0];
+    const registered = (await get('/api/v1/audit/logs?type=test.model-registered')).json().events[0];
     expect(registered.data.owner).toBe('[redacted]');
     expect(registered.data.name).toBe('credit');
     expect((await get('/api/v1/audit/verify')).json().ok).toBe(true);

@@ -1,0 +1,20 @@
+import type { AssessmentEvidence } from '../../commands/model/model.decider.js';
+import type { Runtime } from '../../runtime.js';
+
+/**
+ * The event types that assess a model version, and what the deploy gate calls them. An
+ * assessment event names `modelId` and `modelVersion`, and lists `failedChecks` (empty when
+ * every check passed).
+ */
+export const ASSESSMENT_EVENT_TYPES = { 'explanation.computed': 'explainability', 'fairness.assessed': 'fairness' } as const;
+
+/** Every assessment of one version in the ledger, for the deploy gate and the model card. */
+export async function collectAssessments(runtime: Runtime, modelId: string, version: number): Promise<AssessmentEvidence[]> {
+  const types = Object.keys(ASSESSMENT_EVENT_TYPES) as (keyof typeof ASSESSMENT_EVENT_TYPES)[];
+  const events = await runtime.store.readAll({ filter: { types, dataContains: { modelId, modelVersion: version } }, limit: 10_000 });
+  return events.map((e) => ({
+    kind: ASSESSMENT_EVENT_TYPES[e.type as keyof typeof ASSESSMENT_EVENT_TYPES],
+    eventId: e.id,
+    failingChecks: Array.isArray(e.data.failedChecks) ? e.data.failedChecks.map(String) : [],
+  }));
+}

@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { handleCommand } from '../../commands/command-handler.js';
+import { DEPLOYMENT_POLICY_STREAM, deploymentPolicyDecider } from '../../commands/model/deployment-policy.js';
+import { ASSESSMENT_KINDS } from '../../events/catalogue/model.events.js';
+import type { Runtime } from '../../runtime.js';
+import { actorOf, principalOf } from '../auth/access-control.js';
+import { assembleModelCard, modelCardMarkdown } from '../model-card.js';
+import { notFound, problemSchema } from '../problem-details.js';
+import { currentDeploymentPolicy } from './model-commands.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 406: problemSchema, 409: problemSchema };
+const policySchema = z.object({ requireFourEyes: z.boolean(), approverRoles: z.array(z.string()), requiredAssessments: z.array(z.string()) });
+
+/** Model cards, and the deployment policy that gates the lifecycle. */
+export function modelCardRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/v1/models/:id/card', {
+      config: { permission: 'models:read' },
+      schema: {
+        tags: ['models'],
+        summary: 'The model card, assembled from the ledger: JSON, or Markdown with Accept: text/markdown',
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: z.unknown(), ...errors },
+      },
+    }, async (request, reply) => {
+      const card = await assembleModelCard(runtime, request.params.id);
+      if (!card) throw notFound(`model ${request.params.id}`);
+      const wanted = reply.request.headers.accept ?? '';
+      if (/text\/markdown/.test(wanted) && !/application\/json/.test(wanted)) {
+        void reply.type('text/markdown; charset=utf-8');
+        return modelCardMarkdown(card);
+      }
+      return card;
+    });
+
+    app.get('/api/v1/policies/deployment', {
+      config: { permission: 'models:read' },
+      schema: { tags: ['models'], summary: 'The deployment policy in force (version 0 is the built-in default)', response: { 200: z.object({ policyVersion: z.number().int(), policy: policySchema }), ...errors } },
+    }, async () => currentDeploymentPolicy(runtime));
+
+    app.put('/api/v1/policies/deployment', {
+      config: { permission: 'policies:manage' },
+      schema: {
+        tags: ['models'],
+        summary: 'Set a new version of the deployment policy (administrators)',
+        body: z.strictObject({
+          requireFourEyes: z.boolean(),
+          approverRoles: z.array(z.enum(['admin', 'risk_officer', 'data_scientist', 'auditor', 'viewer'])).min(1),
+          requiredAssessments: z.array(z.enum(ASSESSMENT_KINDS)),
+          rationale: z.string().trim().min(1).max(2000),
+        }),
+        response: { 200: z.object({ policyVersion: z.number().int(), policy: policySchema, position: z.number().int() }), ...errors },
+      },
+    }, async (request) => {
+      const { rationale, ...policy } = request.body;
+      const result = await handleCommand(runtime, deploymentPolicyDecider, DEPLOYMENT_POLICY_STREAM, { type: 'SetDeploymentPolicy', policy, rationale }, { actor: actorOf(principalOf(request)) });
+      return { ...result.state, position: result.position };
+    });
+  };
+}

@@ -1,0 +1,32 @@
+import { findModel, findModelVersion, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
+import { modelDecider, modelStreamId, type ModelState } from '../../commands/model/model.decider.js';
+import type { Runtime } from '../../runtime.js';
+
+/**
+ * Reads from the registry read model, and when the row is missing but the ledger has the model
+ * (a write a moment ago), waits (bounded) for the read model to catch up before answering.
+ * Clients can also send `X-Min-Position`; this spares them doing so right after their own writes.
+ */
+async function fresh<T>(runtime: Runtime, modelId: string, read: () => Promise<T | null>): Promise<T | null> {
+  const found = await read();
+  if (found) return found;
+  const [first] = await runtime.store.readStream(`model-${modelId}`, { limit: 1 });
+  if (!first) return null;
+  const head = (await runtime.store.head()).position;
+  return (await runtime.projections.waitFor(head, runtime.config.RAIA_MIN_POSITION_WAIT_MS, ['model_registry'])) ? read() : null;
+}
+
+export const freshModel = (runtime: Runtime, modelId: string): Promise<ModelSummary | null> => fresh(runtime, modelId, () => findModel(runtime.db.knex, modelId));
+
+export const freshModelVersion = (runtime: Runtime, modelId: string, version: number): Promise<ModelVersionRecord | null> =>
+  fresh(runtime, modelId, () => findModelVersion(runtime.db.knex, modelId, version));
+
+/**
+ * A model's lifecycle state replayed from its stream: what may score must follow deployments and
+ * retirements at once, not when the read model catches up.
+ */
+export async function modelStateFromLedger(runtime: Runtime, modelId: string): Promise<ModelState> {
+  let state = modelDecider.initialState();
+  for (const e of await runtime.store.readStream(modelStreamId(modelId))) state = modelDecider.evolve(state, runtime.catalogue.upcast(e) as never);
+  return state;
+}

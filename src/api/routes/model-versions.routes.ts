@@ -1,0 +1,149 @@
+import multipart from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ModelArtifactError } from '../../analytics/scoring/scoring-model.js';
+import type { VersionSpec } from '../../commands/model/model.decider.js';
+import { ARTIFACT_FORMATS, FEATURE_TYPES, VERSION_TASKS } from '../../events/catalogue/model.events.js';
+import { BlobTooLarge, type StoredBlob } from '../../platform/blob-storage.js';
+import { artifactInUse } from '../../projections/model-registry.projection.js';
+import { freshModel } from './model-read.js';
+import { loadScoringModel } from '../../processors/model-scoring.js';
+import type { Runtime } from '../../runtime.js';
+import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
+import { runModelCommand } from './model-commands.js';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest in hex');
+
+/** What a version declares about itself; the artifact comes as the multipart file part. */
+const versionMetadata = z
+  .strictObject({
+    format: z.enum(ARTIFACT_FORMATS),
+    task: z.enum(VERSION_TASKS),
+    classes: z.array(z.string().min(1).max(200)).min(2).max(1000).optional(),
+    inputSchema: z
+      .array(z.strictObject({ name: z.string().trim().min(1).max(200), type: z.enum(FEATURE_TYPES) }))
+      .min(1)
+      .max(10_000)
+      .refine((fields) => new Set(fields.map((f) => f.name)).size === fields.length, 'feature names must be unique'),
+    trainingData: z.strictObject({ datasetId: z.string().min(1).max(100), contentHash: sha256 }).optional(),
+    metrics: z.record(z.string().max(100), z.number().finite()).default({}),
+    notes: z.string().max(5000).default(''),
+    endpoint: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.format === 'remote' && !m.endpoint) ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'a remote model needs its scoring endpoint' });
+    if (m.format !== 'remote' && m.endpoint) ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'only remote models have an endpoint' });
+    if (m.task === 'regression' && m.classes) ctx.addIssue({ code: 'custom', path: ['classes'], message: 'a regression model has no classes' });
+    if (m.task === 'binary' && m.classes && m.classes.length !== 2) ctx.addIssue({ code: 'custom', path: ['classes'], message: 'a binary classifier has exactly two classes' });
+    if (m.task === 'multiclass' && !m.classes) ctx.addIssue({ code: 'custom', path: ['classes'], message: 'a multiclass model must name its classes' });
+  });
+type VersionMetadata = z.infer<typeof versionMetadata>;
+
+const invalid = (errors: { field: string; message: string }[]) =>
+  new HttpProblem(400, 'validation-error', 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+
+function parseMetadata(raw: unknown, prefix: string): VersionMetadata {
+  const parsed = versionMetadata.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw invalid(parsed.error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].join('.'), message: i.message })));
+}
+
+type Upload = { metadata: VersionMetadata; blob: StoredBlob | null; filename: string | null };
+
+/** Reads a multipart upload: a `metadata` field (JSON) and an `artifact` file, streamed to blob storage. */
+async function readMultipart(runtime: Runtime, request: FastifyRequest): Promise<Upload> {
+  let metadataText: string | null = null;
+  let blob: StoredBlob | null = null;
+  let filename: string | null = null;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'artifact' || blob) {
+          part.file.resume();
+          throw invalid([{ field: `body.${part.fieldname}`, message: 'one file part, named "artifact", is expected' }]);
+        }
+        blob = await runtime.blobs.put(part.file, { maxBytes: runtime.config.RAIA_MAX_ARTIFACT_BYTES });
+        // @fastify/multipart ends a file at its own size limit without an error: check it.
+        if (part.file.truncated) throw new BlobTooLarge(runtime.config.RAIA_MAX_ARTIFACT_BYTES);
+        filename = part.filename ? part.filename.slice(0, 300) : null;
+      } else if (part.fieldname === 'metadata') {
+        metadataText = String(part.value);
+      } else {
+        throw invalid([{ field: `body.${part.fieldname}`, message: 'unknown field; expected "metadata" and "artifact"' }]);
+      }
+    }
+    if (metadataText === null) throw invalid([{ field: 'body.metadata', message: 'is required (a JSON document describing the version)' }]);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(metadataText);
+    } catch {
+      throw invalid([{ field: 'body.metadata', message: 'is not valid JSON' }]);
+    }
+    const metadata = parseMetadata(raw, 'body.metadata');
+    if (metadata.format !== 'remote' && !blob) throw invalid([{ field: 'body.artifact', message: `a ${metadata.format} version needs its artifact file` }]);
+    if (metadata.format === 'remote' && blob) throw invalid([{ field: 'body.artifact', message: 'a remote model has no artifact' }]);
+    return { metadata, blob, filename };
+  } catch (error) {
+    await discard(runtime, blob);
+    if (error instanceof BlobTooLarge) throw new HttpProblem(413, 'artifact-too-large', 'Artifact too large', error.message);
+    throw error;
+  }
+}
+
+/** Removes an upload nothing refers to (the same bytes may already belong to another version). */
+async function discard(runtime: Runtime, blob: StoredBlob | null): Promise<void> {
+  if (blob?.created && !(await artifactInUse(runtime.db.knex, blob.sha256))) await runtime.blobs.delete(blob.sha256);
+}
+
+/** New versions: multipart (metadata + artifact file) or, for a remote scoring endpoint, JSON. */
+export function modelVersionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+  return async (app) => {
+    await app.register(multipart, { limits: { fileSize: runtime.config.RAIA_MAX_ARTIFACT_BYTES, files: 1, fields: 4, fieldSize: 4 * 1024 * 1024, parts: 6 } });
+
+    app.post('/api/v1/models/:id/versions', {
+      config: { permission: 'models:write' },
+      schema: {
+        tags: ['models'],
+        summary: 'Add an immutable version (owner or admin)',
+        description:
+          'multipart/form-data with a `metadata` field (JSON: format, task, classes, inputSchema, trainingData, metrics, notes) and an `artifact` file (ONNX, RAIA tree-ensemble JSON, XGBoost JSON, RAIA linear JSON), streamed to content-addressed storage; or application/json metadata with format "remote" and an endpoint. The artifact must load and agree with the input schema, or nothing is registered (400).',
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), status: z.literal('draft'), artifact: z.object({ sha256: z.string(), size: z.number() }).nullable(), position: z.number().int() }), 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema },
+      },
+    }, async (request, reply) => {
+      const { id } = request.params;
+      if (!(await freshModel(runtime, id))) throw notFound(`model ${id}`);
+      const upload: Upload = request.isMultipart() ? await readMultipart(runtime, request) : { metadata: parseMetadata(request.body, 'body'), blob: null, filename: null };
+      if (!request.isMultipart() && upload.metadata.format !== 'remote') {
+        throw invalid([{ field: 'body.format', message: 'send artifacts as multipart/form-data; JSON is for remote endpoints only' }]);
+      }
+      const { metadata, blob } = upload;
+      const spec: VersionSpec = {
+        task: metadata.task,
+        classes: metadata.classes ?? (metadata.task === 'binary' ? ['0', '1'] : null),
+        artifact: blob ? { sha256: blob.sha256, size: blob.size, format: metadata.format, filename: upload.filename } : null,
+        endpoint: metadata.endpoint ?? null,
+        inputSchema: metadata.inputSchema,
+        trainingData: metadata.trainingData ?? null,
+        metrics: metadata.metrics,
+        notes: metadata.notes,
+      };
+      try {
+        // A file that cannot be the declared model is refused now, before anything is recorded.
+        if (blob) await (await loadScoringModel(runtime.blobs, spec)).close();
+        const result = await runModelCommand(runtime, request, id, { type: 'AddVersion', spec });
+        const added = result.state.status === 'none' ? 0 : result.state.versions.length;
+        void reply.status(201);
+        return { id, version: added, status: 'draft' as const, artifact: blob ? { sha256: blob.sha256, size: blob.size } : null, position: result.position };
+      } catch (error) {
+        await discard(runtime, blob);
+        if (error instanceof ModelArtifactError) {
+          const field = error.field === 'artifact' ? 'body.artifact' : `body.metadata.${error.field}`;
+          throw invalid([{ field, message: error.message.replace(`${error.field}: `, '') }]);
+        }
+        throw error;
+      }
+    });
+  };
+}

@@ -1,0 +1,261 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { MODEL_TYPES, RISK_TIERS } from '../../events/catalogue/model.events.js';
+import { listModels, listModelVersions, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
+import type { Runtime } from '../../runtime.js';
+import { presentEvent, auditEventSchema } from '../audit-query.js';
+import { principalOf } from '../auth/access-control.js';
+import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
+import { currentDeploymentPolicy, runModelCommand } from './model-commands.js';
+import { collectAssessments } from './model-assessments.js';
+import { validationChecks } from './model-validation.js';
+import { freshModel, freshModelVersion } from './model-read.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema };
+const idParams = z.strictObject({ id: z.uuid() });
+const versionParams = z.strictObject({ id: z.uuid(), version: z.coerce.number().int().positive() });
+
+const tags = z.array(z.string().trim().min(1).max(50)).max(50);
+const descriptive = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(5000),
+  tags,
+  riskTier: z.enum(RISK_TIERS),
+  intendedUse: z.string().max(5000),
+};
+
+export const modelSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    type: z.string(),
+    ownerId: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    riskTier: z.string(),
+    intendedUse: z.string(),
+    latestVersion: z.number().int().nullable(),
+    deployedVersion: z.number().int().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Model' });
+
+export const versionSchema = z
+  .object({
+    version: z.number().int(),
+    status: z.string(),
+    authorId: z.string(),
+    task: z.string(),
+    classes: z.array(z.string()).nullable(),
+    artifact: z.object({ sha256: z.string(), size: z.number(), format: z.string(), filename: z.string().nullable() }).nullable(),
+    endpoint: z.object({ url: z.string() }).nullable(),
+    inputSchema: z.array(z.object({ name: z.string(), type: z.string() })),
+    trainingData: z.object({ datasetId: z.string(), contentHash: z.string() }).nullable(),
+    metrics: z.record(z.string(), z.number()),
+    notes: z.string(),
+    createdAt: z.string(),
+    statusChangedAt: z.string(),
+  })
+  .meta({ id: 'ModelVersion' });
+
+const presentModel = (m: ModelSummary) => {
+  const { modelId, ...rest } = m;
+  return { id: modelId, ...rest };
+};
+export const presentVersion = (v: ModelVersionRecord) => {
+  const { modelId: _modelId, ...rest } = v;
+  return rest;
+};
+const changed = z.object({ id: z.uuid(), position: z.number().int() });
+
+/**
+ * The model registry: models and their immutable versions, their governed lifecycle and history.
+ * Writes are ledger commands; reads come from the `model_registry` read model (send
+ * `X-Min-Position: <position>` to read a write just made).
+ */
+export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+  return async (app) => {
+    const knex = runtime.db.knex;
+    const existing = (id: string) => freshModel(runtime, id);
+
+    app.get('/api/v1/models', {
+      config: { permission: 'models:read' },
+      schema: {
+        tags: ['models'],
+        summary: 'List registered models (not deleted), newest first',
+        querystring: z.strictObject({
+          type: z.enum(MODEL_TYPES).optional(),
+          riskTier: z.enum(RISK_TIERS).optional(),
+          owner: z.string().max(100).optional(),
+          tag: z.string().max(50).optional(),
+          search: z.string().max(200).optional(),
+          status: z.enum(['deployed']).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ models: z.array(modelSchema), total: z.number().int() }), ...errors },
+      },
+    }, async (request) => {
+      const { owner, ...filter } = request.query;
+      const found = await listModels(knex, { ...filter, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) });
+      return { models: found.models.map(presentModel), total: found.total };
+    });
+
+    app.post('/api/v1/models', {
+      config: { permission: 'models:write' },
+      schema: {
+        tags: ['models'],
+        summary: 'Register a model (the caller becomes its owner); add versions with POST /models/:id/versions',
+        body: z.strictObject({ name: descriptive.name, type: z.enum(MODEL_TYPES), description: descriptive.description.default(''), tags: tags.default([]), riskTier: descriptive.riskTier, intendedUse: descriptive.intendedUse.default('') }),
+        response: { 201: changed, ...errors },
+      },
+    }, async (request, reply) => {
+      const id = randomUUID();
+      const { type, ...rest } = request.body;
+      const result = await runModelCommand(runtime, request, id, { type: 'RegisterModel', modelId: id, modelType: type, ...rest });
+      void reply.status(201).header('location', `/api/v1/models/${id}`);
+      return { id, position: result.position };
+    });
+
+    app.get('/api/v1/models/:id', {
+      config: { permission: 'models:read' },
+      schema: { tags: ['models'], summary: 'A model with its versions', params: idParams, response: { 200: modelSchema.extend({ versions: z.array(versionSchema) }), ...errors } },
+    }, async (request) => {
+      const model = await existing(request.params.id);
+      if (!model) throw notFound(`model ${request.params.id}`);
+      return { ...presentModel(model), versions: (await listModelVersions(knex, model.modelId)).map(presentVersion) };
+    });
+
+    app.put('/api/v1/models/:id', {
+      config: { permission: 'models:write' },
+      schema: {
+        tags: ['models'],
+        summary: 'Edit descriptive fields (owner or admin); versions are immutable',
+        params: idParams,
+        body: z.strictObject({ name: descriptive.name.optional(), description: descriptive.description.optional(), tags: tags.optional(), riskTier: descriptive.riskTier.optional(), intendedUse: descriptive.intendedUse.optional() }),
+        response: { 200: changed, ...errors },
+      },
+    }, async (request) => {
+      const result = await runModelCommand(runtime, request, request.params.id, { type: 'UpdateModel', changes: request.body });
+      return { id: request.params.id, position: result.position };
+    });
+
+    app.delete('/api/v1/models/:id', {
+      config: { permission: 'models:write' },
+      schema: {
+        tags: ['models'],
+        summary: 'Withdraw a model (soft delete recorded as an event; its history stays). Deployed versions must be retired first',
+        params: idParams,
+        querystring: z.strictObject({ reason: z.string().trim().min(1).max(500).default('withdrawn') }),
+        response: { 200: changed, ...errors },
+      },
+    }, async (request) => {
+      const result = await runModelCommand(runtime, request, request.params.id, { type: 'DeleteModel', reason: request.query.reason });
+      return { id: request.params.id, position: result.position };
+    });
+
+    app.get('/api/v1/models/:id/versions', {
+      config: { permission: 'models:read' },
+      schema: { tags: ['models'], summary: "A model's versions, oldest first", params: idParams, response: { 200: z.object({ versions: z.array(versionSchema) }), ...errors } },
+    }, async (request) => {
+      if (!(await existing(request.params.id))) throw notFound(`model ${request.params.id}`);
+      return { versions: (await listModelVersions(knex, request.params.id)).map(presentVersion) };
+    });
+
+    app.get('/api/v1/models/:id/versions/:version', {
+      config: { permission: 'models:read' },
+      schema: { tags: ['models'], summary: 'One version', params: versionParams, response: { 200: versionSchema, ...errors } },
+    }, async (request) => {
+      const v = await freshModelVersion(runtime, request.params.id, request.params.version);
+      if (!v) throw notFound(`version ${request.params.version} of model ${request.params.id}`);
+      return presentVersion(v);
+    });
+
+    const lifecycleResult = z.object({ id: z.uuid(), version: z.number().int(), status: z.string(), position: z.number().int() });
+
+    app.post('/api/v1/models/:id/versions/:version/validate', {
+      config: { permission: 'models:write' },
+      schema: {
+        tags: ['models'],
+        summary: 'Validate a draft version: its artifact loads, matches its input schema and scores a sample (draft -> validated)',
+        params: versionParams,
+        response: { 200: lifecycleResult.extend({ checks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string() })) }), ...errors },
+      },
+    }, async (request) => {
+      const { id, version } = request.params;
+      const [model, v] = await Promise.all([existing(id), freshModelVersion(runtime, id, version)]);
+      if (!model || !v) throw notFound(`version ${version} of model ${id}`);
+      const checks = await validationChecks(runtime, model, v);
+      const result = await runModelCommand(runtime, request, id, { type: 'ValidateVersion', version, checks });
+      return { id, version, status: 'validated', position: result.position, checks };
+    });
+
+    app.post('/api/v1/models/:id/versions/:version/approve', {
+      config: { permission: 'models:approve' },
+      schema: {
+        tags: ['models'],
+        summary: 'Approve a validated version for deployment (policy: a risk officer who is not its author)',
+        params: versionParams,
+        body: z.strictObject({ comment: z.string().max(2000).default('') }),
+        response: { 200: lifecycleResult, ...errors },
+      },
+    }, async (request) => {
+      const { id, version } = request.params;
+      const policy = await currentDeploymentPolicy(runtime);
+      const result = await runModelCommand(runtime, request, id, { type: 'ApproveVersion', version, comment: request.body.comment, policy });
+      return { id, version, status: 'approved', position: result.position };
+    });
+
+    app.post('/api/v1/models/:id/deploy', {
+      config: { permission: 'models:write' },
+      schema: {
+        tags: ['models'],
+        summary: 'Deploy an approved version, if the deployment policy\'s gates are met (409 lists every unmet one); the version in service is retired',
+        params: idParams,
+        body: z.strictObject({ version: z.number().int().positive() }),
+        response: { 200: lifecycleResult, ...errors },
+      },
+    }, async (request) => {
+      const { id } = request.params;
+      const { version } = request.body;
+      const [policy, assessments] = await Promise.all([currentDeploymentPolicy(runtime), collectAssessments(runtime, id, version)]);
+      const result = await runModelCommand(runtime, request, id, { type: 'DeployVersion', version, policy, assessments });
+      return { id, version, status: 'deployed', position: result.position };
+    });
+
+    app.post('/api/v1/models/:id/retire', {
+      config: { permission: 'models:write' },
+      schema: {
+        tags: ['models'],
+        summary: 'Retire a version (default: the one deployed)',
+        params: idParams,
+        body: z.strictObject({ version: z.number().int().positive().optional(), reason: z.string().trim().min(1).max(500) }),
+        response: { 200: lifecycleResult, ...errors },
+      },
+    }, async (request) => {
+      const { id } = request.params;
+      const model = await existing(id);
+      if (!model) throw notFound(`model ${id}`);
+      const version = request.body.version ?? model.deployedVersion;
+      if (version === null) throw new HttpProblem(409, 'nothing-deployed', 'Nothing to retire', 'the model has no deployed version; name the version to retire');
+      const result = await runModelCommand(runtime, request, id, { type: 'RetireVersion', version, reason: request.body.reason });
+      return { id, version, status: 'retired', position: result.position };
+    });
+
+    app.get('/api/v1/models/:id/history', {
+      config: { permission: 'models:read' },
+      schema: {
+        tags: ['models'],
+        summary: "The model's audit timeline: every event of its stream (registration, versions, validations, approvals, refusals, deployments), oldest first",
+        params: idParams,
+        response: { 200: z.object({ modelId: z.uuid(), events: z.array(auditEventSchema) }), ...errors },
+      },
+    }, async (request) => {
+      const events = await runtime.store.readStream(`model-${request.params.id}`);
+      if (events.length === 0) throw notFound(`model ${request.params.id}`);
+      return { modelId: request.params.id, events: (await runtime.vault.reveal(events)).map(presentEvent) };
+    });
+  };
+}

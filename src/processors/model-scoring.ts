@@ -1,0 +1,125 @@
+import { readFile, stat } from 'node:fs/promises';
+import { linearScoringModel, parseLinearModel } from '../analytics/scoring/linear-model.js';
+import { ModelArtifactError, type ScoringModel } from '../analytics/scoring/scoring-model.js';
+import { treeEnsembleScoringModel } from '../analytics/scoring/tree-ensemble-model.js';
+import { parseRaiaTreeEnsemble } from '../analytics/trees/raia-tree-format.js';
+import { TreeModelFormatError } from '../analytics/trees/tree-model-format-error.js';
+import { parseXGBoostJson } from '../analytics/trees/xgboost-json-format.js';
+import type { FileBlobStorage } from '../platform/blob-storage.js';
+import { OnnxArtifactError, loadOnnxModel } from '../platform/onnx-model.js';
+import { remoteScoringModel } from '../platform/remote-model.js';
+
+/** What a model version declares about itself (from `model.version-added`). */
+export type VersionDeclaration = {
+  task: 'regression' | 'binary' | 'multiclass';
+  classes: string[] | null;
+  artifact: { sha256: string; format: string } | null;
+  endpoint: { url: string } | null;
+  inputSchema: { name: string; type: string }[];
+};
+
+// JSON model documents are parsed whole: a bound keeps a hostile upload from exhausting memory.
+const MAX_JSON_ARTIFACT_BYTES = 512 * 1024 * 1024;
+
+const asArtifactError = (error: unknown): unknown =>
+  error instanceof TreeModelFormatError || error instanceof OnnxArtifactError ? new ModelArtifactError(error.field, error.message.replace(`${error.field}: `, '')) : error;
+
+async function readJsonArtifact(path: string): Promise<unknown> {
+  const { size } = await stat(path);
+  if (size > MAX_JSON_ARTIFACT_BYTES) throw new ModelArtifactError('artifact', `a JSON model may be at most ${MAX_JSON_ARTIFACT_BYTES} bytes`);
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch {
+    throw new ModelArtifactError('artifact', 'is not valid JSON');
+  }
+}
+
+/**
+ * Turns a version's artifact into a scoring model, whatever its format, and checks that it agrees
+ * with what the version declares (task, feature names and order). Throws ModelArtifactError
+ * naming the field when it does not.
+ */
+export async function loadScoringModel(blobs: FileBlobStorage, declared: VersionDeclaration): Promise<ScoringModel> {
+  const featureNames = declared.inputSchema.map((f) => f.name);
+  const model = await openModel(blobs, declared, featureNames).catch((error: unknown) => {
+    throw asArtifactError(error);
+  });
+  const problems: ModelArtifactError[] = [];
+  if (model.task !== declared.task) problems.push(new ModelArtifactError('task', `the artifact is a ${model.task} model, the version declares ${declared.task}`));
+  if (model.featureNames.length !== featureNames.length) {
+    problems.push(new ModelArtifactError('inputSchema', `the artifact takes ${model.featureNames.length} features, the input schema names ${featureNames.length}`));
+  } else {
+    const i = model.featureNames.findIndex((name, k) => name !== featureNames[k]);
+    if (i >= 0) problems.push(new ModelArtifactError(`inputSchema.${i}.name`, `the artifact's feature ${i} is "${model.featureNames[i]}", the input schema says "${featureNames[i]}"`));
+  }
+  if (declared.classes && model.classes && declared.classes.length !== model.classes.length) {
+    problems.push(new ModelArtifactError('classes', `the artifact has ${model.classes.length} classes, the version declares ${declared.classes.length}`));
+  }
+  if (problems.length > 0) {
+    await model.close();
+    throw problems[0]!;
+  }
+  return model;
+}
+
+async function openModel(blobs: FileBlobStorage, declared: VersionDeclaration, featureNames: string[]): Promise<ScoringModel> {
+  const classes = declared.classes ?? undefined;
+  if (declared.endpoint) return remoteScoringModel({ url: declared.endpoint.url, task: declared.task, featureNames, ...(classes ? { classes } : {}) });
+  if (!declared.artifact) throw new ModelArtifactError('artifact', 'the version has neither an artifact nor an endpoint');
+  const path = blobs.pathOf(declared.artifact.sha256);
+  switch (declared.artifact.format) {
+    case 'onnx':
+      // ONNX graphs name no features: the input schema supplies them, and the width is checked.
+      return loadOnnxModel(path, { task: declared.task, featureNames, ...(classes ? { classes } : {}) });
+    case 'raia-tree-ensemble/v1':
+      return treeEnsembleScoringModel(parseRaiaTreeEnsemble(await readJsonArtifact(path)), declared.classes);
+    case 'xgboost-json': {
+      const ensemble = parseXGBoostJson(await readJsonArtifact(path));
+      // XGBoost files name features only when trained from a DataFrame: else the schema names them.
+      if (ensemble.featureNames.length === featureNames.length && ensemble.featureNames.every((n, i) => n === `f${i}`)) ensemble.featureNames = featureNames;
+      return treeEnsembleScoringModel(ensemble, declared.classes);
+    }
+    case 'raia-linear/v1':
+      return linearScoringModel(parseLinearModel(await readJsonArtifact(path)));
+    default:
+      throw new ModelArtifactError('format', `unknown artifact format ${declared.artifact.format}`);
+  }
+}
+
+/**
+ * Loaded models by version, so a version is parsed (or its ONNX session created) once. Bounded:
+ * the least recently used model is closed when more than `capacity` are open.
+ */
+export class ScoringModelCache {
+  private readonly loaded = new Map<string, Promise<ScoringModel>>();
+
+  constructor(
+    private readonly blobs: FileBlobStorage,
+    private readonly capacity = 16,
+  ) {}
+
+  get(modelId: string, version: number, declared: VersionDeclaration): Promise<ScoringModel> {
+    const key = `${modelId}@${version}`;
+    const cached = this.loaded.get(key);
+    if (cached) {
+      this.loaded.delete(key);
+      this.loaded.set(key, cached);
+      return cached;
+    }
+    const loading = loadScoringModel(this.blobs, declared);
+    loading.catch(() => this.loaded.delete(key));
+    this.loaded.set(key, loading);
+    while (this.loaded.size > this.capacity) {
+      const [oldestKey, oldest] = this.loaded.entries().next().value as [string, Promise<ScoringModel>];
+      this.loaded.delete(oldestKey);
+      void oldest.then((m) => m.close()).catch(() => undefined);
+    }
+    return loading;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.loaded.values()];
+    this.loaded.clear();
+    await Promise.all(all.map((p) => p.then((m) => m.close()).catch(() => undefined)));
+  }
+}

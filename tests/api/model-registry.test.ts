@@ -1,0 +1,286 @@
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOnnxLogisticRegression, writeLargeOnnxModel } from '../support/onnx-model-builder.js';
+import { startTestServer, type TestServer } from '../support/test-runtime.js';
+
+// A RAIA tree ensemble small enough to score by hand: two trees over (age, income), summed, logistic.
+//   tree 0: age <= 30 ? -1.0 : 0.5        tree 1: income <= 50 ? -0.25 : 0.75
+const treeModel = {
+  format: 'raia-tree-ensemble/v1',
+  task: 'binary',
+  decision: '<=',
+  aggregation: 'sum',
+  baseScore: 0.1,
+  link: 'logistic',
+  featureNames: ['age', 'income'],
+  trees: [
+    { nodes: [{ feature: 0, threshold: 30, left: 1, right: 2, missingGoesLeft: true, cover: 10 }, { leaf: -1, cover: 4 }, { leaf: 0.5, cover: 6 }] },
+    { nodes: [{ feature: 1, threshold: 50, left: 1, right: 2, missingGoesLeft: false, cover: 10 }, { leaf: -0.25, cover: 5 }, { leaf: 0.75, cover: 5 }] },
+  ],
+};
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+const schema = [
+  { name: 'age', type: 'number' },
+  { name: 'income', type: 'number' },
+];
+
+describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect) => {
+  let server: TestServer;
+  let base: string;
+  let scientist: Record<string, string>;
+  let otherScientist: Record<string, string>;
+  let officer: Record<string, string>;
+  let admin: Record<string, string>;
+  let viewer: Record<string, string>;
+  const dir = mkdtempSync(join(tmpdir(), 'raia-models-'));
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    base = await server.app.listen({ port: 0, host: '127.0.0.1' });
+    const bearer = async (role: Parameters<TestServer['tokenFor']>[0]) => ({ authorization: `Bearer ${await server.tokenFor(role)}` });
+    [scientist, otherScientist, officer, admin, viewer] = await Promise.all([bearer('data_scientist'), bearer('data_scientist'), bearer('risk_officer'), bearer('admin'), bearer('viewer')]);
+  });
+  afterAll(async () => {
+    server.app.server.closeAllConnections();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, { method, headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get('content-type') ?? '', text, body: (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const upload = async (modelId: string, headers: Record<string, string>, metadata: unknown, artifact: Blob | null, filename = 'model.bin') => {
+    const form = new FormData();
+    form.append('metadata', JSON.stringify(metadata));
+    if (artifact) form.append('artifact', artifact, filename);
+    const res = await fetch(`${base}/api/v1/models/${modelId}/versions`, { method: 'POST', headers, body: form });
+    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const register = async (headers = scientist, overrides: Record<string, unknown> = {}) => {
+    const res = await call('POST', '/api/v1/models', headers, { name: 'credit scoring', type: 'classification', riskTier: 'limited', intendedUse: 'pre-screening of loan applications', tags: ['credit'], ...overrides });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+  const treeBlob = () => new Blob([JSON.stringify(treeModel)], { type: 'application/json' });
+
+  it('registers a model, adds a version from an uploaded RAIA tree ensemble, and scores it exactly', async () => {
+    const id = await register();
+    const added = await upload(id, scientist, { format: 'raia-tree-ensemble/v1', task: 'binary', classes: ['deny', 'grant'], inputSchema: schema, metrics: { auc: 0.81 } }, treeBlob());
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ id, version: 1, status: 'draft' });
+    expect(added.body.artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const listed = await call('GET', '/api/v1/models?tag=credit&search=CREDIT', { ...viewer, 'x-min-position': String(added.body.position) });
+    expect(listed.body.models.map((m: { id: string }) => m.id)).toContain(id);
+
+    const instances = [
+      { age: 25, income: 40 }, // -1 - 0.25 + 0.1
+      { age: 30, income: 50 }, // thresholds go left with "<="
+      { age: 45, income: 80 }, // 0.5 + 0.75 + 0.1
+      { age: null, income: 51 }, // missing age goes left
+    ];
+    const expected = [-1.15, -1.15, 1.35, -1 + 0.75 + 0.1].map(sigmoid);
+    const res = await call('POST', `/api/v1/models/${id}/predict`, scientist, { instances, version: 1 });
+    expect(res.status).toBe(200);
+    res.body.predictions.forEach((p: { prediction: string; probabilities: Record<string, number> }, i: number) => {
+      expect(p.probabilities.grant).toBeCloseTo(expected[i]!, 12);
+      expect(p.probabilities.deny).toBeCloseTo(1 - expected[i]!, 12);
+      expect(p.prediction).toBe(expected[i]! >= 0.5 ? 'grant' : 'deny');
+    });
+  });
+
+  it('runs the governed lifecycle: four eyes, gates refused with every reason (recorded), deploy under a policy, history and card', async () => {
+    const id = await register();
+    await upload(id, scientist, { format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: schema }, treeBlob());
+
+    expect((await call('POST', `/api/v1/models/${id}/versions/1/validate`, otherScientist)).status).toBe(403); // not the owner
+    const validated = await call('POST', `/api/v1/models/${id}/versions/1/validate`, scientist);
+    expect(validated.status).toBe(200);
+    expect(validated.body.checks.map((c: { name: string; passed: boolean }) => [c.name, c.passed])).toEqual([
+      ['training-data-referenced', true],
+      ['metrics-declared', true],
+      ['artifact-loads', true],
+      ['scores-sample', true],
+    ]);
+
+    const selfApproval = await call('POST', `/api/v1/models/${id}/versions/1/approve`, scientist, {});
+    expect(selfApproval.status).toBe(403); // data scientists lack models:approve altogether
+    const approved = await call('POST', `/api/v1/models/${id}/versions/1/approve`, officer, { comment: 'documented and tested' });
+    expect(approved.status).toBe(200);
+
+    const refused = await call('POST', `/api/v1/models/${id}/deploy`, scientist, { version: 1 });
+    expect(refused.status).toBe(409);
+    expect(refused.type).toContain('application/problem+json');
+    expect(refused.body.reasons).toEqual([
+      'missing: no explainability assessment of version 1 (required by policy v0)',
+      'missing: no fairness assessment of version 1 (required by policy v0)',
+    ]);
+    const history = await call('GET', `/api/v1/models/${id}/history`, viewer);
+    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'model.registered',
+      'model.version-added',
+      'model.version-validated',
+      'model.version-approved',
+      'model.transition-refused',
+    ]);
+
+    // Until assessments exist, an administrator may relax the policy, on the record.
+    expect((await call('PUT', '/api/v1/policies/deployment', scientist, { requireFourEyes: true, approverRoles: ['risk_officer'], requiredAssessments: [], rationale: 'x' })).status).toBe(403);
+    const policy = await call('PUT', '/api/v1/policies/deployment', admin, { requireFourEyes: true, approverRoles: ['risk_officer'], requiredAssessments: [], rationale: 'pilot: assessments not yet available' });
+    expect(policy.status, policy.text).toBe(200);
+    expect(policy.body.policyVersion).toBe(1);
+    const deployed = await call('POST', `/api/v1/models/${id}/deploy`, scientist, { version: 1 });
+    expect(deployed.status).toBe(200);
+
+    const scored = await call('POST', `/api/v1/models/${id}/predict`, scientist, { instances: [{ age: 45, income: 80 }] });
+    expect(scored.body.version).toBe(1);
+    const model = await call('GET', `/api/v1/models/${id}`, { ...viewer, 'x-min-position': String(deployed.body.position) });
+    expect(model.body).toMatchObject({ deployedVersion: 1, versions: [{ version: 1, status: 'deployed' }] });
+
+    const card = await call('GET', `/api/v1/models/${id}/card`, viewer);
+    expect(card.body).toMatchObject({ modelId: id, riskTier: 'limited', deployedVersion: 1, versions: [{ version: 1, status: 'deployed', approvals: [{ comment: 'documented and tested' }], deployments: [{ policyVersion: 1 }] }] });
+    expect(card.body.versions[0].refusals[0].reasons).toHaveLength(2);
+    const markdown = await fetch(`${base}/api/v1/models/${id}/card`, { headers: { ...viewer, accept: 'text/markdown' } });
+    expect(markdown.headers.get('content-type')).toContain('text/markdown');
+    const text = await markdown.text();
+    expect(text).toContain('# Model card: credit scoring');
+    expect(text).toContain('Approved');
+    expect(text).toContain('under policy v1');
+
+    expect((await call('DELETE', `/api/v1/models/${id}`, scientist)).status).toBe(409); // in service
+    expect((await call('POST', `/api/v1/models/${id}/retire`, scientist, { reason: 'replaced' })).status).toBe(200);
+    expect((await call('POST', `/api/v1/models/${id}/predict`, scientist, { instances: [{ age: 45, income: 80 }] })).status).toBe(409);
+    expect((await call('DELETE', `/api/v1/models/${id}?reason=obsolete`, scientist)).status).toBe(200);
+    await call('PUT', '/api/v1/policies/deployment', admin, { requireFourEyes: true, approverRoles: ['risk_officer'], requiredAssessments: ['explainability', 'fairness'], rationale: 'back to the default' });
+  });
+
+  it('scores an ONNX logistic regression through the API against the closed form, and measures performance from outcomes', async () => {
+    const id = await register();
+    const weights = [0.8, -1.2, 0.05];
+    const bias = -0.3;
+    const onnx = new Blob([buildOnnxLogisticRegression({ weights, bias })]);
+    const inputSchema = [
+      { name: 'a', type: 'number' },
+      { name: 'b', type: 'number' },
+      { name: 'c', type: 'integer' },
+    ];
+    expect((await upload(id, scientist, { format: 'onnx', task: 'binary', classes: ['no', 'yes'], inputSchema }, onnx, 'lr.onnx')).status).toBe(201);
+    const instances = [
+      { a: 1, b: 0.5, c: 3 },
+      { a: -2, b: 1, c: 0 },
+      { a: 3, b: -1, c: 10 },
+      { a: 0, b: 0, c: 1 },
+    ];
+    const res = await call('POST', `/api/v1/models/${id}/predict`, scientist, { instances, version: 1, subjectId: 'applicant-17' });
+    expect(res.status).toBe(200);
+    const p = instances.map((x) => sigmoid(weights[0]! * x.a + weights[1]! * x.b + weights[2]! * x.c + bias));
+    res.body.predictions.forEach((r: { probabilities: Record<string, number> }, i: number) => expect(r.probabilities.yes).toBeCloseTo(p[i]!, 6));
+
+    // Scores by hand: z = [0.05, -3.1, 3.8, -0.25], p = [0.512, 0.043, 0.978, 0.438] -> yes, no, yes, no.
+    // Ground truth: rows 0, 2 and 3 are "yes", so row 3 is a missed positive.
+    const ids = res.body.predictions.map((r: { predictionId: string }) => r.predictionId);
+    const actual = ['yes', 'no', 'yes', 'yes'];
+    expect((await call('POST', `/api/v1/models/${id}/outcomes`, scientist, { outcomes: ids.map((predictionId: string, i: number) => ({ predictionId, actual: actual[i] })) })).body).toEqual({ recorded: 4 });
+    const perf = await call('GET', `/api/v1/models/${id}/performance?version=1`, viewer);
+    const metrics = perf.body.versions[0].metrics;
+    expect(perf.body.versions[0].rows).toBe(4);
+    expect(metrics.accuracy.value).toBeCloseTo(0.75, 12); // one "yes" predicted "no"
+    expect(metrics.recall.value).toBeCloseTo(2 / 3, 12);
+    expect(metrics.precision.value).toBeCloseTo(1, 12);
+    expect(metrics.rocAuc.value).toBeCloseTo(1, 12); // every positive outranks the one negative
+    const bad = await call('POST', `/api/v1/models/${id}/outcomes`, scientist, { outcomes: [{ predictionId: '0193f0c2-0000-7000-8000-000000000000', actual: 'yes' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('body.outcomes.0.predictionId');
+  });
+
+  it('refuses bad artifacts and bad inputs with 400 naming the field, registering nothing', async () => {
+    const id = await register();
+    const head = async () => (await server.runtime.store.head()).position;
+    const before = await head();
+    const cases: [unknown, Blob | null, string][] = [
+      [{ format: 'onnx', task: 'binary', inputSchema: schema }, new Blob([Buffer.from('definitely not a protobuf')]), 'body.artifact'],
+      [{ format: 'onnx', task: 'binary', inputSchema: schema }, new Blob([buildOnnxLogisticRegression({ weights: [1, 2, 3], bias: 0 })]), 'body.metadata.inputSchema'],
+      [{ format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: [schema[1], schema[0]] }, treeBlob(), 'body.metadata.inputSchema.0.name'],
+      [{ format: 'raia-tree-ensemble/v1', task: 'regression', inputSchema: schema }, treeBlob(), 'body.metadata.task'],
+      [{ format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: schema }, new Blob(['{"format":"raia-tree-ensemble/v1"']), 'body.artifact'],
+      [{ format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: [{ name: 'age', type: 'text' }] }, treeBlob(), 'body.metadata.inputSchema.0.type'],
+      [{ format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: schema }, null, 'body.artifact'],
+      [{ format: 'remote', task: 'binary', inputSchema: schema }, null, 'body.metadata.endpoint'],
+    ];
+    for (const [metadata, artifact, field] of cases) {
+      const res = await upload(id, scientist, metadata, artifact);
+      expect(res.status, JSON.stringify(metadata)).toBe(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field), JSON.stringify(metadata)).toContain(field);
+    }
+    expect(await head()).toBe(before);
+    const { readdirSync, existsSync } = await import('node:fs');
+    const blobRoot = join(server.dataDir, 'blobs', 'sha256');
+    const stored = existsSync(blobRoot) ? readdirSync(blobRoot, { recursive: true }).filter((f) => String(f).length > 60) : [];
+    // Only the artifacts of earlier tests' versions remain: nothing from the refused uploads.
+    expect(stored.length).toBeLessThanOrEqual(2);
+
+    await upload(id, scientist, { format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: schema }, treeBlob());
+    const predict = (instances: unknown) => call('POST', `/api/v1/models/${id}/predict`, scientist, { instances, version: 1 });
+    const wrong = await predict([{ age: true, income: 1 }, { income: 2 }, { age: 1, income: 2, shoeSize: 44 }]);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.instances.0.age', 'body.instances.1.age', 'body.instances.2.shoeSize']);
+    expect((await call('POST', '/api/v1/models', scientist, { name: 'x', type: 'classification', riskTier: 'extreme' })).body.errors[0].field).toBe('body.riskTier');
+    expect((await call('PUT', `/api/v1/models/${id}`, otherScientist, { description: 'mine now' })).status).toBe(403);
+  });
+
+  it('streams a 200 MB artifact to content-addressed storage with bounded memory', async () => {
+    const id = await register();
+    const path = join(dir, 'large.onnx');
+    const size = await writeLargeOnnxModel(path, { weights: [0.5, -0.25], bias: 1 }, 200);
+    expect(size).toBeGreaterThan(200 * 1024 * 1024);
+    // Live memory, not garbage: collect before each sample (chunks already written are garbage,
+    // and without pressure V8 may keep hundreds of MB of them around before collecting).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    let peak = 0;
+    const baseline = process.memoryUsage();
+    const sampler = setInterval(() => {
+      gc();
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.heapUsed + m.arrayBuffers - (baseline.heapUsed + baseline.arrayBuffers));
+    }, 200);
+    // A multipart body streamed from the file with node:http (undici's fetch keeps a streamed or
+    // Blob request body in memory until the response, which would measure the client, not RAIA).
+    const boundary = 'raia-test-boundary-7f3a';
+    const head = `--${boundary}\r\ncontent-disposition: form-data; name="metadata"\r\n\r\n${JSON.stringify({ format: 'onnx', task: 'regression', inputSchema: schema })}\r\n--${boundary}\r\ncontent-disposition: form-data; name="artifact"; filename="large.onnx"\r\ncontent-type: application/octet-stream\r\n\r\n`;
+    const tail = `\r\n--${boundary}--\r\n`;
+    async function* multipartBody() {
+      yield Buffer.from(head);
+      yield* createReadStream(path);
+      yield Buffer.from(tail);
+    }
+    const res = await new Promise<{ status: number; body: Record<string, any> }>((resolve, reject) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const req = httpRequest(`${base}/api/v1/models/${id}/versions`, {
+        method: 'POST',
+        headers: { ...scientist, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(Buffer.byteLength(head) + statSync(path).size + Buffer.byteLength(tail)) },
+      }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+      });
+      pipeline(Readable.from(multipartBody()), req).catch(reject);
+    });
+    clearInterval(sampler);
+    expect(res.status).toBe(201);
+    expect(res.body.artifact.size).toBe(size);
+    // The JavaScript heap and buffers never held the file: growth stays far below its size.
+    expect(peak).toBeLessThan(96 * 1024 * 1024);
+    const scored = await call('POST', `/api/v1/models/${id}/predict`, scientist, { instances: [{ age: 2, income: 4 }], version: 1 });
+    expect(scored.body.predictions[0].prediction).toBeCloseTo(0.5 * 2 - 0.25 * 4 + 1, 5);
+  });
+});
