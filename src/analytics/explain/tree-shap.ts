@@ -1,6 +1,23 @@
 import type { TreeEnsemble } from '../trees/tree-ensemble.js';
 import { predictMargin } from '../trees/predict.js';
 import { additivityGap, type ShapleyExplanation } from './shapley-explanation.js';
+import { buildFastTreeShapPlan, fastTreeShapCost, fastTreeShapInto, type FastTreeShapCost } from './fast-tree-shap.js';
+
+/** Table scratch budget of the precomputed algorithm: 2^22 entries (32 MB) for the largest tree; deeper trees (full trees beyond depth 9) run Algorithm 2. */
+const MAX_TREE_TABLE_ENTRIES = 1 << 22;
+
+/**
+ * Fast TreeSHAP v2 (fast-tree-shap.ts) when its per-tree tables fit the budget and building them
+ * (2^d d per leaf, once per call) costs less than it saves over Algorithm 2 (about d^2 per leaf and
+ * row), or is negligible anyway; otherwise Algorithm 2. Both give the same values up to rounding.
+ */
+function useFastTreeShap(cost: FastTreeShapCost, nRows: number): boolean {
+  if (cost.maxTreeEntries > MAX_TREE_TABLE_ENTRIES) return false;
+  const build = BUILD_FACTOR * cost.tableWork;
+  return build <= 100_000 || build + nRows * cost.linearWork <= nRows * 3 * cost.quadraticWork;
+}
+/** Measured: a unit of table work costs about 2.5 units of per-row work (Node 20, depths 6 and 8). */
+const BUILD_FACTOR = 2.5;
 
 /**
  * Path-dependent TreeSHAP: Lundberg, Erion & Lee 2018, "Consistent individualized feature
@@ -12,18 +29,31 @@ import { additivityGap, type ShapleyExplanation } from './shapley-explanation.js
  *
  * Exact in O(T L D^2) per row. The path of each recursion level is a slice of four
  * preallocated typed arrays (feature, zero fraction, one fraction, permutation weight).
+ * For more than a few rows of trees up to about depth 9 the same values come from Fast TreeSHAP v2
+ * (Yang 2021; fast-tree-shap.ts): per-leaf tables over the 2^D cold/hot patterns of the path's
+ * features, then O(T L D) per row. `useFastTreeShap` chooses; results agree to rounding (~1e-16).
  */
-export function treeShapPathDependent(model: TreeEnsemble, X: Float64Array, nRows: number): ShapleyExplanation {
+export type TreeShapAlgorithm = 'auto' | 'fast-v2' | 'algorithm-2';
+
+export function treeShapPathDependent(model: TreeEnsemble, X: Float64Array, nRows: number, algorithm: TreeShapAlgorithm = 'auto'): ShapleyExplanation {
   const m = model.nFeatures;
   if (X.length < nRows * m) throw new RangeError(`X holds ${X.length} values, fewer than ${nRows} rows x ${m} features`);
-  const w = createWorkspace(model);
   const values = new Float64Array(nRows * m);
-  const row = new Float64Array(m);
-  for (let r = 0; r < nRows; r++) {
-    for (let j = 0; j < m; j++) row[j] = model.float32Inputs ? Math.fround(X[r * m + j]!) : X[r * m + j]!;
-    w.x = row;
-    w.phi = values.subarray(r * m, (r + 1) * m);
-    for (let t = 0; t < model.nTrees; t++) recurse(w, model.treeRoots[t]!, 0, 0, 1, 1, -1);
+  const cost = fastTreeShapCost(model);
+  const fast = algorithm === 'fast-v2' ? cost.maxTreeEntries <= MAX_TREE_TABLE_ENTRIES : algorithm === 'auto' && useFastTreeShap(cost, nRows);
+  if (fast) {
+    const data = new Float64Array(nRows * m);
+    for (let i = 0; i < nRows * m; i++) data[i] = model.float32Inputs ? Math.fround(X[i]!) : X[i]!;
+    fastTreeShapInto(buildFastTreeShapPlan(model, cost), data, nRows, m, values);
+  } else {
+    const w = createWorkspace(model);
+    const row = new Float64Array(m);
+    for (let r = 0; r < nRows; r++) {
+      for (let j = 0; j < m; j++) row[j] = model.float32Inputs ? Math.fround(X[r * m + j]!) : X[r * m + j]!;
+      w.x = row;
+      w.phi = values.subarray(r * m, (r + 1) * m);
+      for (let t = 0; t < model.nTrees; t++) recurse(w, model.treeRoots[t]!, 0, 0, 1, 1, -1);
+    }
   }
   const baseValue = expectedMargin(model);
   const outputs = predictMargin(model, X, nRows);

@@ -32,7 +32,8 @@ const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance
   for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(tolerance);
 };
 
-describe('path-dependent TreeSHAP (Lundberg et al. 2018, Algorithm 2)', () => {
+// Both algorithms are checked against brute force whatever `auto` would choose.
+describe.each(['algorithm-2', 'fast-v2'] as const)('path-dependent TreeSHAP (%s)', (algorithm) => {
   it('equals brute-force Shapley values of the cover-weighted conditional expectation on random ensembles', () => {
     fc.assert(
       fc.property(
@@ -40,7 +41,7 @@ describe('path-dependent TreeSHAP (Lundberg et al. 2018, Algorithm 2)', () => {
         ([doc, rows]) => {
           const model = parseRaiaTreeEnsemble(doc);
           const m = doc.featureNames.length;
-          const result = treeShapPathDependent(model, Float64Array.from(rows.flat()), rows.length);
+          const result = treeShapPathDependent(model, Float64Array.from(rows.flat()), rows.length, algorithm);
           expect(Math.abs(result.baseValue - pathDependentValue(doc, rows[0]!, 0))).toBeLessThanOrEqual(1e-9);
           rows.forEach((x, r) => {
             const expected = bruteForceShapley(m, (mask) => pathDependentValue(doc, x, mask));
@@ -59,7 +60,7 @@ describe('path-dependent TreeSHAP (Lundberg et al. 2018, Algorithm 2)', () => {
         raiaDocument({ maxFeatures: 3, maxDepth: 7, maxTrees: 2 }).chain((doc) => fc.tuple(fc.constant(doc), featureRow(doc.featureNames.length))),
         ([doc, x]) => {
           const m = doc.featureNames.length;
-          const result = treeShapPathDependent(parseRaiaTreeEnsemble(doc), Float64Array.from(x), 1);
+          const result = treeShapPathDependent(parseRaiaTreeEnsemble(doc), Float64Array.from(x), 1, algorithm);
           close(result.values, bruteForceShapley(m, (mask) => pathDependentValue(doc, x, mask)), 1e-9);
         },
       ),
