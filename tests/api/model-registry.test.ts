@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,7 +7,8 @@ import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOnnxLogisticRegression, writeLargeOnnxModel } from '../support/onnx-model-builder.js';
+import { buildOnnxLogisticRegression, buildOnnxTreeEnsemble, writeLargeOnnxModel } from '../support/onnx-model-builder.js';
+import { xgboostModel } from '../support/xgboost-model-fixture.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
 
 // A RAIA tree ensemble small enough to score by hand: two trees over (age, income), summed, logistic.
@@ -202,9 +203,33 @@ describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect)
     expect(bad.body.errors[0].field).toBe('body.outcomes.0.predictionId');
   });
 
+  it('scores the same trees as an ONNX TreeEnsembleClassifier, and an XGBoost JSON model, against hand-computed sums', async () => {
+    const id = await register();
+    const trees = { trees: treeModel.trees.map((t) => ({ nodes: t.nodes.map((n) => ('leaf' in n ? { leaf: n.leaf! } : { feature: n.feature!, threshold: n.threshold!, left: n.left!, right: n.right!, missingGoesLeft: n.missingGoesLeft })) })), baseValue: treeModel.baseScore };
+    const onnx = new Blob([buildOnnxTreeEnsemble(trees, { task: 'binary' })]);
+    expect((await upload(id, scientist, { format: 'onnx', task: 'binary', inputSchema: schema }, onnx, 'trees.onnx')).status).toBe(201);
+    const instances = [
+      { age: 25, income: 40 },
+      { age: 30, income: 50 },
+      { age: 45, income: 80 },
+    ];
+    const res = await call('POST', `/api/v1/models/${id}/predict`, scientist, { instances, version: 1 });
+    [-1.15, -1.15, 1.35].map(sigmoid).forEach((p, i) => expect(res.body.predictions[i].probabilities['1']).toBeCloseTo(p, 6));
+
+    // Tree 0: x0 < 0.5 ? -0.4 : (x2 < 1.5 ? 0.2 : 0.6); tree 1: x1 < 2 ? 0.1 : -0.3; base_score 0.5 = margin 0.
+    const xgbSchema = ['x0', 'x1', 'x2'].map((name) => ({ name, type: 'number' }));
+    const xgb = new Blob([JSON.stringify(xgboostModel())]);
+    expect((await upload(id, scientist, { format: 'xgboost-json', task: 'binary', inputSchema: xgbSchema }, xgb, 'model.json')).status).toBe(201);
+    const xgbRes = await call('POST', `/api/v1/models/${id}/predict`, scientist, { instances: [{ x0: 0, x1: 0, x2: 0 }, { x0: 1, x1: 3, x2: 2 }], version: 2 });
+    [-0.4 + 0.1, 0.6 - 0.3].map(sigmoid).forEach((p, i) => expect(xgbRes.body.predictions[i].probabilities['1']).toBeCloseTo(p, 6));
+  });
+
   it('refuses bad artifacts and bad inputs with 400 naming the field, registering nothing', async () => {
     const id = await register();
     const head = async () => (await server.runtime.store.head()).position;
+    const blobRoot = join(server.dataDir, 'blobs', 'sha256');
+    const storedBlobs = () => (existsSync(blobRoot) ? readdirSync(blobRoot, { recursive: true }).map(String).filter((f) => /[0-9a-f]{64}$/.test(f)).sort() : []);
+    const blobsBefore = storedBlobs();
     const before = await head();
     const cases: [unknown, Blob | null, string][] = [
       [{ format: 'onnx', task: 'binary', inputSchema: schema }, new Blob([Buffer.from('definitely not a protobuf')]), 'body.artifact'],
@@ -222,11 +247,8 @@ describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect)
       expect(res.body.errors.map((e: { field: string }) => e.field), JSON.stringify(metadata)).toContain(field);
     }
     expect(await head()).toBe(before);
-    const { readdirSync, existsSync } = await import('node:fs');
-    const blobRoot = join(server.dataDir, 'blobs', 'sha256');
-    const stored = existsSync(blobRoot) ? readdirSync(blobRoot, { recursive: true }).filter((f) => String(f).length > 60) : [];
-    // Only the artifacts of earlier tests' versions remain: nothing from the refused uploads.
-    expect(stored.length).toBeLessThanOrEqual(2);
+    // The refused uploads left no file behind (the tree JSON was already stored by a version).
+    expect(storedBlobs()).toEqual(blobsBefore);
 
     await upload(id, scientist, { format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: schema }, treeBlob());
     const predict = (instances: unknown) => call('POST', `/api/v1/models/${id}/predict`, scientist, { instances, version: 1 });

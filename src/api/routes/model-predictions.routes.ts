@@ -13,6 +13,7 @@ import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const MAX_INSTANCES = 10_000;
 const MAX_REPORTED_ERRORS = 20;
+const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
 
 const featureValue = z.union([z.number(), z.boolean(), z.null()]);
 const invalid = (errs: { field: string; message: string }[]) => new HttpProblem(400, 'validation-error', 'Invalid request', errs.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: errs });
@@ -64,6 +65,8 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.post('/api/v1/models/:id/predict', {
       config: { permission: 'models:predict' },
+      // Batches of up to 10,000 instances are several MB of JSON; other routes keep the 1 MB limit.
+      bodyLimit: BATCH_BODY_LIMIT,
       schema: {
         tags: ['models'],
         summary: 'Score one or more instances (default: with the deployed version); each prediction is logged',
@@ -121,6 +124,7 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.post('/api/v1/models/:id/outcomes', {
       config: { permission: 'models:predict' },
+      bodyLimit: BATCH_BODY_LIMIT,
       schema: {
         tags: ['models'],
         summary: 'Record ground truth for logged predictions (a later outcome for the same prediction replaces the earlier)',
