@@ -111,6 +111,22 @@ export const configSchema = z.object({
   RAIA_OIDC_PROVIDERS: oidcProviders,
   /** Largest model artifact an upload may carry (bytes); uploads stream to disk, so this bounds disk, not memory. */
   RAIA_MAX_ARTIFACT_BYTES: positiveInt(2 * 1024 ** 3),
+  /** Where model artifacts live: `filesystem` (`<data dir>/blobs`) or `s3` (RAIA_S3_BUCKET). */
+  RAIA_BLOB_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
+  RAIA_S3_BUCKET: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional())
+    .optional(),
+  /** For S3-compatible servers (MinIO, Ceph, R2…); unset means AWS. */
+  RAIA_S3_ENDPOINT: optionalUrl(['http://', 'https://']),
+  RAIA_S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Unset: path-style addressing when RAIA_S3_ENDPOINT is set, virtual-hosted style on AWS. */
+  RAIA_S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((s) => s === 'true')
+    .optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -130,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
+  if (parsed.data.RAIA_BLOB_STORE === 's3' && !parsed.data.RAIA_S3_BUCKET) throw new ConfigError(['RAIA_S3_BUCKET: is required when RAIA_BLOB_STORE is s3']);
   return { ...parsed.data, dataDir: resolve(parsed.data.RAIA_DATA_DIR) };
 }

@@ -5,7 +5,7 @@ import { treeEnsembleScoringModel } from '../analytics/scoring/tree-ensemble-mod
 import { parseRaiaTreeEnsemble } from '../analytics/trees/raia-tree-format.js';
 import { TreeModelFormatError } from '../analytics/trees/tree-model-format-error.js';
 import { parseXGBoostJson } from '../analytics/trees/xgboost-json-format.js';
-import type { FileBlobStorage } from '../platform/blob-storage.js';
+import type { BlobStorage } from '../platform/blob-storage.js';
 import { OnnxArtifactError, loadOnnxModel } from '../platform/onnx-model.js';
 import { remoteScoringModel } from '../platform/remote-model.js';
 
@@ -39,7 +39,7 @@ async function readJsonArtifact(path: string): Promise<unknown> {
  * with what the version declares (task, feature names and order). Throws ModelArtifactError
  * naming the field when it does not.
  */
-export async function loadScoringModel(blobs: FileBlobStorage, declared: VersionDeclaration): Promise<ScoringModel> {
+export async function loadScoringModel(blobs: BlobStorage, declared: VersionDeclaration): Promise<ScoringModel> {
   const featureNames = declared.inputSchema.map((f) => f.name);
   const model = await openModel(blobs, declared, featureNames).catch((error: unknown) => {
     throw asArtifactError(error);
@@ -62,11 +62,11 @@ export async function loadScoringModel(blobs: FileBlobStorage, declared: Version
   return model;
 }
 
-async function openModel(blobs: FileBlobStorage, declared: VersionDeclaration, featureNames: string[]): Promise<ScoringModel> {
+async function openModel(blobs: BlobStorage, declared: VersionDeclaration, featureNames: string[]): Promise<ScoringModel> {
   const classes = declared.classes ?? undefined;
   if (declared.endpoint) return remoteScoringModel({ url: declared.endpoint.url, task: declared.task, featureNames, ...(classes ? { classes } : {}) });
   if (!declared.artifact) throw new ModelArtifactError('artifact', 'the version has neither an artifact nor an endpoint');
-  const path = blobs.pathOf(declared.artifact.sha256);
+  const path = await blobs.localPath(declared.artifact.sha256);
   switch (declared.artifact.format) {
     case 'onnx':
       // ONNX graphs name no features: the input schema supplies them, and the width is checked.
@@ -94,7 +94,7 @@ export class ScoringModelCache {
   private readonly loaded = new Map<string, Promise<ScoringModel>>();
 
   constructor(
-    private readonly blobs: FileBlobStorage,
+    private readonly blobs: BlobStorage,
     private readonly capacity = 16,
   ) {}
 
