@@ -24,9 +24,11 @@ import { hkdfSync } from 'node:crypto';
 import { systemActor } from './events/envelope.js';
 import { SessionStore } from './platform/session-store.js';
 import { ApiKeyUsage } from './platform/api-key-usage.js';
-import { FileBlobStorage } from './platform/blob-storage.js';
+import { FileBlobStorage, type BlobStorage } from './platform/blob-storage.js';
+import { S3BlobStorage, connectS3 } from './platform/s3-blob-storage.js';
 import { PredictionLog } from './platform/prediction-log.js';
 import { ScoringModelCache } from './processors/model-scoring.js';
+import { startExplanationJobs, type ExplanationJobs } from './processors/explanation-jobs.js';
 import { OneTimeTokenStore } from './platform/one-time-token-store.js';
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './platform/password-hasher.js';
 import { createMailTransport } from './platform/mail-transport.js';
@@ -55,10 +57,12 @@ export type Runtime = {
   apiKeyUsage: ApiKeyUsage;
   /** Single sign-on with the configured OpenID Connect providers (none by default). */
   oidc: OidcSignIn;
-  /** Model artifacts (and, later, dataset files), content-addressed under `<data>/blobs`. */
-  blobs: FileBlobStorage;
+  /** Model artifacts (and, later, dataset files), content-addressed under `<data>/blobs` or in an S3 bucket (RAIA_BLOB_STORE). */
+  blobs: BlobStorage;
   scoringModels: ScoringModelCache;
   predictionLog: PredictionLog;
+  /** Computes asynchronous explanation requests (POST /explainability/jobs). */
+  explanationJobs: ExplanationJobs;
   mailSender: MailSender;
   startedAt: Date;
   close(): Promise<void>;
@@ -139,10 +143,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     // Plain http issuers pass configuration only on this machine (development, tests).
     const oidc = createOidcSignIn(config.RAIA_OIDC_PROVIDERS, { allowInsecureRequests: true });
     const apiKeyUsage = new ApiKeyUsage(db.knex);
-    const blobs = new FileBlobStorage(join(config.dataDir, 'blobs'));
+    const blobs: BlobStorage =
+      config.RAIA_BLOB_STORE === 's3' && config.RAIA_S3_BUCKET
+        ? new S3BlobStorage({
+            client: connectS3({ region: config.RAIA_S3_REGION, endpoint: config.RAIA_S3_ENDPOINT, forcePathStyle: config.RAIA_S3_FORCE_PATH_STYLE }),
+            bucket: config.RAIA_S3_BUCKET,
+            cacheDir: join(config.dataDir, 'blob-cache'),
+          })
+        : new FileBlobStorage(join(config.dataDir, 'blobs'));
+    cleanups.push(() => blobs.close());
     const scoringModels = new ScoringModelCache(blobs);
     cleanups.push(() => scoringModels.close());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), mailSender, startedAt: new Date(), close };
+    const explanationJobs = await startExplanationJobs({ store, catalogue, scoringModels, knex: db.knex, logger });
+    cleanups.push(() => explanationJobs.stop());
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, mailSender, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

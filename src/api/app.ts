@@ -21,6 +21,8 @@ import { modelRoutes } from './routes/models.routes.js';
 import { modelVersionRoutes } from './routes/model-versions.routes.js';
 import { modelPredictionRoutes } from './routes/model-predictions.routes.js';
 import { modelCardRoutes } from './routes/model-card.routes.js';
+import { explainabilityRoutes } from './routes/explainability.routes.js';
+import { fairnessRoutes } from './routes/fairness.routes.js';
 import { API_VERSION } from './api-version.js';
 
 declare module 'fastify' {
@@ -95,6 +97,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'audit', description: 'The ledger as an audit trail: logs, search, chain verification, timelines' },
         { name: 'auth', description: 'Accounts, sign-in, sessions and tokens' },
         { name: 'models', description: 'Model registry: versions, artifacts, scoring, governed lifecycle, model cards' },
+        { name: 'explainability', description: 'SHAP (tree, kernel, exact, permutation), LIME, importance, partial dependence, what-if; results recorded in the ledger' },
+        { name: 'fairness', description: 'Fairness and bias: group and intersectional metrics, bias detection against a policy, mitigation (docs/fairness.md)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -120,6 +124,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(modelVersionRoutes(runtime));
   await app.register(modelPredictionRoutes(runtime));
   await app.register(modelCardRoutes(runtime));
+  await app.register(explainabilityRoutes(runtime));
+  await app.register(fairnessRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

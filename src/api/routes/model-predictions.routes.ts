@@ -7,61 +7,20 @@ import type { JsonValue } from '../../events/envelope.js';
 import { findModel, findModelVersion, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
-import { freshModelVersion, modelStateFromLedger } from './model-read.js';
-import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
+import { resolveScoringVersion } from './model-read.js';
+import { instanceRows, invalidFields, rowMatrix } from './instance-rows.js';
+import { notFound, problemSchema } from '../problem-details.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const MAX_INSTANCES = 10_000;
-const MAX_REPORTED_ERRORS = 20;
 const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
 
 const featureValue = z.union([z.number(), z.boolean(), z.null()]);
-const invalid = (errs: { field: string; message: string }[]) => new HttpProblem(400, 'validation-error', 'Invalid request', errs.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: errs });
-
-/** Instances (objects keyed by feature name) as a row-major matrix in the schema's order; every bad value is named. */
-function toFeatureMatrix(instances: Record<string, number | boolean | null>[], schema: { name: string; type: string }[]): Float64Array {
-  const width = schema.length;
-  const matrix = new Float64Array(instances.length * width);
-  const problems: { field: string; message: string }[] = [];
-  const known = new Set(schema.map((f) => f.name));
-  instances.forEach((instance, i) => {
-    for (const key of Object.keys(instance)) if (!known.has(key)) problems.push({ field: `body.instances.${i}.${key}`, message: 'is not a feature of this model' });
-    schema.forEach((feature, j) => {
-      const field = `body.instances.${i}.${feature.name}`;
-      if (!(feature.name in instance)) return void problems.push({ field, message: 'is required (send null for a missing value)' });
-      const v = instance[feature.name];
-      if (v === null || v === undefined) matrix[i * width + j] = NaN;
-      else if (feature.type === 'boolean') {
-        if (typeof v !== 'boolean') problems.push({ field, message: 'must be a boolean' });
-        else matrix[i * width + j] = v ? 1 : 0;
-      } else if (typeof v !== 'number' || !Number.isFinite(v)) problems.push({ field, message: 'must be a finite number' });
-      else if (feature.type === 'integer' && !Number.isInteger(v)) problems.push({ field, message: 'must be an integer' });
-      else matrix[i * width + j] = v;
-    });
-  });
-  if (problems.length > 0) throw invalid(problems.slice(0, MAX_REPORTED_ERRORS));
-  return matrix;
-}
 
 /** Scoring with a registered model, its prediction log, ground truth and measured performance. */
 export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
     const knex = runtime.db.knex;
-
-    /** The version to score with: the one named (not retired), else the one deployed. */
-    async function scoringVersion(modelId: string, requested: number | undefined): Promise<ModelVersionRecord> {
-      const state = await modelStateFromLedger(runtime, modelId);
-      if (state.status !== 'active') throw notFound(`model ${modelId}`);
-      const version = requested ?? state.versions.find((v) => v.status === 'deployed')?.version;
-      if (version === undefined) throw new HttpProblem(409, 'nothing-deployed', 'No deployed version', 'the model has no deployed version; name a version to score with');
-      const status = state.versions.find((v) => v.version === version)?.status;
-      if (!status) throw notFound(`version ${version} of model ${modelId}`);
-      if (status === 'retired') throw new HttpProblem(409, 'version-retired', 'Version retired', `version ${version} is retired and no longer scores`);
-      // The version's content is immutable, so the read model's copy is as good as the ledger's.
-      const record = await freshModelVersion(runtime, modelId, version);
-      if (!record) throw notFound(`version ${version} of model ${modelId}`);
-      return record;
-    }
 
     app.post('/api/v1/models/:id/predict', {
       config: { permission: 'models:predict' },
@@ -90,8 +49,8 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request) => {
       const { id } = request.params;
       const { instances, subjectId } = request.body;
-      const version = await scoringVersion(id, request.body.version);
-      const features = toFeatureMatrix(instances, version.inputSchema);
+      const version = await resolveScoringVersion(runtime, id, request.body.version);
+      const features = rowMatrix(instanceRows(instances, version.inputSchema, 'body.instances'), version.inputSchema.length);
       const model = await runtime.scoringModels.get(id, version.version, version);
       const started = performance.now();
       const out = await model.score(features, instances.length);
@@ -138,7 +97,7 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const { outcomes } = request.body;
       const known = await runtime.predictionLog.knownPredictions(id, outcomes.map((o) => o.predictionId));
       const unknown = outcomes.flatMap((o, i) => (known.has(o.predictionId) ? [] : [{ field: `body.outcomes.${i}.predictionId`, message: 'is not a logged prediction of this model' }]));
-      if (unknown.length > 0) throw invalid(unknown.slice(0, MAX_REPORTED_ERRORS));
+      if (unknown.length > 0) throw invalidFields(unknown);
       return { recorded: await runtime.predictionLog.recordOutcomes(outcomes, new Date()) };
     });
 

@@ -1,6 +1,7 @@
 import { findModel, findModelVersion, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import { modelDecider, modelStreamId, type ModelState } from '../../commands/model/model.decider.js';
 import type { Runtime } from '../../runtime.js';
+import { HttpProblem, notFound } from '../problem-details.js';
 
 /**
  * Reads from the registry read model, and when the row is missing but the ledger has the model
@@ -29,4 +30,19 @@ export async function modelStateFromLedger(runtime: Runtime, modelId: string): P
   let state = modelDecider.initialState();
   for (const e of await runtime.store.readStream(modelStreamId(modelId))) state = modelDecider.evolve(state, runtime.catalogue.upcast(e) as never);
   return state;
+}
+
+/** The version to score or explain with: the one named (unless retired), else the one deployed. */
+export async function resolveScoringVersion(runtime: Runtime, modelId: string, requested: number | undefined): Promise<ModelVersionRecord> {
+  const state = await modelStateFromLedger(runtime, modelId);
+  if (state.status !== 'active') throw notFound(`model ${modelId}`);
+  const version = requested ?? state.versions.find((v) => v.status === 'deployed')?.version;
+  if (version === undefined) throw new HttpProblem(409, 'nothing-deployed', 'No deployed version', 'the model has no deployed version; name a version');
+  const status = state.versions.find((v) => v.version === version)?.status;
+  if (!status) throw notFound(`version ${version} of model ${modelId}`);
+  if (status === 'retired') throw new HttpProblem(409, 'version-retired', 'Version retired', `version ${version} is retired`);
+  // The version's content is immutable, so the read model's copy is as good as the ledger's.
+  const record = await freshModelVersion(runtime, modelId, version);
+  if (!record) throw notFound(`version ${version} of model ${modelId}`);
+  return record;
 }

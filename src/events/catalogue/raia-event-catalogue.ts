@@ -3,8 +3,10 @@ import { ledgerSealed } from './ledger.events.js';
 import { subjectErased } from './privacy.events.js';
 import { userEvents } from './user.events.js';
 import { modelEvents } from './model.events.js';
+import { fairnessEvents } from './fairness.events.js';
+import { explanationEvents } from './explanation.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
-  return new EventCatalogue().register(ledgerSealed, subjectErased, ...userEvents, ...modelEvents);
+  return new EventCatalogue().register(ledgerSealed, subjectErased, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents);
 }

@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findCounterfactual } from '../../analytics/explain/counterfactual.js';
+import { kmeansBackground } from '../../analytics/explain/background-summary.js';
+import { kernelShap } from '../../analytics/explain/kernel-shap.js';
+import { mulberry32 } from '../../analytics/explain/seeded-random.js';
+import { treeShapPathDependent } from '../../analytics/explain/tree-shap.js';
+import { valuesAsRows } from '../../analytics/explain/shapley-explanation.js';
+import { whatIf } from '../../analytics/explain/what-if.js';
+import { scalarOutput } from '../../analytics/scoring/scoring-model.js';
+import type { TreeEnsemble } from '../../analytics/trees/tree-ensemble.js';
+import { handleCommand } from '../../commands/command-handler.js';
+import { explanationJobDecider, explanationJobStreamId } from '../../commands/explanation/explanation-job.decider.js';
+import { explanationStreamId } from '../../commands/explanation/explanation-record.decider.js';
+import type { StoredEvent } from '../../events/envelope.js';
+import { ExplanationRequestError, type ExplanationMethod, type ExplanationParams } from '../../processors/explanation-engine.js';
+import { contentDigest, explain, explanationRequestKey } from '../../processors/explanation-service.js';
+import type { Runtime } from '../../runtime.js';
+import { actorOf, principalOf } from '../auth/access-control.js';
+import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
+import { instanceRows, invalidFields, rowMatrix, type Instance, type Rows } from './instance-rows.js';
+import { resolveScoringVersion } from './model-read.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
+const MAX_ROWS = 1000;
+const MAX_BACKGROUND_ROWS = 5000;
+
+const instance = z.record(z.string().max(200), z.union([z.number(), z.boolean(), z.null()]));
+/** Rows passed in a query string: a JSON array of instances (URL-encoded). */
+const jsonRows = (max: number) =>
+  z
+    .string()
+    .max(2_000_000)
+    .transform((text, ctx) => {
+      try {
+        const parsed = z.array(instance).min(1).max(max).safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data;
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'must be a JSON array of instances' });
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of instances (objects keyed by feature name)' });
+      }
+      return z.NEVER;
+    });
+
+const common = {
+  version: z.coerce.number().int().positive().optional(),
+  datasetId: z.string().max(100).optional(),
+  background: jsonRows(MAX_BACKGROUND_ROWS).optional(),
+  backgroundSize: z.coerce.number().int().min(1).max(1000).default(100),
+  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
+  nsamples: z.coerce.number().int().min(10).max(100_000).optional(),
+};
+const SHAPLEY_METHODS = ['auto', 'tree-path-dependent', 'tree-interventional', 'kernel', 'exact', 'permutation'] as const;
+
+const explanationResponse = z
+  .object({
+    modelId: z.uuid(),
+    modelVersion: z.number().int(),
+    method: z.string(),
+    outputSpace: z.enum(['margin', 'output']),
+    featureNames: z.array(z.string()),
+    elapsedMs: z.number(),
+    cached: z.boolean(),
+    failedChecks: z.array(z.string()),
+    eventId: z.string(),
+    position: z.number().int(),
+    requestKey: z.string(),
+  })
+  .catchall(z.unknown());
+
+/** An explanation event as the API answers it: its result fields at the top level. */
+function present(event: StoredEvent, cached: boolean) {
+  const d = event.data as Record<string, unknown> & { result: Record<string, unknown> };
+  return {
+    ...d.result,
+    modelId: d.modelId as string,
+    modelVersion: d.modelVersion as number,
+    method: d.method as string,
+    outputSpace: d.outputSpace as 'margin' | 'output',
+    featureNames: d.featureNames as string[],
+    elapsedMs: d.elapsedMs as number,
+    cached,
+    failedChecks: d.failedChecks as string[],
+    eventId: event.id,
+    position: event.position,
+    requestKey: d.requestKey as string,
+  };
+}
+
+/**
+ * Explanations of registered models (SHAP, LIME, importance, partial dependence, what-if). Each
+ * result is recorded as `explanation.computed` and identical requests are answered from it.
+ * Rows come inline (JSON arrays of instances); `datasetId` will name registered datasets.
+ */
+export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+  return async (app) => {
+    const prepare = async (modelId: string, query: { version?: number; datasetId?: string; rows?: Instance[]; background?: Instance[] }) => {
+      if (query.datasetId) throw new HttpProblem(422, 'datasets-unavailable', 'Datasets not available', 'explanations over a registered dataset are not available yet; pass the rows inline');
+      const version = await resolveScoringVersion(runtime, modelId, query.version);
+      const rows = query.rows ? instanceRows(query.rows, version.inputSchema, 'querystring.rows') : null;
+      const background = query.background ? instanceRows(query.background, version.inputSchema, 'querystring.background') : null;
+      return { version, rows, background };
+    };
+    const run = async (request: Parameters<typeof principalOf>[0], modelId: string, version: number, method: ExplanationMethod | 'auto', rows: Rows, background: Rows | null, params: ExplanationParams) => {
+      try {
+        const { event, cached } = await explain(runtime, { modelId, version, method, rows, background, params, actor: actorOf(principalOf(request)), correlationId: request.id });
+        return present(event, cached);
+      } catch (error) {
+        if (error instanceof ExplanationRequestError) throw invalidFields([{ field: `querystring.${error.field}`, message: error.message }]);
+        throw error;
+      }
+    };
+    const params = (q: { seed: number; backgroundSize: number; nsamples?: number }, extra: Partial<ExplanationParams> = {}): ExplanationParams => ({ seed: q.seed, backgroundSize: q.backgroundSize, ...(q.nsamples ? { nsamples: q.nsamples } : {}), ...extra });
+
+    app.get('/api/v1/explainability/shap/:modelId', {
+      config: { permission: 'models:read' },
+      schema: {
+        tags: ['explainability'],
+        summary: 'Shapley values of rows (TreeSHAP for tree ensembles, KernelSHAP otherwise, or the method named)',
+        description: 'Values are per row and feature, with the base value and the additivity gap (sum of values + base value - output). Tree methods explain the margin (before the link), others the model output.',
+        params: z.strictObject({ modelId: z.uuid() }),
+        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS), method: z.enum(SHAPLEY_METHODS).default('auto') }),
+        response: { 200: explanationResponse, ...errors },
+      },
+    }, async (request) => {
+      const { modelId } = request.params;
+      const { version, rows, background } = await prepare(modelId, request.query);
+      return run(request, modelId, version.version, request.query.method, rows!, background, params(request.query));
+    });
+
+    app.get('/api/v1/explainability/lime/:modelId', {
+      config: { permission: 'models:read' },
+      schema: {
+        tags: ['explainability'],
+        summary: 'LIME (tabular, quartile bins, ridge surrogate) for up to 20 rows; `background` is the training sample',
+        params: z.strictObject({ modelId: z.uuid() }),
+        querystring: z.strictObject({ ...common, rows: jsonRows(20) }),
+        response: { 200: explanationResponse, ...errors },
+      },
+    }, async (request) => {
+      const { modelId } = request.params;
+      const { version, rows, background } = await prepare(modelId, request.query);
+      return run(request, modelId, version.version, 'lime', rows!, background, params(request.query));
+    });
+
+    app.get('/api/v1/explainability/feature-importance/:modelId', {
+      config: { permission: 'models:read' },
+      schema: {
+        tags: ['explainability'],
+        summary: 'Global importance: mean |SHAP| per feature over the rows, ranked',
+        params: z.strictObject({ modelId: z.uuid() }),
+        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS) }),
+        response: { 200: explanationResponse, ...errors },
+      },
+    }, async (request) => {
+      const { modelId } = request.params;
+      const { version, rows, background } = await prepare(modelId, request.query);
+      return run(request, modelId, version.version, 'importance', rows!, background, params(request.query));
+    });
+
+    app.get('/api/v1/explainability/partial-dependence/:modelId', {
+      config: { permission: 'models:read' },
+      schema: {
+        tags: ['explainability'],
+        summary: 'Partial dependence and ICE curves of one feature over the rows (grid between its 5th and 95th percentiles)',
+        params: z.strictObject({ modelId: z.uuid() }),
+        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS), feature: z.string().min(1).max(200), grid: z.coerce.number().int().min(2).max(200).default(20) }),
+        response: { 200: explanationResponse, ...errors },
+      },
+    }, async (request) => {
+      const { modelId } = request.params;
+      const { version, rows, background } = await prepare(modelId, request.query);
+      const feature = version.inputSchema.findIndex((f) => f.name === request.query.feature);
+      if (feature < 0) throw invalidFields([{ field: 'querystring.feature', message: `is not a feature of version ${version.version}` }]);
+      return run(request, modelId, version.version, 'partial-dependence', rows!, background, params(request.query, { feature, gridResolution: request.query.grid }));
+    });
+
+    app.post('/api/v1/explainability/what-if-analysis', {
+      config: { permission: 'models:read' },
+      schema: {
+        tags: ['explainability'],
+        summary: 'Change feature values of an instance: new prediction, delta and Shapley values; optionally the smallest change that flips a classification',
+        body: z.strictObject({
+          modelId: z.uuid(),
+          version: z.number().int().positive().optional(),
+          instance,
+          changes: z.record(z.string().max(200), z.union([z.number(), z.boolean(), z.null()])),
+          background: z.array(instance).min(1).max(MAX_BACKGROUND_ROWS).optional(),
+          counterfactual: z.strictObject({ immutable: z.array(z.string()).default([]), ranges: z.record(z.string(), z.tuple([z.number(), z.number()])).default({}) }).optional(),
+          seed: z.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ modelId: z.uuid(), modelVersion: z.number().int(), featureNames: z.array(z.string()), prediction: z.number(), newPrediction: z.number(), delta: z.number(), shap: z.unknown(), counterfactual: z.unknown() }), ...errors },
+      },
+    }, async (request) => {
+      const { modelId, changes, seed } = request.body;
+      const version = await resolveScoringVersion(runtime, modelId, request.body.version);
+      const schema = version.inputSchema;
+      const names = schema.map((f) => f.name);
+      const [row] = instanceRows([request.body.instance], schema, 'body.instance');
+      const changed = instanceRows([{ ...request.body.instance, ...changes }], schema, 'body.changes');
+      const unknown = Object.keys(changes).filter((k) => !names.includes(k));
+      if (unknown.length > 0) throw invalidFields(unknown.map((k) => ({ field: `body.changes.${k}`, message: 'is not a feature of this model' })));
+      const model = await runtime.scoringModels.get(modelId, version.version, version);
+      const predict = scalarOutput(model);
+      const width = schema.length;
+      const ensemble = (model as { ensemble?: TreeEnsemble }).ensemble;
+      const background = request.body.background ? rowMatrix(instanceRows(request.body.background, schema, 'body.background'), width) : null;
+      const explainer = ensemble
+        ? async (rows: { data: Float64Array; nRows: number }) => treeShapPathDependent(ensemble, rows.data, rows.nRows)
+        : background
+          ? async (rows: { data: Float64Array; nRows: number; nFeatures: number }) => {
+              const bg = { data: background, nRows: background.length / width, nFeatures: width };
+              return kernelShap(predict, rows, bg.nRows > 100 ? kmeansBackground(bg, 100, mulberry32(seed)) : bg, { random: mulberry32(seed) });
+            }
+          : undefined;
+      const featureChanges = names.flatMap((name, feature) => (name in changes ? [{ feature, value: changed[0]![feature] ?? NaN }] : []));
+      const result = await whatIf(predict, rowMatrix([row!], width), featureChanges, explainer);
+      let counterfactual: unknown = null;
+      if (request.body.counterfactual) {
+        if (model.task === 'regression') throw invalidFields([{ field: 'body.counterfactual', message: 'counterfactuals flip a classification; this model is a regressor' }]);
+        const { immutable, ranges } = request.body.counterfactual;
+        const min = Float64Array.from(names, (n, j) => ranges[n]?.[0] ?? (background ? Math.min(...columnOf(background, width, j)) : -Infinity));
+        const max = Float64Array.from(names, (n, j) => ranges[n]?.[1] ?? (background ? Math.max(...columnOf(background, width, j)) : Infinity));
+        if (min.some((v) => !Number.isFinite(v)) || max.some((v) => !Number.isFinite(v))) throw invalidFields([{ field: 'body.counterfactual.ranges', message: 'give a range for every feature, or background rows to take ranges from' }]);
+        const found = await findCounterfactual(predict, rowMatrix([row!], width), { min, max, immutable: immutable.map((n) => names.indexOf(n)).filter((j) => j >= 0), random: mulberry32(seed) });
+        counterfactual = { ...found, counterfactual: found.counterfactual ? Object.fromEntries(names.map((n, j) => [n, found.counterfactual![j]])) : null, changedFeatures: found.changedFeatures.map((j) => names[j]) };
+      }
+      return {
+        modelId,
+        modelVersion: version.version,
+        featureNames: names,
+        prediction: result.prediction,
+        newPrediction: result.newPrediction,
+        delta: result.delta,
+        shap: result.shap ? { baseValue: result.shap.baseValue, values: valuesAsRows(result.shap)[0], additivityGap: result.shap.additivityGap, outputSpace: ensemble ? 'margin' : 'output' } : null,
+        counterfactual,
+      };
+    });
+
+    app.post('/api/v1/explainability/jobs', {
+      config: { permission: 'models:read' },
+      bodyLimit: 32 * 1024 * 1024,
+      schema: {
+        tags: ['explainability'],
+        summary: 'Ask for an explanation asynchronously (202 + job id); a processor computes it off the request',
+        body: z.strictObject({
+          modelId: z.uuid(),
+          version: z.number().int().positive().optional(),
+          method: z.enum([...SHAPLEY_METHODS, 'lime', 'importance']).default('auto'),
+          rows: z.array(instance).min(1).max(100_000),
+          background: z.array(instance).min(1).max(MAX_BACKGROUND_ROWS).optional(),
+          backgroundSize: z.number().int().min(1).max(1000).default(100),
+          seed: z.number().int().min(0).default(0),
+          nsamples: z.number().int().min(10).max(100_000).optional(),
+        }),
+        response: { 202: z.object({ jobId: z.uuid(), status: z.literal('queued'), statusUrl: z.string(), position: z.number().int() }), ...errors },
+      },
+    }, async (request, reply) => {
+      const { modelId, method, seed, backgroundSize, nsamples } = request.body;
+      const version = await resolveScoringVersion(runtime, modelId, request.body.version);
+      const rows = instanceRows(request.body.rows, version.inputSchema, 'body.rows');
+      const background = request.body.background ? instanceRows(request.body.background, version.inputSchema, 'body.background') : null;
+      const jobParams: ExplanationParams = { seed, backgroundSize, ...(nsamples ? { nsamples } : {}) };
+      const jobId = randomUUID();
+      const requestKey = explanationRequestKey({ modelId, version: version.version, method, rows, background, params: jobParams });
+      const data = { jobId, requestKey, modelId, modelVersion: version.version, method, params: jobParams, rowsHash: contentDigest(rows), backgroundHash: background ? contentDigest(background) : null, datasetHash: null, rows, background };
+      const result = await handleCommand(runtime, explanationJobDecider, explanationJobStreamId(jobId), { type: 'RequestExplanation', data: JSON.parse(JSON.stringify(data)) as typeof data }, { actor: actorOf(principalOf(request)), correlationId: request.id });
+      void reply.status(202).header('location', `/api/v1/explainability/jobs/${jobId}`);
+      return { jobId, status: 'queued' as const, statusUrl: `/api/v1/explainability/jobs/${jobId}`, position: result.position };
+    });
+
+    app.get('/api/v1/explainability/jobs/:jobId', {
+      config: { permission: 'models:read' },
+      schema: {
+        tags: ['explainability'],
+        summary: 'The state of an asynchronous explanation, and its result once computed',
+        params: z.strictObject({ jobId: z.uuid() }),
+        response: { 200: z.object({ jobId: z.uuid(), status: z.enum(['queued', 'running', 'completed', 'failed']), reason: z.string().optional(), result: z.unknown().optional() }), ...errors },
+      },
+    }, async (request) => {
+      const { jobId } = request.params;
+      const events = await runtime.store.readStream(explanationJobStreamId(jobId));
+      if (events.length === 0) throw notFound(`explanation job ${jobId}`);
+      const failed = events.find((e) => e.type === 'explanation.failed');
+      if (failed) return { jobId, status: 'failed' as const, reason: String(failed.data.reason) };
+      const [computed] = await runtime.store.readStream(explanationStreamId(String(events[0]!.data.requestKey)), { limit: 1 });
+      if (computed) return { jobId, status: 'completed' as const, result: present(computed, computed.data.jobId !== jobId) };
+      return { jobId, status: runtime.explanationJobs.running().has(jobId) ? ('running' as const) : ('queued' as const) };
+    });
+  };
+}
+
+function columnOf(matrix: Float64Array, width: number, j: number): number[] {
+  const out: number[] = [];
+  for (let i = j; i < matrix.length; i += width) if (!Number.isNaN(matrix[i]!)) out.push(matrix[i]!);
+  return out;
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { defineEvent } from '../event-catalogue.js';
+
+export const EXPLANATION_METHODS = ['tree-path-dependent', 'tree-interventional', 'kernel', 'exact', 'permutation', 'lime', 'importance', 'partial-dependence', 'what-if'] as const;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const request = {
+  modelId: z.uuid(),
+  modelVersion: z.number().int().positive(),
+  method: z.enum(EXPLANATION_METHODS),
+  /** Method parameters as given (nsamples, seed, background size, feature, grid…). */
+  params: z.record(z.string(), z.json()),
+  /** SHA-256 of the canonical JSON of the explained rows (and of the background, when one is used). */
+  rowsHash: sha256,
+  backgroundHash: sha256.nullable(),
+  /** The dataset the rows came from (content hash), when they came from one. */
+  datasetHash: sha256.nullable(),
+};
+
+export const explanationRequested = defineEvent({
+  type: 'explanation.requested',
+  schemaVersion: 1,
+  schema: z.object({ jobId: z.uuid(), requestKey: sha256, ...request, method: z.enum([...EXPLANATION_METHODS, 'auto']), rows: z.array(z.array(z.number().nullable())), background: z.array(z.array(z.number().nullable())).nullable() }),
+  description: 'An explanation was asked for asynchronously; a processor computes it and records explanation.computed (or explanation.failed) caused by this event.',
+});
+
+export const explanationComputed = defineEvent({
+  type: 'explanation.computed',
+  schemaVersion: 1,
+  schema: z.object({
+    requestKey: sha256,
+    jobId: z.uuid().nullable(),
+    ...request,
+    codeVersion: z.string(),
+    /** margin: raw score before the link (TreeSHAP); output: the probability or value the model returns. */
+    outputSpace: z.enum(['margin', 'output']),
+    featureNames: z.array(z.string()),
+    /** The method's result: Shapley values (baseValue, values, additivityGap), LIME weights, curves… */
+    result: z.record(z.string(), z.json()),
+    /** Checks of the result's own soundness (e.g. additivity); the deploy gate refuses a failed one. */
+    failedChecks: z.array(z.string()),
+    elapsedMs: z.number().nonnegative(),
+  }),
+  description: 'An explanation of a model version on given rows, with everything needed to reproduce it; identical requests are answered from it.',
+});
+
+export const explanationFailed = defineEvent({
+  type: 'explanation.failed',
+  schemaVersion: 1,
+  schema: z.object({ jobId: z.uuid(), requestKey: sha256, reason: z.string().max(2000) }),
+  description: 'An asynchronous explanation could not be computed.',
+});
+
+export const explanationEvents = [explanationRequested, explanationComputed, explanationFailed];

@@ -1,0 +1,75 @@
+import { handleCommand } from '../commands/command-handler.js';
+import { explanationJobDecider, explanationJobStreamId } from '../commands/explanation/explanation-job.decider.js';
+import type { StoredEvent } from '../events/envelope.js';
+import type { Subscription } from '../events/event-store.js';
+import type { Knex } from '../platform/database.js';
+import type { Logger } from '../platform/logger.js';
+import { explain, type ExplanationDependencies, type Rows } from './explanation-service.js';
+import type { ExplanationParams, ExplanationMethod } from './explanation-engine.js';
+import { loadCheckpoint, saveCheckpoint } from './processor-checkpoints.js';
+
+export const EXPLAINER = 'explainer';
+const RETRY_MS = 2000;
+
+export type ExplanationJobs = {
+  /** Jobs this process is computing now (status `running`); others are read from the ledger. */
+  running(): ReadonlySet<string>;
+  stop(): Promise<void>;
+};
+
+/**
+ * The processor behind `POST /explainability/jobs`: follows the ledger from its checkpoint and
+ * computes each `explanation.requested`, recording `explanation.computed` caused by it (or
+ * `explanation.failed`). The checkpoint moves after each job, so a restart resumes where it was;
+ * a job computed twice (crash before the checkpoint) records nothing new, as results are keyed.
+ */
+export async function startExplanationJobs(deps: ExplanationDependencies & { knex: Knex; logger?: Logger }): Promise<ExplanationJobs> {
+  const running = new Set<string>();
+  let checkpoint = await loadCheckpoint(deps.knex, EXPLAINER);
+  let subscription: Subscription | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const run = async (event: StoredEvent) => {
+    const d = event.data as { jobId: string; requestKey: string; modelId: string; modelVersion: number; method: ExplanationMethod | 'auto'; params: ExplanationParams; rows: Rows; background: Rows | null };
+    running.add(d.jobId);
+    try {
+      await explain(deps, { modelId: d.modelId, version: d.modelVersion, method: d.method, rows: d.rows, background: d.background, params: d.params, actor: { kind: 'system', id: EXPLAINER }, jobId: d.jobId, causationId: event.id, ...(event.correlationId ? { correlationId: event.correlationId } : {}) });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      deps.logger?.warn({ jobId: d.jobId, err: error }, 'explanation job failed');
+      await handleCommand(deps, explanationJobDecider, explanationJobStreamId(d.jobId), { type: 'FailExplanation', jobId: d.jobId, requestKey: d.requestKey, reason: reason.slice(0, 2000) }, { actor: { kind: 'system', id: EXPLAINER }, causationId: event.id });
+    } finally {
+      running.delete(d.jobId);
+    }
+  };
+
+  const follow = () => {
+    subscription = deps.store.subscribeToAll({
+      after: checkpoint,
+      async onEvents(events) {
+        for (const e of events) {
+          if (stopped) return;
+          if (e.type === 'explanation.requested') await run(deps.catalogue.upcast(e));
+          checkpoint = e.position;
+        }
+        await saveCheckpoint(deps.knex, EXPLAINER, checkpoint);
+      },
+      onError(error) {
+        if (stopped) return;
+        deps.logger?.error({ err: error, checkpoint }, 'explanation jobs failed; retrying from the checkpoint');
+        retry = setTimeout(() => !stopped && follow(), RETRY_MS);
+      },
+    });
+  };
+  follow();
+
+  return {
+    running: () => running,
+    async stop() {
+      stopped = true;
+      clearTimeout(retry);
+      await subscription?.stop();
+    },
+  };
+}
