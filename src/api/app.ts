@@ -22,6 +22,9 @@ import { modelVersionRoutes } from './routes/model-versions.routes.js';
 import { modelPredictionRoutes } from './routes/model-predictions.routes.js';
 import { modelCardRoutes } from './routes/model-card.routes.js';
 import { explainabilityRoutes } from './routes/explainability.routes.js';
+import { datasetRoutes } from './routes/datasets.routes.js';
+import { dataQualityRoutes } from './routes/data-quality.routes.js';
+import { driftRoutes } from './routes/drift.routes.js';
 import { fairnessRoutes } from './routes/fairness.routes.js';
 import { API_VERSION } from './api-version.js';
 
@@ -97,6 +100,9 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'audit', description: 'The ledger as an audit trail: logs, search, chain verification, timelines' },
         { name: 'auth', description: 'Accounts, sign-in, sessions and tokens' },
         { name: 'models', description: 'Model registry: versions, artifacts, scoring, governed lifecycle, model cards' },
+        { name: 'datasets', description: 'Datasets: streamed uploads (CSV, TSV, JSON, NDJSON, Parquet), versions, profiles, previews, rule checks' },
+        { name: 'data-quality', description: 'Quality score, issues, rule sets and reports' },
+        { name: 'drift', description: 'Data drift detection (KS, Wasserstein, chi-square, Jensen–Shannon, PSI), reports and alerts' },
         { name: 'explainability', description: 'SHAP (tree, kernel, exact, permutation), LIME, importance, partial dependence, what-if; results recorded in the ledger' },
         { name: 'fairness', description: 'Fairness and bias: group and intersectional metrics, bias detection against a policy, mitigation (docs/fairness.md)' },
       ],
@@ -125,6 +131,9 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(modelPredictionRoutes(runtime));
   await app.register(modelCardRoutes(runtime));
   await app.register(explainabilityRoutes(runtime));
+  await app.register(datasetRoutes(runtime));
+  await app.register(dataQualityRoutes(runtime));
+  await app.register(driftRoutes(runtime));
   await app.register(fairnessRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);

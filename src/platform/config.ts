@@ -111,6 +111,8 @@ export const configSchema = z.object({
   RAIA_OIDC_PROVIDERS: oidcProviders,
   /** Largest model artifact an upload may carry (bytes); uploads stream to disk, so this bounds disk, not memory. */
   RAIA_MAX_ARTIFACT_BYTES: positiveInt(2 * 1024 ** 3),
+  /** Largest dataset file an upload may carry (bytes); streamed to storage and profiled in one pass. */
+  RAIA_MAX_DATASET_BYTES: positiveInt(20 * 1024 ** 3),
   /** Where model artifacts live: `filesystem` (`<data dir>/blobs`) or `s3` (RAIA_S3_BUCKET). */
   RAIA_BLOB_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
   RAIA_S3_BUCKET: z

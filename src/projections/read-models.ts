@@ -4,6 +4,7 @@ import { streamCatalog } from './stream-catalog.projection.js';
 import { users } from './users.projection.js';
 import { apiKeys } from './api-keys.projection.js';
 import { modelRegistry } from './model-registry.projection.js';
+import { datasetCatalog } from './dataset-catalog.projection.js';
 
 /** Every read model the API serves; each capability adds its projections here. */
-export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry] as Projection[];
+export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry, datasetCatalog] as Projection[];

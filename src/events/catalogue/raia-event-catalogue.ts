@@ -5,8 +5,9 @@ import { userEvents } from './user.events.js';
 import { modelEvents } from './model.events.js';
 import { fairnessEvents } from './fairness.events.js';
 import { explanationEvents } from './explanation.events.js';
+import { datasetEvents } from './dataset.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
-  return new EventCatalogue().register(ledgerSealed, subjectErased, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents);
+  return new EventCatalogue().register(ledgerSealed, subjectErased, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents);
 }

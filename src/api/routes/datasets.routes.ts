@@ -1,0 +1,252 @@
+import multipart from '@fastify/multipart';
+import { randomUUID } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { InvalidRule, type QualityRule } from '../../analytics/quality/quality-rules.js';
+import type { JsonObject } from '../../events/envelope.js';
+import { DATASET_FORMATS } from '../../events/catalogue/dataset.events.js';
+import { BlobTooLarge, type StoredBlob } from '../../platform/blob-storage.js';
+import { detectTabularFormat } from '../../platform/tabular/detect-tabular-format.js';
+import { TabularFormatError } from '../../platform/tabular/tabular-format-error.js';
+import { artifactInUse } from '../../projections/model-registry.projection.js';
+import { datasetBlobInUse, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
+import { PROFILE_CODE_VERSION, previewDatasetFile, profileDatasetFile, validateDatasetFile, type DatasetFormat } from '../../processors/dataset-files.js';
+import type { Runtime } from '../../runtime.js';
+import { principalOf } from '../auth/access-control.js';
+import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
+import { invalidFields } from './instance-rows.js';
+import { datasetVersion, existingDataset, runDatasetCommand } from './dataset-commands.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 413: problemSchema, 422: problemSchema };
+const idParams = z.strictObject({ id: z.uuid() });
+const tags = z.array(z.string().trim().min(1).max(50)).max(50);
+
+const uploadMetadata = z.strictObject({
+  /** Absent: a new dataset. Present: a new version of that dataset. */
+  datasetId: z.uuid().optional(),
+  name: z.string().trim().min(1).max(200).optional(),
+  description: z.string().max(5000).default(''),
+  tags: tags.default([]),
+  format: z.enum(DATASET_FORMATS).optional(),
+});
+
+export const qualityRuleSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('not_null'), column: z.string(), name: z.string().optional() }),
+  z.strictObject({ type: z.literal('range'), column: z.string(), min: z.number().optional(), max: z.number().optional(), minInclusive: z.boolean().optional(), maxInclusive: z.boolean().optional(), name: z.string().optional() }),
+  z.strictObject({ type: z.literal('regex'), column: z.string(), pattern: z.string().max(1000), flags: z.string().max(10).optional(), name: z.string().optional() }),
+  z.strictObject({ type: z.literal('allowed_values'), column: z.string(), values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).max(10_000), name: z.string().optional() }),
+  z.strictObject({ type: z.literal('unique'), column: z.string(), name: z.string().optional() }),
+  z.strictObject({ type: z.literal('expression'), expression: z.string().min(1).max(2000), name: z.string().optional() }),
+]);
+
+const datasetSchema = z.object({ id: z.uuid(), name: z.string(), description: z.string(), tags: z.array(z.string()), ownerId: z.string(), latestVersion: z.number().int().nullable(), createdAt: z.string(), updatedAt: z.string() }).meta({ id: 'Dataset' });
+const versionSchema = z
+  .object({ version: z.number().int(), sha256: z.string(), size: z.number(), format: z.string(), filename: z.string().nullable(), rowCount: z.number().int(), columns: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean(), hints: z.array(z.string()) })), qualityScore: z.number().nullable(), createdAt: z.string() })
+  .meta({ id: 'DatasetVersion' });
+
+const tabularProblem = (error: TabularFormatError) =>
+  new HttpProblem(400, 'invalid-dataset-file', 'Invalid dataset file', error.message, { code: error.code, errors: [{ field: 'body.file', message: error.message }], ...(error.row !== undefined ? { row: error.row } : {}), ...(error.line !== undefined ? { line: error.line } : {}) });
+
+async function firstBytes(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(buffer, 0, 64, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Datasets: streamed uploads profiled in one pass, versions, preview, profile, rule checks, deletion. */
+export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+  return async (app) => {
+    await app.register(multipart, { limits: { fileSize: runtime.config.RAIA_MAX_DATASET_BYTES, files: 1, fields: 2, fieldSize: 1024 * 1024, parts: 4 } });
+    const knex = runtime.db.knex;
+    const discard = async (blob: StoredBlob | null) => {
+      if (blob?.created && !(await datasetBlobInUse(knex, blob.sha256)) && !(await artifactInUse(knex, blob.sha256))) await runtime.blobs.delete(blob.sha256);
+    };
+
+    async function readUpload(request: FastifyRequest): Promise<{ metadata: z.infer<typeof uploadMetadata>; blob: StoredBlob; filename: string | null }> {
+      let metadataText: string | null = null;
+      let blob: StoredBlob | null = null;
+      let filename: string | null = null;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            if (part.fieldname !== 'file' || blob) {
+              part.file.resume();
+              throw invalidFields([{ field: `body.${part.fieldname}`, message: 'one file part, named "file", is expected' }]);
+            }
+            blob = await runtime.blobs.put(part.file, { maxBytes: runtime.config.RAIA_MAX_DATASET_BYTES });
+            if (part.file.truncated) throw new BlobTooLarge(runtime.config.RAIA_MAX_DATASET_BYTES);
+            filename = part.filename ? part.filename.slice(0, 300) : null;
+          } else if (part.fieldname === 'metadata') metadataText = String(part.value);
+          else throw invalidFields([{ field: `body.${part.fieldname}`, message: 'unknown field; expected "metadata" and "file"' }]);
+        }
+        if (!blob) throw invalidFields([{ field: 'body.file', message: 'is required' }]);
+        let raw: unknown = {};
+        if (metadataText !== null) {
+          try {
+            raw = JSON.parse(metadataText);
+          } catch {
+            throw invalidFields([{ field: 'body.metadata', message: 'is not valid JSON' }]);
+          }
+        }
+        const parsed = uploadMetadata.safeParse(raw);
+        if (!parsed.success) throw invalidFields(parsed.error.issues.map((i) => ({ field: ['body.metadata', ...i.path.map(String)].join('.'), message: i.message })));
+        return { metadata: parsed.data, blob, filename };
+      } catch (error) {
+        await discard(blob);
+        if (error instanceof BlobTooLarge) throw new HttpProblem(413, 'dataset-too-large', 'Dataset too large', error.message);
+        throw error;
+      }
+    }
+
+    app.post('/api/v1/datasets/upload', {
+      config: { permission: 'datasets:write' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'Upload a dataset file (CSV, TSV, JSON, NDJSON, Parquet), or a new version of one; streamed to storage and profiled in one pass',
+        description: 'multipart/form-data: `file` and optional `metadata` (JSON: datasetId for a new version, name, description, tags, format). The same bytes are stored once. A malformed file is refused with its row or line, and nothing is recorded.',
+        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), sha256: z.string(), size: z.number(), format: z.string(), rowCount: z.number().int(), columns: versionSchema.shape.columns, qualityScore: z.number(), issues: z.number().int(), position: z.number().int() }), ...errors },
+      },
+    }, async (request, reply) => {
+      if (!request.isMultipart()) throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send multipart/form-data with a "file" part');
+      const { metadata, blob, filename } = await readUpload(request);
+      try {
+        if (metadata.datasetId) await existingDataset(runtime, metadata.datasetId);
+        else if (!metadata.name) throw invalidFields([{ field: 'body.metadata.name', message: 'a new dataset needs a name' }]);
+        const path = await runtime.blobs.localPath(blob.sha256);
+        const format: DatasetFormat | undefined = metadata.format ?? detectTabularFormat(filename ?? '', await firstBytes(path));
+        if (!format) throw invalidFields([{ field: 'body.metadata.format', message: 'could not tell the format from the file; name it (csv, tsv, json, ndjson, parquet)' }]);
+        const profiled = await profileDatasetFile(runtime.blobs, blob.sha256, format);
+        const datasetId = metadata.datasetId ?? randomUUID();
+        if (!metadata.datasetId) await runDatasetCommand(runtime, request, datasetId, { type: 'RegisterDataset', datasetId, name: metadata.name!, description: metadata.description, tags: metadata.tags });
+        const added = await runDatasetCommand(runtime, request, datasetId, { type: 'AddDatasetVersion', spec: { blob: { sha256: blob.sha256, size: blob.size }, format, filename, rowCount: profiled.rowCount, columns: profiled.columns } });
+        const version = added.state.status === 'none' ? 0 : added.state.versions.length;
+        const recorded = await runDatasetCommand(runtime, request, datasetId, {
+          type: 'RecordProfile',
+          version,
+          profile: JSON.parse(JSON.stringify(profiled.profile)) as JsonObject,
+          qualityScore: profiled.qualityScore,
+          issues: JSON.parse(JSON.stringify(profiled.issues)) as JsonObject[],
+          elapsedMs: profiled.elapsedMs,
+          codeVersion: PROFILE_CODE_VERSION,
+        });
+        void reply.status(201).header('location', `/api/v1/datasets/${datasetId}`);
+        return { id: datasetId, version, sha256: blob.sha256, size: blob.size, format, rowCount: profiled.rowCount, columns: profiled.columns, qualityScore: profiled.qualityScore, issues: profiled.issues.length, position: recorded.position };
+      } catch (error) {
+        await discard(blob);
+        if (error instanceof TabularFormatError) throw tabularProblem(error);
+        throw error;
+      }
+    });
+
+    app.get('/api/v1/datasets', {
+      config: { permission: 'datasets:read' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'List datasets (not deleted), newest first',
+        querystring: z.strictObject({ owner: z.string().max(100).optional(), tag: z.string().max(50).optional(), search: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+        response: { 200: z.object({ datasets: z.array(datasetSchema), total: z.number().int() }), ...errors },
+      },
+    }, async (request) => {
+      const { owner, ...filter } = request.query;
+      const found = await listDatasets(knex, { ...filter, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) });
+      return { datasets: found.datasets.map(({ datasetId, ...d }) => ({ id: datasetId, ...d })), total: found.total };
+    });
+
+    app.get('/api/v1/datasets/:id', {
+      config: { permission: 'datasets:read' },
+      schema: { tags: ['datasets'], summary: 'A dataset with its versions (schema, size, rows, quality score)', params: idParams, response: { 200: datasetSchema.extend({ versions: z.array(versionSchema) }), ...errors } },
+    }, async (request) => {
+      const { datasetId, ...d } = await existingDataset(runtime, request.params.id);
+      return { id: datasetId, ...d, versions: (await listDatasetVersions(knex, datasetId)).map(({ datasetId: _d, ...v }) => v) };
+    });
+
+    app.delete('/api/v1/datasets/:id', {
+      config: { permission: 'datasets:write' },
+      schema: {
+        tags: ['datasets'],
+        summary: "Delete a dataset (owner or admin): its files go unless another dataset or a model uses them; the deletion is recorded",
+        params: idParams,
+        querystring: z.strictObject({ reason: z.string().trim().min(1).max(500).default('deleted') }),
+        response: { 200: z.object({ id: z.uuid(), blobsRemoved: z.array(z.string()), position: z.number().int() }), ...errors },
+      },
+    }, async (request) => {
+      const { id } = request.params;
+      await existingDataset(runtime, id);
+      const versions = await listDatasetVersions(knex, id);
+      const removable: string[] = [];
+      for (const sha of new Set(versions.map((v) => v.sha256))) if (!(await datasetBlobInUse(knex, sha, id)) && !(await artifactInUse(knex, sha))) removable.push(sha);
+      // Recorded first (the decider checks ownership), then the files go.
+      const result = await runDatasetCommand(runtime, request, id, { type: 'DeleteDataset', reason: request.query.reason, blobsRemoved: removable });
+      for (const sha of removable) await runtime.blobs.delete(sha);
+      return { id, blobsRemoved: removable, position: result.position };
+    });
+
+    app.get('/api/v1/datasets/:id/profile', {
+      config: { permission: 'datasets:read' },
+      schema: { tags: ['datasets'], summary: 'The profile of a version (default: the latest): per-column statistics, duplicates, outliers, quality', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional() }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), profile: z.unknown(), qualityScore: z.number(), issues: z.array(z.unknown()), profiledAt: z.string(), eventId: z.string() }), ...errors } },
+    }, async (request) => {
+      const v = await datasetVersion(runtime, request.params.id, request.query.version);
+      const profiled = await latestProfile(runtime, v.datasetId, v.version);
+      if (!profiled) throw notFound(`a profile of version ${v.version}`);
+      return { id: v.datasetId, version: v.version, profile: profiled.data.profile, qualityScore: Number(profiled.data.qualityScore), issues: profiled.data.issues as unknown[], profiledAt: profiled.occurredAt.toISOString(), eventId: profiled.id };
+    });
+
+    app.get('/api/v1/datasets/:id/preview', {
+      config: { permission: 'datasets:read' },
+      schema: { tags: ['datasets'], summary: 'The first rows of a version (default: the latest)', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), rows: z.coerce.number().int().min(1).max(1000).default(20) }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), columns: z.array(z.string()), rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))) }), ...errors } },
+    }, async (request) => {
+      const v = await datasetVersion(runtime, request.params.id, request.query.version);
+      const preview = await previewDatasetFile(runtime.blobs, v.sha256, v.format, request.query.rows);
+      return { id: v.datasetId, version: v.version, ...preview };
+    });
+
+    app.post('/api/v1/datasets/:id/validate', {
+      config: { permission: 'datasets:read' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'Check a version against data-quality rules (given, or a rule set by id); failing rows by index',
+        params: idParams,
+        body: z.strictObject({ version: z.number().int().positive().optional(), ruleSetId: z.uuid().optional(), rules: z.array(qualityRuleSchema).min(1).max(200).optional(), maxFailingRows: z.number().int().min(0).max(100_000).default(1000) }),
+        response: { 200: z.object({ id: z.uuid(), version: z.number().int(), passed: z.boolean(), results: z.array(z.unknown()), position: z.number().int() }), ...errors },
+      },
+    }, async (request) => {
+      const { id } = request.params;
+      const { ruleSetId, maxFailingRows } = request.body;
+      if (!ruleSetId === !request.body.rules) throw invalidFields([{ field: 'body.rules', message: 'give either rules or a ruleSetId' }]);
+      const v = await datasetVersion(runtime, id, request.body.version);
+      const rules = request.body.rules ?? (await ruleSet(runtime, id, ruleSetId!));
+      const started = performance.now();
+      let results;
+      try {
+        results = await validateDatasetFile(runtime.blobs, v.sha256, v.format, rules as QualityRule[], maxFailingRows);
+      } catch (error) {
+        if (error instanceof InvalidRule) throw invalidFields([{ field: 'body.rules', message: error.message }]);
+        throw error;
+      }
+      const passed = results.every((r) => r.failed === 0 && r.errors === 0);
+      const recorded = await runDatasetCommand(runtime, request, id, { type: 'RecordValidation', version: v.version, ruleSetId: ruleSetId ?? null, results: JSON.parse(JSON.stringify(results)) as JsonObject[], passed, elapsedMs: performance.now() - started });
+      return { id, version: v.version, passed, results, position: recorded.position };
+    });
+  };
+}
+
+/** The latest `dataset.profiled` of a version, from the dataset's stream. */
+export async function latestProfile(runtime: Runtime, datasetId: string, version: number) {
+  const events = await runtime.store.readStream(`dataset-${datasetId}`);
+  return events.filter((e) => e.type === 'dataset.profiled' && e.data.version === version).at(-1) ?? null;
+}
+
+/** The rules of a rule set defined for the dataset. */
+export async function ruleSet(runtime: Runtime, datasetId: string, ruleSetId: string): Promise<unknown[]> {
+  const events = await runtime.store.readStream(`dataset-${datasetId}`);
+  const defined = events.find((e) => e.type === 'quality.rules-defined' && e.data.ruleSetId === ruleSetId);
+  if (!defined) throw invalidFields([{ field: 'body.ruleSetId', message: 'is not a rule set of this dataset' }]);
+  return defined.data.rules as unknown[];
+}

@@ -1,0 +1,130 @@
+import type { Knex } from '../platform/database.js';
+import { defineProjection } from './projection.js';
+
+/** Datasets and their versions as the API lists them, with each version's latest quality score. */
+export const datasetCatalog = defineProjection({
+  name: 'dataset_catalog',
+  version: 1,
+  handles: ['dataset.registered', 'dataset.version-uploaded', 'dataset.profiled', 'dataset.deleted'],
+  tables: {
+    datasets: (t) => {
+      t.uuid('dataset_id').primary();
+      t.text('name').notNullable();
+      t.text('description').notNullable();
+      t.jsonb('tags').notNullable();
+      t.text('owner_id').notNullable().index();
+      t.integer('latest_version');
+      t.boolean('deleted').notNullable().defaultTo(false);
+      t.timestamp('created_at', { useTz: true }).notNullable();
+      t.timestamp('updated_at', { useTz: true }).notNullable();
+    },
+    dataset_versions: (t) => {
+      t.uuid('dataset_id').notNullable();
+      t.integer('version').notNullable();
+      t.text('sha256').notNullable().index();
+      t.bigInteger('size').notNullable();
+      t.text('format').notNullable();
+      t.text('filename');
+      t.bigInteger('row_count').notNullable();
+      t.jsonb('columns').notNullable();
+      t.double('quality_score');
+      t.timestamp('created_at', { useTz: true }).notNullable();
+      t.primary(['dataset_id', 'version']);
+    },
+  },
+  async apply(trx, events, tables) {
+    for (const e of events) {
+      const d = e.data as Record<string, unknown>;
+      const at = e.occurredAt.toISOString();
+      switch (e.type) {
+        case 'dataset.registered':
+          await trx(tables.datasets).insert({ dataset_id: d.datasetId, name: d.name, description: d.description, tags: JSON.stringify(d.tags), owner_id: d.ownerId, created_at: at, updated_at: at });
+          break;
+        case 'dataset.version-uploaded': {
+          const blob = d.blob as { sha256: string; size: number };
+          await trx(tables.dataset_versions).insert({ dataset_id: d.datasetId, version: d.version, sha256: blob.sha256, size: blob.size, format: d.format, filename: d.filename, row_count: d.rowCount, columns: JSON.stringify(d.columns), created_at: at });
+          await trx(tables.datasets).where('dataset_id', d.datasetId as string).update({ latest_version: d.version, updated_at: at });
+          break;
+        }
+        case 'dataset.profiled':
+          await trx(tables.dataset_versions).where({ dataset_id: d.datasetId as string, version: d.version as number }).update({ quality_score: d.qualityScore });
+          break;
+        case 'dataset.deleted':
+          await trx(tables.datasets).where('dataset_id', d.datasetId as string).update({ deleted: true, updated_at: at });
+          break;
+      }
+    }
+  },
+});
+
+export type DatasetSummary = { datasetId: string; name: string; description: string; tags: string[]; ownerId: string; latestVersion: number | null; createdAt: string; updatedAt: string };
+export type DatasetVersionRecord = {
+  datasetId: string;
+  version: number;
+  sha256: string;
+  size: number;
+  format: 'csv' | 'tsv' | 'json' | 'ndjson' | 'parquet';
+  filename: string | null;
+  rowCount: number;
+  columns: { name: string; type: string; nullable: boolean; hints: string[] }[];
+  qualityScore: number | null;
+  createdAt: string;
+};
+
+const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+const iso = (v: unknown) => new Date(v as string).toISOString();
+
+const toDataset = (r: Record<string, unknown>): DatasetSummary => ({
+  datasetId: r.dataset_id as string,
+  name: r.name as string,
+  description: r.description as string,
+  tags: json(r.tags),
+  ownerId: r.owner_id as string,
+  latestVersion: (r.latest_version as number | null) ?? null,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+const toVersion = (r: Record<string, unknown>): DatasetVersionRecord => ({
+  datasetId: r.dataset_id as string,
+  version: r.version as number,
+  sha256: r.sha256 as string,
+  size: Number(r.size),
+  format: r.format as DatasetVersionRecord['format'],
+  filename: (r.filename as string | null) ?? null,
+  rowCount: Number(r.row_count),
+  columns: json(r.columns),
+  qualityScore: r.quality_score === null ? null : Number(r.quality_score),
+  createdAt: iso(r.created_at),
+});
+
+export async function listDatasets(knex: Knex, filter: { ownerId?: string; tag?: string; search?: string; limit: number; offset: number }): Promise<{ datasets: DatasetSummary[]; total: number }> {
+  const q = knex('datasets').where('deleted', false);
+  if (filter.ownerId) q.where('owner_id', filter.ownerId);
+  if (filter.tag) q.whereRaw('tags @> ?::jsonb', [JSON.stringify([filter.tag])]);
+  if (filter.search) q.whereRaw("position(lower(?) in lower(name || ' ' || description)) > 0", [filter.search]);
+  const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string | number }];
+  const rows = await q.orderBy('created_at', 'desc').orderBy('dataset_id').limit(filter.limit).offset(filter.offset);
+  return { datasets: rows.map(toDataset), total: Number(count) };
+}
+
+export async function findDataset(knex: Knex, datasetId: string): Promise<DatasetSummary | null> {
+  const row = (await knex('datasets').where({ dataset_id: datasetId, deleted: false }).first()) as Record<string, unknown> | undefined;
+  return row ? toDataset(row) : null;
+}
+
+export async function listDatasetVersions(knex: Knex, datasetId: string): Promise<DatasetVersionRecord[]> {
+  return (await knex('dataset_versions').where('dataset_id', datasetId).orderBy('version')).map(toVersion);
+}
+
+export async function findDatasetVersion(knex: Knex, datasetId: string, version: number): Promise<DatasetVersionRecord | null> {
+  const row = (await knex('dataset_versions').where({ dataset_id: datasetId, version }).first()) as Record<string, unknown> | undefined;
+  return row ? toVersion(row) : null;
+}
+
+/** Whether a version of any dataset other than `exceptDatasetId` uses this file. */
+export async function datasetBlobInUse(knex: Knex, sha256: string, exceptDatasetId?: string): Promise<boolean> {
+  const q = knex('dataset_versions as v').join('datasets as d', 'd.dataset_id', 'v.dataset_id').where('v.sha256', sha256).where('d.deleted', false);
+  if (exceptDatasetId) q.whereNot('v.dataset_id', exceptDatasetId);
+  return (await q.first('v.dataset_id')) !== undefined;
+}
