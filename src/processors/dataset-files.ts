@@ -109,3 +109,29 @@ export async function readColumnsForDrift(
   }
   return samples;
 }
+
+export type DatasetRecord = Record<string, string | number | boolean | null>;
+
+/** A cell as its column's inferred type: numbers for integer/number columns, booleans for boolean ones. */
+function typedCell(value: TabularValue, type: string): string | number | boolean | null {
+  if (value === null || value === '') return null;
+  if (type === 'integer' || type === 'number') {
+    const x = typeof value === 'number' ? value : Number(value);
+    return Number.isFinite(x) ? x : null;
+  }
+  if (type === 'boolean') return typeof value === 'boolean' ? value : /^(true|1|yes)$/i.test(String(value));
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** The first `limit` rows of a stored dataset file as objects keyed by column, typed by the inferred schema. */
+export async function readDatasetRecords(blobs: BlobStorage, sha256: string, format: DatasetFormat, columns: readonly ColumnDescription[], limit: number): Promise<DatasetRecord[]> {
+  const types = new Map(columns.map((c) => [c.name, c.type]));
+  const records: DatasetRecord[] = [];
+  for await (const batch of rowBatches(blobs, sha256, format)) {
+    for (const row of batch.rows) {
+      if (records.length >= limit) return records;
+      records.push(Object.fromEntries(batch.columns.map((name, j) => [name, typedCell(row[j] ?? null, types.get(name) ?? 'string')])));
+    }
+  }
+  return records;
+}

@@ -23,6 +23,8 @@ export type ExplainRequest = {
   background: Rows | null;
   params: ExplanationParams;
   actor: Actor;
+  /** Content hash of the dataset the rows came from, when they came from one. */
+  datasetHash?: string;
   jobId?: string;
   causationId?: string;
   correlationId?: string;
@@ -86,7 +88,7 @@ export async function explain(deps: ExplanationDependencies, request: ExplainReq
     params: { ...request.params, requested: request.method },
     rowsHash: contentDigest(request.rows),
     backgroundHash: request.background ? contentDigest(request.background) : null,
-    datasetHash: null,
+    datasetHash: request.datasetHash ?? null,
     codeVersion: EXPLANATION_CODE_VERSION,
     outputSpace: computed.outputSpace,
     featureNames: [...model.featureNames],

@@ -21,6 +21,8 @@ import { actorOf, principalOf } from '../auth/access-control.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 import { instanceRows, invalidFields, rowMatrix, type Instance, type Rows } from './instance-rows.js';
 import { resolveScoringVersion } from './model-read.js';
+import { datasetVersion } from './dataset-commands.js';
+import { readDatasetRecords } from '../../processors/dataset-files.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const MAX_ROWS = 1000;
@@ -45,7 +47,10 @@ const jsonRows = (max: number) =>
 
 const common = {
   version: z.coerce.number().int().positive().optional(),
-  datasetId: z.string().max(100).optional(),
+  /** Rows (and background) from a registered dataset version instead of the query string. */
+  datasetId: z.uuid().optional(),
+  datasetVersion: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_ROWS).default(100),
   background: jsonRows(MAX_BACKGROUND_ROWS).optional(),
   backgroundSize: z.coerce.number().int().min(1).max(1000).default(100),
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
@@ -95,16 +100,30 @@ function present(event: StoredEvent, cached: boolean) {
  */
 export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
-    const prepare = async (modelId: string, query: { version?: number; datasetId?: string; rows?: Instance[]; background?: Instance[] }) => {
-      if (query.datasetId) throw new HttpProblem(422, 'datasets-unavailable', 'Datasets not available', 'explanations over a registered dataset are not available yet; pass the rows inline');
+    const prepare = async (modelId: string, query: { version?: number; datasetId?: string; datasetVersion?: number; limit?: number; rows?: Instance[]; background?: Instance[] }) => {
       const version = await resolveScoringVersion(runtime, modelId, query.version);
-      const rows = query.rows ? instanceRows(query.rows, version.inputSchema, 'querystring.rows') : null;
-      const background = query.background ? instanceRows(query.background, version.inputSchema, 'querystring.background') : null;
-      return { version, rows, background };
+      // A registered dataset gives the background (and the rows, when none are given): no size limit
+      // of a query string, and its content hash goes into the recorded explanation.
+      let datasetRows: Instance[] | null = null;
+      let datasetHash: string | undefined;
+      if (query.datasetId) {
+        const dataset = await datasetVersion(runtime, query.datasetId, query.datasetVersion);
+        const records = await readDatasetRecords(runtime.blobs, dataset.sha256, dataset.format, dataset.columns, MAX_BACKGROUND_ROWS);
+        const missing = version.inputSchema.filter((f) => !dataset.columns.some((c) => c.name === f.name)).map((f) => f.name);
+        if (missing.length > 0) throw invalidFields([{ field: 'querystring.datasetId', message: `the dataset lacks the model's features ${missing.join(', ')}` }]);
+        datasetRows = records.map((r) => Object.fromEntries(version.inputSchema.map((f) => [f.name, r[f.name] ?? null])) as Instance);
+        datasetHash = dataset.sha256;
+      }
+      const rowInstances = query.rows ?? datasetRows?.slice(0, query.limit ?? 100);
+      if (!rowInstances) throw invalidFields([{ field: 'querystring.rows', message: 'give rows, or a datasetId to take them from' }]);
+      const rows = instanceRows(rowInstances, version.inputSchema, query.rows ? 'querystring.rows' : 'dataset.rows');
+      const backgroundInstances = query.background ?? datasetRows;
+      const background = backgroundInstances ? instanceRows(backgroundInstances, version.inputSchema, query.background ? 'querystring.background' : 'dataset.rows') : null;
+      return { version, rows, background, datasetHash };
     };
-    const run = async (request: Parameters<typeof principalOf>[0], modelId: string, version: number, method: ExplanationMethod | 'auto', rows: Rows, background: Rows | null, params: ExplanationParams) => {
+    const run = async (request: Parameters<typeof principalOf>[0], modelId: string, version: number, method: ExplanationMethod | 'auto', rows: Rows, background: Rows | null, params: ExplanationParams, datasetHash?: string) => {
       try {
-        const { event, cached } = await explain(runtime, { modelId, version, method, rows, background, params, actor: actorOf(principalOf(request)), correlationId: request.id });
+        const { event, cached } = await explain(runtime, { modelId, version, method, rows, background, params, actor: actorOf(principalOf(request)), correlationId: request.id, ...(datasetHash ? { datasetHash } : {}) });
         return present(event, cached);
       } catch (error) {
         if (error instanceof ExplanationRequestError) throw invalidFields([{ field: `querystring.${error.field}`, message: error.message }]);
@@ -120,13 +139,13 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         summary: 'Shapley values of rows (TreeSHAP for tree ensembles, KernelSHAP otherwise, or the method named)',
         description: 'Values are per row and feature, with the base value and the additivity gap (sum of values + base value - output). Tree methods explain the margin (before the link), others the model output.',
         params: z.strictObject({ modelId: z.uuid() }),
-        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS), method: z.enum(SHAPLEY_METHODS).default('auto') }),
+        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS).optional(), method: z.enum(SHAPLEY_METHODS).default('auto') }),
         response: { 200: explanationResponse, ...errors },
       },
     }, async (request) => {
       const { modelId } = request.params;
-      const { version, rows, background } = await prepare(modelId, request.query);
-      return run(request, modelId, version.version, request.query.method, rows!, background, params(request.query));
+      const { version, rows, background, datasetHash } = await prepare(modelId, request.query);
+      return run(request, modelId, version.version, request.query.method, rows, background, params(request.query), datasetHash);
     });
 
     app.get('/api/v1/explainability/lime/:modelId', {
@@ -135,13 +154,13 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['explainability'],
         summary: 'LIME (tabular, quartile bins, ridge surrogate) for up to 20 rows; `background` is the training sample',
         params: z.strictObject({ modelId: z.uuid() }),
-        querystring: z.strictObject({ ...common, rows: jsonRows(20) }),
+        querystring: z.strictObject({ ...common, rows: jsonRows(20).optional() }),
         response: { 200: explanationResponse, ...errors },
       },
     }, async (request) => {
       const { modelId } = request.params;
-      const { version, rows, background } = await prepare(modelId, request.query);
-      return run(request, modelId, version.version, 'lime', rows!, background, params(request.query));
+      const { version, rows, background, datasetHash } = await prepare(modelId, request.query);
+      return run(request, modelId, version.version, 'lime', rows, background, params(request.query), datasetHash);
     });
 
     app.get('/api/v1/explainability/feature-importance/:modelId', {
@@ -150,13 +169,13 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['explainability'],
         summary: 'Global importance: mean |SHAP| per feature over the rows, ranked',
         params: z.strictObject({ modelId: z.uuid() }),
-        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS) }),
+        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS).optional() }),
         response: { 200: explanationResponse, ...errors },
       },
     }, async (request) => {
       const { modelId } = request.params;
-      const { version, rows, background } = await prepare(modelId, request.query);
-      return run(request, modelId, version.version, 'importance', rows!, background, params(request.query));
+      const { version, rows, background, datasetHash } = await prepare(modelId, request.query);
+      return run(request, modelId, version.version, 'importance', rows, background, params(request.query), datasetHash);
     });
 
     app.get('/api/v1/explainability/partial-dependence/:modelId', {
@@ -165,15 +184,15 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['explainability'],
         summary: 'Partial dependence and ICE curves of one feature over the rows (grid between its 5th and 95th percentiles)',
         params: z.strictObject({ modelId: z.uuid() }),
-        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS), feature: z.string().min(1).max(200), grid: z.coerce.number().int().min(2).max(200).default(20) }),
+        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS).optional(), feature: z.string().min(1).max(200), grid: z.coerce.number().int().min(2).max(200).default(20) }),
         response: { 200: explanationResponse, ...errors },
       },
     }, async (request) => {
       const { modelId } = request.params;
-      const { version, rows, background } = await prepare(modelId, request.query);
+      const { version, rows, background, datasetHash } = await prepare(modelId, request.query);
       const feature = version.inputSchema.findIndex((f) => f.name === request.query.feature);
       if (feature < 0) throw invalidFields([{ field: 'querystring.feature', message: `is not a feature of version ${version.version}` }]);
-      return run(request, modelId, version.version, 'partial-dependence', rows!, background, params(request.query, { feature, gridResolution: request.query.grid }));
+      return run(request, modelId, version.version, 'partial-dependence', rows, background, params(request.query, { feature, gridResolution: request.query.grid }), datasetHash);
     });
 
     app.post('/api/v1/explainability/what-if-analysis', {

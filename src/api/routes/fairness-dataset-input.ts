@@ -1,19 +1,20 @@
+import { readDatasetRecords } from '../../processors/dataset-files.js';
 import type { Runtime } from '../../runtime.js';
-import { HttpProblem } from '../problem-details.js';
+import { datasetVersion } from './dataset-commands.js';
+import { invalidFields } from './instance-rows.js';
 
 /** A registered dataset's rows as the fairness routes read them, and what pins their content. */
 export type FairnessDatasetRows = { rows: Record<string, string | number | boolean | null>[]; contentHash: string };
 
 /**
- * The seam for dataset input (`datasetId` in fairness requests). The fairness routes turn the
- * rows into the same inputs as inline rows: `labelColumn` gives labels (or yTrue), and
- * `predictionColumn` / `scoreColumn` the logged decisions and scores of a prediction log, and
- * `protectedAttributes` names protected columns. To fill in when datasets exist: load the
- * dataset's rows (at most `maxRows`) and its content hash; throw 404 for an unknown id.
+ * Dataset input of the fairness routes (`datasetId`, latest version): its rows typed by the
+ * inferred schema, at most `maxRows` (a larger dataset is refused rather than silently cut), and
+ * its content hash. `labelColumn`, `predictionColumn`, `scoreColumn` and the protected columns
+ * are then read from the rows like inline ones.
  */
-export async function loadFairnessDataset(_runtime: Runtime, datasetId: string, _maxRows: number): Promise<FairnessDatasetRows> {
-  throw new HttpProblem(422, 'datasets-unavailable', 'Datasets are not available yet', `dataset ${datasetId} cannot be read: datasets are not available yet; send the rows inline`, {
-    code: 'DATASETS_UNAVAILABLE',
-    errors: [{ field: 'body.datasetId', message: 'datasets are not available yet; send the rows inline' }],
-  });
+export async function loadFairnessDataset(runtime: Runtime, datasetId: string, maxRows: number): Promise<FairnessDatasetRows> {
+  const version = await datasetVersion(runtime, datasetId, undefined);
+  if (version.rowCount > maxRows) throw invalidFields([{ field: 'body.datasetId', message: `the dataset has ${version.rowCount} rows; at most ${maxRows} can be assessed in one request` }]);
+  const rows = await readDatasetRecords(runtime.blobs, version.sha256, version.format, version.columns, maxRows);
+  return { rows, contentHash: version.sha256 };
 }
