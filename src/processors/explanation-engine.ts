@@ -31,7 +31,17 @@ export type ExplanationParams = {
   gridResolution?: number;
 };
 
-export type ExplanationInput = { method: ExplanationMethod | 'auto'; rows: FeatureMatrix; background: FeatureMatrix | null; params: ExplanationParams };
+export type ExplanationInput = {
+  method: ExplanationMethod | 'auto';
+  rows: FeatureMatrix;
+  background: FeatureMatrix | null;
+  params: ExplanationParams;
+  /** Called as rows are done (model-agnostic methods work through the rows in chunks). */
+  onProgress?(done: number, total: number): void;
+};
+
+// Model-agnostic methods explain this many rows per step, reporting progress in between.
+const PROGRESS_CHUNK_ROWS = 8;
 
 export type ComputedExplanation = { method: ExplanationMethod; outputSpace: 'margin' | 'output'; result: Record<string, unknown>; failedChecks: string[] };
 
@@ -88,10 +98,29 @@ async function shapley(model: ScoringModel, method: ShapleyMethod, input: Explan
   const predict = scalarOutput(model);
   const background = summarised(requireBackground(input, method), params);
   const random = mulberry32(params.seed);
-  if (method === 'kernel') return kernelShap(predict, rows, background, { random, ...(params.nsamples ? { nSamples: params.nsamples } : {}) });
-  if (method === 'permutation') return permutationShap(predict, rows, background, { random, ...(params.nPermutations ? { nPermutations: params.nPermutations } : {}) });
-  if (rows.nFeatures > 15) throw new ExplanationRequestError('method', `exact Shapley enumerates 2^M coalitions: at most 15 features (this model has ${rows.nFeatures}; the engine's hard limit is ${EXACT_SHAPLEY_MAX_FEATURES})`);
-  return exactShapley(predict, rows, background);
+  if (method === 'exact' && rows.nFeatures > 15) throw new ExplanationRequestError('method', `exact Shapley enumerates 2^M coalitions: at most 15 features (this model has ${rows.nFeatures}; the engine's hard limit is ${EXACT_SHAPLEY_MAX_FEATURES})`);
+  const explainChunk = (chunk: FeatureMatrix) =>
+    method === 'kernel'
+      ? kernelShap(predict, chunk, background, { random, ...(params.nsamples ? { nSamples: params.nsamples } : {}) })
+      : method === 'permutation'
+        ? permutationShap(predict, chunk, background, { random, ...(params.nPermutations ? { nPermutations: params.nPermutations } : {}) })
+        : exactShapley(predict, chunk, background);
+  // Rows are independent given the background: explained in chunks, with progress in between.
+  const m = rows.nFeatures;
+  const values = new Float64Array(rows.nRows * m);
+  const outputs = new Float64Array(rows.nRows);
+  let baseValue = 0;
+  let gap = 0;
+  for (let start = 0; start < rows.nRows; start += PROGRESS_CHUNK_ROWS) {
+    const n = Math.min(PROGRESS_CHUNK_ROWS, rows.nRows - start);
+    const part = await explainChunk({ data: rows.data.subarray(start * m, (start + n) * m), nRows: n, nFeatures: m });
+    values.set(part.values, start * m);
+    outputs.set(part.outputs, start);
+    baseValue = part.baseValue;
+    gap = Math.max(gap, part.additivityGap);
+    input.onProgress?.(start + n, rows.nRows);
+  }
+  return { baseValue, values, outputs, nRows: rows.nRows, nFeatures: m, additivityGap: gap };
 }
 
 const shapleyResult = (e: ShapleyExplanation) => ({ baseValue: e.baseValue, values: valuesAsRows(e), outputs: Array.from(e.outputs), additivityGap: e.additivityGap });
@@ -128,6 +157,7 @@ export async function computeExplanation(model: ScoringModel, input: Explanation
         const instance = input.rows.data.subarray(i * input.rows.nFeatures, (i + 1) * input.rows.nFeatures);
         const lime = await limeTabular(predict, training, instance, { random: mulberry32(input.params.seed + i), featureNames: [...model.featureNames], ...(input.params.nsamples ? { nSamples: input.params.nsamples } : {}) });
         explanations.push({ intercept: lime.intercept, weights: Array.from(lime.weights), localPrediction: lime.localPrediction, modelPrediction: lime.modelPrediction, fidelityR2: lime.score, conditions: lime.conditions });
+        input.onProgress?.(i + 1, input.rows.nRows);
       }
       return { method, outputSpace: 'output', result: { explanations }, failedChecks: [] };
     }

@@ -12,8 +12,8 @@ export const EXPLAINER = 'explainer';
 const RETRY_MS = 2000;
 
 export type ExplanationJobs = {
-  /** Jobs this process is computing now (status `running`); others are read from the ledger. */
-  running(): ReadonlySet<string>;
+  /** Jobs this process is computing now (status `running`) and their rows done so far; others are read from the ledger. */
+  running(): ReadonlyMap<string, { done: number; total: number }>;
   stop(): Promise<void>;
 };
 
@@ -24,7 +24,7 @@ export type ExplanationJobs = {
  * a job computed twice (crash before the checkpoint) records nothing new, as results are keyed.
  */
 export async function startExplanationJobs(deps: ExplanationDependencies & { knex: Knex; logger?: Logger }): Promise<ExplanationJobs> {
-  const running = new Set<string>();
+  const running = new Map<string, { done: number; total: number }>();
   let checkpoint = await loadCheckpoint(deps.knex, EXPLAINER);
   let subscription: Subscription | null = null;
   let stopped = false;
@@ -32,9 +32,9 @@ export async function startExplanationJobs(deps: ExplanationDependencies & { kne
 
   const run = async (event: StoredEvent) => {
     const d = event.data as { jobId: string; requestKey: string; modelId: string; modelVersion: number; method: ExplanationMethod | 'auto'; params: ExplanationParams; rows: Rows; background: Rows | null };
-    running.add(d.jobId);
+    running.set(d.jobId, { done: 0, total: d.rows.length });
     try {
-      await explain(deps, { modelId: d.modelId, version: d.modelVersion, method: d.method, rows: d.rows, background: d.background, params: d.params, actor: { kind: 'system', id: EXPLAINER }, jobId: d.jobId, causationId: event.id, ...(event.correlationId ? { correlationId: event.correlationId } : {}) });
+      await explain(deps, { modelId: d.modelId, version: d.modelVersion, method: d.method, rows: d.rows, background: d.background, params: d.params, actor: { kind: 'system', id: EXPLAINER }, jobId: d.jobId, onProgress: (done, total) => running.set(d.jobId, { done, total }), causationId: event.id, ...(event.correlationId ? { correlationId: event.correlationId } : {}) });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       deps.logger?.warn({ jobId: d.jobId, err: error }, 'explanation job failed');

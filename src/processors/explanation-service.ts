@@ -26,6 +26,7 @@ export type ExplainRequest = {
   /** Content hash of the dataset the rows came from, when they came from one. */
   datasetHash?: string;
   jobId?: string;
+  onProgress?(done: number, total: number): void;
   causationId?: string;
   correlationId?: string;
 };
@@ -77,6 +78,7 @@ export async function explain(deps: ExplanationDependencies, request: ExplainReq
     rows: matrix(request.rows, width),
     background: request.background ? matrix(request.background, width) : null,
     params: request.params,
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
   const elapsedMs = performance.now() - started;
   const data = {

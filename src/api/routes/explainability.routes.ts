@@ -295,7 +295,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['explainability'],
         summary: 'The state of an asynchronous explanation, and its result once computed',
         params: z.strictObject({ jobId: z.uuid() }),
-        response: { 200: z.object({ jobId: z.uuid(), status: z.enum(['queued', 'running', 'completed', 'failed']), reason: z.string().optional(), result: z.unknown().optional() }), ...errors },
+        response: { 200: z.object({ jobId: z.uuid(), status: z.enum(['queued', 'running', 'completed', 'failed']), progress: z.object({ done: z.number().int(), total: z.number().int() }).optional(), reason: z.string().optional(), result: z.unknown().optional() }), ...errors },
       },
     }, async (request) => {
       const { jobId } = request.params;
@@ -305,7 +305,9 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       if (failed) return { jobId, status: 'failed' as const, reason: String(failed.data.reason) };
       const [computed] = await runtime.store.readStream(explanationStreamId(String(events[0]!.data.requestKey)), { limit: 1 });
       if (computed) return { jobId, status: 'completed' as const, result: present(computed, computed.data.jobId !== jobId) };
-      return { jobId, status: runtime.explanationJobs.running().has(jobId) ? ('running' as const) : ('queued' as const) };
+      const progress = runtime.explanationJobs.running().get(jobId);
+      const total = (events[0]!.data.rows as unknown[]).length;
+      return progress ? { jobId, status: 'running' as const, progress } : { jobId, status: 'queued' as const, progress: { done: 0, total } };
     });
   };
 }
