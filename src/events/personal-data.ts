@@ -88,6 +88,39 @@ export class PersonalDataVault {
     return { $pii: 'v1', subject: subjectId, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: tag.toString('base64') };
   }
 
+  /**
+   * Seals many values at once (a dataset's personal cells): keys are read and created per batch,
+   * not per value. Throws SubjectErased when a subject was erased (nothing new is kept about it).
+   */
+  async sealBatch(entries: readonly { subjectId: string; value: JsonValue }[]): Promise<SealedField[]> {
+    const subjects = [...new Set(entries.map((e) => e.subjectId))];
+    const load = async () => {
+      const keys = new Map<string, Buffer | null>();
+      for (let i = 0; i < subjects.length; i += 5000) {
+        const rows: { subject_id: string; wrapped_key: Buffer | null }[] = await this.knex(KEYS_TABLE).select('subject_id', 'wrapped_key').whereIn('subject_id', subjects.slice(i, i + 5000));
+        for (const r of rows) keys.set(r.subject_id, r.wrapped_key ? this.unwrap(r.subject_id, r.wrapped_key) : null);
+      }
+      return keys;
+    };
+    let keys = await load();
+    const missing = subjects.filter((s) => !keys.has(s));
+    if (missing.length > 0) {
+      const rows = missing.map((subjectId) => {
+        const w = gcmEncrypt(this.masterKey, randomBytes(32), `subject-key:${subjectId}`);
+        return { subject_id: subjectId, wrapped_key: Buffer.concat([w.iv, w.tag, w.ct]) };
+      });
+      for (let i = 0; i < rows.length; i += 1000) await this.knex(KEYS_TABLE).insert(rows.slice(i, i + 1000)).onConflict('subject_id').ignore();
+      // Another writer may have created some keys first; always use the stored ones.
+      keys = await load();
+    }
+    return entries.map(({ subjectId, value }) => {
+      const key = keys.get(subjectId);
+      if (!key) throw new SubjectErased(subjectId);
+      const { iv, ct, tag } = gcmEncrypt(key, Buffer.from(JSON.stringify(value), 'utf8'), subjectId);
+      return { $pii: 'v1', subject: subjectId, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: tag.toString('base64') };
+    });
+  }
+
   /** Decrypts every sealed field in the events' data; fields of erased subjects read as REDACTED. */
   async reveal<E extends Pick<StoredEvent, 'data'>>(events: E[]): Promise<E[]> {
     const subjects = new Set<string>();

@@ -4,7 +4,10 @@ import { createDatasetProfiler, type DatasetProfile } from '../analytics/quality
 import { qualityIssues, type QualityIssue } from '../analytics/quality/quality-issues.js';
 import { qualityScore } from '../analytics/quality/quality-score.js';
 import { createRuleValidator, type QualityRule, type RuleResult } from '../analytics/quality/quality-rules.js';
-import type { BlobStorage } from '../platform/blob-storage.js';
+import { Readable } from 'node:stream';
+import type { JsonObject, JsonValue } from '../events/envelope.js';
+import type { PersonalDataVault } from '../events/personal-data.js';
+import type { BlobStorage, StoredBlob } from '../platform/blob-storage.js';
 import { openTabularReader, type TabularReadOptions } from '../platform/tabular/tabular-reader.js';
 import type { TabularValue } from '../platform/tabular/tabular-reader.types.js';
 
@@ -64,7 +67,7 @@ export async function profileDatasetFile(blobs: BlobStorage, sha256: string, for
 }
 
 /** The first `limit` rows of a stored dataset file. */
-export async function previewDatasetFile(blobs: BlobStorage, sha256: string, format: DatasetFormat, limit: number): Promise<{ columns: string[]; rows: TabularValue[][] }> {
+export async function previewDatasetFile(blobs: BlobStorage, sha256: string, format: DatasetFormat, limit: number, vault?: PersonalDataVault): Promise<{ columns: string[]; rows: TabularValue[][] }> {
   const rows: TabularValue[][] = [];
   let columns: string[] = [];
   for await (const batch of rowBatches(blobs, sha256, format)) {
@@ -73,14 +76,17 @@ export async function previewDatasetFile(blobs: BlobStorage, sha256: string, for
     if (rows.length >= limit) break;
   }
   if (columns.length === 0) columns = await datasetColumns(blobs, sha256, format);
-  return { columns, rows };
+  return { columns, rows: vault ? ((await revealCells(vault, rows)) as TabularValue[][]) : rows };
 }
 
 /** Checks every row of a stored dataset file against data-quality rules, in one pass. */
-export async function validateDatasetFile(blobs: BlobStorage, sha256: string, format: DatasetFormat, rules: readonly QualityRule[], maxFailingRows = 1000): Promise<RuleResult[]> {
+export async function validateDatasetFile(blobs: BlobStorage, sha256: string, format: DatasetFormat, rules: readonly QualityRule[], maxFailingRows = 1000, vault?: PersonalDataVault): Promise<RuleResult[]> {
   const columns = await datasetColumns(blobs, sha256, format);
   const validator = createRuleValidator(rules, columns, { maxFailingRows });
-  for await (const batch of rowBatches(blobs, sha256, format)) for (const row of batch.rows) validator.pushRow(row as Cell[]);
+  for await (const batch of rowBatches(blobs, sha256, format)) {
+    const rows = vault ? await revealCells(vault, batch.rows) : batch.rows;
+    for (const row of rows) validator.pushRow(row as Cell[]);
+  }
   return validator.result();
 }
 
@@ -124,14 +130,94 @@ function typedCell(value: TabularValue, type: string): string | number | boolean
 }
 
 /** The first `limit` rows of a stored dataset file as objects keyed by column, typed by the inferred schema. */
-export async function readDatasetRecords(blobs: BlobStorage, sha256: string, format: DatasetFormat, columns: readonly ColumnDescription[], limit: number): Promise<DatasetRecord[]> {
+export async function readDatasetRecords(blobs: BlobStorage, sha256: string, format: DatasetFormat, columns: readonly ColumnDescription[], limit: number, vault?: PersonalDataVault): Promise<DatasetRecord[]> {
   const types = new Map(columns.map((c) => [c.name, c.type]));
   const records: DatasetRecord[] = [];
   for await (const batch of rowBatches(blobs, sha256, format)) {
-    for (const row of batch.rows) {
+    const rows = vault ? await revealCells(vault, batch.rows) : batch.rows;
+    for (const row of rows) {
       if (records.length >= limit) return records;
-      records.push(Object.fromEntries(batch.columns.map((name, j) => [name, typedCell(row[j] ?? null, types.get(name) ?? 'string')])));
+      records.push(Object.fromEntries(batch.columns.map((name, j) => [name, typedCell((row[j] ?? null) as TabularValue, types.get(name) ?? 'string')])));
     }
   }
   return records;
+}
+
+export type SealPersonalCells = (entries: readonly { subjectId: string; value: string | number | boolean }[]) => Promise<unknown[]>;
+
+/**
+ * Rewrites a dataset file as NDJSON whose personal cells are sealed under the key of the row's
+ * data subject (the `subjectColumn` value), so erasing a subject makes its cells unreadable while
+ * the rest of the dataset stays usable. The subject column itself is kept as the pseudonymous link.
+ */
+export async function sealPersonalColumns(
+  blobs: BlobStorage,
+  source: { sha256: string; format: DatasetFormat; columns: readonly ColumnDescription[] },
+  personal: { columns: readonly string[]; subjectColumn: string },
+  seal: SealPersonalCells,
+  maxBytes: number,
+): Promise<StoredBlob> {
+  const types = new Map(source.columns.map((c) => [c.name, c.type]));
+  async function* sealedLines(): AsyncGenerator<Buffer> {
+    for await (const batch of rowBatches(blobs, source.sha256, source.format)) {
+      const subjectAt = batch.columns.indexOf(personal.subjectColumn);
+      const records = batch.rows.map((row) => Object.fromEntries(batch.columns.map((name, j) => [name, typedCell(row[j] ?? null, types.get(name) ?? 'string')])) as Record<string, unknown>);
+      const cells: { record: number; column: string; subjectId: string; value: string | number | boolean }[] = [];
+      records.forEach((record, i) => {
+        const subject = batch.rows[i]![subjectAt];
+        for (const column of personal.columns) {
+          const value = record[column];
+          if (value === null || value === undefined) continue;
+          if (subject === null || subject === undefined || subject === '') throw new PersonalDataError(`row ${batch.rowOffset + i + 1} has personal data but no ${personal.subjectColumn}`);
+          cells.push({ record: i, column, subjectId: String(subject), value: value as string | number | boolean });
+        }
+      });
+      const sealed = await seal(cells.map(({ subjectId, value }) => ({ subjectId, value })));
+      cells.forEach((c, k) => (records[c.record]![c.column] = sealed[k]));
+      yield Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'utf8');
+    }
+  }
+  return blobs.put(Readable.from(sealedLines()), { maxBytes });
+}
+
+export class PersonalDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PersonalDataError';
+  }
+}
+
+/**
+ * A profile safe to record in the ledger: personal columns keep counts, missingness, distinctness
+ * and type, never values (no top values, extremes, quantiles or histograms of personal data).
+ */
+export function withoutPersonalValues(profile: DatasetProfile, personalColumns: readonly string[]): DatasetProfile {
+  const personal = new Set(personalColumns);
+  return {
+    ...profile,
+    columns: profile.columns.map((c) => {
+      if (!personal.has(c.name)) return c;
+      const { numeric: _numeric, topValues: _topValues, strings: _strings, ...kept } = c;
+      return { ...kept, topValuesExact: false };
+    }),
+  };
+}
+
+const SEALED_TEXT = /^\{"\$pii":"v1",/;
+
+/**
+ * Opens the sealed cells of rows read back from a dataset file (NDJSON gives them as JSON text):
+ * the value, or `[redacted]` once the subject was erased. Other cells are left as they are.
+ */
+export async function revealCells<R extends Record<string, unknown> | unknown[]>(vault: PersonalDataVault, rows: R[]): Promise<R[]> {
+  const found: { row: number; key: string | number; sealed: JsonObject }[] = [];
+  rows.forEach((row, i) => {
+    for (const [key, value] of Object.entries(row)) if (typeof value === 'string' && SEALED_TEXT.test(value)) found.push({ row: i, key: Array.isArray(row) ? Number(key) : key, sealed: JSON.parse(value) as JsonObject });
+  });
+  if (found.length === 0) return rows;
+  const [opened] = await vault.reveal([{ data: { cells: found.map((f) => f.sealed) } }]);
+  const values = opened!.data.cells as JsonValue[];
+  const copies = rows.map((r) => (Array.isArray(r) ? [...r] : { ...r })) as R[];
+  found.forEach((f, k) => ((copies[f.row] as Record<string | number, unknown>)[f.key] = values[k]));
+  return copies;
 }

@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eraseSubject } from '../../src/commands/privacy/erase-subject.js';
+import { systemActor } from '../../src/events/envelope.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
 
 const csv = ['id,age,income,city', '1,25,40000,Paris', '2,35,52000,Lyon', '3,45,61000,Paris', '4,,58000,Nice', '5,55,75000,Paris', '5,55,75000,Paris'].join('\n') + '\n';
@@ -128,6 +130,33 @@ describe.each(['postgres', 'pglite'] as const)('datasets, data quality and drift
     expect(drift.body).toMatchObject({ datasetDrift: true, shareOfDriftedColumns: 0.5, alert: { severity: 'medium', driftedColumns: ['x'] } });
     const alerts = await call('GET', `/api/v1/drift/alerts?datasetId=${shifted.id}`);
     expect(alerts.body.alerts).toHaveLength(1);
+  });
+
+  it('keeps personal columns sealed per data subject: nothing personal in the file or the ledger, erased with the subject', async () => {
+    const people = ['customer,email,salary,city', 'C1,ada@example.org,123456,Paris', 'C2,bob@example.org,654321,Lyon', 'C3,cy@example.org,111111,Paris'].join('\n');
+    const res = await upload(people, 'people.csv', { name: 'people', personalColumns: ['email', 'salary'], subjectColumn: 'customer' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.format).toBe('ndjson');
+    expect(res.body.columns.find((c: { name: string }) => c.name === 'email').hints).toContain('personal');
+    const stored = readFileSync(await server.runtime.blobs.localPath(res.body.sha256), 'utf8');
+    expect(stored).not.toContain('ada@example.org');
+    expect(stored).not.toContain('654321');
+    const ledger = JSON.stringify(await server.runtime.store.readAll({ filter: { dataContains: { datasetId: res.body.id } } }));
+    expect(ledger).not.toContain('example.org');
+    expect(ledger).not.toContain('654321');
+
+    const preview = async () => (await call('GET', `/api/v1/datasets/${res.body.id}/preview`)).body.rows as unknown[][];
+    expect(await preview()).toEqual([
+      ['C1', 'ada@example.org', 123456, 'Paris'],
+      ['C2', 'bob@example.org', 654321, 'Lyon'],
+      ['C3', 'cy@example.org', 111111, 'Paris'],
+    ]);
+    await eraseSubject(server.runtime, 'C2', 'GDPR art. 17 request', { actor: systemActor('test') });
+    expect((await preview())[1]).toEqual(['C2', '[redacted]', '[redacted]', 'Lyon']);
+    expect((await preview())[0]![1]).toBe('ada@example.org');
+    const missingSubject = await upload('customer,email\n,x@example.org\n', 'nosubject.csv', { name: 'bad', personalColumns: ['email'], subjectColumn: 'customer' });
+    expect(missingSubject.status).toBe(400);
+    expect((await upload(people, 'p.csv', { name: 'bad', personalColumns: ['phone'], subjectColumn: 'customer' })).body.errors[0].field).toBe('body.metadata.personalColumns');
   });
 
   it('deletes a dataset (owner only), removing files nothing else uses, on the record', async () => {

@@ -12,7 +12,7 @@ import { detectTabularFormat } from '../../platform/tabular/detect-tabular-forma
 import { TabularFormatError } from '../../platform/tabular/tabular-format-error.js';
 import { artifactInUse } from '../../projections/model-registry.projection.js';
 import { datasetBlobInUse, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
-import { PROFILE_CODE_VERSION, previewDatasetFile, profileDatasetFile, validateDatasetFile, type DatasetFormat } from '../../processors/dataset-files.js';
+import { PROFILE_CODE_VERSION, PersonalDataError, previewDatasetFile, profileDatasetFile, sealPersonalColumns, validateDatasetFile, withoutPersonalValues, type ColumnDescription, type DatasetFormat } from '../../processors/dataset-files.js';
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
@@ -30,6 +30,10 @@ const uploadMetadata = z.strictObject({
   description: z.string().max(5000).default(''),
   tags: tags.default([]),
   format: z.enum(DATASET_FORMATS).optional(),
+  /** Columns holding personal data: sealed per data subject at rest, erased with the subject. */
+  personalColumns: z.array(z.string().min(1).max(200)).min(1).max(200).optional(),
+  /** The column naming each row's data subject (required with personalColumns). */
+  subjectColumn: z.string().min(1).max(200).optional(),
 });
 
 export const qualityRuleSchema = z.discriminatedUnion('type', [
@@ -116,6 +120,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request, reply) => {
       if (!request.isMultipart()) throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send multipart/form-data with a "file" part');
       const { metadata, blob, filename } = await readUpload(request);
+      let sealedBlob: StoredBlob | null = null;
       try {
         if (metadata.datasetId) await existingDataset(runtime, metadata.datasetId);
         else if (!metadata.name) throw invalidFields([{ field: 'body.metadata.name', message: 'a new dataset needs a name' }]);
@@ -123,9 +128,20 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const format: DatasetFormat | undefined = metadata.format ?? detectTabularFormat(filename ?? '', await firstBytes(path));
         if (!format) throw invalidFields([{ field: 'body.metadata.format', message: 'could not tell the format from the file; name it (csv, tsv, json, ndjson, parquet)' }]);
         const profiled = await profileDatasetFile(runtime.blobs, blob.sha256, format);
+        const personal = await personalSpec(metadata, profiled.columns);
+        let stored = { sha256: blob.sha256, size: blob.size, format };
+        if (personal) {
+          // The raw file never stays: the version's file is the sealed rewrite, the profile keeps no personal values.
+          const sealed = await sealPersonalColumns(runtime.blobs, { sha256: blob.sha256, format, columns: profiled.columns }, personal, (cells) => runtime.vault.sealBatch(cells), runtime.config.RAIA_MAX_DATASET_BYTES);
+          await discard(blob);
+          sealedBlob = sealed;
+          stored = { sha256: sealed.sha256, size: sealed.size, format: 'ndjson' };
+          profiled.profile = withoutPersonalValues(profiled.profile, personal.columns);
+          profiled.columns = profiled.columns.map((c) => (personal.columns.includes(c.name) ? { ...c, hints: [...c.hints, 'personal'] } : c));
+        }
         const datasetId = metadata.datasetId ?? randomUUID();
         if (!metadata.datasetId) await runDatasetCommand(runtime, request, datasetId, { type: 'RegisterDataset', datasetId, name: metadata.name!, description: metadata.description, tags: metadata.tags });
-        const added = await runDatasetCommand(runtime, request, datasetId, { type: 'AddDatasetVersion', spec: { blob: { sha256: blob.sha256, size: blob.size }, format, filename, rowCount: profiled.rowCount, columns: profiled.columns } });
+        const added = await runDatasetCommand(runtime, request, datasetId, { type: 'AddDatasetVersion', spec: { blob: { sha256: stored.sha256, size: stored.size }, format: stored.format, filename, rowCount: profiled.rowCount, columns: profiled.columns, personal } });
         const version = added.state.status === 'none' ? 0 : added.state.versions.length;
         const recorded = await runDatasetCommand(runtime, request, datasetId, {
           type: 'RecordProfile',
@@ -137,10 +153,12 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           codeVersion: PROFILE_CODE_VERSION,
         });
         void reply.status(201).header('location', `/api/v1/datasets/${datasetId}`);
-        return { id: datasetId, version, sha256: blob.sha256, size: blob.size, format, rowCount: profiled.rowCount, columns: profiled.columns, qualityScore: profiled.qualityScore, issues: profiled.issues.length, position: recorded.position };
+        return { id: datasetId, version, sha256: stored.sha256, size: stored.size, format: stored.format, rowCount: profiled.rowCount, columns: profiled.columns, qualityScore: profiled.qualityScore, issues: profiled.issues.length, position: recorded.position };
       } catch (error) {
         await discard(blob);
+        await discard(sealedBlob);
         if (error instanceof TabularFormatError) throw tabularProblem(error);
+        if (error instanceof PersonalDataError) throw invalidFields([{ field: 'body.file', message: error.message }]);
         throw error;
       }
     });
@@ -203,7 +221,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       schema: { tags: ['datasets'], summary: 'The first rows of a version (default: the latest)', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), rows: z.coerce.number().int().min(1).max(1000).default(20) }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), columns: z.array(z.string()), rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))) }), ...errors } },
     }, async (request) => {
       const v = await datasetVersion(runtime, request.params.id, request.query.version);
-      const preview = await previewDatasetFile(runtime.blobs, v.sha256, v.format, request.query.rows);
+      const preview = await previewDatasetFile(runtime.blobs, v.sha256, v.format, request.query.rows, runtime.vault);
       return { id: v.datasetId, version: v.version, ...preview };
     });
 
@@ -225,7 +243,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const started = performance.now();
       let results;
       try {
-        results = await validateDatasetFile(runtime.blobs, v.sha256, v.format, rules as QualityRule[], maxFailingRows);
+        results = await validateDatasetFile(runtime.blobs, v.sha256, v.format, rules as QualityRule[], maxFailingRows, runtime.vault);
       } catch (error) {
         if (error instanceof InvalidRule) throw invalidFields([{ field: 'body.rules', message: error.message }]);
         throw error;
@@ -235,6 +253,20 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       return { id, version: v.version, passed, results, position: recorded.position };
     });
   };
+}
+
+/** The personal columns a new version declares, checked against the file's columns. */
+async function personalSpec(metadata: { personalColumns?: string[]; subjectColumn?: string }, columns: ColumnDescription[]): Promise<{ columns: string[]; subjectColumn: string } | null> {
+  if (!metadata.personalColumns) {
+    if (metadata.subjectColumn) throw invalidFields([{ field: 'body.metadata.personalColumns', message: 'name the personal columns the subject column refers to' }]);
+    return null;
+  }
+  if (!metadata.subjectColumn) throw invalidFields([{ field: 'body.metadata.subjectColumn', message: 'personal columns need the column naming each row\'s data subject' }]);
+  const names = columns.map((c) => c.name);
+  const unknown = [...metadata.personalColumns, metadata.subjectColumn].filter((c) => !names.includes(c));
+  if (unknown.length > 0) throw invalidFields(unknown.map((c) => ({ field: 'body.metadata.personalColumns', message: `${c} is not a column of the file` })));
+  if (metadata.personalColumns.includes(metadata.subjectColumn)) throw invalidFields([{ field: 'body.metadata.subjectColumn', message: 'the subject column links rows to subjects and is kept as it is; do not list it as a personal column' }]);
+  return { columns: metadata.personalColumns, subjectColumn: metadata.subjectColumn };
 }
 
 /** The latest `dataset.profiled` of a version, from the dataset's stream. */

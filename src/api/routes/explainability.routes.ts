@@ -108,7 +108,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       let datasetHash: string | undefined;
       if (query.datasetId) {
         const dataset = await datasetVersion(runtime, query.datasetId, query.datasetVersion);
-        const records = await readDatasetRecords(runtime.blobs, dataset.sha256, dataset.format, dataset.columns, MAX_BACKGROUND_ROWS);
+        const records = await readDatasetRecords(runtime.blobs, dataset.sha256, dataset.format, dataset.columns, MAX_BACKGROUND_ROWS, runtime.vault);
         const missing = version.inputSchema.filter((f) => !dataset.columns.some((c) => c.name === f.name)).map((f) => f.name);
         if (missing.length > 0) throw invalidFields([{ field: 'querystring.datasetId', message: `the dataset lacks the model's features ${missing.join(', ')}` }]);
         datasetRows = records.map((r) => Object.fromEntries(version.inputSchema.map((f) => [f.name, r[f.name] ?? null])) as Instance);

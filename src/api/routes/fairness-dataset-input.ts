@@ -15,6 +15,6 @@ export type FairnessDatasetRows = { rows: Record<string, string | number | boole
 export async function loadFairnessDataset(runtime: Runtime, datasetId: string, maxRows: number): Promise<FairnessDatasetRows> {
   const version = await datasetVersion(runtime, datasetId, undefined);
   if (version.rowCount > maxRows) throw invalidFields([{ field: 'body.datasetId', message: `the dataset has ${version.rowCount} rows; at most ${maxRows} can be assessed in one request` }]);
-  const rows = await readDatasetRecords(runtime.blobs, version.sha256, version.format, version.columns, maxRows);
+  const rows = await readDatasetRecords(runtime.blobs, version.sha256, version.format, version.columns, maxRows, runtime.vault);
   return { rows, contentHash: version.sha256 };
 }

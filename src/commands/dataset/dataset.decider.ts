@@ -2,7 +2,7 @@ import type { Actor, JsonObject } from '../../events/envelope.js';
 import { CommandRefused, assertNever, type Decider, type DomainEvent } from '../decider.js';
 
 export type ColumnDescription = { name: string; type: string; nullable: boolean; hints: string[] };
-export type DatasetVersionSpec = { blob: { sha256: string; size: number }; format: string; filename: string | null; rowCount: number; columns: ColumnDescription[] };
+export type DatasetVersionSpec = { blob: { sha256: string; size: number }; format: string; filename: string | null; rowCount: number; columns: ColumnDescription[]; personal: { columns: string[]; subjectColumn: string } | null };
 
 export type DatasetCommand =
   | { type: 'RegisterDataset'; datasetId: string; name: string; description: string; tags: string[] }

@@ -35,8 +35,10 @@ export const datasetVersionUploaded = defineEvent({
     filename: z.string().max(300).nullable(),
     rowCount: z.number().int().nonnegative(),
     columns: z.array(columnSchema),
+    /** Personal columns, stored sealed under the key of each row's subject (`subjectColumn`). */
+    personal: z.object({ columns: z.array(z.string()).min(1), subjectColumn: z.string() }).nullable().optional(),
   }),
-  description: 'A new version of a dataset: its file (by SHA-256), format, row count and inferred schema.',
+  description: 'A new version of a dataset: its file (by SHA-256), format, row count and inferred schema; personal columns are sealed per data subject in the file.',
 });
 
 export const datasetProfiled = defineEvent({
