@@ -9,7 +9,7 @@ import { treeShapPathDependent } from '../src/analytics/explain/tree-shap.js';
 import { treeShapInterventional } from '../src/analytics/explain/interventional-tree-shap.js';
 import { kernelShap } from '../src/analytics/explain/kernel-shap.js';
 import { exactShapley } from '../src/analytics/explain/exact-shapley.js';
-import { mulberry32, type Random } from '../src/analytics/explain/seeded-random.js';
+import { mulberry32, type Random } from '../src/analytics/seeded-random.js';
 import type { FeatureMatrix } from '../src/analytics/explain/model-contract.js';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/platform/config.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOnnxModel } from '../src/platform/onnx-model.js';
-import { mulberry32, type Random } from '../src/analytics/explain/seeded-random.js';
+import { mulberry32, type Random } from '../src/analytics/seeded-random.js';
 import { buildOnnxTreeEnsemble, writeOnnxModel, type TreeEnsembleDescription, type TreeNodeDescription } from '../tests/support/onnx-model-builder.js';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mulberry32, type Random } from '../src/analytics/explain/seeded-random.js';
+import { mulberry32, type Random } from '../src/analytics/seeded-random.js';
 import { treeEnsembleScoringModel } from '../src/analytics/scoring/tree-ensemble-model.js';
 import { parseRaiaTreeEnsemble } from '../src/analytics/trees/raia-tree-format.js';
 import { buildApp } from '../src/api/app.js';

@@ -3,7 +3,7 @@ import { jensenShannonDistance } from '../src/analytics/drift/jensen-shannon.js'
 import { ksTwoSample } from '../src/analytics/drift/kolmogorov-smirnov.js';
 import { normalizedWassersteinDistance } from '../src/analytics/drift/wasserstein.js';
 import { createDatasetProfiler } from '../src/analytics/quality/dataset-profiler.js';
-import { mulberry32 } from '../src/analytics/quality/seeded-random.js';
+import { mulberry32 } from '../src/analytics/seeded-random.js';
 
 /**
  * Profiling throughput and memory: 1,000,000 generated rows of 10 mixed columns pushed row by row

@@ -28,7 +28,11 @@ import { FileBlobStorage, type BlobStorage } from './platform/blob-storage.js';
 import { S3BlobStorage, connectS3 } from './platform/s3-blob-storage.js';
 import { PredictionLog } from './platform/prediction-log.js';
 import { ScoringModelCache } from './processors/model-scoring.js';
+import { versionDeclaration } from './processors/explanation-service.js';
 import { startExplanationJobs, type ExplanationJobs } from './processors/explanation-jobs.js';
+import { startDriftScheduler, type DriftScheduler } from './processors/drift-scheduler.js';
+import { startStreamMonitor, type StreamMonitor } from './processors/stream-monitor.js';
+import { connectNatsRecordSource } from './platform/nats-record-source.js';
 import { OneTimeTokenStore } from './platform/one-time-token-store.js';
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './platform/password-hasher.js';
 import { createMailTransport } from './platform/mail-transport.js';
@@ -63,6 +67,10 @@ export type Runtime = {
   predictionLog: PredictionLog;
   /** Computes asynchronous explanation requests (POST /explainability/jobs). */
   explanationJobs: ExplanationJobs;
+  /** Runs the scheduled drift checks (POST /drift/schedules). */
+  driftScheduler: DriftScheduler;
+  /** Monitors started data streams (NATS, webhook, Kafka) in windows against their reference. */
+  streams: StreamMonitor;
   mailSender: MailSender;
   startedAt: Date;
   close(): Promise<void>;
@@ -152,11 +160,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
           })
         : new FileBlobStorage(join(config.dataDir, 'blobs'));
     cleanups.push(() => blobs.close());
-    const scoringModels = new ScoringModelCache(blobs);
+    // Threshold-wrapper versions load the version they wrap, as the ledger declares it.
+    const scoringModels = new ScoringModelCache(blobs, 16, (modelId, version) => versionDeclaration(store, modelId, version));
     cleanups.push(() => scoringModels.close());
     const explanationJobs = await startExplanationJobs({ store, catalogue, scoringModels, knex: db.knex, logger });
     cleanups.push(() => explanationJobs.stop());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, mailSender, startedAt: new Date(), close };
+    const driftScheduler = await startDriftScheduler({ store, catalogue, blobs, logger });
+    cleanups.push(() => driftScheduler.stop());
+    const streamsNatsUrl = config.RAIA_STREAMS_NATS_URL ?? config.NATS_URL;
+    const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
+    cleanups.push(() => streams.close());
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, streams, mailSender, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -25,6 +25,7 @@ import { explainabilityRoutes } from './routes/explainability.routes.js';
 import { datasetRoutes } from './routes/datasets.routes.js';
 import { dataQualityRoutes } from './routes/data-quality.routes.js';
 import { driftRoutes } from './routes/drift.routes.js';
+import { streamRoutes } from './routes/streams.routes.js';
 import { fairnessRoutes } from './routes/fairness.routes.js';
 import { API_VERSION } from './api-version.js';
 
@@ -102,6 +103,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'models', description: 'Model registry: versions, artifacts, scoring, governed lifecycle, model cards' },
         { name: 'datasets', description: 'Datasets: streamed uploads (CSV, TSV, JSON, NDJSON, Parquet), versions, profiles, previews, rule checks' },
         { name: 'data-quality', description: 'Quality score, issues, rule sets and reports' },
+        { name: 'streams', description: 'Data streams: NATS JetStream subjects, signed webhooks or Kafka topics monitored in windows for quality and drift against a reference dataset' },
         { name: 'drift', description: 'Data drift detection (KS, Wasserstein, chi-square, Jensen–Shannon, PSI), reports and alerts' },
         { name: 'explainability', description: 'SHAP (tree, kernel, exact, permutation), LIME, importance, partial dependence, what-if; results recorded in the ledger' },
         { name: 'fairness', description: 'Fairness and bias: group and intersectional metrics, bias detection against a policy, mitigation (docs/fairness.md)' },
@@ -134,6 +136,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(datasetRoutes(runtime));
   await app.register(dataQualityRoutes(runtime));
   await app.register(driftRoutes(runtime));
+  await app.register(streamRoutes(runtime));
   await app.register(fairnessRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);

@@ -5,6 +5,7 @@ import { DuplicateEventConflict, InvalidEvent, WrongExpectedVersion } from '../e
 import { SubjectErased } from '../events/personal-data.js';
 import { UnknownEventType } from '../events/event-catalogue.js';
 import { CommandRefused } from '../commands/decider.js';
+import { ScoringInputError } from '../analytics/scoring/linear-model.js';
 
 /** RFC 9457 problem details. `type` is a stable URI per kind of problem; extension members are kept (RFC 9457 §3.2). */
 export const problemSchema = z
@@ -60,6 +61,11 @@ function problemFor(error: unknown): Problem {
   if (error instanceof CommandRefused) {
     const errors = error.field ? error.reasons.map((message) => ({ field: `body.${error.field}`, message })) : undefined;
     return p(error.status, error.status === 400 ? 'validation-error' : 'command-refused', error.status === 400 ? 'Invalid request' : 'Command refused', error.message, { code: error.code, reasons: error.reasons, ...(errors ? { errors } : {}) });
+  }
+  if (error instanceof ScoringInputError) {
+    // A value the model cannot take (NaN for a linear model, an unknown group index): the caller's input.
+    const field = `body.instances${error.row !== null ? `.${error.row}` : ''}${error.feature !== null ? `.${error.feature}` : ''}`;
+    return p(400, 'validation-error', 'Invalid request', error.message, { code: error.code, errors: [{ field, message: error.message }] });
   }
   if (error instanceof SubjectErased) return p(409, 'subject-erased', 'Subject erased', error.message, { code: error.code });
   if (error instanceof InvalidEvent || error instanceof UnknownEventType) return p(400, 'invalid-event', 'Invalid event', error.message, { code: error.code });

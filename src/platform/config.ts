@@ -76,6 +76,16 @@ export const configSchema = z.object({
   NATS_URL: optionalUrl(['nats://', 'tls://', 'ws://', 'wss://']),
   NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('RAIA_EVENTS'),
   NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('raia.events'),
+  /** NATS server whose JetStream subjects data streams read (default: NATS_URL). */
+  RAIA_STREAMS_NATS_URL: optionalUrl(['nats://', 'tls://', 'ws://', 'wss://']),
+  /** Kafka brokers (host:port, comma-separated) data streams may read from; none: no Kafka sources. */
+  RAIA_KAFKA_BROKERS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be comma-separated host:port pairs'))),
+  /** Signed webhook ingest requests per minute and data stream. */
+  RAIA_STREAM_INGEST_RATE_LIMIT_PER_MINUTE: positiveInt(600),
   EVENTSTORE_URL: optionalUrl(['esdb://', 'esdb+discover://', 'kurrentdb://', 'kurrentdb+discover://']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RAIA_SEAL_EVERY: positiveInt(1000),

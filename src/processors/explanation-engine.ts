@@ -6,7 +6,7 @@ import { limeTabular } from '../analytics/explain/lime-tabular.js';
 import type { Background, FeatureMatrix } from '../analytics/explain/model-contract.js';
 import { partialDependence } from '../analytics/explain/partial-dependence.js';
 import { permutationShap } from '../analytics/explain/permutation-shap.js';
-import { mulberry32 } from '../analytics/explain/seeded-random.js';
+import { mulberry32 } from '../analytics/seeded-random.js';
 import { valuesAsRows, type ShapleyExplanation } from '../analytics/explain/shapley-explanation.js';
 import { treeShapInterventional } from '../analytics/explain/interventional-tree-shap.js';
 import { treeShapPathDependent } from '../analytics/explain/tree-shap.js';

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { linearScoringModel, parseLinearModel } from '../analytics/scoring/linear-model.js';
 import { ModelArtifactError, type ScoringModel } from '../analytics/scoring/scoring-model.js';
+import { parseThresholdWrapper, THRESHOLD_WRAPPER_FORMAT, thresholdWrapperModel } from '../analytics/scoring/threshold-wrapper-model.js';
 import { treeEnsembleScoringModel } from '../analytics/scoring/tree-ensemble-model.js';
 import { parseRaiaTreeEnsemble } from '../analytics/trees/raia-tree-format.js';
 import { TreeModelFormatError } from '../analytics/trees/tree-model-format-error.js';
@@ -17,6 +18,15 @@ export type VersionDeclaration = {
   endpoint: { url: string } | null;
   inputSchema: { name: string; type: string }[];
 };
+
+/**
+ * What another version of a model declared (from the ledger: `versionDeclaration` in
+ * explanation-service.ts), for formats that wrap a version; null when there is no such version.
+ */
+export type VersionResolver = (modelId: string, version: number) => Promise<VersionDeclaration | null>;
+
+/** How deep wrappers may nest (a wrapper of a wrapper of …): a bound, not a need. */
+const MAX_WRAPPING_DEPTH = 8;
 
 // JSON model documents are parsed whole: a bound keeps a hostile upload from exhausting memory.
 const MAX_JSON_ARTIFACT_BYTES = 512 * 1024 * 1024;
@@ -39,9 +49,9 @@ async function readJsonArtifact(path: string): Promise<unknown> {
  * with what the version declares (task, feature names and order). Throws ModelArtifactError
  * naming the field when it does not.
  */
-export async function loadScoringModel(blobs: BlobStorage, declared: VersionDeclaration): Promise<ScoringModel> {
+export async function loadScoringModel(blobs: BlobStorage, declared: VersionDeclaration, resolveVersion?: VersionResolver, depth = 0): Promise<ScoringModel> {
   const featureNames = declared.inputSchema.map((f) => f.name);
-  const model = await openModel(blobs, declared, featureNames).catch((error: unknown) => {
+  const model = await openModel(blobs, declared, featureNames, resolveVersion, depth).catch((error: unknown) => {
     throw asArtifactError(error);
   });
   const problems: ModelArtifactError[] = [];
@@ -62,7 +72,7 @@ export async function loadScoringModel(blobs: BlobStorage, declared: VersionDecl
   return model;
 }
 
-async function openModel(blobs: BlobStorage, declared: VersionDeclaration, featureNames: string[]): Promise<ScoringModel> {
+async function openModel(blobs: BlobStorage, declared: VersionDeclaration, featureNames: string[], resolveVersion: VersionResolver | undefined, depth: number): Promise<ScoringModel> {
   const classes = declared.classes ?? undefined;
   if (declared.endpoint) return remoteScoringModel({ url: declared.endpoint.url, task: declared.task, featureNames, ...(classes ? { classes } : {}) });
   if (!declared.artifact) throw new ModelArtifactError('artifact', 'the version has neither an artifact nor an endpoint');
@@ -81,6 +91,21 @@ async function openModel(blobs: BlobStorage, declared: VersionDeclaration, featu
     }
     case 'raia-linear/v1':
       return linearScoringModel(parseLinearModel(await readJsonArtifact(path)));
+    case THRESHOLD_WRAPPER_FORMAT: {
+      // The wrapped version is loaded through this same loader (its own checks included).
+      const wrapper = parseThresholdWrapper(await readJsonArtifact(path));
+      if (!resolveVersion) throw new ModelArtifactError('format', `a ${THRESHOLD_WRAPPER_FORMAT} version is registered by the threshold optimiser (POST /api/v1/bias/mitigation/:modelId with register: true)`);
+      if (depth >= MAX_WRAPPING_DEPTH) throw new ModelArtifactError('wraps', `wrappers nest at most ${MAX_WRAPPING_DEPTH} deep`);
+      const inner = await resolveVersion(wrapper.wraps.modelId, wrapper.wraps.version);
+      if (!inner) throw new ModelArtifactError('wraps', `model ${wrapper.wraps.modelId} has no version ${wrapper.wraps.version}`);
+      const wrapped = await loadScoringModel(blobs, inner, resolveVersion, depth + 1);
+      try {
+        return thresholdWrapperModel(wrapper, wrapped);
+      } catch (error) {
+        await wrapped.close();
+        throw error;
+      }
+    }
     default:
       throw new ModelArtifactError('format', `unknown artifact format ${declared.artifact.format}`);
   }
@@ -96,6 +121,8 @@ export class ScoringModelCache {
   constructor(
     private readonly blobs: BlobStorage,
     private readonly capacity = 16,
+    /** Needed to load versions that wrap another (raia-threshold-wrapper/v1). */
+    private readonly resolveVersion?: VersionResolver,
   ) {}
 
   get(modelId: string, version: number, declared: VersionDeclaration): Promise<ScoringModel> {
@@ -106,7 +133,7 @@ export class ScoringModelCache {
       this.loaded.set(key, cached);
       return cached;
     }
-    const loading = loadScoringModel(this.blobs, declared);
+    const loading = loadScoringModel(this.blobs, declared, this.resolveVersion);
     loading.catch(() => this.loaded.delete(key));
     this.loaded.set(key, loading);
     while (this.loaded.size > this.capacity) {

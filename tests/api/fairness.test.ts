@@ -281,7 +281,7 @@ describe.each(['postgres', 'pglite'] as const)('fairness and bias API on %s', (d
     expect(events[0]!.id).toBe(res.body.record.id);
   });
 
-  it('the threshold optimiser meets demographic parity on its data and reports the accuracy cost; registration is not available yet', async () => {
+  it('the threshold optimiser meets demographic parity on its data and reports the accuracy cost; register: true adds it as a version', async () => {
     const id = await registerModel();
     // Scores spread within groups so thresholds have room: x in {-2..2}.
     const rows = unfair.rows.map((r, i) => ({ x: r.x * (1 + (i % 3)) }));
@@ -302,7 +302,7 @@ describe.each(['postgres', 'pglite'] as const)('fairness and bias API on %s', (d
     expect(result.afterExpected.demographicParityDifference).toBeLessThanOrEqual(0.01);
     expect(result.accuracyCost).toBeCloseTo(result.before.accuracy - result.afterExpected.accuracy, 12);
     expect(result.artifact.groups.map((g: { group: string }) => g.group)).toEqual(['A', 'B']);
-    expect(res.body.registration.registered).toBe(false);
+    expect(res.body.registration).toMatchObject({ registered: true, version: 2, mitigationEventId: res.body.record.id });
     expect(res.body.rowWeights).toBeNull();
   });
 
@@ -332,9 +332,8 @@ describe.each(['postgres', 'pglite'] as const)('fairness and bias API on %s', (d
       expect(res.type).toContain('application/problem+json');
       expect(fieldsOf(res.body), res.text).toContain(field);
     }
-    const dataset = await analyze({ datasetId: 'loans-2024', labelColumn: 'y', protectedAttributes: ['sex'] });
-    expect(dataset.status).toBe(422);
-    expect(dataset.body.detail).toContain('datasets are not available yet');
+    expect(fieldsOf((await analyze({ datasetId: 'loans-2024', labelColumn: 'y', protectedAttributes: ['sex'] })).body)).toContain('body.datasetId');
+    expect((await analyze({ datasetId: '0193f0c2-0000-7000-8000-00000000dada', labelColumn: 'y', protectedAttributes: ['sex'] })).status).toBe(404);
     expect((await call('POST', `/api/v1/fairness/analyze/0193f0c2-0000-7000-8000-000000000000`, scientist, { rows: unfair.rows, labels: unfair.labels, protectedAttributes: { sex: unfair.sex } })).status).toBe(404);
     expect(await head()).toBe(before);
   });

@@ -1,5 +1,5 @@
 import type { Background, FeatureMatrix } from './model-contract.js';
-import { randomInt, shuffleInPlace, type Random } from './seeded-random.js';
+import { randomInt, shuffleInPlace, type Random } from '../seeded-random.js';
 
 /**
  * Background summaries that keep model-agnostic explainers affordable: every coalition is

@@ -1,5 +1,5 @@
 import { evaluate, type BatchPredict } from './model-contract.js';
-import { mulberry32, randomInt, type Random } from './seeded-random.js';
+import { mulberry32, randomInt, type Random } from '../seeded-random.js';
 
 export type CounterfactualOptions = {
   /** Per-feature bounds; a counterfactual never leaves them. Range widths also normalise distances. */

@@ -1,7 +1,7 @@
 import { coalitionValues } from './coalition-values.js';
 import { solveLinearSystem } from './linear-solve.js';
 import { assertSameWidth, evaluate, normalisedWeights, type Background, type BatchPredict, type FeatureMatrix } from './model-contract.js';
-import { mulberry32, randomInt, type Random } from './seeded-random.js';
+import { mulberry32, randomInt, type Random } from '../seeded-random.js';
 import { additivityGap, type ShapleyExplanation } from './shapley-explanation.js';
 
 export type KernelShapOptions = {

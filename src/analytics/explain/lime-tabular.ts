@@ -1,7 +1,7 @@
 import { solveLinearSystem } from './linear-solve.js';
 import { evaluate, type BatchPredict, type FeatureMatrix } from './model-contract.js';
 import { percentileOfSorted } from './percentile.js';
-import { mulberry32, randomNormal, type Random } from './seeded-random.js';
+import { mulberry32, randomNormal, type Random } from '../seeded-random.js';
 
 export type LimeOptions = { nSamples?: number; kernelWidth?: number; random?: Random; featureNames?: string[] };
 

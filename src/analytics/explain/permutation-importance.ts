@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_BATCH_ROWS, evaluate, type BatchPredict, type FeatureMatrix } from './model-contract.js';
 import { higherIsBetter, score, type PerformanceMetric } from './performance-metrics.js';
-import { mulberry32, shuffleInPlace, type Random } from './seeded-random.js';
+import { mulberry32, shuffleInPlace, type Random } from '../seeded-random.js';
 
 export type PermutationImportance = {
   metric: PerformanceMetric;

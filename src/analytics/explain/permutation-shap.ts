@@ -1,6 +1,6 @@
 import { coalitionValues } from './coalition-values.js';
 import { assertSameWidth, evaluate, normalisedWeights, type Background, type BatchPredict, type FeatureMatrix } from './model-contract.js';
-import { mulberry32, shuffleInPlace, type Random } from './seeded-random.js';
+import { mulberry32, shuffleInPlace, type Random } from '../seeded-random.js';
 import { additivityGap, type ShapleyExplanation } from './shapley-explanation.js';
 
 export type PermutationShapOptions = { nPermutations?: number; random?: Random; maxBatchRows?: number };

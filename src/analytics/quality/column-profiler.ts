@@ -1,7 +1,7 @@
 import { hashLanes, hashNumber, hashString } from './murmur-hash.js';
 import { createHyperLogLog, type HyperLogLog } from './hyperloglog.js';
 import { createQuantileSummary, type QuantileSummary } from './quantile-summary.js';
-import type { RandomSource } from './seeded-random.js';
+import type { Random } from '../seeded-random.js';
 import { createSpaceSaving, type SpaceSaving } from './space-saving.js';
 import { EMAIL, classifyString, emptyTypeCounts, inferColumnType, type ColumnType, type TypeCounts } from './type-inference.js';
 
@@ -18,7 +18,7 @@ export type Cell = string | number | boolean | null | undefined;
 type Key = string | number | boolean;
 
 export type ColumnProfilerOptions = {
-  random: RandomSource;
+  random: Random;
   distinctLimit?: number;
   heavyHitterCapacity?: number;
   topValues?: number;

@@ -2,7 +2,7 @@ import { createColumnProfiler, type Cell, type ColumnProfile, type ColumnProfile
 import { createHyperLogLog } from './hyperloglog.js';
 import { hashLanes, hashNumber, hashString } from './murmur-hash.js';
 import { createRowHashSet } from './row-hash-set.js';
-import { mulberry32 } from './seeded-random.js';
+import { mulberry32 } from '../seeded-random.js';
 
 /**
  * Profile of a table pushed row by row (or in column chunks) in one pass with bounded memory.

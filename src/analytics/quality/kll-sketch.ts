@@ -1,4 +1,4 @@
-import type { RandomSource } from './seeded-random.js';
+import type { Random } from '../seeded-random.js';
 
 /**
  * KLL quantile sketch (Karnin, Lang & Liberty 2016, "Optimal Quantile Approximation in Streams"),
@@ -26,7 +26,7 @@ export function kllRankError(k: number): number {
   return 2.446 / k ** 0.9433;
 }
 
-export function createKllSketch(random: RandomSource, k = 200): KllSketch {
+export function createKllSketch(random: Random, k = 200): KllSketch {
   const levels: Float64Array[] = [new Float64Array(64)];
   const sizes: number[] = [0];
   let height = 1;

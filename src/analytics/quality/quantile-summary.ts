@@ -1,6 +1,6 @@
 import { quantileSorted } from 'simple-statistics';
 import { createKllSketch, type KllSketch } from './kll-sketch.js';
-import type { RandomSource } from './seeded-random.js';
+import type { Random } from '../seeded-random.js';
 
 /**
  * Quantiles of a numeric stream: every value is kept (Float64Array) up to `exactLimit` values and
@@ -23,7 +23,7 @@ export type QuantileSummary = {
   sortedValues(): Float64Array | undefined;
 };
 
-export function createQuantileSummary(random: RandomSource, options: { exactLimit?: number; k?: number } = {}): QuantileSummary {
+export function createQuantileSummary(random: Random, options: { exactLimit?: number; k?: number } = {}): QuantileSummary {
   const exactLimit = options.exactLimit ?? 100_000;
   let buffer: Float64Array | undefined = new Float64Array(Math.min(1024, exactLimit));
   let length = 0;

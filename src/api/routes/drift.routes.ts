@@ -1,108 +1,103 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { datasetDrift } from '../../analytics/drift/dataset-drift.js';
 import { handleCommand } from '../../commands/command-handler.js';
-import { driftReportDecider, driftReportStreamId } from '../../commands/drift/drift-report.decider.js';
-import type { JsonObject, StoredEvent } from '../../events/envelope.js';
-import { readColumnsForDrift } from '../../processors/dataset-files.js';
-import { findModelVersion } from '../../projections/model-registry.projection.js';
-import type { DatasetVersionRecord } from '../../projections/dataset-catalog.projection.js';
+import { cronProblem, driftScheduleDecider, driftScheduleStreamId } from '../../commands/drift/drift-schedule.decider.js';
+import type { StoredEvent } from '../../events/envelope.js';
+import { DRIFT_TESTS, DriftRequestError, detectDrift, resolveDriftInputs } from '../../processors/drift-detection.js';
+import { activeDriftSchedules, driftScheduleFromLedger, type DriftSchedule } from '../../processors/drift-scheduler.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
-import { problemSchema } from '../problem-details.js';
+import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 import { invalidFields } from './instance-rows.js';
-import { datasetVersion } from './dataset-commands.js';
-import { modelStateFromLedger } from './model-read.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
-const DRIFT_CODE_VERSION = 'raia-drift/1';
-const TESTS = ['ks', 'wasserstein', 'chisquare', 'z', 'jensenshannon', 'psi'] as const;
 const datasetRef = z.strictObject({ datasetId: z.uuid(), version: z.number().int().positive().optional() });
-
-/** Alert severity from the share of drifted columns: any drift low, dataset drift medium, three quarters or more high. */
-function severityOf(share: number, datasetDrifted: boolean): 'low' | 'medium' | 'high' | null {
-  if (share === 0) return null;
-  if (!datasetDrifted) return 'low';
-  return share >= 0.75 ? 'high' : 'medium';
-}
+const driftOptions = {
+  columns: z.array(z.string()).min(1).max(1000).optional(),
+  driftShare: z.number().gt(0).max(1).default(0.5),
+  tests: z.record(z.string(), z.enum(DRIFT_TESTS)).default({}),
+  thresholds: z.record(z.string(), z.number().positive()).default({}),
+};
 
 const presentReport = (e: StoredEvent) => ({ ...(e.data as Record<string, unknown>), eventId: e.id, position: e.position, detectedAt: e.occurredAt.toISOString() });
 
-/** Data drift between dataset versions (or a model's training data and new data), reports and alerts. */
+const presentSchedule = (s: DriftSchedule) => ({ scheduleId: s.scheduleId, modelId: s.modelId, reference: s.reference, currentDatasetId: s.currentDatasetId, cron: s.cron, options: s.options, eventId: s.eventId, setAt: s.setAt.toISOString() });
+
+/** A drift request the ledger cannot serve, as problem details naming the body field at fault. */
+async function asProblem<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!(error instanceof DriftRequestError)) throw error;
+    if (error.status === 404) throw new HttpProblem(404, 'not-found', 'Not found', error.message);
+    throw invalidFields([{ field: `body.${error.field}`, message: error.message }]);
+  }
+}
+
+/** Data drift between dataset versions (or a model's training data and new data), reports, alerts and scheduled checks. */
 export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
-    /** The reference of a model: the training dataset its deployed (else latest) version names. */
-    async function modelReference(modelId: string): Promise<{ ref: DatasetVersionRecord; modelVersion: number }> {
-      const state = await modelStateFromLedger(runtime, modelId);
-      if (state.status !== 'active') throw invalidFields([{ field: 'body.modelId', message: 'is not a registered model' }]);
-      const chosen = state.versions.find((v) => v.status === 'deployed') ?? state.versions.at(-1);
-      const record = chosen ? await findModelVersion(runtime.db.knex, modelId, chosen.version) : null;
-      if (!record?.trainingData) throw invalidFields([{ field: 'body.reference', message: 'the model names no training dataset; give a reference dataset' }]);
-      const versions = await runtime.db.knex('dataset_versions').where({ dataset_id: record.trainingData.datasetId, sha256: record.trainingData.contentHash }).orderBy('version', 'desc').first('version');
-      if (!versions) throw invalidFields([{ field: 'body.reference', message: 'the training dataset the model names is not registered here; give a reference dataset' }]);
-      return { ref: await datasetVersion(runtime, record.trainingData.datasetId, Number(versions.version)), modelVersion: record.version };
-    }
-
     app.post('/api/v1/drift/detect', {
       config: { permission: 'assessments:run' },
       schema: {
         tags: ['drift'],
         summary: 'Detect drift of a current dataset version against a reference (given, or the model\'s training data)',
         description: 'Per column, as Evidently chooses by default: numeric with a reference of at most 1,000 rows KS (p < 0.05), else normalised Wasserstein (≥ 0.1); categorical chi-square (p < 0.05), else Jensen–Shannon distance (≥ 0.1); PSI for every column. Dataset drift when the share of drifted columns is at least driftShare (0.5). Tests and thresholds can be set per column.',
-        body: z.strictObject({
-          modelId: z.uuid().optional(),
-          reference: datasetRef.optional(),
-          current: datasetRef,
-          columns: z.array(z.string()).min(1).max(1000).optional(),
-          driftShare: z.number().gt(0).max(1).default(0.5),
-          tests: z.record(z.string(), z.enum(TESTS)).default({}),
-          thresholds: z.record(z.string(), z.number().positive()).default({}),
-        }),
+        body: z.strictObject({ modelId: z.uuid().optional(), reference: datasetRef.optional(), current: datasetRef, ...driftOptions }),
         response: { 200: z.object({ reportId: z.uuid(), datasetDrift: z.boolean(), driftShare: z.number(), shareOfDriftedColumns: z.number(), columns: z.array(z.unknown()), alert: z.unknown(), eventId: z.string(), position: z.number().int() }), ...errors },
       },
     }, async (request) => {
-      const { modelId, columns, driftShare, tests, thresholds } = request.body;
-      if (!request.body.reference && !modelId) throw invalidFields([{ field: 'body.reference', message: 'give a reference dataset, or a modelId whose training data is the reference' }]);
-      const fromModel = request.body.reference ? null : await modelReference(modelId!);
-      const reference = fromModel?.ref ?? (await datasetVersion(runtime, request.body.reference!.datasetId, request.body.reference!.version));
-      const current = await datasetVersion(runtime, request.body.current.datasetId, request.body.current.version);
-      const started = performance.now();
-      const shared = reference.columns.filter((c) => current.columns.some((k) => k.name === c.name) && !c.hints.includes('id'));
-      const wantedNames = columns ?? shared.map((c) => c.name);
-      const unknown = wantedNames.filter((n) => !shared.some((c) => c.name === n));
-      if (unknown.length > 0) throw invalidFields(unknown.map((n) => ({ field: 'body.columns', message: `${n} is not a column of both datasets` })));
-      for (const name of [...Object.keys(tests), ...Object.keys(thresholds)]) if (!wantedNames.includes(name)) throw invalidFields([{ field: `body.tests.${name}`, message: 'is not a compared column' }]);
-      const wanted = wantedNames.map((name) => ({ name, kind: ['integer', 'number'].includes(shared.find((c) => c.name === name)!.type) ? ('numeric' as const) : ('categorical' as const) }));
-      const [ref, cur] = await Promise.all([readColumnsForDrift(runtime.blobs, reference.sha256, reference.format, wanted), readColumnsForDrift(runtime.blobs, current.sha256, current.format, wanted)]);
-      const perColumn = Object.fromEntries(wantedNames.map((n) => [n, { ...(tests[n] ? { test: tests[n] } : {}), ...(thresholds[n] ? { threshold: thresholds[n] } : {}) }]));
-      let result;
-      try {
-        result = datasetDrift(wanted.map((w) => ({ name: w.name, reference: ref.get(w.name)!, current: cur.get(w.name)! })), { driftShare, columns: perColumn });
-      } catch (error) {
-        throw invalidFields([{ field: 'body.tests', message: error instanceof Error ? error.message : String(error) }]);
-      }
-      const reportId = randomUUID();
-      const severity = severityOf(result.shareOfDriftedColumns, result.datasetDrift);
-      const drifted = result.columns.filter((c) => c.drifted).map((c) => c.column);
-      const report = {
-        reportId,
-        modelId: modelId ?? null,
-        modelVersion: fromModel?.modelVersion ?? null,
-        reference: { datasetId: reference.datasetId, version: reference.version },
-        current: { datasetId: current.datasetId, version: current.version },
-        options: { driftShare, tests, thresholds, columns: wantedNames },
-        result: JSON.parse(JSON.stringify(result)) as JsonObject,
-        datasetDrift: result.datasetDrift,
-        driftShare: result.shareOfDriftedColumns,
-        elapsedMs: performance.now() - started,
-        codeVersion: DRIFT_CODE_VERSION,
-      };
-      const alert = severity
-        ? { alertId: randomUUID(), reportId, modelId: modelId ?? null, datasetId: current.datasetId, severity, driftedColumns: drifted, driftShare: result.shareOfDriftedColumns, message: `${drifted.length} of ${result.numberOfColumns} columns drifted (${drifted.slice(0, 5).join(', ')}${drifted.length > 5 ? '…' : ''})` }
-        : null;
-      const recorded = await handleCommand(runtime, driftReportDecider, driftReportStreamId(reportId), { type: 'RecordDrift', report: report as unknown as JsonObject & { reportId: string }, alert }, { actor: actorOf(principalOf(request)), correlationId: request.id });
-      return { reportId, datasetDrift: result.datasetDrift, driftShare, shareOfDriftedColumns: result.shareOfDriftedColumns, columns: result.columns, alert, eventId: recorded.events[0]!.id, position: recorded.position };
+      const detected = await asProblem(detectDrift(runtime, { ...request.body, actor: actorOf(principalOf(request)), correlationId: request.id }));
+      const { report, alert } = detected;
+      return { reportId: report.reportId, datasetDrift: report.datasetDrift, driftShare: request.body.driftShare, shareOfDriftedColumns: report.result.shareOfDriftedColumns, columns: report.result.columns, alert, eventId: detected.eventId, position: detected.position };
+    });
+
+    app.post('/api/v1/drift/schedules', {
+      config: { permission: 'assessments:run' },
+      schema: {
+        tags: ['drift'],
+        summary: 'Check drift on a schedule: the latest version of a dataset against a reference (given, or the model\'s training data)',
+        description: 'cron is node-cron syntax (five fields, or six with seconds first). Every run compares the latest version of `currentDatasetId` with the reference (a fixed version, the latest, or the training data of the model\'s deployed version) and records a drift report (and alert) caused by the schedule; a pair of versions already checked by the schedule records nothing new.',
+        body: z.strictObject({
+          modelId: z.uuid().optional(),
+          reference: datasetRef.optional(),
+          currentDatasetId: z.uuid(),
+          cron: z.string().min(1).max(200).superRefine((cron, ctx) => {
+            const problem = cronProblem(cron);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+          ...driftOptions,
+        }),
+        response: { 201: z.object({ scheduleId: z.uuid(), eventId: z.string(), position: z.number().int() }), ...errors },
+      },
+    }, async (request, reply) => {
+      const { modelId, reference, currentDatasetId, cron, columns, driftShare, tests, thresholds } = request.body;
+      // Refuse now what every run would refuse: unknown datasets, a model without training data, unknown columns.
+      await asProblem(resolveDriftInputs(runtime, { modelId, reference, current: { datasetId: currentDatasetId }, columns, driftShare, tests, thresholds }));
+      const scheduleId = randomUUID();
+      const options = { ...(columns ? { columns } : {}), driftShare, tests, thresholds };
+      const result = await handleCommand(runtime, driftScheduleDecider, driftScheduleStreamId(scheduleId), { type: 'SetDriftSchedule', scheduleId, modelId: modelId ?? null, reference: reference ?? null, currentDatasetId, cron, options }, { actor: actorOf(principalOf(request)), correlationId: request.id });
+      return reply.code(201).send({ scheduleId, eventId: result.events[0]!.id, position: result.position });
+    });
+
+    app.get('/api/v1/drift/schedules', {
+      config: { permission: 'datasets:read' },
+      schema: { tags: ['drift'], summary: 'The active drift schedules, oldest first', querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional() }), response: { 200: z.object({ schedules: z.array(z.unknown()) }), ...errors } },
+    }, async (request) => {
+      const { modelId, datasetId } = request.query;
+      const schedules = (await activeDriftSchedules(runtime)).filter((s) => (!modelId || s.modelId === modelId) && (!datasetId || s.currentDatasetId === datasetId || s.reference?.datasetId === datasetId));
+      return { schedules: schedules.map(presentSchedule) };
+    });
+
+    app.delete('/api/v1/drift/schedules/:id', {
+      config: { permission: 'assessments:run' },
+      schema: { tags: ['drift'], summary: 'Remove a drift schedule: it runs no more', params: z.strictObject({ id: z.uuid() }), response: { 200: z.object({ scheduleId: z.uuid(), removed: z.literal(true), position: z.number().int() }), ...errors } },
+    }, async (request) => {
+      const { id } = request.params;
+      if (!(await driftScheduleFromLedger(runtime, id))) throw notFound(`drift schedule ${id}`);
+      const result = await handleCommand(runtime, driftScheduleDecider, driftScheduleStreamId(id), { type: 'RemoveDriftSchedule' }, { actor: actorOf(principalOf(request)), correlationId: request.id });
+      return { scheduleId: id, removed: true as const, position: result.position };
     });
 
     app.get('/api/v1/drift/reports/:modelId', {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { findCounterfactual } from '../../analytics/explain/counterfactual.js';
 import { kmeansBackground } from '../../analytics/explain/background-summary.js';
 import { kernelShap } from '../../analytics/explain/kernel-shap.js';
-import { mulberry32 } from '../../analytics/explain/seeded-random.js';
+import { mulberry32 } from '../../analytics/seeded-random.js';
 import { treeShapPathDependent } from '../../analytics/explain/tree-shap.js';
 import { valuesAsRows } from '../../analytics/explain/shapley-explanation.js';
 import { whatIf } from '../../analytics/explain/what-if.js';

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -16,10 +17,18 @@ import {
 import { detectRegressionBias } from '../../analytics/fairness/regression-bias-detection.js';
 import type { RegressionMetricName } from '../../analytics/fairness/regression-fairness.js';
 import { ScoringInputError } from '../../analytics/scoring/linear-model.js';
+import { ModelArtifactError } from '../../analytics/scoring/scoring-model.js';
+import { THRESHOLD_WRAPPER_FORMAT, type ThresholdWrapper } from '../../analytics/scoring/threshold-wrapper-model.js';
 import type { FairnessAssessedData, MitigationComputedData } from '../../commands/fairness/fairness.decider.js';
 import { fairnessStreamId } from '../../commands/fairness/fairness.decider.js';
+import { modelStreamId, type VersionSpec } from '../../commands/model/model.decider.js';
 import { classificationReportSchema, regressionReportSchema, type reweighingResultSchema } from '../../events/catalogue/fairness.events.js';
+import { versionDeclaration } from '../../processors/explanation-service.js';
+import { loadScoringModel } from '../../processors/model-scoring.js';
+import { artifactInUse } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
+import { principalOf } from '../auth/access-control.js';
+import { roleHas } from '../permissions.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 import { loadFairnessDataset } from './fairness-dataset-input.js';
 import {
@@ -59,6 +68,8 @@ import {
   resolveModelVersion,
   type AssessedVersion,
 } from './fairness-records.js';
+import { runModelCommand } from './model-commands.js';
+import { modelStateFromLedger } from './model-read.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const BODY_LIMIT = 32 * 1024 * 1024;
@@ -73,7 +84,7 @@ const modelDataBody = {
   rows: inputRows.optional().describe("Objects keyed by the model's input features (null = missing); may also hold protected columns"),
   labels: z.array(labelValue).min(MIN_ROWS).max(MAX_ROWS).optional().describe("Observed outcomes, one per row: the model's class labels (binary) or numbers (regression)"),
   protectedAttributes: protectedAttributesSchema,
-  datasetId: z.string().min(1).max(200).optional().describe('A registered dataset instead of inline rows (not available yet: 422)'),
+  datasetId: z.uuid().optional().describe('A registered dataset (its latest version) instead of inline rows'),
   labelColumn: z.string().min(1).max(200).optional().describe('With datasetId: the column holding the labels'),
 };
 
@@ -87,7 +98,7 @@ const detectBiasBody = z.strictObject({
   yPred: z.array(z.union([z.number(), z.boolean()])).min(MIN_ROWS).max(MAX_ROWS).optional(),
   yScore: z.array(z.number()).max(MAX_ROWS).optional().describe('Positive-class scores in [0, 1] (enables calibration, and decisionThreshold)'),
   protectedAttributes: protectedAttributesSchema,
-  datasetId: z.string().min(1).max(200).optional().describe('A registered prediction-log dataset instead of inline columns (not available yet: 422)'),
+  datasetId: z.uuid().optional().describe('A registered prediction-log dataset (its latest version) instead of inline columns'),
   labelColumn: z.string().min(1).max(200).optional(),
   predictionColumn: z.string().min(1).max(200).optional(),
   scoreColumn: z.string().min(1).max(200).optional(),
@@ -101,13 +112,23 @@ const mitigationBody = z.strictObject({
   attributes: z.array(z.string().min(1).max(100)).min(1).max(10).optional().describe('Protected attributes to mitigate over (intersected when several); default all given'),
   constraint: z.enum(['demographic_parity', 'equalized_odds']).default('demographic_parity').describe('threshold-optimizer only'),
   tolerance: z.number().min(0).max(1).default(0.01).describe('threshold-optimizer only'),
-  register: z.boolean().default(false).describe('Register the optimiser as a new model version wrapping the original (not available yet: the artifact is returned)'),
+  register: z
+    .boolean()
+    .default(false)
+    .describe(`threshold-optimizer: register the optimiser as a new version of the model (format ${THRESHOLD_WRAPPER_FORMAT}) wrapping the scored one; needs models:write and ownership of the model (or admin)`),
 });
 
 const mitigationResponse = z.object({
   record: mitigationRecordSchema,
   rowWeights: z.array(z.number()).nullable().describe('reweighing: the sample weight of each row, in input order'),
-  registration: z.object({ registered: z.boolean(), detail: z.string() }).nullable(),
+  registration: z
+    .object({
+      registered: z.boolean(),
+      version: z.number().int().nullable().describe('The new version (or the existing one registered from the same mitigation)'),
+      mitigationEventId: z.uuid().nullable().describe('The fairness.mitigation-computed event the version implements'),
+      detail: z.string(),
+    })
+    .nullable(),
 });
 
 /** Column inputs after parsing: outcomes, decisions or model features, and protected attributes. */
@@ -395,7 +416,7 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['fairness'],
         summary: 'Mitigate bias for a binary classifier: reweighing (Kamiran & Calders 2012) sample weights for retraining, or per-group thresholds (Hardt et al. 2016) meeting demographic parity or equalized odds',
         description:
-          'Reweighing needs labels and protected attributes only; the threshold optimiser scores the rows with the model. Every mitigation reports before/after figures (weighted base rates; selection rates, TPR/FPR and accuracy cost) and is recorded as a `fairness.mitigation-computed` event. `register: true` is not available yet: the artifact is returned to register by hand.',
+          `Reweighing needs labels and protected attributes only; the threshold optimiser scores the rows with the model. Every mitigation reports before/after figures (weighted base rates; selection rates, TPR/FPR and accuracy cost) and is recorded as a \`fairness.mitigation-computed\` event. With \`register: true\` the optimiser becomes a new draft version of the model (format ${THRESHOLD_WRAPPER_FORMAT}): its inputs are the scored version's features plus the protected attribute as an integer column (the index of the row's group in the artifact's labels); it reports the scored version's probabilities and decides with the group thresholds. Registering needs models:write and, like any new version, ownership of the model or the admin role.`,
         params: modelParams,
         body: mitigationBody,
         response: { 200: mitigationResponse, ...errors },
@@ -403,6 +424,8 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request) => {
       const { modelId } = request.params;
       const body = request.body;
+      const registering = body.register && body.method === 'threshold-optimizer';
+      if (registering) await checkMayRegister(runtime, request, modelId);
       const version = await resolveModelVersion(runtime, modelId, body.version);
       if (binaryTask(version) !== 'binary') throw new HttpProblem(422, 'unsupported-task', 'Unsupported task', 'mitigation is available for binary classifiers only', { code: 'UNSUPPORTED_TASK' });
       const columns = await columnsOf(runtime, body);
@@ -422,6 +445,10 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const features = rows && body.method === 'threshold-optimizer' ? featureMatrix(rows, version.record.inputSchema, protectedColumns, errs) : null;
       errs.throwIfAny();
       const selected = names.map((n) => attributes.find((a) => a.name === n)!);
+      const wrapperColumn = selected.length === 1 ? selected[0]!.name : combineAttributes(selected).name;
+      if (registering && version.record.inputSchema.some((f) => f.name === wrapperColumn)) {
+        throw new HttpProblem(422, 'cannot-register', 'Cannot register', `version ${version.record.version} already has a feature named "${wrapperColumn}"; the wrapper adds the protected attribute as a column of that name`, { code: 'ATTRIBUTE_IS_FEATURE' });
+      }
 
       const started = performance.now();
       let result: MitigationComputedData['result'];
@@ -454,16 +481,13 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         elapsedMs: performance.now() - started,
       };
       const recorded = await recordMitigation(runtime, request, JSON.parse(JSON.stringify(data)) as MitigationComputedData, version.versionEventId);
-      const registration = body.register
-        ? {
-            registered: false,
-            detail:
-              body.method === 'threshold-optimizer'
-                ? 'registering the optimiser as a model version (format raia-threshold-wrapper/v1) is not available yet; the artifact in record.result.artifact applies to the scores of this version with the rule it documents'
-                : 'reweighing produces sample weights for retraining; there is no model version to register',
-          }
-        : null;
-      return { record: presentMitigation(recorded.event, recorded.reused), rowWeights, registration };
+      const record = presentMitigation(recorded.event, recorded.reused);
+      const registration = registering
+        ? await registerThresholdWrapper(runtime, request, version, record)
+        : body.register
+          ? { registered: false, version: null, mitigationEventId: null, detail: 'reweighing produces sample weights for retraining; there is no model version to register' }
+          : null;
+      return { record, rowWeights, registration };
     });
   };
 }
@@ -489,3 +513,83 @@ function baseRatesByGroup(cells: z.infer<typeof reweighingResultSchema>['cells']
     .map(([group, g]) => ({ group, rows: g.rows, baseRateBefore: g.mass[1] / (g.mass[0] + g.mass[1]), baseRateAfter: g.weighted[1] / (g.weighted[0] + g.weighted[1]) }));
 }
 
+/**
+ * Registering a mitigation adds a model version: the caller needs models:write (on top of the
+ * route's assessments:run) and, as the model decider requires for any new version, to own the
+ * model or be an administrator. Checked before anything is computed or recorded.
+ */
+async function checkMayRegister(runtime: Runtime, request: FastifyRequest, modelId: string): Promise<void> {
+  const principal = principalOf(request);
+  const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail);
+  if (!roleHas(principal.role, 'models:write')) throw forbidden(`register: true adds a model version; the ${principal.role} role lacks the models:write permission`);
+  if (principal.kind === 'api-key' && !principal.permissions.includes('models:write')) throw forbidden('register: true adds a model version; the API key was not granted the models:write permission');
+  const state = await modelStateFromLedger(runtime, modelId);
+  if (state.status === 'active' && state.ownerId !== principal.userId && principal.role !== 'admin') {
+    throw forbidden("register: true adds a model version; only the model's owner or an administrator may do this");
+  }
+}
+
+type MitigationRecord = ReturnType<typeof presentMitigation>;
+
+/**
+ * Stores the threshold optimiser of a recorded mitigation as a `raia-threshold-wrapper/v1`
+ * artifact and adds it as a version of the same model (through the model decider, as the caller).
+ * The wrapper's seed comes from the mitigation's request hash, so the same mitigation gives the
+ * same bytes: when a version already holds them, that version is answered and none is added.
+ */
+async function registerThresholdWrapper(runtime: Runtime, request: FastifyRequest, wrapped: AssessedVersion, record: MitigationRecord) {
+  const result = record.result;
+  if (result.method !== 'threshold-optimizer') throw new Error('only a threshold optimiser can be registered');
+  const { modelId } = wrapped.record;
+  const artifact = result.artifact;
+  const wrapper: ThresholdWrapper = {
+    format: THRESHOLD_WRAPPER_FORMAT,
+    wraps: { modelId, version: wrapped.record.version },
+    attribute: { name: artifact.attribute, labels: artifact.labels },
+    artifact,
+    seed: Number.parseInt(record.requestHash.slice(0, 8), 16),
+  };
+  const blob = await runtime.blobs.put(Readable.from([JSON.stringify(wrapper)]), { maxBytes: runtime.config.RAIA_MAX_ARTIFACT_BYTES });
+  const existing = (await runtime.store.readStream(modelStreamId(modelId))).find((e) => {
+    const a = e.type === 'model.version-added' ? (e.data.artifact as { sha256: string; format: string } | null) : null;
+    return a?.sha256 === blob.sha256 && a.format === THRESHOLD_WRAPPER_FORMAT;
+  });
+  if (existing) {
+    return { registered: true, version: existing.data.version as number, mitigationEventId: record.id, detail: `version ${String(existing.data.version)} already holds this threshold optimiser; nothing was added` };
+  }
+  const after = result.afterExpected;
+  const metrics: Record<string, number> = {
+    accuracy: after.accuracy,
+    accuracyRealised: result.afterRealised.accuracy,
+    accuracyBefore: result.before.accuracy,
+    accuracyCost: result.accuracyCost,
+    ...(after.demographicParityDifference === null ? {} : { demographicParityDifference: after.demographicParityDifference }),
+    ...(after.equalizedOddsDifference === null ? {} : { equalizedOddsDifference: after.equalizedOddsDifference }),
+  };
+  const spec: VersionSpec = {
+    task: 'binary',
+    classes: wrapped.record.classes ?? ['0', '1'],
+    artifact: { sha256: blob.sha256, size: blob.size, format: THRESHOLD_WRAPPER_FORMAT, filename: 'threshold-wrapper.json' },
+    endpoint: null,
+    inputSchema: [...wrapped.record.inputSchema, { name: artifact.attribute, type: 'integer' }],
+    trainingData: null,
+    metrics,
+    notes:
+      `Threshold optimiser (${artifact.constraint}, tolerance ${artifact.tolerance}) over "${artifact.attribute}" wrapping version ${wrapped.record.version}, ` +
+      `from mitigation event ${record.id} (fairness.mitigation-computed, inputs ${record.inputsHash}). ` +
+      `Input "${artifact.attribute}" is the index of the row's group in [${artifact.labels.map((l) => JSON.stringify(l)).join(', ')}]. ` +
+      'Probabilities are the wrapped version\'s; decisions are the group thresholds\' (metrics: expected after mitigation on the mitigation rows).',
+  };
+  spec.notes = spec.notes.slice(0, 5000);
+  try {
+    // The wrapper must load over the version it wraps before it is registered.
+    await (await loadScoringModel(runtime.blobs, spec, (id, v) => versionDeclaration(runtime.store, id, v))).close();
+    const added = await runModelCommand(runtime, request, modelId, { type: 'AddVersion', spec });
+    const version = added.state.status === 'none' ? 0 : added.state.versions.length;
+    return { registered: true, version, mitigationEventId: record.id, detail: `registered as version ${version} (draft, format ${THRESHOLD_WRAPPER_FORMAT}) wrapping version ${wrapped.record.version}` };
+  } catch (error) {
+    if (blob.created && !(await artifactInUse(runtime.db.knex, blob.sha256))) await runtime.blobs.delete(blob.sha256);
+    if (error instanceof ModelArtifactError) throw new HttpProblem(422, 'cannot-register', 'Cannot register', `the threshold wrapper does not load: ${error.message}`, { code: 'WRAPPER_INVALID' });
+    throw error;
+  }
+}

@@ -4,7 +4,10 @@ import type { Runtime } from '../../runtime.js';
 
 const SAMPLE_ROWS = 32;
 
-/** A deterministic sample over the input schema's types (integers 0..9, booleans, values in [-3, 3]). */
+/**
+ * A deterministic sample over the input schema's types: booleans, values in [-3, 3], and integers
+ * 0 or 1 (integer features are often codes, e.g. a group index, where larger values are invalid).
+ */
 function sampleRows(inputSchema: { type: string }[]): Float64Array {
   const width = inputSchema.length;
   const rows = new Float64Array(SAMPLE_ROWS * width);
@@ -12,7 +15,7 @@ function sampleRows(inputSchema: { type: string }[]): Float64Array {
     for (let j = 0; j < width; j++) {
       const t = inputSchema[j]!.type;
       const u = ((i * 7919 + j * 104729) % 1000) / 1000;
-      rows[i * width + j] = t === 'boolean' ? (i + j) % 2 : t === 'integer' ? Math.floor(u * 10) : u * 6 - 3;
+      rows[i * width + j] = t === 'boolean' ? (i + j) % 2 : t === 'integer' ? (i + j) % 2 : u * 6 - 3;
     }
   }
   return rows;

@@ -9,7 +9,7 @@ const text = (max: number) => z.string().max(max);
 export const MODEL_TYPES = ['classification', 'regression', 'llm'] as const;
 /** EU AI Act risk categories (Regulation (EU) 2024/1689, Title II-IV). */
 export const RISK_TIERS = ['minimal', 'limited', 'high', 'unacceptable'] as const;
-export const ARTIFACT_FORMATS = ['onnx', 'raia-tree-ensemble/v1', 'xgboost-json', 'raia-linear/v1', 'remote'] as const;
+export const ARTIFACT_FORMATS = ['onnx', 'raia-tree-ensemble/v1', 'xgboost-json', 'raia-linear/v1', 'raia-threshold-wrapper/v1', 'remote'] as const;
 export const VERSION_TASKS = ['regression', 'binary', 'multiclass'] as const;
 export const FEATURE_TYPES = ['number', 'integer', 'boolean'] as const;
 export const ASSESSMENT_KINDS = ['explainability', 'fairness'] as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { columnDrift, defaultDriftTest, DriftTestNotApplicable } from '../../../src/analytics/drift/column-drift.js';
 import { createDriftDetector } from '../../../src/analytics/drift/dataset-drift.js';
-import { mulberry32 } from '../../../src/analytics/quality/seeded-random.js';
+import { mulberry32 } from '../../../src/analytics/seeded-random.js';
 
 const counts = (entries: [string, number][]) => new Map(entries);
 

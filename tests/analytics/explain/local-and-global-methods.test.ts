@@ -6,7 +6,7 @@ import { accuracy, logLoss, rmse, rocAuc, rSquared } from '../../../src/analytic
 import { whatIf } from '../../../src/analytics/explain/what-if.js';
 import { findCounterfactual } from '../../../src/analytics/explain/counterfactual.js';
 import { exactShapley } from '../../../src/analytics/explain/exact-shapley.js';
-import { mulberry32 } from '../../../src/analytics/explain/seeded-random.js';
+import { mulberry32 } from '../../../src/analytics/seeded-random.js';
 import type { BatchPredict, FeatureMatrix } from '../../../src/analytics/explain/model-contract.js';
 
 function uniformMatrix(nRows: number, nFeatures: number, seed: number): FeatureMatrix {

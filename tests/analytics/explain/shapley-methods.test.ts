@@ -5,7 +5,7 @@ import { kernelShap } from '../../../src/analytics/explain/kernel-shap.js';
 import { permutationShap } from '../../../src/analytics/explain/permutation-shap.js';
 import { kmeansBackground, sampleBackground } from '../../../src/analytics/explain/background-summary.js';
 import { meanAbsoluteShap, rankFeatures } from '../../../src/analytics/explain/global-importance.js';
-import { mulberry32 } from '../../../src/analytics/explain/seeded-random.js';
+import { mulberry32 } from '../../../src/analytics/seeded-random.js';
 import type { BatchPredict, FeatureMatrix } from '../../../src/analytics/explain/model-contract.js';
 import { parseRaiaTreeEnsemble } from '../../../src/analytics/trees/raia-tree-format.js';
 import { treeEnsemblePredictor } from '../../../src/analytics/trees/predict.js';

@@ -4,7 +4,7 @@ import { createColumnProfiler } from '../../../src/analytics/quality/column-prof
 import { createDatasetProfiler } from '../../../src/analytics/quality/dataset-profiler.js';
 import { qualityIssues } from '../../../src/analytics/quality/quality-issues.js';
 import { qualityScore } from '../../../src/analytics/quality/quality-score.js';
-import { mulberry32 } from '../../../src/analytics/quality/seeded-random.js';
+import { mulberry32 } from '../../../src/analytics/seeded-random.js';
 import { classifyString, inferColumnType } from '../../../src/analytics/quality/type-inference.js';
 
 describe('type inference', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHyperLogLog } from '../../../src/analytics/quality/hyperloglog.js';
 import { createKllSketch } from '../../../src/analytics/quality/kll-sketch.js';
 import { hashLanes, hashNumber, hashString } from '../../../src/analytics/quality/murmur-hash.js';
-import { mulberry32 } from '../../../src/analytics/quality/seeded-random.js';
+import { mulberry32 } from '../../../src/analytics/seeded-random.js';
 import { createSpaceSaving } from '../../../src/analytics/quality/space-saving.js';
 
 describe('HyperLogLog', () => {

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../../src/analytics/fairness/seeded-random.js';
+import { applyThresholds, type ThresholdArtifact } from '../../../src/analytics/fairness/threshold-optimizer.js';
+import { ScoringInputError } from '../../../src/analytics/scoring/linear-model.js';
+import { ModelArtifactError, type ScoringModel } from '../../../src/analytics/scoring/scoring-model.js';
+import { parseThresholdWrapper, rowSeed, thresholdWrapperModel, type ThresholdWrapper } from '../../../src/analytics/scoring/threshold-wrapper-model.js';
+
+// A stand-in binary classifier over two features whose positive-class probability is the first
+// feature itself (clamped to [0, 1]), so the scores are chosen by hand.
+function fakeModel(): ScoringModel & { closed: boolean; calls: number[][] } {
+  const model = {
+    task: 'binary' as const,
+    featureNames: ['score', 'noise'],
+    classes: ['deny', 'grant'],
+    closed: false,
+    calls: [] as number[][],
+    async score(features: Float64Array, nRows: number) {
+      model.calls.push(Array.from(features));
+      const probabilities = new Float64Array(nRows * 2);
+      const predictions = new Float64Array(nRows);
+      for (let i = 0; i < nRows; i++) {
+        const p = Math.min(1, Math.max(0, features[i * 2]!));
+        probabilities[i * 2] = 1 - p;
+        probabilities[i * 2 + 1] = p;
+        predictions[i] = p > 0.5 ? 1 : 0;
+      }
+      return { predictions, probabilities };
+    },
+    async close() {
+      model.closed = true;
+    },
+  };
+  return model;
+}
+
+const rule = (code: number, group: string, r: Partial<ThresholdArtifact['groups'][number]>): ThresholdArtifact['groups'][number] => ({
+  code,
+  group,
+  thresholdHigh: 0.5,
+  thresholdLow: 0.5,
+  probabilityLow: 0,
+  probabilityConstant: 0,
+  constantRate: 0,
+  expected: { selectionRate: 0.5, truePositiveRate: null, falsePositiveRate: null },
+  ...r,
+});
+
+const artifactOf = (groups: ThresholdArtifact['groups']): ThresholdArtifact => ({
+  kind: 'raia.fairness.threshold-optimizer',
+  version: 1,
+  constraint: 'demographic_parity',
+  tolerance: 0.01,
+  attribute: 'sex',
+  labels: ['F', 'M', 'X'],
+  decision: 'predict 1 when score >= threshold',
+  groups,
+});
+
+const wrapperOf = (groups: ThresholdArtifact['groups'], seed = 42): ThresholdWrapper => ({
+  format: 'raia-threshold-wrapper/v1',
+  wraps: { modelId: '0193f0c2-0000-7000-8000-000000000001', version: 1 },
+  attribute: { name: 'sex', labels: ['F', 'M', 'X'] },
+  artifact: artifactOf(groups),
+  seed,
+});
+
+// Deterministic rules: F decides score >= 0.3, M score >= 0.7; X has no rule.
+const deterministic = wrapperOf([rule(0, 'F', { thresholdHigh: 0.3, thresholdLow: 0.3 }), rule(1, 'M', { thresholdHigh: 0.7, thresholdLow: 0.7 })]);
+// Randomised rules: F mixes 0.2 and 0.6 half the time each; M ignores the score a third of the time.
+const randomised = wrapperOf([
+  rule(0, 'F', { thresholdHigh: 0.6, thresholdLow: 0.2, probabilityLow: 0.5 }),
+  rule(1, 'M', { thresholdHigh: 0.5, thresholdLow: 0.5, probabilityConstant: 1 / 3, constantRate: 0.25 }),
+]);
+
+const matrix = (rows: number[][]) => Float64Array.from(rows.flat());
+
+describe('raia-threshold-wrapper/v1 scoring model', () => {
+  it('adds the attribute as the last feature, keeps the classes and probabilities, and decides by group threshold', async () => {
+    const inner = fakeModel();
+    const model = thresholdWrapperModel(parseThresholdWrapper(JSON.parse(JSON.stringify(deterministic))), inner);
+    expect(model.task).toBe('binary');
+    expect(model.featureNames).toEqual(['score', 'noise', 'sex']);
+    expect(model.classes).toEqual(['deny', 'grant']);
+    const rows = [
+      [0.29, 9, 0],
+      [0.3, 9, 0],
+      [0.69, 9, 1],
+      [0.7, 9, 1],
+      [0.9, 9, 0],
+      [0.1, 9, 1],
+    ];
+    const out = await model.score(matrix(rows), rows.length);
+    expect(Array.from(out.predictions)).toEqual([0, 1, 0, 1, 1, 0]);
+    // The wrapped model saw its own two features only, and its probabilities come through as they are.
+    expect(inner.calls).toEqual([rows.flatMap((r) => r.slice(0, 2))]);
+    expect(Array.from(out.probabilities!)).toEqual(rows.flatMap((r) => [1 - r[0]!, r[0]!]));
+    await model.close();
+    expect(inner.closed).toBe(true);
+  });
+
+  it('randomises per row from a hash of the row and the seed: the same input always gets the same decision', async () => {
+    const model = thresholdWrapperModel(randomised, fakeModel());
+    const rows: number[][] = [];
+    for (let i = 0; i < 2000; i++) rows.push([(i % 100) / 100, i, i % 2]);
+    const out = await model.score(matrix(rows), rows.length);
+    // Each decision is applyThresholds on that row alone with the row's own generator.
+    const expected = rows.map((r) => applyThresholds(randomised.artifact, Float64Array.of(r[0]!), Int32Array.of(r[2]!), createRandom(rowSeed(r, randomised.seed)))[0]);
+    expect(Array.from(out.predictions)).toEqual(expected);
+    // Same rows in another order and batch: same decisions.
+    const reversed = [...rows].reverse();
+    const again = await model.score(matrix(reversed), reversed.length);
+    expect(Array.from(again.predictions).reverse()).toEqual(expected);
+    const single = await model.score(matrix([rows[17]!]), 1);
+    expect(single.predictions[0]).toBe(expected[17]);
+    // The randomisation does what the rules say on average: F selects P(score >= 0.2)/2 + P(score >= 0.6)/2 = (0.8 + 0.4)/2.
+    const rate = (g: number) => {
+      const idx = rows.flatMap((r, i) => (r[2] === g ? [i] : []));
+      return idx.reduce((s, i) => s + out.predictions[i]!, 0) / idx.length;
+    };
+    expect(rate(0)).toBeCloseTo(0.6, 1);
+    // M: 2/3 · P(score >= 0.5) + 1/3 · 0.25 = 2/3 · 0.5 + 1/12.
+    expect(rate(1)).toBeCloseTo(2 / 3 / 2 + 1 / 12, 1);
+    // Another seed draws differently.
+    const other = await thresholdWrapperModel({ ...randomised, seed: 43 }, fakeModel()).score(matrix(rows), rows.length);
+    expect(Array.from(other.predictions)).not.toEqual(expected);
+  });
+
+  it('hashes rows stably: -0 is 0, every NaN is one NaN, and any change of value or seed changes the seed', () => {
+    expect(rowSeed([0.5, -0, 1], 7)).toBe(rowSeed([0.5, 0, 1], 7));
+    expect(rowSeed([NaN, 2], 7)).toBe(rowSeed([Number('x'), 2], 7));
+    expect(rowSeed([0.5, 0, 1], 7)).not.toBe(rowSeed([0.5, 0, 1], 8));
+    expect(rowSeed([0.5, 0, 1], 7)).not.toBe(rowSeed([0.5, 1e-300, 1], 7));
+    expect(rowSeed([1, 0], 7)).not.toBe(rowSeed([0, 1], 7));
+    const s = rowSeed([0.25, 3], 0xffffffff);
+    expect(Number.isInteger(s) && s >= 0 && s <= 0xffffffff).toBe(true);
+  });
+
+  it('refuses a group code that is missing, fractional, out of range or without a rule, naming the row and the column', async () => {
+    const model = thresholdWrapperModel(deterministic, fakeModel());
+    for (const code of [NaN, 0.5, -1, 3, 2]) {
+      const error = await model.score(matrix([[0.5, 0, 0], [0.5, 0, code]]), 2).catch((e: unknown) => e);
+      expect(error, String(code)).toBeInstanceOf(ScoringInputError);
+      expect(error).toMatchObject({ row: 1, feature: 'sex' });
+    }
+    await expect(model.score(new Float64Array(5), 2)).rejects.toBeInstanceOf(ScoringInputError);
+  });
+
+  it('refuses a wrapped model that is not binary or already has the attribute as a feature', () => {
+    const regression = { ...fakeModel(), task: 'regression' as const, classes: null };
+    expect(() => thresholdWrapperModel(deterministic, regression)).toThrow(ModelArtifactError);
+    const clash = { ...fakeModel(), featureNames: ['score', 'sex'] };
+    expect(() => thresholdWrapperModel(deterministic, clash)).toThrow(/already has a feature named "sex"/);
+  });
+
+  it('validates the document, naming the field', () => {
+    const base = JSON.parse(JSON.stringify(deterministic)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const cases: [unknown, string][] = [
+      [[], '$'],
+      [{ ...base, format: 'raia-linear/v1' }, 'format'],
+      [{ ...base, wraps: { modelId: 'm' } }, 'wraps.version'],
+      [{ ...base, wraps: { version: 1 } }, 'wraps.modelId'],
+      [{ ...base, attribute: { name: 'sex', labels: [] } }, 'attribute.labels'],
+      [{ ...base, attribute: { name: 'sex', labels: ['F', 'F', 'X'] } }, 'attribute.labels'],
+      [{ ...base, seed: -1 }, 'seed'],
+      [{ ...base, seed: 2 ** 32 }, 'seed'],
+      [{ ...base, artifact: { ...base.artifact, kind: 'other' } }, 'artifact.kind'],
+      [{ ...base, artifact: { ...base.artifact, attribute: 'race' } }, 'artifact.attribute'],
+      [{ ...base, artifact: { ...base.artifact, labels: ['F', 'M'] } }, 'artifact.labels'],
+      [{ ...base, artifact: { ...base.artifact, groups: [] } }, 'artifact.groups'],
+      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], code: 5 }] } }, 'artifact.groups[0].code'],
+      [{ ...base, artifact: { ...base.artifact, groups: [base.artifact.groups[0], base.artifact.groups[0]] } }, 'artifact.groups[1].code'],
+      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], group: 'M' }] } }, 'artifact.groups[0].group'],
+      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], thresholdLow: null }] } }, 'artifact.groups[0].thresholdLow'],
+      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], probabilityLow: 1.5 }] } }, 'artifact.groups[0].probabilityLow'],
+    ];
+    for (const [doc, field] of cases) {
+      const error = (() => {
+        try {
+          parseThresholdWrapper(doc);
+          return null;
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, field).toBeInstanceOf(ModelArtifactError);
+      expect((error as ModelArtifactError).field, field).toBe(field);
+    }
+    expect(parseThresholdWrapper(base)).toEqual(deterministic);
+  });
+});
