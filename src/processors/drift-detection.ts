@@ -159,7 +159,8 @@ export async function resolveDriftInputs(deps: DriftDetectionDeps, request: Omit
   const fromModel = request.reference ? null : await modelReference(deps, request.modelId!);
   const reference = fromModel?.ref ?? (await resolveDatasetVersion(deps, request.reference!, 'reference'));
   const current = await resolveDatasetVersion(deps, request.current, 'current');
-  const shared = reference.columns.filter((c) => current.columns.some((k) => k.name === c.name) && !c.hints.includes('id'));
+  // Identifiers say nothing about distributions, and personal columns are sealed in the file.
+  const shared = reference.columns.filter((c) => current.columns.some((k) => k.name === c.name) && !c.hints.includes('id') && !c.hints.includes('personal'));
   const wantedNames = request.columns ?? shared.map((c) => c.name);
   const unknown = wantedNames.filter((n) => !shared.some((c) => c.name === n));
   if (unknown.length > 0) throw new DriftRequestError('columns', `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a column of both datasets`);
