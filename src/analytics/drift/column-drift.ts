@@ -1,10 +1,11 @@
 import { chiSquareDriftTest } from './chi-square.js';
 import { histogramCounts, sturgesEdges } from './histogram-binning.js';
 import { jensenShannonDistance } from './jensen-shannon.js';
-import { ksTwoSample } from './kolmogorov-smirnov.js';
-import { categoricalPsi, numericPsi, type PsiBin } from './population-stability-index.js';
+import { ksTwoSampleSorted } from './kolmogorov-smirnov.js';
+import { categoricalPsi, numericPsiSorted, type PsiBin } from './population-stability-index.js';
 import { proportionsZTest } from './proportions-z-test.js';
-import { normalizedWassersteinDistance } from './wasserstein.js';
+import { sortFloat64 } from './sort-float64.js';
+import { normalizeWasserstein, pooledWalkSorted } from './wasserstein.js';
 
 /**
  * Drift of one column between a reference and a current sample, with Evidently's default test
@@ -81,14 +82,30 @@ export function defaultDriftTest(kind: ColumnKind, referenceSize: number, distin
   return 'jensenshannon';
 }
 
-function finiteSorted(values: ArrayLike<number>): { sorted: Float64Array; missing: number } {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) n++;
-  const sorted = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) sorted[k++] = values[i]!;
-  sorted.sort();
-  return { sorted, missing: values.length - n };
+/**
+ * The non-NaN values of a sample, sorted once into a Float64Array that every numeric test then
+ * shares (PSI edges and bin counts, Wasserstein, KS, distinct and value counts).
+ */
+function finiteSorted(values: ArrayLike<number>, scratch?: Float64Array): { sorted: Float64Array; missing: number } {
+  const length = values.length;
+  let sorted: Float64Array;
+  let missing = 0;
+  if (values instanceof Float64Array) {
+    for (let i = 0; i < length; i++) if (Number.isNaN(values[i]!)) missing++;
+    sorted = missing === 0 ? values.slice() : values.filter((x) => !Number.isNaN(x));
+  } else {
+    // number[] and other array-likes: one pass, NaNs skipped.
+    const all = new Float64Array(length);
+    let k = 0;
+    for (let i = 0; i < length; i++) {
+      const x = values[i]!;
+      if (Number.isNaN(x)) missing++;
+      else all[k++] = x;
+    }
+    sorted = missing === 0 ? all : all.subarray(0, k);
+  }
+  sortFloat64(sorted, scratch);
+  return { sorted, missing };
 }
 
 function distinctSorted(x: Float64Array): number {
@@ -110,11 +127,17 @@ function distinctPooled(a: Float64Array, b: Float64Array): number {
   return d;
 }
 
+/** Value counts of a sorted sample, one map update per run of equal values (-0 and 0 share a key, as String makes them). */
 function valueCounts(sorted: Float64Array): Map<string, number> {
   const counts = new Map<string, number>();
-  for (let i = 0; i < sorted.length; i++) {
-    const k = String(sorted[i]);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
+  let i = 0;
+  while (i < sorted.length) {
+    const v = sorted[i]!;
+    let j = i + 1;
+    while (j < sorted.length && sorted[j] === v) j++;
+    const k = String(v);
+    counts.set(k, (counts.get(k) ?? 0) + j - i);
+    i = j;
   }
   return counts;
 }
@@ -143,14 +166,22 @@ export function columnDrift(reference: ColumnSample, current: ColumnSample, opti
   let referenceMissing = 0;
   let currentMissing = 0;
   let distinctValues: number;
+  let wasserstein = Number.NaN;
   if (reference.kind === 'numeric' && current.kind === 'numeric') {
-    const r = finiteSorted(reference.values);
-    const c = finiteSorted(current.values);
+    // One scratch buffer serves both radix sorts.
+    const scratch = new Float64Array(Math.max(reference.values.length, current.values.length));
+    const r = finiteSorted(reference.values, scratch);
+    const c = finiteSorted(current.values, scratch);
     refSorted = r.sorted;
     curSorted = c.sorted;
     referenceMissing = r.missing;
     currentMissing = c.missing;
-    distinctValues = distinctPooled(refSorted, curSorted);
+    // The walk that counts distinct pooled values integrates W₁ on the way (used when the test is Wasserstein).
+    if (refSorted.length > 0 && curSorted.length > 0) {
+      const walk = pooledWalkSorted(refSorted, curSorted);
+      distinctValues = walk.distinct;
+      wasserstein = walk.wasserstein;
+    } else distinctValues = distinctPooled(refSorted, curSorted);
   } else {
     refCounts = (reference as CategoricalColumnSample).counts;
     curCounts = (current as CategoricalColumnSample).counts;
@@ -178,7 +209,7 @@ export function columnDrift(reference: ColumnSample, current: ColumnSample, opti
   let psiBins: PsiBin[] | undefined;
   let psiCategories: ColumnDriftResult['psiCategories'];
   if (refSorted && curSorted) {
-    const r = numericPsi(refSorted, curSorted, options.psiBins ?? 10);
+    const r = numericPsiSorted(refSorted, curSorted, options.psiBins ?? 10);
     psi = r.psi;
     psiBins = r.bins;
   } else {
@@ -191,13 +222,13 @@ export function columnDrift(reference: ColumnSample, current: ColumnSample, opti
   let statistic: number;
   switch (test) {
     case 'ks': {
-      const r = ksTwoSample(refSorted!, curSorted!);
+      const r = ksTwoSampleSorted(refSorted!, curSorted!);
       score = r.pValue;
       statistic = r.statistic;
       break;
     }
     case 'wasserstein':
-      score = statistic = normalizedWassersteinDistance(refSorted!, curSorted!);
+      score = statistic = normalizeWasserstein(wasserstein, refSorted!);
       break;
     case 'chisquare': {
       const r = chiSquareDriftTest(...counts());

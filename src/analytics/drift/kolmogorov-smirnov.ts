@@ -1,4 +1,5 @@
 import { kolmogorovNSurvival } from './kolmogorov-distribution.js';
+import { sortFloat64 } from './sort-float64.js';
 
 /**
  * Two-sample, two-sided Kolmogorov–Smirnov test following scipy.stats.ks_2samp (scipy ≥ 1.5,
@@ -84,8 +85,8 @@ function isSorted(x: ArrayLike<number>): boolean {
 }
 
 function sortedCopy(x: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(x as ArrayLike<number>);
-  if (!isSorted(out)) out.sort();
+  const out = x instanceof Float64Array ? x.slice() : Float64Array.from(x);
+  if (!isSorted(out)) sortFloat64(out);
   return out;
 }
 
@@ -99,8 +100,11 @@ export function ksExactPValue(n1: number, n2: number, h: number): number {
 
 /** Two-sample KS test; inputs need not be sorted (a sorted Float64Array is used as is). NaNs must be removed first. */
 export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>, options: { method?: KsMethod } = {}): KsResult {
-  const x = sortedCopy(a);
-  const y = sortedCopy(b);
+  return ksTwoSampleSorted(sortedCopy(a), sortedCopy(b), options);
+}
+
+/** ksTwoSample on two samples already sorted ascending (no NaN), without copying them. */
+export function ksTwoSampleSorted(x: ArrayLike<number>, y: ArrayLike<number>, options: { method?: KsMethod } = {}): KsResult {
   const n1 = x.length;
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) throw new RangeError('ksTwoSample needs two non-empty samples');

@@ -60,16 +60,39 @@ function binOf(edges: Float64Array, x: number): number {
   return lo;
 }
 
-export function numericPsi(sortedReference: Float64Array, current: ArrayLike<number>, bins = 10): PsiResult {
-  const edges = quantileBinEdges(sortedReference, bins);
+/** Number of leading elements of the ascending `sorted` that are ≤ x (0 when x is NaN). */
+function countAtMost(sorted: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function isSortedAscending(x: ArrayLike<number>): boolean {
+  for (let i = 1; i < x.length; i++) if (!(x[i - 1]! <= x[i]!)) return false;
+  return true;
+}
+
+/** Bin counts of an ascending sample: differences of the counts at most each edge, O(k log n). */
+function sortedBinCounts(edges: Float64Array, sorted: ArrayLike<number>, counts: Float64Array): void {
+  let below = 0;
+  for (let i = 0; i < edges.length; i++) {
+    const atMost = countAtMost(sorted, edges[i]!);
+    counts[i] = atMost - below;
+    below = atMost;
+  }
+  counts[edges.length] = sorted.length - below;
+}
+
+function psiFromCounts(edges: Float64Array, ref: Float64Array, cur: Float64Array, nRef: number, nCur: number): PsiResult {
   const k = edges.length + 1;
-  const ref = new Float64Array(k);
-  const cur = new Float64Array(k);
-  for (let i = 0; i < sortedReference.length; i++) ref[binOf(edges, sortedReference[i]!)]!++;
-  for (let i = 0; i < current.length; i++) cur[binOf(edges, current[i]!)]!++;
   for (let i = 0; i < k; i++) {
-    ref[i]! /= sortedReference.length;
-    cur[i]! /= current.length;
+    ref[i]! /= nRef;
+    cur[i]! /= nCur;
   }
   const { psi, contributions } = psiFromProportions(ref, cur);
   return {
@@ -82,6 +105,43 @@ export function numericPsi(sortedReference: Float64Array, current: ArrayLike<num
       contribution: contributions[i]!,
     })),
   };
+}
+
+/** Edges without NaN are strictly increasing, so every value's bin follows from counts at the edges. */
+function edgesAreOrdered(edges: Float64Array): boolean {
+  for (let i = 0; i < edges.length; i++) if (Number.isNaN(edges[i]!)) return false;
+  return true;
+}
+
+export function numericPsi(sortedReference: Float64Array, current: ArrayLike<number>, bins = 10): PsiResult {
+  if (isSortedAscending(current)) return numericPsiSorted(sortedReference, current, bins);
+  const edges = quantileBinEdges(sortedReference, bins);
+  const k = edges.length + 1;
+  const ref = new Float64Array(k);
+  const cur = new Float64Array(k);
+  for (let i = 0; i < sortedReference.length; i++) ref[binOf(edges, sortedReference[i]!)]!++;
+  for (let i = 0; i < current.length; i++) cur[binOf(edges, current[i]!)]!++;
+  return psiFromCounts(edges, ref, cur, sortedReference.length, current.length);
+}
+
+/**
+ * numericPsi when the current sample is sorted too (both ascending, no NaN): the bin counts are
+ * found by binary search at each edge instead of one search per value.
+ */
+export function numericPsiSorted(sortedReference: Float64Array, sortedCurrent: ArrayLike<number>, bins = 10): PsiResult {
+  const edges = quantileBinEdges(sortedReference, bins);
+  const k = edges.length + 1;
+  const ref = new Float64Array(k);
+  const cur = new Float64Array(k);
+  if (edgesAreOrdered(edges)) {
+    sortedBinCounts(edges, sortedReference, ref);
+    sortedBinCounts(edges, sortedCurrent, cur);
+  } else {
+    // A NaN edge (from infinite values) breaks the ordering: bin value by value as before.
+    for (let i = 0; i < sortedReference.length; i++) ref[binOf(edges, sortedReference[i]!)]!++;
+    for (let i = 0; i < sortedCurrent.length; i++) cur[binOf(edges, sortedCurrent[i]!)]!++;
+  }
+  return psiFromCounts(edges, ref, cur, sortedReference.length, sortedCurrent.length);
 }
 
 export type CategoricalPsiResult = { psi: number; categories: { category: string; reference: number; current: number; contribution: number }[] };

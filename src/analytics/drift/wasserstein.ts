@@ -4,11 +4,13 @@
  * integrated exactly over the pooled sorted values in O(n log n).
  */
 
+import { sortFloat64 } from './sort-float64.js';
+
 function sortedCopy(x: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(x as ArrayLike<number>);
+  const out = x instanceof Float64Array ? x.slice() : Float64Array.from(x);
   for (let i = 1; i < out.length; i++) {
     if (out[i - 1]! > out[i]!) {
-      out.sort();
+      sortFloat64(out);
       break;
     }
   }
@@ -16,14 +18,27 @@ function sortedCopy(x: ArrayLike<number>): Float64Array {
 }
 
 export function wassersteinDistance(u: ArrayLike<number>, v: ArrayLike<number>): number {
-  const a = sortedCopy(u);
-  const b = sortedCopy(v);
+  return wassersteinDistanceSorted(sortedCopy(u), sortedCopy(v));
+}
+
+/** W₁ of two samples already sorted ascending (no NaN): one merge walk, no copies. */
+export function wassersteinDistanceSorted(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length === 0 || b.length === 0) throw new RangeError('wassersteinDistance needs two non-empty samples');
+  return pooledWalkSorted(a, b).wasserstein;
+}
+
+/**
+ * One merge walk over two non-empty samples sorted ascending (no NaN), visiting each distinct
+ * pooled value once: W₁ between them, and the number of distinct pooled values (-0 and 0 count
+ * as one), so the column test gets both from a single pass.
+ */
+export function pooledWalkSorted(a: ArrayLike<number>, b: ArrayLike<number>): { wasserstein: number; distinct: number } {
   const n = a.length;
   const m = b.length;
-  if (n === 0 || m === 0) throw new RangeError('wassersteinDistance needs two non-empty samples');
   let i = 0;
   let j = 0;
   let total = 0;
+  let distinct = 0;
   let prev = Math.min(a[0]!, b[0]!);
   while (i < n || j < m) {
     const t = j >= m || (i < n && a[i]! <= b[j]!) ? a[i]! : b[j]!;
@@ -32,8 +47,9 @@ export function wassersteinDistance(u: ArrayLike<number>, v: ArrayLike<number>):
     while (i < n && a[i]! <= t) i++;
     while (j < m && b[j]! <= t) j++;
     prev = t;
+    distinct++;
   }
-  return total;
+  return { wasserstein: total, distinct };
 }
 
 /** Population standard deviation (numpy.std, ddof = 0). */
@@ -54,4 +70,17 @@ function populationStd(x: ArrayLike<number>): number {
  */
 export function normalizedWassersteinDistance(reference: ArrayLike<number>, current: ArrayLike<number>): number {
   return wassersteinDistance(reference, current) / Math.max(populationStd(reference), 0.001);
+}
+
+/**
+ * normalizedWassersteinDistance of two samples already sorted ascending (no NaN). The standard
+ * deviation is taken over the sorted reference, as the column test always has (same value bit for bit).
+ */
+export function normalizedWassersteinDistanceSorted(sortedReference: ArrayLike<number>, sortedCurrent: ArrayLike<number>): number {
+  return normalizeWasserstein(wassersteinDistanceSorted(sortedReference, sortedCurrent), sortedReference);
+}
+
+/** W₁ / max(std(reference), 0.001), for a W₁ already computed (see pooledWalkSorted). */
+export function normalizeWasserstein(wasserstein: number, reference: ArrayLike<number>): number {
+  return wasserstein / Math.max(populationStd(reference), 0.001);
 }

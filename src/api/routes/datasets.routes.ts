@@ -203,6 +203,8 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       // Recorded first (the decider checks ownership), then the files go.
       const result = await runDatasetCommand(runtime, request, id, { type: 'DeleteDataset', reason: request.query.reason, blobsRemoved: removable });
       for (const sha of removable) await runtime.blobs.delete(sha);
+      // Answer once the catalogue no longer lists it, so a read right after sees it gone.
+      await runtime.projections.waitFor(result.position, runtime.config.RAIA_MIN_POSITION_WAIT_MS, ['dataset_catalog']);
       return { id, blobsRemoved: removable, position: result.position };
     });
 
