@@ -41,7 +41,7 @@ describe('CSV reader memory', () => {
     expect(reader.columns).toHaveLength(10);
     for await (const batch of reader.batches()) {
       rows += batch.rows.length;
-      if (Date.now() - lastSample >= 500) {
+      if (Date.now() - lastSample >= 100) {
         samples.push({ rows, growth: liveMemory() - baseline });
         lastSample = Date.now();
       }
