@@ -144,9 +144,14 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   const batched1Seconds = await concurrently(1, batched1.length, (i) => store.append(batched1[i]!.stream, batched1[i]!.events));
   const appendBatched1PerSec = (sizes.batches1 * BATCH) / batched1Seconds;
   log(`batches of ${BATCH}, 1 writer: ${round(appendBatched1PerSec)} events/s`);
+  // CPU time of this process per event (validation, canonical JSON, hashing, the driver, GC; with PGlite also the database):
+  // unlike events/s, it hardly moves with the load other work puts on the machine.
+  const cpuBefore = process.cpuUsage();
   const batched8Seconds = await concurrently(WRITERS, batched8.length, (i) => store.append(batched8[i]!.stream, batched8[i]!.events));
+  const cpuUsed = process.cpuUsage(cpuBefore);
   const appendBatchedPerSec = (sizes.batches8 * BATCH) / batched8Seconds;
-  log(`batches of ${BATCH}, ${WRITERS} writers: ${round(appendBatchedPerSec)} events/s`);
+  const appendBatchedNodeCpuUsPerEvent = (cpuUsed.user + cpuUsed.system) / (sizes.batches8 * BATCH);
+  log(`batches of ${BATCH}, ${WRITERS} writers: ${round(appendBatchedPerSec)} events/s, ${round(appendBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event`);
 
   // The floor: the same payloads (same JSON) as plain multi-row INSERTs into a table with the
   // ledger's columns but no hash, no lock, no constraint and no index.
@@ -173,9 +178,14 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   const floor8Rows = batched8.map(floorRows);
   const floor1Seconds = await concurrently(1, floor1Rows.length, (i) => db.knex('bench_floor').insert(floor1Rows[i]!));
   const floorBatched1PerSec = (sizes.batches1 * BATCH) / floor1Seconds;
+  const floorCpuBefore = process.cpuUsage();
   const floor8Seconds = await concurrently(WRITERS, floor8Rows.length, (i) => db.knex('bench_floor').insert(floor8Rows[i]!));
+  const floorCpuUsed = process.cpuUsage(floorCpuBefore);
   const floorBatchedPerSec = (sizes.batches8 * BATCH) / floor8Seconds;
-  log(`floor (plain multi-row INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, ${WRITERS} writers ${round(floorBatchedPerSec)} events/s`);
+  const floorBatchedNodeCpuUsPerEvent = (floorCpuUsed.user + floorCpuUsed.system) / (sizes.batches8 * BATCH);
+  log(
+    `floor (plain multi-row INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, ${WRITERS} writers ${round(floorBatchedPerSec)} events/s, ${round(floorBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event`,
+  );
   await db.knex.raw('DROP TABLE bench_floor');
 
   const head = await store.head();
@@ -218,8 +228,10 @@ async function measure(db: Database, label: string, sizes: Sizes) {
     appendSingleP99Ms: round(p99, 3),
     appendBatched1WriterPerSec: round(appendBatched1PerSec),
     appendBatchedPerSec: round(appendBatchedPerSec),
+    appendBatchedNodeCpuUsPerEvent: round(appendBatchedNodeCpuUsPerEvent, 1),
     floorBatched1WriterPerSec: round(floorBatched1PerSec),
     floorBatchedPerSec: round(floorBatchedPerSec),
+    floorBatchedNodeCpuUsPerEvent: round(floorBatchedNodeCpuUsPerEvent, 1),
     floorRatio: round(appendBatchedPerSec / floorBatchedPerSec, 3),
     floorRatio1Writer: round(appendBatched1PerSec / floorBatched1PerSec, 3),
     readAllPerSec: round(readAllPerSec),

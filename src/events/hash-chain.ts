@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { hash as oneShotHash } from 'node:crypto';
+import { canonicalJson, quote } from './canonical-json.js';
 import type { NewEvent, StoredEvent } from './envelope.js';
 
 /** prevHash of the first event in the ledger. */
@@ -20,16 +20,32 @@ export const canonicalParts = (e: Pick<StoredEvent, 'actor' | 'data' | 'metadata
   metadata: jcs(e.metadata),
 });
 
+/** JSON.stringify of a string or null. */
+const str = (s: string | null): string => (s === null ? 'null' : quote(s));
+
+/** The events of a group share their timestamp: its ISO text is formatted once. */
+let lastDate: Date | null = null;
+let lastTime = NaN;
+let lastIso = '';
+function isoText(date: Date): string {
+  const time = date.getTime();
+  if (date !== lastDate || time !== lastTime) {
+    lastIso = date.toISOString();
+    lastDate = date;
+    lastTime = time;
+  }
+  return lastIso;
+}
+
 /**
  * The envelope fields covered by the hash, in canonical JSON. Written out in JCS key order so the
  * costly parts (data, actor, metadata) can be canonicalised before the append lock is taken;
  * a test proves the text equals RFC 8785 canonicalisation of the whole envelope.
  */
 export function canonicalEnvelope(event: Omit<StoredEvent, 'hash'>, parts: CanonicalParts = canonicalParts(event)): string {
-  const str = JSON.stringify;
   return (
     `{"actor":${parts.actor},"causationId":${str(event.causationId)},"correlationId":${str(event.correlationId)},"data":${parts.data},` +
-    `"id":${str(event.id)},"metadata":${parts.metadata},"occurredAt":${str(event.occurredAt.toISOString())},"position":${event.position},` +
+    `"id":${str(event.id)},"metadata":${parts.metadata},"occurredAt":"${isoText(event.occurredAt)}","position":${event.position},` +
     `"prevHash":${str(event.prevHash)},"schemaVersion":${event.schemaVersion},"streamId":${str(event.streamId)},` +
     `"streamVersion":${event.streamVersion},"type":${str(event.type)}}`
   );
@@ -37,7 +53,7 @@ export function canonicalEnvelope(event: Omit<StoredEvent, 'hash'>, parts: Canon
 
 /** hash = SHA-256(prevHash ‖ canonical JSON of the envelope without hash). Personal fields are ciphertext here. */
 export function eventHash(event: Omit<StoredEvent, 'hash'>, parts?: CanonicalParts): string {
-  return createHash('sha256').update(event.prevHash, 'utf8').update(canonicalEnvelope(event, parts), 'utf8').digest('hex');
+  return oneShotHash('sha256', event.prevHash + canonicalEnvelope(event, parts), 'hex');
 }
 
 export type ChainBreak = { position: number; reason: string };
@@ -75,7 +91,7 @@ export function chainEvents(
   let position = head.position;
   let prevHash = head.hash;
   return events.map((e) => {
-    const event: Omit<StoredEvent, 'hash'> = {
+    const event: StoredEvent = {
       id: e.id,
       type: e.type,
       schemaVersion: e.schemaVersion,
@@ -89,9 +105,9 @@ export function chainEvents(
       data: e.data,
       metadata: e.metadata ?? {},
       prevHash,
+      hash: '',
     };
-    const hash = eventHash(event, e.canonical);
-    prevHash = hash;
-    return { ...event, hash };
+    event.hash = prevHash = eventHash(event, e.canonical);
+    return event;
   });
 }

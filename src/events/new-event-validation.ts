@@ -34,16 +34,22 @@ export function validateNewEvents(events: NewEvent[]): ValidatedEvent[] {
     const data = normaliseJson(e.data, `events[${i}].data`);
     const metadata = normaliseJson(e.metadata ?? {}, `events[${i}].metadata`);
     const actor = normaliseJson(e.actor, `events[${i}].actor`);
+    // Built field by field (not spread from the input): one object shape for every validated event.
     return {
-      ...e,
       id,
+      type: e.type,
+      schemaVersion: e.schemaVersion,
       actor: actor.value as NewEvent['actor'],
+      correlationId: e.correlationId,
+      causationId: e.causationId,
       data: data.value,
       metadata: metadata.value,
       canonical: { actor: actor.text, data: data.text, metadata: metadata.text },
     };
   });
 }
+
+const NUL_OR_SURROGATE = /(?<!\\)\\u(0000|d[89a-f])/i;
 
 const ACTOR_KINDS = new Set(['user', 'service', 'system']);
 // eslint-disable-next-line no-control-regex -- control characters are what it rejects
@@ -65,8 +71,9 @@ function normaliseJson(value: unknown, field: string): { value: JsonObject; text
   } catch (error) {
     throw new InvalidEvent(`${field} is not serialisable as JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (text === undefined || !text.startsWith('{')) throw new InvalidEvent(`${field} must be a JSON object`);
-  // PostgreSQL's jsonb cannot hold NUL characters or lone UTF-16 surrogates.
-  if (/(?<!\\)\\u(0000|d[89a-f])/i.test(text)) throw new InvalidEvent(`${field} contains a NUL character or an unpaired surrogate`);
+  if (text === undefined || text.charCodeAt(0) !== 0x7b /* { */) throw new InvalidEvent(`${field} must be a JSON object`);
+  if (text === '{}') return { value: {}, text };
+  // PostgreSQL's jsonb cannot hold NUL characters or lone UTF-16 surrogates (both only ever written as \u escapes).
+  if (text.includes('\\u') && NUL_OR_SURROGATE.test(text)) throw new InvalidEvent(`${field} contains a NUL character or an unpaired surrogate`);
   return { value: JSON.parse(text) as JsonObject, text };
 }

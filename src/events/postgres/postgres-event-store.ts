@@ -15,7 +15,7 @@ import {
   type Subscription,
   type VerificationResult,
 } from '../event-store.js';
-import { GENESIS_HASH, chainEvents, type CanonicalParts } from '../hash-chain.js';
+import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
 import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
 import { validateNewEvents, validateStreamId, type ValidatedEvent } from '../new-event-validation.js';
@@ -64,6 +64,8 @@ const toEvent = (row: EventRow): StoredEvent => ({
 type PendingAppend = {
   streamId: string;
   events: ValidatedEvent[];
+  /** Per event, what the insert needs of it that can be prepared before the lock. */
+  texts: InsertTexts[];
   expectedVersion: ExpectedVersion;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
@@ -76,39 +78,80 @@ const MAX_GROUP_EVENTS = 5000;
 const SETTLE_HOLD_MS = 5;
 
 /**
- * The insert's JSON parameter, assembled from the canonical texts computed before the lock:
- * the bodies are not serialised a second time inside the critical section. Event, correlation and
- * causation ids, stream ids and types were validated on append, timestamps and the hashes this store
- * computed are hex or ISO text: none holds a character JSON escapes, so they are quoted as they are.
- * The timestamp and stream shared by consecutive events are formatted once.
+ * An element of an array literal, always double-quoted (so no text reads as NULL) and without a `$`
+ * (a `$` only occurs inside JSON strings or free text, and `\u0024` means the same in JSON): the
+ * arrays can then be dollar-quoted as they are (`$j$…$j$`), without scanning them for the quote.
+ * Only used for texts that are JSON or may hold a `$`; the rest (ids, stream ids and types validated
+ * on append, hex hashes, ISO times, numbers) holds no character an array literal escapes.
  */
-function recordsJson(events: StoredEvent[], canonicalOf: Map<string, CanonicalParts>): string {
-  const str = JSON.stringify;
-  const uuidOrNull = (value: string | null) => (value === null ? 'null' : `"${value}"`);
+function arrayElement(text: string): string {
+  const t = text.includes('$') ? text.replaceAll('$', '\\u0024') : text;
+  return `"${t.includes('"') || t.includes('\\') ? t.replace(/["\\]/g, '\\$&') : t}"`;
+}
+
+/** The array elements of an event's texts that do not depend on its place in the chain: made before the lock is taken. */
+type InsertTexts = { actor: string; actorId: string; data: string; metadata: string };
+
+const insertTexts = (e: ValidatedEvent): InsertTexts => ({
+  actor: arrayElement(e.canonical.actor),
+  actorId: arrayElement(e.actor.id),
+  data: arrayElement(e.canonical.data),
+  metadata: arrayElement(e.canonical.metadata),
+});
+
+const INSERT_COLUMNS = 'position, id, stream_id, stream_category, stream_version, type, schema_version, occurred_at, actor, actor_id, correlation_id, causation_id, data, metadata, prev_hash, hash';
+const INSERT_TYPES = ['bigint', 'uuid', 'text', 'text', 'integer', 'text', 'integer', 'timestamptz', 'jsonb', 'text', 'text', 'text', 'jsonb', 'jsonb', 'text', 'text'];
+
+/**
+ * The insert's rows as one array literal per column, for `unnest`: PostgreSQL parses each value
+ * once with its type's input function (about a fifth less work than `jsonb_to_recordset` over one
+ * JSON document of the rows). The bodies are the canonical texts computed before the lock, already
+ * escaped: they are not serialised again inside the critical section. The timestamp and stream
+ * shared by consecutive events are formatted once.
+ */
+function insertArrays(events: StoredEvent[], textsOf: Map<string, InsertTexts>): string {
+  const columns: string[][] = INSERT_TYPES.map(() => []);
+  const [position, id, stream, category, version, type, schemaVersion, occurred, actor, actorId, correlation, causation, data, metadata, prevHash, hash] = columns as [
+    string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[],
+  ];
   let occurredAt: Date | null = null;
   let occurredAtText = '';
   let streamId: string | null = null;
   let streamText = '';
-  let out = '[';
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    const c = canonicalOf.get(e.id)!;
+  let categoryText = '';
+  for (const e of events) {
+    const t = textsOf.get(e.id)!;
     if (e.occurredAt !== occurredAt) {
       occurredAt = e.occurredAt;
-      occurredAtText = occurredAt.toISOString();
+      occurredAtText = `"${occurredAt.toISOString()}"`;
     }
     if (e.streamId !== streamId) {
       streamId = e.streamId;
-      streamText = `"stream_id":"${streamId}","stream_category":"${streamCategory(streamId)}"`;
+      streamText = `"${streamId}"`;
+      categoryText = `"${streamCategory(streamId)}"`;
     }
-    out +=
-      `${i === 0 ? '' : ','}{"position":${e.position},"id":"${e.id}",${streamText},"stream_version":${e.streamVersion},"type":"${e.type}",` +
-      `"schema_version":${e.schemaVersion},"occurred_at":"${occurredAtText}","actor":${c.actor},"actor_id":${str(e.actor.id)},` +
-      `"correlation_id":${uuidOrNull(e.correlationId)},"causation_id":${uuidOrNull(e.causationId)},"data":${c.data},"metadata":${c.metadata},` +
-      `"prev_hash":${str(e.prevHash)},"hash":"${e.hash}"}`;
+    position.push(String(e.position));
+    id.push(`"${e.id}"`);
+    stream.push(streamText);
+    category.push(categoryText);
+    version.push(String(e.streamVersion));
+    type.push(`"${e.type}"`);
+    schemaVersion.push(String(e.schemaVersion));
+    occurred.push(occurredAtText);
+    actor.push(t.actor);
+    actorId.push(t.actorId);
+    correlation.push(e.correlationId === null ? 'NULL' : `"${e.correlationId}"`);
+    causation.push(e.causationId === null ? 'NULL' : `"${e.causationId}"`);
+    data.push(t.data);
+    metadata.push(t.metadata);
+    prevHash.push(arrayElement(e.prevHash));
+    hash.push(`"${e.hash}"`);
   }
-  return `${out}]`;
+  return columns.map((values, i) => `$j$\{${values.join(',')}}$j$::${INSERT_TYPES[i]}[]`).join(', ');
 }
+
+/** PostgreSQL's unique_violation (also PGlite's): here, an event id that is stored already. */
+const isUniqueViolation = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 
 export type PostgresEventStoreOptions = {
   clock?: () => Date;
@@ -129,6 +172,8 @@ export class PostgresEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly appended = new EventEmitter();
   private unlisten: Promise<() => Promise<void>> | null = null;
+  /** Appends waiting to be validated (see `validateNext`), then to be written. */
+  private readonly unvalidated: (Omit<PendingAppend, 'events' | 'texts'> & { events: NewEvent[] })[] = [];
   private readonly pending: PendingAppend[] = [];
   private draining = false;
   /** The last committed group's settlement, held back until the next group's insert is on its way (see `holdSettlement`). */
@@ -146,14 +191,33 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
     validateStreamId(streamId);
-    // Validated and canonicalised outside the critical section: only position-dependent hashing happens under the lock.
-    const prepared = validateNewEvents(events);
     const expectedVersion = options.expectedVersion ?? 'any';
     return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ streamId, events: prepared, expectedVersion, resolve, reject });
-      void this.drain();
+      this.unvalidated.push({ streamId, events, expectedVersion, resolve, reject });
+      if (this.unvalidated.length === 1) setImmediate(this.validateNext);
     });
   }
+
+  /**
+   * Validates and canonicalises one waiting append per macrotask, outside the critical section (only
+   * position-dependent hashing happens under the lock), and queues it for the next group. One at a
+   * time, so the group in flight's replies are handled between them rather than after all of them:
+   * the lock is not held while this thread prepares appends that will wait anyway.
+   */
+  private readonly validateNext = (): void => {
+    const next = this.unvalidated.shift();
+    if (!next) return;
+    if (this.unvalidated.length > 0) setImmediate(this.validateNext);
+    let prepared: ValidatedEvent[];
+    try {
+      prepared = validateNewEvents(next.events);
+    } catch (error) {
+      next.reject(error);
+      return;
+    }
+    this.pending.push({ ...next, events: prepared, texts: prepared.map(insertTexts) });
+    void this.drain();
+  };
 
   /**
    * Group commit: appends waiting in this process share one transaction (one lock, one head read,
@@ -194,18 +258,20 @@ export class PostgresEventStore implements EventStore {
     setImmediate(held.settle);
   }
 
-  private async commitGroup(group: PendingAppend[]): Promise<void> {
+  private async commitGroup(group: PendingAppend[], probeStoredIds = false): Promise<void> {
     let outcomes: AppendOutcome[];
     try {
-      outcomes = await this.db.withScriptConnection((run) => this.writeGroup(run, group));
+      outcomes = await this.db.withScriptConnection((run) => this.writeGroup(run, group, probeStoredIds));
     } catch (error) {
       this.releaseSettled();
+      // An event id is stored already (a retried append, or one racing it): decide again, this time knowing which.
+      if (!probeStoredIds && isUniqueViolation(error)) return this.commitGroup(group, true);
       if (group.length === 1) {
         setImmediate(() => group[0]!.reject(error));
         return;
       }
       // The database refused the group: retry each append alone, so only the faulty one fails.
-      for (const single of group) await this.commitGroup([single]);
+      for (const single of group) await this.commitGroup([single], probeStoredIds);
       return;
     }
     this.holdSettlement(() => {
@@ -224,9 +290,9 @@ export class PostgresEventStore implements EventStore {
    * then the insert, its NOTIFY and COMMIT as another. Statements of a script each take a fresh
    * snapshot, so the state is read after the lock is held.
    */
-  private async writeGroup(run: RunScript, group: PendingAppend[]): Promise<AppendOutcome[]> {
+  private async writeGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<AppendOutcome[]> {
     try {
-      const { outcomes, insert } = await this.decideGroup(run, group);
+      const { outcomes, insert } = await this.decideGroup(run, group, probeStoredIds);
       const committed = run(insert ? `${insert};\nCOMMIT` : 'COMMIT');
       this.releaseSettled();
       await committed;
@@ -237,10 +303,16 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** Reads the state under the lock, settles each append, and returns the insert that writes the accepted ones. */
-  private async decideGroup(run: RunScript, group: PendingAppend[]): Promise<{ outcomes: AppendOutcome[]; insert: string | null }> {
+  /**
+   * Reads the state under the lock, settles each append, and returns the insert that writes the accepted ones.
+   * Which of the group's event ids are stored already is only looked up when `probeStoredIds`: first
+   * the group is tried without, and the id's unique index refusing the insert sends it here again.
+   */
+  private async decideGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; insert: string | null }> {
     const streamIds = [...new Set(group.map((a) => a.streamId))];
-    const ids = group.flatMap((a) => a.events.map((e) => e.id));
+    const existing = probeStoredIds
+      ? `(SELECT array_agg(e.id::text) FROM ${EVENTS_TABLE} e WHERE e.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${sqlText(JSON.stringify(group.flatMap((a) => a.events.map((e) => e.id))))}::jsonb)))`
+      : 'NULL::text[]';
     const results = await run(
       `BEGIN;
        SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY});
@@ -248,7 +320,7 @@ export class PostgresEventStore implements EventStore {
                  FROM jsonb_array_elements_text(${sqlText(JSON.stringify(streamIds))}::jsonb) AS s(stream_id)
                  CROSS JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v) AS versions,
               h.position, h.hash, h.occurred_at,
-              (SELECT array_agg(e.id::text) FROM ${EVENTS_TABLE} e WHERE e.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${sqlText(JSON.stringify(ids))}::jsonb))) AS existing
+              ${existing} AS existing
          FROM (SELECT 1) one
          LEFT JOIN LATERAL (SELECT position, hash, occurred_at FROM ${EVENTS_TABLE} ORDER BY position DESC LIMIT 1) h ON true`,
     );
@@ -264,8 +336,8 @@ export class PostgresEventStore implements EventStore {
 
     const outcomes: AppendOutcome[] = [];
     const inserts: StoredEvent[] = [];
-    const canonicalOf = new Map<string, CanonicalParts>();
-    for (const a of group) for (const e of a.events) canonicalOf.set(e.id, e.canonical);
+    const textsOf = new Map<string, InsertTexts>();
+    for (const a of group) a.events.forEach((e, i) => textsOf.set(e.id, a.texts[i]!));
     const acceptedHere = new Map<string, AppendResult>();
     for (const append of group) {
       const { streamId, events } = append;
@@ -284,7 +356,9 @@ export class PostgresEventStore implements EventStore {
       try {
         checkExpectedVersion(streamId, append.expectedVersion, current);
       } catch (error) {
-        outcomes.push({ error });
+        // A retried append that was stored finds its stream moved on: it is answered as a duplicate, not refused.
+        const storedHere = probeStoredIds ? [] : await this.storedIds(run, events);
+        outcomes.push(storedHere.length > 0 ? await this.idempotentOutcome(run, streamId, events, storedHere) : { error });
         continue;
       }
       const chained = chainEvents(streamId, events, current, head, occurredAt);
@@ -299,13 +373,17 @@ export class PostgresEventStore implements EventStore {
     if (inserts.length === 0) return { outcomes, insert: null };
     return {
       outcomes,
-      insert: `WITH inserted AS (
-           INSERT INTO ${EVENTS_TABLE} (position, id, stream_id, stream_category, stream_version, type, schema_version, occurred_at, actor, actor_id, correlation_id, causation_id, data, metadata, prev_hash, hash)
-           SELECT position, id, stream_id, stream_category, stream_version, type, schema_version, occurred_at, actor, actor_id, correlation_id, causation_id, data, metadata, prev_hash, hash
-             FROM jsonb_to_recordset(${sqlText(recordsJson(inserts, canonicalOf))}::jsonb) AS x(position bigint, id uuid, stream_id text, stream_category text, stream_version integer, type text, schema_version integer, occurred_at timestamptz, actor jsonb, actor_id text, correlation_id text, causation_id text, data jsonb, metadata jsonb, prev_hash text, hash text)
-           RETURNING 1)
-         SELECT pg_notify('${EVENTS_CHANNEL}', '${head.position}') FROM (SELECT count(*) FROM inserted) c`,
+      insert: `INSERT INTO ${EVENTS_TABLE} (${INSERT_COLUMNS}) SELECT * FROM unnest(${insertArrays(inserts, textsOf)});
+         SELECT pg_notify('${EVENTS_CHANNEL}', '${head.position}')`,
     };
+  }
+
+  /** Which of these events' ids are stored already. */
+  private async storedIds(run: RunScript, events: NewEvent[]): Promise<string[]> {
+    const [rows] = (await run(
+      `SELECT id::text AS id FROM ${EVENTS_TABLE} WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text(${sqlText(JSON.stringify(events.map((e) => e.id)))}::jsonb))`,
+    )) as { id: string }[][];
+    return (rows ?? []).map((r) => r.id);
   }
 
   /** Re-appending stored ids answers with what was stored, if and only if it is the very same append. */
