@@ -17,6 +17,7 @@ import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 import { invalidFields } from './instance-rows.js';
+import { readMultipartUpload } from '../multipart-upload.js';
 import { datasetVersion, existingDataset, runDatasetCommand } from './dataset-commands.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 413: problemSchema, 422: problemSchema };
@@ -74,37 +75,21 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     };
 
     async function readUpload(request: FastifyRequest): Promise<{ metadata: z.infer<typeof uploadMetadata>; blob: StoredBlob; filename: string | null }> {
-      let metadataText: string | null = null;
-      let blob: StoredBlob | null = null;
-      let filename: string | null = null;
+      let upload;
       try {
-        for await (const part of request.parts()) {
-          if (part.type === 'file') {
-            if (part.fieldname !== 'file' || blob) {
-              part.file.resume();
-              throw invalidFields([{ field: `body.${part.fieldname}`, message: 'one file part, named "file", is expected' }]);
-            }
-            blob = await runtime.blobs.put(part.file, { maxBytes: runtime.config.RAIA_MAX_DATASET_BYTES });
-            if (part.file.truncated) throw new BlobTooLarge(runtime.config.RAIA_MAX_DATASET_BYTES);
-            filename = part.filename ? part.filename.slice(0, 300) : null;
-          } else if (part.fieldname === 'metadata') metadataText = String(part.value);
-          else throw invalidFields([{ field: `body.${part.fieldname}`, message: 'unknown field; expected "metadata" and "file"' }]);
-        }
+        upload = await readMultipartUpload(request, { fileField: 'file', blobs: runtime.blobs, maxBytes: runtime.config.RAIA_MAX_DATASET_BYTES, discard });
+      } catch (error) {
+        if (error instanceof BlobTooLarge) throw new HttpProblem(413, 'dataset-too-large', 'Dataset too large', error.message);
+        throw error;
+      }
+      const { blob, filename } = upload;
+      try {
         if (!blob) throw invalidFields([{ field: 'body.file', message: 'is required' }]);
-        let raw: unknown = {};
-        if (metadataText !== null) {
-          try {
-            raw = JSON.parse(metadataText);
-          } catch {
-            throw invalidFields([{ field: 'body.metadata', message: 'is not valid JSON' }]);
-          }
-        }
-        const parsed = uploadMetadata.safeParse(raw);
+        const parsed = uploadMetadata.safeParse(upload.metadata ?? {});
         if (!parsed.success) throw invalidFields(parsed.error.issues.map((i) => ({ field: ['body.metadata', ...i.path.map(String)].join('.'), message: i.message })));
         return { metadata: parsed.data, blob, filename };
       } catch (error) {
         await discard(blob);
-        if (error instanceof BlobTooLarge) throw new HttpProblem(413, 'dataset-too-large', 'Dataset too large', error.message);
         throw error;
       }
     }

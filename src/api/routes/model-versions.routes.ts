@@ -11,6 +11,7 @@ import { freshModel } from './model-read.js';
 import { loadScoringModel } from '../../processors/model-scoring.js';
 import type { Runtime } from '../../runtime.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
+import { readMultipartUpload } from '../multipart-upload.js';
 import { runModelCommand } from './model-commands.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest in hex');
@@ -53,40 +54,22 @@ type Upload = { metadata: VersionMetadata; blob: StoredBlob | null; filename: st
 
 /** Reads a multipart upload: a `metadata` field (JSON) and an `artifact` file, streamed to blob storage. */
 async function readMultipart(runtime: Runtime, request: FastifyRequest): Promise<Upload> {
-  let metadataText: string | null = null;
-  let blob: StoredBlob | null = null;
-  let filename: string | null = null;
+  let upload;
   try {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'artifact' || blob) {
-          part.file.resume();
-          throw invalid([{ field: `body.${part.fieldname}`, message: 'one file part, named "artifact", is expected' }]);
-        }
-        blob = await runtime.blobs.put(part.file, { maxBytes: runtime.config.RAIA_MAX_ARTIFACT_BYTES });
-        // @fastify/multipart ends a file at its own size limit without an error: check it.
-        if (part.file.truncated) throw new BlobTooLarge(runtime.config.RAIA_MAX_ARTIFACT_BYTES);
-        filename = part.filename ? part.filename.slice(0, 300) : null;
-      } else if (part.fieldname === 'metadata') {
-        metadataText = String(part.value);
-      } else {
-        throw invalid([{ field: `body.${part.fieldname}`, message: 'unknown field; expected "metadata" and "artifact"' }]);
-      }
-    }
-    if (metadataText === null) throw invalid([{ field: 'body.metadata', message: 'is required (a JSON document describing the version)' }]);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(metadataText);
-    } catch {
-      throw invalid([{ field: 'body.metadata', message: 'is not valid JSON' }]);
-    }
-    const metadata = parseMetadata(raw, 'body.metadata');
+    upload = await readMultipartUpload(request, { fileField: 'artifact', blobs: runtime.blobs, maxBytes: runtime.config.RAIA_MAX_ARTIFACT_BYTES, discard: (blob) => discard(runtime, blob) });
+  } catch (error) {
+    if (error instanceof BlobTooLarge) throw new HttpProblem(413, 'artifact-too-large', 'Artifact too large', error.message);
+    throw error;
+  }
+  const { blob, filename } = upload;
+  try {
+    if (upload.metadata === undefined) throw invalid([{ field: 'body.metadata', message: 'is required (a JSON document describing the version)' }]);
+    const metadata = parseMetadata(upload.metadata, 'body.metadata');
     if (metadata.format !== 'remote' && !blob) throw invalid([{ field: 'body.artifact', message: `a ${metadata.format} version needs its artifact file` }]);
     if (metadata.format === 'remote' && blob) throw invalid([{ field: 'body.artifact', message: 'a remote model has no artifact' }]);
     return { metadata, blob, filename };
   } catch (error) {
     await discard(runtime, blob);
-    if (error instanceof BlobTooLarge) throw new HttpProblem(413, 'artifact-too-large', 'Artifact too large', error.message);
     throw error;
   }
 }
