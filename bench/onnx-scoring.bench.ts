@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOnnxModel } from '../src/platform/onnx-model.js';
-import { mulberry32, type Random } from '../src/analytics/seeded-random.js';
-import { buildOnnxTreeEnsemble, writeOnnxModel, type TreeEnsembleDescription, type TreeNodeDescription } from '../tests/support/onnx-model-builder.js';
+import { mulberry32 } from '../src/analytics/seeded-random.js';
+import { buildOnnxTreeEnsemble, writeOnnxModel } from '../tests/support/onnx-model-builder.js';
+import { randomTreeEnsemble } from './support/random-tree-ensemble.js';
 
 /**
  * ONNX scoring throughput through src/platform/onnx-model.ts (onnxruntime-node, CPU): a
@@ -14,24 +15,6 @@ import { buildOnnxTreeEnsemble, writeOnnxModel, type TreeEnsembleDescription, ty
 const N_ROWS = 100_000;
 const N_FEATURES = 30;
 
-function randomTrees(nTrees: number, depth: number, random: Random): TreeEnsembleDescription {
-  const trees = Array.from({ length: nTrees }, () => {
-    const nodes: TreeNodeDescription[] = [];
-    const grow = (d: number): number => {
-      const index = nodes.length;
-      nodes.push({ leaf: (random() - 0.5) / 5 });
-      if (d < depth) {
-        const left = grow(d + 1);
-        const right = grow(d + 1);
-        nodes[index] = { feature: Math.floor(random() * N_FEATURES), threshold: random(), left, right };
-      }
-      return index;
-    };
-    grow(0);
-    return { nodes };
-  });
-  return { trees, baseValue: 0.5 };
-}
 
 async function bestOf(runs: number, work: () => Promise<unknown>): Promise<number> {
   let best = Infinity;
@@ -48,7 +31,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'raia-onnx-bench-'));
   try {
     const path = join(dir, 'trees.onnx');
-    await writeOnnxModel(path, buildOnnxTreeEnsemble(randomTrees(100, 6, random), { task: 'regression', nFeatures: N_FEATURES }));
+    await writeOnnxModel(path, buildOnnxTreeEnsemble(randomTreeEnsemble(100, 6, N_FEATURES, random), { task: 'regression', nFeatures: N_FEATURES }));
     const rows = new Float64Array(N_ROWS * N_FEATURES);
     for (let i = 0; i < rows.length; i++) rows[i] = random();
     const featureNames = Array.from({ length: N_FEATURES }, (_, j) => `x${j}`);

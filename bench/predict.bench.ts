@@ -2,14 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mulberry32, type Random } from '../src/analytics/seeded-random.js';
+import { mulberry32 } from '../src/analytics/seeded-random.js';
 import { treeEnsembleScoringModel } from '../src/analytics/scoring/tree-ensemble-model.js';
 import { parseRaiaTreeEnsemble } from '../src/analytics/trees/raia-tree-format.js';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/platform/config.js';
 import { loadOnnxModel } from '../src/platform/onnx-model.js';
 import { startRuntime } from '../src/runtime.js';
-import { buildOnnxTreeEnsemble, writeOnnxModel, type TreeEnsembleDescription, type TreeNodeDescription } from '../tests/support/onnx-model-builder.js';
+import { buildOnnxTreeEnsemble, writeOnnxModel, type TreeEnsembleDescription } from '../tests/support/onnx-model-builder.js';
+import { randomTreeEnsemble } from './support/random-tree-ensemble.js';
 
 /**
  * Batch scoring of 100,000 rows with a 100-tree, depth-6 ensemble over 30 features: through the
@@ -22,24 +23,6 @@ const N_FEATURES = 30;
 const HTTP_BATCH = 10_000;
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-function randomTrees(random: Random): TreeEnsembleDescription {
-  const trees = Array.from({ length: 100 }, () => {
-    const nodes: TreeNodeDescription[] = [];
-    const grow = (d: number): number => {
-      const index = nodes.length;
-      nodes.push({ leaf: (random() - 0.5) / 5 });
-      if (d < 6) {
-        const left = grow(d + 1);
-        const right = grow(d + 1);
-        nodes[index] = { feature: Math.floor(random() * N_FEATURES), threshold: random(), left, right };
-      }
-      return index;
-    };
-    grow(0);
-    return { nodes };
-  });
-  return { trees, baseValue: 0.5 };
-}
 
 /** The same trees in RAIA's JSON format (covers are not used for scoring). */
 const raiaDocument = (description: TreeEnsembleDescription, featureNames: string[]) => ({
@@ -65,7 +48,7 @@ async function bestOf(runs: number, work: () => Promise<unknown>): Promise<numbe
 
 export async function run(): Promise<Record<string, unknown>> {
   const random = mulberry32(20261123);
-  const description = randomTrees(random);
+  const description = randomTreeEnsemble(100, 6, N_FEATURES, random);
   const featureNames = Array.from({ length: N_FEATURES }, (_, j) => `f${j}`);
   const document = raiaDocument(description, featureNames);
   const X = Float64Array.from({ length: N_ROWS * N_FEATURES }, () => random());
