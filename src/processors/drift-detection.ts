@@ -9,7 +9,8 @@ import type { Actor, JsonObject } from '../events/envelope.js';
 import type { EventCatalogue } from '../events/event-catalogue.js';
 import type { EventStore } from '../events/event-store.js';
 import type { BlobStorage } from '../platform/blob-storage.js';
-import { readColumnsForDrift, type DatasetFormat } from './dataset-files.js';
+import type { DatasetFormat } from './dataset-files.js';
+import { readDriftColumnPair } from './drift-columns-pair.js';
 import { resultEventId } from './result-event-id.js';
 
 /** Bumped when detection could give other numbers for the same inputs (stored reports name it). */
@@ -186,7 +187,7 @@ export async function detectDrift(deps: DriftDetectionDeps, request: DriftReques
     if (existing) return existing;
   }
   const started = performance.now();
-  const [ref, cur] = await Promise.all([readColumnsForDrift(deps.blobs, reference.sha256, reference.format, compared), readColumnsForDrift(deps.blobs, current.sha256, current.format, compared)]);
+  const [ref, cur] = await readDriftColumnPair(deps.blobs, reference, current, compared);
   const { tests, thresholds, driftShare } = request;
   const perColumn = Object.fromEntries(compared.map(({ name }) => [name, { ...(tests[name] ? { test: tests[name] } : {}), ...(thresholds[name] ? { threshold: thresholds[name] } : {}) }]));
   let result: DatasetDriftResult;
