@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { BlobTooLarge, type BlobStorage, type StoredBlob } from '../platform/blob-storage.js';
-import { invalidFields } from './routes/instance-rows.js';
+import { invalidFields } from './problem-details.js';
 
 export type MultipartUpload = {
   /** The `metadata` field's JSON, parsed; undefined when the field was not sent. */

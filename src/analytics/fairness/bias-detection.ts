@@ -159,6 +159,11 @@ export function detectBias(report: FairnessReport, policy: BiasPolicy = DEFAULT_
       checks.push(check);
     }
   }
+  return summariseChecks(checks);
+}
+
+/** The verdict over a list of checks: passed when none failed; undetermined ones counted apart; the worst severity. */
+export function summariseChecks<C extends { passed: boolean | null; severity: Severity | null }>(checks: C[]): { passed: boolean; failed: number; undetermined: number; highestSeverity: Severity; checks: C[] } {
   const failed = checks.filter((c) => c.passed === false).length;
   const undetermined = checks.filter((c) => c.passed === null).length;
   const highestSeverity = checks.reduce<Severity>((worst, c) => (c.severity && ORDER[c.severity] > ORDER[worst] ? c.severity : worst), 'none');

@@ -1,4 +1,4 @@
-import { severityOf, DEFAULT_SEVERITY, type BiasCheck, type BiasDetectionResult, type SeverityCutoffs } from './bias-detection.js';
+import { severityOf, summariseChecks, DEFAULT_SEVERITY, type BiasCheck, type BiasDetectionResult, type SeverityCutoffs } from './bias-detection.js';
 import type { RegressionFairnessReport, RegressionMetricName } from './regression-fairness.js';
 
 /** A limit on the across-group range of a regression metric (in the target's units). */
@@ -51,8 +51,5 @@ export function detectRegressionBias(report: RegressionFairnessReport, policy: R
       checks.push(check);
     }
   }
-  const failed = checks.filter((c) => c.passed === false).length;
-  const order = { none: 0, low: 1, medium: 2, high: 3 } as const;
-  const highestSeverity = checks.reduce<'none' | 'low' | 'medium' | 'high'>((worst, c) => (c.severity && order[c.severity] > order[worst] ? c.severity : worst), 'none');
-  return { passed: failed === 0, failed, undetermined: checks.filter((c) => c.passed === null).length, highestSeverity, checks };
+  return summariseChecks(checks);
 }

@@ -8,7 +8,7 @@ import { newApiKey } from '../../platform/secure-token.js';
 import type { ProjectionRunner } from '../../projections/projection-runner.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { PERMISSIONS, roleHas, type Permission } from '../permissions.js';
-import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
+import { HttpProblem, notFound, problemSchema, invalidFields } from '../problem-details.js';
 
 // A key acts on resources, never on the account that owns it: it cannot mint keys or manage the account.
 const NOT_GRANTABLE: readonly Permission[] = ['self:manage', 'api-keys:manage'];
@@ -27,7 +27,7 @@ const keySummary = z.object({
 });
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema };
 
-const invalidField = (field: string, message: string) => new HttpProblem(400, 'validation-error', 'Invalid request', `${field}: ${message}`, { errors: [{ field, message }] });
+const invalidField = (field: string, message: string) => invalidFields([{ field, message }]);
 
 /** Service-account API keys: created (shown once), listed with last use, revoked. */
 export function apiKeyRoutes(identity: IdentityDependencies, usage: ApiKeyUsage, projections: ProjectionRunner, options: { readWaitMs: number }): FastifyPluginAsyncZod {

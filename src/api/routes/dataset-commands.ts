@@ -5,21 +5,13 @@ import { findDataset, findDatasetVersion, type DatasetSummary, type DatasetVersi
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { notFound } from '../problem-details.js';
+import { readFresh, readModelCaughtUp } from '../fresh-read.js';
 
 export const runDatasetCommand = (runtime: Runtime, request: FastifyRequest, datasetId: string, command: DatasetCommand): Promise<CommandResult<DatasetState>> =>
   handleCommand(runtime, datasetDecider, datasetStreamId(datasetId), command, { actor: actorOf(principalOf(request)), correlationId: request.id });
 
-/** From the catalogue read model, waiting (bounded) when the ledger already has a write it lacks. */
-async function fresh<T>(runtime: Runtime, datasetId: string, read: () => Promise<T | null>): Promise<T | null> {
-  const found = await read();
-  if (found) return found;
-  const [first] = await runtime.store.readStream(datasetStreamId(datasetId), { limit: 1 });
-  if (!first) return null;
-  return (await runtime.projections.waitFor((await runtime.store.head()).position, runtime.config.RAIA_MIN_POSITION_WAIT_MS, ['dataset_catalog'])) ? read() : null;
-}
-
 export async function existingDataset(runtime: Runtime, datasetId: string): Promise<DatasetSummary> {
-  const dataset = await fresh(runtime, datasetId, () => findDataset(runtime.db.knex, datasetId));
+  const dataset = await readFresh(runtime, datasetStreamId(datasetId), 'dataset_catalog', () => findDataset(runtime.db.knex, datasetId));
   if (!dataset) throw notFound(`dataset ${datasetId}`);
   return dataset;
 }
@@ -31,15 +23,10 @@ export async function datasetVersion(runtime: Runtime, datasetId: string, versio
     const wanted = version ?? dataset?.latestVersion ?? null;
     return dataset && wanted !== null ? findDatasetVersion(runtime.db.knex, datasetId, wanted) : null;
   };
-  // A version just uploaded may not be in the read model yet: `fresh` waits for it.
+  // A version just uploaded may not be in the read model yet: wait for it when it is missing.
   await existingDataset(runtime, datasetId);
   let record = await read();
-  if (!record && (await caughtUp(runtime))) record = await read();
+  if (!record && (await readModelCaughtUp(runtime, 'dataset_catalog'))) record = await read();
   if (!record) throw notFound(version === undefined ? `a version of dataset ${datasetId}` : `version ${version} of dataset ${datasetId}`);
   return record;
-}
-
-/** Waits (bounded) until the catalogue has every event the ledger holds now. */
-async function caughtUp(runtime: Runtime): Promise<boolean> {
-  return runtime.projections.waitFor((await runtime.store.head()).position, runtime.config.RAIA_MIN_POSITION_WAIT_MS, ['dataset_catalog']);
 }

@@ -15,8 +15,7 @@ import { datasetBlobInUse, listDatasets, listDatasetVersions } from '../../proje
 import { PROFILE_CODE_VERSION, PersonalDataError, previewDatasetFile, profileDatasetFile, sealPersonalColumns, validateDatasetFile, withoutPersonalValues, type ColumnDescription, type DatasetFormat } from '../../processors/dataset-files.js';
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
-import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
-import { invalidFields } from './instance-rows.js';
+import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { readMultipartUpload } from '../multipart-upload.js';
 import { datasetVersion, existingDataset, runDatasetCommand } from './dataset-commands.js';
 

@@ -8,8 +8,7 @@ import { DRIFT_TESTS, DriftRequestError, detectDrift, resolveDriftInputs } from 
 import { activeDriftSchedules, driftScheduleFromLedger, type DriftSchedule } from '../../processors/drift-scheduler.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
-import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
-import { invalidFields } from './instance-rows.js';
+import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const datasetRef = z.strictObject({ datasetId: z.uuid(), version: z.number().int().positive().optional() });

@@ -18,8 +18,8 @@ import { ExplanationRequestError, type ExplanationMethod, type ExplanationParams
 import { contentDigest, explain, explanationRequestKey } from '../../processors/explanation-service.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
-import { notFound, problemSchema } from '../problem-details.js';
-import { instanceRows, invalidFields, rowMatrix, type Instance, type Rows } from './instance-rows.js';
+import { invalidFields, notFound, problemSchema } from '../problem-details.js';
+import { instanceRows, rowMatrix, type Instance, type Rows } from './instance-rows.js';
 import { resolveScoringVersion } from './model-read.js';
 import { datasetVersion } from './dataset-commands.js';
 import { readDatasetRecords } from '../../processors/dataset-files.js';

@@ -1,7 +1,7 @@
 import { readDatasetRecords } from '../../processors/dataset-files.js';
 import type { Runtime } from '../../runtime.js';
 import { datasetVersion } from './dataset-commands.js';
-import { invalidFields } from './instance-rows.js';
+import { invalidFields } from '../problem-details.js';
 
 /** A registered dataset's rows as the fairness routes read them, and what pins their content. */
 export type FairnessDatasetRows = { rows: Record<string, string | number | boolean | null>[]; contentHash: string };

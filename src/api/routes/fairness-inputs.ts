@@ -4,7 +4,7 @@ import { DEFAULT_BIAS_POLICY, DEFAULT_SEVERITY, DISPARITY_METRICS, REGRESSION_ME
 import { canonicalJson } from '../../events/canonical-json.js';
 import type { assessmentOptionsSchema, biasPolicySchema } from '../../events/catalogue/fairness.events.js';
 import { API_VERSION } from '../api-version.js';
-import { HttpProblem } from '../problem-details.js';
+import { invalidFields } from '../problem-details.js';
 
 /**
  * Request bodies of the fairness routes and their translation into the engine's column inputs,
@@ -21,8 +21,7 @@ const SEPARATOR = ' × ';
 
 export type FieldError = { field: string; message: string };
 
-export const invalidInput = (errors: FieldError[]) =>
-  new HttpProblem(400, 'validation-error', 'Invalid request', errors.slice(0, MAX_REPORTED_ERRORS).map((e) => `${e.field}: ${e.message}`).join('; '), { errors: errors.slice(0, MAX_REPORTED_ERRORS) });
+export const invalidInput = (errors: FieldError[]) => invalidFields(errors, MAX_REPORTED_ERRORS);
 
 /** Collects field errors and throws them together. */
 export class FieldErrors {

@@ -78,34 +78,26 @@ const recordFields = {
   reused: z.boolean().describe('true when an identical earlier request (same request hash) answered this one; nothing new was recorded'),
 };
 
+/** Where and by whom a fairness result was recorded (the `recordFields` of the responses). */
+const recordOf = (event: StoredEvent, reused: boolean) => ({
+  id: event.id,
+  position: event.position,
+  recordedAt: event.occurredAt.toISOString(),
+  actor: event.actor,
+  causationId: event.causationId,
+  correlationId: event.correlationId,
+  reused,
+});
+
 export const assessmentSchema = fairnessAssessed.schema.extend({ ...recordFields, passed: z.boolean() }).meta({ id: 'FairnessAssessment' });
 
 export function presentAssessment(event: StoredEvent, reused: boolean): z.infer<typeof assessmentSchema> {
   const data = fairnessAssessed.schema.parse(event.data);
-  return {
-    id: event.id,
-    position: event.position,
-    recordedAt: event.occurredAt.toISOString(),
-    actor: event.actor,
-    causationId: event.causationId,
-    correlationId: event.correlationId,
-    reused,
-    passed: data.failedChecks.length === 0,
-    ...data,
-  };
+  return { ...recordOf(event, reused), passed: data.failedChecks.length === 0, ...data };
 }
 
 export const mitigationRecordSchema = fairnessMitigationComputed.schema.extend(recordFields);
 
 export function presentMitigation(event: StoredEvent, reused: boolean): z.infer<typeof mitigationRecordSchema> {
-  return {
-    id: event.id,
-    position: event.position,
-    recordedAt: event.occurredAt.toISOString(),
-    actor: event.actor,
-    causationId: event.causationId,
-    correlationId: event.correlationId,
-    reused,
-    ...fairnessMitigationComputed.schema.parse(event.data),
-  };
+  return { ...recordOf(event, reused), ...fairnessMitigationComputed.schema.parse(event.data) };
 }

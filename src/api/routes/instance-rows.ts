@@ -1,13 +1,9 @@
-import { HttpProblem } from '../problem-details.js';
+import { invalidFields } from '../problem-details.js';
 
 export type Instance = Record<string, number | boolean | null>;
 /** Rows in the input schema's order; null = missing. */
 export type Rows = (number | null)[][];
 
-const MAX_REPORTED_ERRORS = 20;
-
-export const invalidFields = (errors: { field: string; message: string }[]) =>
-  new HttpProblem(400, 'validation-error', 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: errors.slice(0, MAX_REPORTED_ERRORS) });
 
 /**
  * Instances (objects keyed by feature name) as rows in the schema's order. Every unknown feature,

@@ -8,8 +8,8 @@ import { findModel, findModelVersion, type ModelVersionRecord } from '../../proj
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
 import { resolveScoringVersion } from './model-read.js';
-import { instanceRows, invalidFields, rowMatrix } from './instance-rows.js';
-import { notFound, problemSchema } from '../problem-details.js';
+import { instanceRows, rowMatrix } from './instance-rows.js';
+import { invalidFields, notFound, problemSchema } from '../problem-details.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const MAX_INSTANCES = 10_000;

@@ -2,20 +2,9 @@ import { findModel, findModelVersion, type ModelSummary, type ModelVersionRecord
 import { modelDecider, modelStreamId, type ModelState } from '../../commands/model/model.decider.js';
 import type { Runtime } from '../../runtime.js';
 import { HttpProblem, notFound } from '../problem-details.js';
+import { readFresh } from '../fresh-read.js';
 
-/**
- * Reads from the registry read model, and when the row is missing but the ledger has the model
- * (a write a moment ago), waits (bounded) for the read model to catch up before answering.
- * Clients can also send `X-Min-Position`; this spares them doing so right after their own writes.
- */
-async function fresh<T>(runtime: Runtime, modelId: string, read: () => Promise<T | null>): Promise<T | null> {
-  const found = await read();
-  if (found) return found;
-  const [first] = await runtime.store.readStream(`model-${modelId}`, { limit: 1 });
-  if (!first) return null;
-  const head = (await runtime.store.head()).position;
-  return (await runtime.projections.waitFor(head, runtime.config.RAIA_MIN_POSITION_WAIT_MS, ['model_registry'])) ? read() : null;
-}
+const fresh = <T>(runtime: Runtime, modelId: string, read: () => Promise<T | null>) => readFresh(runtime, modelStreamId(modelId), 'model_registry', read);
 
 export const freshModel = (runtime: Runtime, modelId: string): Promise<ModelSummary | null> => fresh(runtime, modelId, () => findModel(runtime.db.knex, modelId));
 

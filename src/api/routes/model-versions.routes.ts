@@ -10,7 +10,7 @@ import { artifactInUse } from '../../projections/model-registry.projection.js';
 import { freshModel } from './model-read.js';
 import { loadScoringModel } from '../../processors/model-scoring.js';
 import type { Runtime } from '../../runtime.js';
-import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
+import { HttpProblem, notFound, problemSchema, invalidFields } from '../problem-details.js';
 import { readMultipartUpload } from '../multipart-upload.js';
 import { runModelCommand } from './model-commands.js';
 
@@ -41,8 +41,8 @@ const versionMetadata = z
   });
 type VersionMetadata = z.infer<typeof versionMetadata>;
 
-const invalid = (errors: { field: string; message: string }[]) =>
-  new HttpProblem(400, 'validation-error', 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+// Every metadata problem is reported (no cut): a version's schema is checked as a whole.
+const invalid = (errors: { field: string; message: string }[]) => invalidFields(errors, Infinity);
 
 function parseMetadata(raw: unknown, prefix: string): VersionMetadata {
   const parsed = versionMetadata.safeParse(raw);

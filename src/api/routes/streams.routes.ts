@@ -12,9 +12,8 @@ import { parseRecordPayload, StreamNotRunning } from '../../processors/stream-mo
 import { listStreams, type StreamSummary } from '../../projections/stream-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
-import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
+import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { datasetVersion } from './dataset-commands.js';
-import { invalidFields } from './instance-rows.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 502: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
