@@ -270,7 +270,19 @@ export async function startStreamMonitor(deps: StreamMonitorDependencies) {
         const sub = await deps.nats.subscribe({ streamId: def.streamId, subject: def.source.subject, handler: (d) => onDelivery(def.streamId, d) });
         run.subscription = sub;
       } else if (def.source.kind === 'kafka') {
-        run.subscription = await subscribeKafka({ streamId: def.streamId, brokers: def.source.brokers, topic: def.source.topic, handler: (d) => onDelivery(def.streamId, d), logger: deps.logger });
+        run.subscription = await subscribeKafka({
+          streamId: def.streamId,
+          brokers: def.source.brokers,
+          topic: def.source.topic,
+          handler: (d) => onDelivery(def.streamId, d),
+          onFailure: (error) => {
+            // The consumer gave up (brokers gone for longer than its retries): no longer running.
+            s.sourceError = error.message;
+            if (run.timer) clearTimeout(run.timer);
+            if (running.get(def.streamId) === run) running.delete(def.streamId);
+          },
+          logger: deps.logger,
+        });
       }
     } catch (error) {
       running.delete(def.streamId);
@@ -346,7 +358,7 @@ export async function startStreamMonitor(deps: StreamMonitorDependencies) {
         sourceError: s.sourceError,
       };
     },
-    /** Forgets a deleted stream's metrics and its NATS consumer. */
+    /** Forgets a deleted stream's metrics and its NATS consumer (a Kafka group's offsets expire on the brokers). */
     async forget(def: StreamDefinition): Promise<void> {
       await stop(def.streamId, { flush: false });
       stats.delete(def.streamId);
