@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { sqlText, type Database, type Knex, type RunScript } from '../../platform/database.js';
 import { pollAll } from '../all-subscription.js';
@@ -19,9 +20,16 @@ import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
 import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
 import { validateNewEvents, validateStreamId, type ValidatedEvent } from '../new-event-validation.js';
+import { decideOnView, MAX_VIEW_STREAMS, type LedgerView } from './ledger-view.js';
 
 /** Key of the transaction-scoped advisory lock that serialises appends (ARCHITECTURE.md design (b)). */
 const APPEND_LOCK_KEY = 0x52414941; // "RAIA"
+/**
+ * Held shared by optimistic appends from their start and exclusively by locked appends before the
+ * append lock: a locked append then never waits, holding the append lock, on rows an optimistic
+ * append inserted before taking it (which would deadlock).
+ */
+const INSERT_PHASE_LOCK_KEY = 0x52414942;
 const MAX_READ = 10_000;
 
 type EventRow = {
@@ -76,44 +84,63 @@ type AppendOutcome = { result: AppendResult } | { error: unknown };
 const MAX_GROUP_EVENTS = 5000;
 /** Longest a committed group's callers wait for the next group's insert to be sent before they are answered anyway. */
 const SETTLE_HOLD_MS = 5;
+/**
+ * Optimistic groups sent at once: one committing while the next waits on the append lock, already
+ * chained and parsed by this thread, so the lock passes from one insert to the next without a round
+ * trip or any of this thread's work in between.
+ */
+const PIPELINE_DEPTH = 2;
+
+/** An optimistic group on its way: answered when `done` says it committed, redone under the lock otherwise. */
+type InFlightGroup = { group: PendingAppend[]; results: AppendResult[]; done: Promise<{ committed: true } | { committed: false; error?: unknown }> };
 
 /**
- * An element of an array literal, always double-quoted (so no text reads as NULL) and without a `$`
- * (a `$` only occurs inside JSON strings or free text, and `\u0024` means the same in JSON): the
- * arrays can then be dollar-quoted as they are (`$j$…$j$`), without scanning them for the quote.
- * Only used for texts that are JSON or may hold a `$`; the rest (ids, stream ids and types validated
- * on append, hex hashes, ISO times, numbers) holds no character an array literal escapes.
+ * A text as an element of an array literal that is dollar-quoted as it is (`$j$…$j$`): always
+ * double-quoted (so no text reads as NULL), with `"`, `\` and `$` backslash-escaped (the array
+ * parser reads `\$` as `$`, and no `$j$` can then end the quote early). For the texts that may hold
+ * them (actor ids, prev hashes); ids, stream ids and types are validated on append, and hex hashes,
+ * ISO times and numbers hold no character an array literal escapes.
  */
-function arrayElement(text: string): string {
-  const t = text.includes('$') ? text.replaceAll('$', '\\u0024') : text;
-  return `"${t.includes('"') || t.includes('\\') ? t.replace(/["\\]/g, '\\$&') : t}"`;
-}
+const arrayElement = (text: string): string => `"${/["\\$]/.test(text) ? text.replace(/["\\$]/g, '\\$&') : text}"`;
 
-/** The array elements of an event's texts that do not depend on its place in the chain: made before the lock is taken. */
+/**
+ * Canonical JSON as an element of a JSON array that is dollar-quoted as it is: a `$` only occurs
+ * inside JSON strings, where `\u0024` means the same. No other escaping: JSON texts joined by commas
+ * inside brackets are a JSON array, which is why the JSON columns travel as JSON arrays rather than
+ * as array literals (those need every quote of every document escaped).
+ */
+const jsonElement = (text: string): string => (text.includes('$') ? text.replaceAll('$', '\\u0024') : text);
+
+/** The texts of an event that do not depend on its place in the chain: made before the lock is taken. */
 type InsertTexts = { actor: string; actorId: string; data: string; metadata: string };
 
 const insertTexts = (e: ValidatedEvent): InsertTexts => ({
-  actor: arrayElement(e.canonical.actor),
+  actor: jsonElement(e.canonical.actor),
   actorId: arrayElement(e.actor.id),
-  data: arrayElement(e.canonical.data),
-  metadata: arrayElement(e.canonical.metadata),
+  data: jsonElement(e.canonical.data),
+  metadata: jsonElement(e.canonical.metadata),
 });
 
-const INSERT_COLUMNS = 'position, id, stream_id, stream_category, stream_version, type, schema_version, occurred_at, actor, actor_id, correlation_id, causation_id, data, metadata, prev_hash, hash';
-const INSERT_TYPES = ['bigint', 'uuid', 'text', 'text', 'integer', 'text', 'integer', 'timestamptz', 'jsonb', 'text', 'text', 'text', 'jsonb', 'jsonb', 'text', 'text'];
+const ARRAY_COLUMNS = ['position', 'id', 'stream_id', 'stream_category', 'stream_version', 'type', 'schema_version', 'occurred_at', 'actor_id', 'correlation_id', 'causation_id', 'prev_hash', 'hash'];
+const ARRAY_TYPES = ['bigint', 'uuid', 'text', 'text', 'integer', 'text', 'integer', 'timestamptz', 'text', 'text', 'text', 'text', 'text'];
+const JSON_COLUMNS = ['actor', 'data', 'metadata'];
+const INSERT_COLUMNS = [...ARRAY_COLUMNS, ...JSON_COLUMNS].join(', ');
 
 /**
- * The insert's rows as one array literal per column, for `unnest`: PostgreSQL parses each value
- * once with its type's input function (about a fifth less work than `jsonb_to_recordset` over one
- * JSON document of the rows). The bodies are the canonical texts computed before the lock, already
- * escaped: they are not serialised again inside the critical section. The timestamp and stream
- * shared by consecutive events are formatted once.
+ * The insert of the rows: the scalar columns as one array literal each, zipped by `unnest`; the
+ * JSON columns as one JSON array each, joined to them by ordinality. PostgreSQL parses each value
+ * once with its type's input function. The JSON bodies are the canonical texts computed before the
+ * lock: they are not serialised again inside the critical section. The timestamp and stream shared
+ * by consecutive events are formatted once.
  */
-function insertArrays(events: StoredEvent[], textsOf: Map<string, InsertTexts>): string {
-  const columns: string[][] = INSERT_TYPES.map(() => []);
-  const [position, id, stream, category, version, type, schemaVersion, occurred, actor, actorId, correlation, causation, data, metadata, prevHash, hash] = columns as [
-    string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[],
+function insertStatement(events: StoredEvent[], textsOf: Map<string, InsertTexts>): string {
+  const columns: string[][] = ARRAY_TYPES.map(() => []);
+  const [position, id, stream, category, version, type, schemaVersion, occurred, actorId, correlation, causation, prevHash, hash] = columns as [
+    string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[],
   ];
+  const actors: string[] = [];
+  const data: string[] = [];
+  const metadata: string[] = [];
   let occurredAt: Date | null = null;
   let occurredAtText = '';
   let streamId: string | null = null;
@@ -138,16 +165,21 @@ function insertArrays(events: StoredEvent[], textsOf: Map<string, InsertTexts>):
     type.push(`"${e.type}"`);
     schemaVersion.push(String(e.schemaVersion));
     occurred.push(occurredAtText);
-    actor.push(t.actor);
     actorId.push(t.actorId);
     correlation.push(e.correlationId === null ? 'NULL' : `"${e.correlationId}"`);
     causation.push(e.causationId === null ? 'NULL' : `"${e.causationId}"`);
-    data.push(t.data);
-    metadata.push(t.metadata);
     prevHash.push(arrayElement(e.prevHash));
     hash.push(`"${e.hash}"`);
+    actors.push(t.actor);
+    data.push(t.data);
+    metadata.push(t.metadata);
   }
-  return columns.map((values, i) => `$j$\{${values.join(',')}}$j$::${INSERT_TYPES[i]}[]`).join(', ');
+  const arrays = columns.map((values, i) => `$j$\{${values.join(',')}}$j$::${ARRAY_TYPES[i]}[]`).join(', ');
+  const json = (name: string, texts: string[]) => `JOIN jsonb_array_elements($j$[${texts.join(',')}]$j$::jsonb) WITH ORDINALITY AS ${name}(value, n) USING (n)`;
+  return `INSERT INTO ${EVENTS_TABLE} (${INSERT_COLUMNS})
+    SELECT ${ARRAY_COLUMNS.map((c) => `r.${c}`).join(', ')}, a.value, d.value, m.value
+      FROM unnest(${arrays}) WITH ORDINALITY AS r(${ARRAY_COLUMNS.join(', ')}, n)
+      ${json('a', actors)} ${json('d', data)} ${json('m', metadata)}`;
 }
 
 /** PostgreSQL's unique_violation (also PGlite's): here, an event id that is stored already. */
@@ -178,6 +210,13 @@ export class PostgresEventStore implements EventStore {
   private draining = false;
   /** The last committed group's settlement, held back until the next group's insert is on its way (see `holdSettlement`). */
   private unsettled: { settle: () => void; timer: NodeJS.Timeout } | null = null;
+  /** The ledger as of this process's latest append (PostgreSQL only; see `sendOptimistic`); null: unknown, decide under the lock. */
+  private view: LedgerView | null = null;
+  /** Optimistic groups take an advisory lock (groupLockSpace, sequence) so the next one can wait for their transaction to end. */
+  private readonly groupLockSpace = randomInt(1, 0x7fffffff);
+  private groupSequence = 0;
+  /** Groups committed by each path, and optimistic ones redone under the lock (another writer moved the head, or the database refused them). */
+  readonly groupCounts = { optimistic: 0, locked: 0, redone: 0 };
 
   constructor(
     private readonly db: Database,
@@ -220,23 +259,130 @@ export class PostgresEventStore implements EventStore {
   };
 
   /**
-   * Group commit: appends waiting in this process share one transaction (one lock, one head read,
-   * one insert, one fsync), each still checked on its own; the lock orders them against other processes.
+   * Group commit: appends waiting in this process share one transaction (one lock, one insert, one
+   * fsync), each still checked on its own; the lock orders them against other processes. While this
+   * process knows the ledger's head (its own last commit), groups are decided and chained here and
+   * sent ahead (`sendOptimistic`); otherwise, or when one needs the database to be decided, a group
+   * reads the state under the lock first (`commitGroup`). Either way groups commit in order.
    */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
+    const inFlight: InFlightGroup[] = [];
     try {
-      while (this.pending.length > 0) {
-        let events = 0;
-        let take = 0;
-        while (take < this.pending.length && (take === 0 || events + this.pending[take]!.events.length <= MAX_GROUP_EVENTS)) events += this.pending[take++]!.events.length;
-        await this.commitGroup(this.pending.splice(0, take));
+      while (this.pending.length > 0 || inFlight.length > 0) {
+        if (this.pending.length === 0 || inFlight.length >= PIPELINE_DEPTH) {
+          await this.settleOldest(inFlight);
+          continue;
+        }
+        const group = this.takeGroup();
+        let sent: InFlightGroup | null = null;
+        if (this.view) {
+          sent = await this.sendOptimistic(group, inFlight.length === 0).catch(() => {
+            this.view = null; // the lookup failed: the locked path reports it to the callers
+            return null;
+          });
+        }
+        if (sent) {
+          inFlight.push(sent);
+          continue;
+        }
+        while (inFlight.length > 0) await this.settleOldest(inFlight);
+        await this.commitGroup(group);
       }
     } finally {
       this.releaseSettled();
       this.draining = false;
     }
+  }
+
+  private takeGroup(): PendingAppend[] {
+    let events = 0;
+    let take = 0;
+    while (take < this.pending.length && (take === 0 || events + this.pending[take]!.events.length <= MAX_GROUP_EVENTS)) events += this.pending[take++]!.events.length;
+    return this.pending.splice(0, take);
+  }
+
+  /**
+   * Decides and chains a group against the view and sends its insert, guarded under the lock by
+   * "the head is still the one this chain starts from". Unknown streams' versions are read first,
+   * without the lock: a stream this process has no group in flight for is not changed by them, and
+   * a change by another writer moves the head, which the guard catches. Returns null when the group
+   * must be decided under the lock instead.
+   */
+  private async sendOptimistic(group: PendingAppend[], nothingInFlight: boolean): Promise<InFlightGroup | null> {
+    const view = this.view!;
+    if (nothingInFlight && view.versions.size > MAX_VIEW_STREAMS) view.versions = new Map();
+    const unknown = [...new Set(group.map((a) => a.streamId))].filter((id) => !view.versions.has(id));
+    if (unknown.length > 0) {
+      const [rows] = (await this.db.withScriptConnection((run) =>
+        run(
+          `SELECT s.stream_id, v.version FROM jsonb_array_elements_text(${sqlText(JSON.stringify(unknown))}::jsonb) AS s(stream_id)
+             LEFT JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v ON true`,
+        ),
+      )) as { stream_id: string; version: number | null }[][];
+      if (this.view !== view) return null;
+      for (const r of rows ?? []) view.versions.set(r.stream_id, r.version === null ? null : Number(r.version));
+    }
+    const decided = decideOnView(view, group, this.clock());
+    if (!decided) return null;
+    const textsOf = new Map<string, InsertTexts>();
+    for (const a of group) a.events.forEach((e, i) => textsOf.set(e.id, a.texts[i]!));
+    const last = decided.inserts[decided.inserts.length - 1]!;
+    const first = decided.inserts[0]!;
+    const seq = (this.groupSequence = (this.groupSequence + 1) % 0x7fffffff);
+    // Inserted before the append lock is taken, so the database parses and indexes this group while
+    // the previous one commits; the lock is then taken after the previous group's transaction ended
+    // (its group lock), and the chain is checked under it: the event before this group's first must
+    // be committed with the hash this group chained from, or `1 / 0` aborts the transaction.
+    const script = `BEGIN;
+      SELECT pg_advisory_xact_lock_shared(${INSERT_PHASE_LOCK_KEY}), pg_advisory_xact_lock(${this.groupLockSpace}, ${seq});
+      ${insertStatement(decided.inserts, textsOf)};
+      SELECT pg_advisory_xact_lock_shared(${this.groupLockSpace}, ${seq === 0 ? 0x7ffffffe : seq - 1});
+      SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY});
+      SELECT 1 / count(*) FROM ${EVENTS_TABLE} WHERE position = ${first.position - 1} AND hash = '${first.prevHash}';
+      SELECT pg_notify('${EVENTS_CHANNEL}', '${last.position}');
+      COMMIT`;
+    const done = this.db.withScriptConnection(async (run) => {
+      try {
+        await run(script);
+        return { committed: true } as const;
+      } catch (error) {
+        await run('ROLLBACK').catch(() => undefined);
+        return { committed: false, error } as const;
+      }
+    });
+    this.releaseSettled();
+    return { group, results: decided.results, done };
+  }
+
+  /**
+   * Answers the oldest optimistic group once it committed. If it did not (another writer moved the
+   * head, or the database refused it), the groups sent after it cannot have either: the view is
+   * dropped and they are all decided again under the lock, in order.
+   */
+  private async settleOldest(inFlight: InFlightGroup[]): Promise<void> {
+    const oldest = inFlight.shift()!;
+    const outcome = await oldest.done;
+    if (outcome.committed) {
+      this.groupCounts.optimistic++;
+      this.answer(oldest.group, oldest.results.map((result) => ({ result })));
+      if (inFlight.length > 0) this.releaseSettled();
+      return;
+    }
+    this.view = null;
+    this.releaseSettled();
+    const redo = [{ group: oldest.group, probeStoredIds: isUniqueViolation(outcome.error) }];
+    for (const later of inFlight.splice(0)) {
+      const o = await later.done;
+      if (o.committed) {
+        this.groupCounts.optimistic++;
+        this.answer(later.group, later.results.map((result) => ({ result })));
+      }
+      else redo.push({ group: later.group, probeStoredIds: isUniqueViolation(o.error) });
+    }
+    this.groupCounts.redone += redo.length;
+    for (const r of redo) await this.commitGroup(r.group, r.probeStoredIds);
   }
 
   /**
@@ -260,8 +406,13 @@ export class PostgresEventStore implements EventStore {
 
   private async commitGroup(group: PendingAppend[], probeStoredIds = false): Promise<void> {
     let outcomes: AppendOutcome[];
+    this.view = null;
     try {
-      outcomes = await this.db.withScriptConnection((run) => this.writeGroup(run, group, probeStoredIds));
+      let view: LedgerView;
+      ({ outcomes, view } = await this.db.withScriptConnection((run) => this.writeGroup(run, group, probeStoredIds)));
+      // Only PostgreSQL pipelines: PGlite is one connection in this process, with no round trip to save.
+      if (this.db.dialect === 'postgres' && view.head.position > 0) this.view = view;
+      this.groupCounts.locked++;
     } catch (error) {
       this.releaseSettled();
       // An event id is stored already (a retried append, or one racing it): decide again, this time knowing which.
@@ -274,6 +425,11 @@ export class PostgresEventStore implements EventStore {
       for (const single of group) await this.commitGroup([single], probeStoredIds);
       return;
     }
+    this.answer(group, outcomes);
+  }
+
+  /** Answers a committed group's callers (see `holdSettlement`) and wakes this process's subscribers. */
+  private answer(group: PendingAppend[], outcomes: AppendOutcome[]): void {
     this.holdSettlement(() => {
       let position = 0;
       outcomes.forEach((outcome, i) => {
@@ -290,13 +446,13 @@ export class PostgresEventStore implements EventStore {
    * then the insert, its NOTIFY and COMMIT as another. Statements of a script each take a fresh
    * snapshot, so the state is read after the lock is held.
    */
-  private async writeGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<AppendOutcome[]> {
+  private async writeGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; view: LedgerView }> {
     try {
-      const { outcomes, insert } = await this.decideGroup(run, group, probeStoredIds);
+      const { outcomes, insert, view } = await this.decideGroup(run, group, probeStoredIds);
       const committed = run(insert ? `${insert};\nCOMMIT` : 'COMMIT');
       this.releaseSettled();
       await committed;
-      return outcomes;
+      return { outcomes, view };
     } catch (error) {
       await run('ROLLBACK').catch(() => undefined);
       throw error;
@@ -308,14 +464,14 @@ export class PostgresEventStore implements EventStore {
    * Which of the group's event ids are stored already is only looked up when `probeStoredIds`: first
    * the group is tried without, and the id's unique index refusing the insert sends it here again.
    */
-  private async decideGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; insert: string | null }> {
+  private async decideGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; insert: string | null; view: LedgerView }> {
     const streamIds = [...new Set(group.map((a) => a.streamId))];
     const existing = probeStoredIds
       ? `(SELECT array_agg(e.id::text) FROM ${EVENTS_TABLE} e WHERE e.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${sqlText(JSON.stringify(group.flatMap((a) => a.events.map((e) => e.id))))}::jsonb)))`
       : 'NULL::text[]';
     const results = await run(
       `BEGIN;
-       SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY});
+       SELECT pg_advisory_xact_lock(${INSERT_PHASE_LOCK_KEY}), pg_advisory_xact_lock(${APPEND_LOCK_KEY});
        SELECT (SELECT coalesce(jsonb_object_agg(s.stream_id, v.version), '{}'::jsonb)
                  FROM jsonb_array_elements_text(${sqlText(JSON.stringify(streamIds))}::jsonb) AS s(stream_id)
                  CROSS JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v) AS versions,
@@ -327,7 +483,8 @@ export class PostgresEventStore implements EventStore {
     // Per-stream LATERAL lookups above keep every read on an index (a grouped IN-list makes the planner scan the table).
     const rows = results[2] as { versions: Record<string, number>; position: string | number | null; hash: string | null; occurred_at: Date | null; existing: string[] | null }[];
     const state = rows[0]!;
-    const versions = new Map(Object.entries(state.versions).map(([k, v]) => [k, Number(v)]));
+    const versions = new Map<string, number | null>(Object.entries(state.versions).map(([k, v]) => [k, Number(v)]));
+    for (const id of streamIds) if (!versions.has(id)) versions.set(id, null);
     const stored = new Set(state.existing ?? []);
     let head = { position: state.position === null ? 0 : Number(state.position), hash: state.hash ?? GENESIS_HASH };
     const now = this.clock();
@@ -370,10 +527,12 @@ export class PostgresEventStore implements EventStore {
       for (const e of events) acceptedHere.set(e.id, result);
       outcomes.push({ result });
     }
-    if (inserts.length === 0) return { outcomes, insert: null };
+    const view: LedgerView = { head: { ...head, occurredAt: inserts.length > 0 ? occurredAt : (state.occurred_at ?? occurredAt) }, versions };
+    if (inserts.length === 0) return { outcomes, insert: null, view };
     return {
       outcomes,
-      insert: `INSERT INTO ${EVENTS_TABLE} (${INSERT_COLUMNS}) SELECT * FROM unnest(${insertArrays(inserts, textsOf)});
+      view,
+      insert: `${insertStatement(inserts, textsOf)};
          SELECT pg_notify('${EVENTS_CHANNEL}', '${head.position}')`,
     };
   }
