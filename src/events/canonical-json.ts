@@ -15,17 +15,32 @@
  * appended to one accumulator rather than returned and concatenated level by level.
  */
 export function canonicalJson(value: unknown): string | undefined {
+  return canonicalJsonOf(value).text;
+}
+
+/**
+ * The canonical text, and whether the value already is what `JSON.parse` of that text gives back
+ * (plain objects and arrays of strings, finite numbers, booleans and null, nothing dropped or
+ * converted), so a caller that needs the value "as JSON storage returns it" can skip the parse.
+ */
+export function canonicalJsonOf(value: unknown): { text: string | undefined; isJsonValue: boolean } {
   const saved = out; // a toJSON may itself canonicalise: keep the caller's text
+  const savedExact = exact;
   out = '';
+  exact = true;
   try {
-    return write(value, '') ? out : undefined;
+    const text = write(value, '') ? out : undefined;
+    return { text, isJsonValue: text !== undefined && exact };
   } finally {
     out = saved;
+    exact = savedExact;
   }
 }
 
 /** The text written so far by the innermost `canonicalJson` call. */
 let out = '';
+/** False once the innermost call converted or left out anything (toJSON, undefined, NaN, -0, a class instance…). */
+let exact = true;
 
 /** A character JSON.stringify escapes (or a surrogate, which it escapes when unpaired). */
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
@@ -53,7 +68,13 @@ function write(value: unknown, key: string): boolean {
       out += quote(value);
       return true;
     case 'number':
-      out += Number.isFinite(value) ? String(value) : 'null';
+      if (Number.isFinite(value)) {
+        if (value === 0 && 1 / value < 0) exact = false; // -0 is written as 0
+        out += String(value);
+      } else {
+        exact = false;
+        out += 'null';
+      }
       return true;
     case 'boolean':
       out += value ? 'true' : 'false';
@@ -65,15 +86,22 @@ function write(value: unknown, key: string): boolean {
       }
       return writeObject(value, key);
     case 'bigint':
+      exact = false;
       if (typeof (BigInt.prototype as { toJSON?: unknown }).toJSON === 'function') return write((value as unknown as { toJSON(key: string): unknown }).toJSON(key), key);
       throw new TypeError('BigInt values cannot be serialised as JSON');
     default:
+      exact = false; // left out of an object, null in an array
       return false;
   }
 }
 
 function writeObject(value: object, key: string): boolean {
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return write((value as { toJSON(key: string): unknown }).toJSON(key), key);
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    exact = false;
+    return write((value as { toJSON(key: string): unknown }).toJSON(key), key);
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== Array.prototype) exact = false; // Map, class instances, boxed primitives, null-prototype objects
   if (Array.isArray(value)) {
     out += '[';
     for (let i = 0; i < value.length; i++) {

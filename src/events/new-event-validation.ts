@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJsonOf } from './canonical-json.js';
 import type { JsonObject, NewEvent } from './envelope.js';
 import type { CanonicalParts } from './hash-chain.js';
 import { InvalidEvent } from './event-store.js';
@@ -66,8 +66,9 @@ function validateActor(actor: NewEvent['actor'], field: string): void {
 function normaliseJson(value: unknown, field: string): { value: JsonObject; text: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidEvent(`${field} must be a JSON object`);
   let text: string | undefined;
+  let isJsonValue: boolean;
   try {
-    text = canonicalJson(value);
+    ({ text, isJsonValue } = canonicalJsonOf(value));
   } catch (error) {
     throw new InvalidEvent(`${field} is not serialisable as JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -75,5 +76,6 @@ function normaliseJson(value: unknown, field: string): { value: JsonObject; text
   if (text === '{}') return { value: {}, text };
   // PostgreSQL's jsonb cannot hold NUL characters or lone UTF-16 surrogates (both only ever written as \u escapes).
   if (text.includes('\\u') && NUL_OR_SURROGATE.test(text)) throw new InvalidEvent(`${field} contains a NUL character or an unpaired surrogate`);
-  return { value: JSON.parse(text) as JsonObject, text };
+  // A value that already is plain JSON is kept as given (parsing its text would only copy it).
+  return { value: isJsonValue ? (value as JsonObject) : (JSON.parse(text) as JsonObject), text };
 }

@@ -1,6 +1,7 @@
 import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/events/canonical-json.js';
+import { isDeepStrictEqual } from 'node:util';
+import { canonicalJson, canonicalJsonOf } from '../../src/events/canonical-json.js';
 
 describe('canonical JSON (RFC 8785)', () => {
   it('matches the canonicalize reference implementation on tricky values', () => {
@@ -22,5 +23,36 @@ describe('canonical JSON (RFC 8785)', () => {
     expect(canonicalJson(JSON.parse(text))).toBe(text);
     expect(() => canonicalJson({ n: 10n })).toThrow(TypeError);
     expect(canonicalJson(undefined)).toBeUndefined();
+  });
+
+  it('says a value is already JSON exactly when parsing its text gives an equal value with the same prototypes', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    const plain = [{ a: 1, b: [true, null, 'x', { c: -1.5, d: [] }], e: {} }, { nested: { deeper: { list: [1, 2, 3] } } }];
+    const altered = [
+      { when: new Date('2026-12-03T12:00:00Z') },
+      { gone: undefined },
+      { fn: () => 1 },
+      { list: [1, , 3] }, // eslint-disable-line no-sparse-arrays -- a hole is what it checks
+      { list: [undefined] },
+      { n: NaN },
+      { n: Infinity },
+      { n: -0 },
+      { m: new Map([['a', 1]]) },
+      { p: new Point(1, 2) },
+      { bare: Object.assign(Object.create(null) as object, { k: 'v' }) },
+      { boxed: new Number(1) },
+      { custom: { toJSON: () => 'x' } },
+    ];
+    for (const v of [...plain, ...altered]) {
+      const { text, isJsonValue } = canonicalJsonOf(v);
+      expect(isJsonValue, text).toBe(isDeepStrictEqual(v, JSON.parse(text!)));
+    }
+    expect(plain.every((v) => canonicalJsonOf(v).isJsonValue)).toBe(true);
+    expect(altered.some((v) => canonicalJsonOf(v).isJsonValue)).toBe(false);
   });
 });
