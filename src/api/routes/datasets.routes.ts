@@ -181,6 +181,12 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request) => {
       const { id } = request.params;
       await existingDataset(runtime, id);
+      // Which files nothing else uses is read from the read models: they must hold every version of
+      // this dataset and every other dataset and model registered so far, or a file still in use could go.
+      const head = (await runtime.store.head()).position;
+      if (!(await runtime.projections.waitFor(head, runtime.config.RAIA_MIN_POSITION_WAIT_MS, ['dataset_catalog', 'model_registry']))) {
+        throw new HttpProblem(503, 'read-model-lagging', 'Read model not caught up', `the dataset and model catalogues did not reach position ${head} within ${runtime.config.RAIA_MIN_POSITION_WAIT_MS} ms; nothing was deleted`);
+      }
       const versions = await listDatasetVersions(knex, id);
       const removable: string[] = [];
       for (const sha of new Set(versions.map((v) => v.sha256))) if (!(await datasetBlobInUse(knex, sha, id)) && !(await artifactInUse(knex, sha))) removable.push(sha);
