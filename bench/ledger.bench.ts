@@ -24,6 +24,13 @@ const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.
 const STREAMS = 1000;
 const BATCH = 100;
 const WRITERS = 8;
+/**
+ * The eight-writer batched append and its floor run this many times, alternating, and report the
+ * medians: on a shared VM the floor alone moved by 1.7x between runs of one morning, and a ratio of
+ * two phases measured a minute apart inherits that drift; alternating rounds measure both in the
+ * same conditions.
+ */
+const ROUNDS = 3;
 const TARGETS = { appendBatchedPerSec: 20_000, projectionCatchupPerSec: 30_000, floorRatio: 0.5 };
 
 type Sizes = {
@@ -76,6 +83,11 @@ function modelVersionAdded(model: number, n: number, random: () => number): NewE
 
 const streamId = (model: number) => `model-${modelIds[model]}`;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 function round(x: number, digits = 0): number {
   return Math.round(x * 10 ** digits) / 10 ** digits;
 }
@@ -117,8 +129,8 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   const singles1 = makeAppends(sizes.singleEvents, 1, random, 1_000_000);
   const singles8 = makeAppends(sizes.singleEvents, 1, random, 2_000_000);
   const batched1 = makeAppends(sizes.batches1, BATCH, random, 3_000_000);
-  const batched8 = makeAppends(sizes.batches8, BATCH, random, 4_000_000);
-  const payloadBytes = round(batched8.flatMap((a) => a.events).reduce((n, e) => n + JSON.stringify(e.data).length, 0) / (sizes.batches8 * BATCH));
+  const batched8Rounds = Array.from({ length: ROUNDS }, (_, r) => makeAppends(sizes.batches8, BATCH, random, 4_000_000 + r * 1_000_000));
+  const payloadBytes = round(batched8Rounds[0]!.flatMap((a) => a.events).reduce((n, e) => n + JSON.stringify(e.data).length, 0) / (sizes.batches8 * BATCH));
 
   // Warm up connections, JIT and caches.
   for (const a of warmup) await store.append(a.stream, a.events);
@@ -144,15 +156,6 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   const batched1Seconds = await concurrently(1, batched1.length, (i) => store.append(batched1[i]!.stream, batched1[i]!.events));
   const appendBatched1PerSec = (sizes.batches1 * BATCH) / batched1Seconds;
   log(`batches of ${BATCH}, 1 writer: ${round(appendBatched1PerSec)} events/s`);
-  // CPU time of this process per event (validation, canonical JSON, hashing, the driver, GC; with PGlite also the database):
-  // unlike events/s, it hardly moves with the load other work puts on the machine.
-  const cpuBefore = process.cpuUsage();
-  const batched8Seconds = await concurrently(WRITERS, batched8.length, (i) => store.append(batched8[i]!.stream, batched8[i]!.events));
-  const cpuUsed = process.cpuUsage(cpuBefore);
-  const appendBatchedPerSec = (sizes.batches8 * BATCH) / batched8Seconds;
-  const appendBatchedNodeCpuUsPerEvent = (cpuUsed.user + cpuUsed.system) / (sizes.batches8 * BATCH);
-  log(`batches of ${BATCH}, ${WRITERS} writers: ${round(appendBatchedPerSec)} events/s, ${round(appendBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event`);
-
   // The floor: the same payloads (same JSON) as plain multi-row INSERTs into a table with the
   // ledger's columns but no hash, no lock, no constraint and no index.
   await db.knex.raw(`CREATE TABLE bench_floor (position bigint, id uuid, stream_id text, stream_category text, stream_version integer, type text, schema_version integer,
@@ -175,16 +178,38 @@ async function measure(db: Database, label: string, sizes: Sizes) {
       metadata: '{}',
     }));
   const floor1Rows = batched1.map(floorRows);
-  const floor8Rows = batched8.map(floorRows);
+  const floor8Rounds = batched8Rounds.map((appends) => appends.map(floorRows));
   const floor1Seconds = await concurrently(1, floor1Rows.length, (i) => db.knex('bench_floor').insert(floor1Rows[i]!));
   const floorBatched1PerSec = (sizes.batches1 * BATCH) / floor1Seconds;
-  const floorCpuBefore = process.cpuUsage();
-  const floor8Seconds = await concurrently(WRITERS, floor8Rows.length, (i) => db.knex('bench_floor').insert(floor8Rows[i]!));
-  const floorCpuUsed = process.cpuUsage(floorCpuBefore);
-  const floorBatchedPerSec = (sizes.batches8 * BATCH) / floor8Seconds;
-  const floorBatchedNodeCpuUsPerEvent = (floorCpuUsed.user + floorCpuUsed.system) / (sizes.batches8 * BATCH);
+
+  // Eight writers, ledger and floor in alternating rounds. CPU time of this process per event
+  // (validation, canonical JSON, hashing, the driver, GC; with PGlite also the database): unlike
+  // events/s, it hardly moves with the load other work puts on the machine.
+  const rounds: { ledger: number; floor: number; ledgerCpu: number; floorCpu: number }[] = [];
+  for (const [n, appends] of batched8Rounds.entries()) {
+    const floor8Rows = floor8Rounds[n]!;
+    const cpuBefore = process.cpuUsage();
+    const ledgerSeconds = await concurrently(WRITERS, appends.length, (i) => store.append(appends[i]!.stream, appends[i]!.events));
+    const cpuUsed = process.cpuUsage(cpuBefore);
+    const floorCpuBefore = process.cpuUsage();
+    const floorSeconds = await concurrently(WRITERS, floor8Rows.length, (i) => db.knex('bench_floor').insert(floor8Rows[i]!));
+    const floorCpuUsed = process.cpuUsage(floorCpuBefore);
+    const events = sizes.batches8 * BATCH;
+    const r = { ledger: events / ledgerSeconds, floor: events / floorSeconds, ledgerCpu: (cpuUsed.user + cpuUsed.system) / events, floorCpu: (floorCpuUsed.user + floorCpuUsed.system) / events };
+    rounds.push(r);
+    log(
+      `round ${rounds.length}/${ROUNDS}, ${WRITERS} writers, batches of ${BATCH}: ledger ${round(r.ledger)} events/s (${round(r.ledgerCpu, 1)} µs of this process's CPU per event), ` +
+        `floor ${round(r.floor)} events/s (${round(r.floorCpu, 1)} µs), ratio ${round(r.ledger / r.floor, 3)}`,
+    );
+  }
+  const appendBatchedPerSec = median(rounds.map((r) => r.ledger));
+  const floorBatchedPerSec = median(rounds.map((r) => r.floor));
+  const floorRatio = median(rounds.map((r) => r.ledger / r.floor));
+  const appendBatchedNodeCpuUsPerEvent = median(rounds.map((r) => r.ledgerCpu));
+  const floorBatchedNodeCpuUsPerEvent = median(rounds.map((r) => r.floorCpu));
+  log(`batches of ${BATCH}, ${WRITERS} writers, median of ${ROUNDS} rounds: ${round(appendBatchedPerSec)} events/s, ${round(appendBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event`);
   log(
-    `floor (plain multi-row INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, ${WRITERS} writers ${round(floorBatchedPerSec)} events/s, ${round(floorBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event`,
+    `floor (plain multi-row INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, ${WRITERS} writers ${round(floorBatchedPerSec)} events/s (median), ${round(floorBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event; ratio (median of rounds) ${round(floorRatio, 3)}`,
   );
   await db.knex.raw('DROP TABLE bench_floor');
 
@@ -232,16 +257,17 @@ async function measure(db: Database, label: string, sizes: Sizes) {
     floorBatched1WriterPerSec: round(floorBatched1PerSec),
     floorBatchedPerSec: round(floorBatchedPerSec),
     floorBatchedNodeCpuUsPerEvent: round(floorBatchedNodeCpuUsPerEvent, 1),
-    floorRatio: round(appendBatchedPerSec / floorBatchedPerSec, 3),
+    floorRatio: round(floorRatio, 3),
     floorRatio1Writer: round(appendBatched1PerSec / floorBatched1PerSec, 3),
     readAllPerSec: round(readAllPerSec),
     projectionCatchupPerSec: round(projectionCatchupPerSec),
     verifyPerSec: round(verifyPerSec),
+    rounds: rounds.map((r) => ({ appendBatchedPerSec: round(r.ledger), floorBatchedPerSec: round(r.floor), floorRatio: round(r.ledger / r.floor, 3) })),
   };
 }
 
 const describe = (s: Sizes) =>
-  `${s.singleEvents} single-event appends per writer count, ${s.batches1 * BATCH} events in batches by 1 writer, ${s.batches8 * BATCH} by ${WRITERS} writers`;
+  `${s.singleEvents} single-event appends per writer count, ${s.batches1 * BATCH} events in batches by 1 writer, ${ROUNDS} rounds of ${s.batches8 * BATCH} by ${WRITERS} writers alternating with the floor (medians)`;
 
 export async function run(): Promise<Record<string, unknown>> {
   const loadAtStart = round(loadavg()[0]!, 2);
