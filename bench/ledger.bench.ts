@@ -129,8 +129,7 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   const singles1 = makeAppends(sizes.singleEvents, 1, random, 1_000_000);
   const singles8 = makeAppends(sizes.singleEvents, 1, random, 2_000_000);
   const batched1 = makeAppends(sizes.batches1, BATCH, random, 3_000_000);
-  const batched8Rounds = Array.from({ length: ROUNDS }, (_, r) => makeAppends(sizes.batches8, BATCH, random, 4_000_000 + r * 1_000_000));
-  const payloadBytes = round(batched8Rounds[0]!.flatMap((a) => a.events).reduce((n, e) => n + JSON.stringify(e.data).length, 0) / (sizes.batches8 * BATCH));
+  const payloadBytes = round(batched1.flatMap((a) => a.events).reduce((n, e) => n + JSON.stringify(e.data).length, 0) / (sizes.batches1 * BATCH));
 
   // Warm up connections, JIT and caches.
   for (const a of warmup) await store.append(a.stream, a.events);
@@ -178,7 +177,6 @@ async function measure(db: Database, label: string, sizes: Sizes) {
       metadata: '{}',
     }));
   const floor1Rows = batched1.map(floorRows);
-  const floor8Rounds = batched8Rounds.map((appends) => appends.map(floorRows));
   const floor1Seconds = await concurrently(1, floor1Rows.length, (i) => db.knex('bench_floor').insert(floor1Rows[i]!));
   const floorBatched1PerSec = (sizes.batches1 * BATCH) / floor1Seconds;
 
@@ -186,8 +184,11 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   // (validation, canonical JSON, hashing, the driver, GC; with PGlite also the database): unlike
   // events/s, it hardly moves with the load other work puts on the machine.
   const rounds: { ledger: number; floor: number; ledgerCpu: number; floorCpu: number }[] = [];
-  for (const [n, appends] of batched8Rounds.entries()) {
-    const floor8Rows = floor8Rounds[n]!;
+  for (let n = 0; n < ROUNDS; n++) {
+    // Each round's payloads are made just before it and dropped after: a heap holding every round's
+    // would slow each later garbage collection (with PGlite, the database's too).
+    const appends = makeAppends(sizes.batches8, BATCH, random, 4_000_000 + n * 1_000_000);
+    const floor8Rows = appends.map(floorRows);
     const cpuBefore = process.cpuUsage();
     const ledgerSeconds = await concurrently(WRITERS, appends.length, (i) => store.append(appends[i]!.stream, appends[i]!.events));
     const cpuUsed = process.cpuUsage(cpuBefore);
@@ -202,9 +203,6 @@ async function measure(db: Database, label: string, sizes: Sizes) {
         `floor ${round(r.floor)} events/s (${round(r.floorCpu, 1)} µs), ratio ${round(r.ledger / r.floor, 3)}`,
     );
   }
-  // Let the rounds' payloads go: a heap holding 300,000 of them makes every later garbage collection (reads, catch-up, verify) slower.
-  batched8Rounds.length = 0;
-  floor8Rounds.length = 0;
   const appendBatchedPerSec = median(rounds.map((r) => r.ledger));
   const floorBatchedPerSec = median(rounds.map((r) => r.floor));
   const floorRatio = median(rounds.map((r) => r.ledger / r.floor));
