@@ -143,6 +143,19 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       expect((await store.readAll({ after: head.position, limit: 1 })).length).toBe(1);
     });
 
+    it('pages $all by position: forwards, backwards and up to a bound, each page the next positions exactly', async () => {
+      const head = await store.head();
+      await store.append(stream(), Array.from({ length: 7 }, (_, n) => newEvent({ n })));
+      const positions = async (options: Parameters<EventStore['readAll']>[0]) => (await store.readAll(options)).map((e) => e.position);
+      const p = head.position;
+      expect(await positions({ after: p, limit: 3 })).toEqual([p + 1, p + 2, p + 3]);
+      expect(await positions({ after: p + 3, limit: 3 })).toEqual([p + 4, p + 5, p + 6]);
+      expect(await positions({ after: p + 6, limit: 3 })).toEqual([p + 7]);
+      expect(await positions({ after: p + 1, to: p + 5, limit: 10 })).toEqual([p + 2, p + 3, p + 4, p + 5]);
+      expect(await positions({ after: p + 8, direction: 'backwards', limit: 3 })).toEqual([p + 7, p + 6, p + 5]);
+      expect(await positions({ after: p + 5, direction: 'backwards', limit: 3 })).toEqual([p + 4, p + 3, p + 2]);
+    });
+
     it('filters $all by causation and by JSON containment on data', async () => {
       const s = stream();
       const cause = randomUUID();

@@ -598,6 +598,10 @@ export class PostgresEventStore implements EventStore {
     if (options.after !== undefined) q.where('position', backwards ? '<' : '>', options.after);
     if (options.to !== undefined) q.where('position', '<=', options.to);
     const f = options.filter;
+    // Positions are dense, so an unfiltered page is exactly the next `limit` positions: bounding the
+    // range says so to the planner, which otherwise may bitmap-scan everything up to `to` for every
+    // page (with stale statistics it did: a whole-ledger verify of 340,000 events ran at 8k/s).
+    if (!f && options.after !== undefined) q.where('position', backwards ? '>=' : '<=', backwards ? options.after - limit : options.after + limit);
     if (f) {
       if (f.types && f.types.length > 0) q.whereIn('type', f.types);
       if (f.streamId !== undefined) q.where('stream_id', f.streamId);
