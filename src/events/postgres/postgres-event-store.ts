@@ -191,6 +191,22 @@ function insertStatement(events: StoredEvent[], textsOf: Map<string, InsertTexts
       ${json('a', actors)} ${json('d', data)} ${json('m', metadata)}`;
 }
 
+/**
+ * FROM clause giving each stream id (`s.stream_id`) its current version (`v.version`, null for a
+ * stream without events). Per-stream LATERAL lookups keep every read on an index (a grouped IN-list
+ * makes the planner scan the table).
+ */
+const streamVersionsFrom = (streamIds: string[]): string =>
+  `FROM jsonb_array_elements_text(${sqlText(JSON.stringify(streamIds))}::jsonb) AS s(stream_id)
+     LEFT JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v ON true`;
+
+/** Each event's insert texts (prepared before the lock) by event id. */
+function textsByEventId(group: PendingAppend[]): Map<string, InsertTexts> {
+  const textsOf = new Map<string, InsertTexts>();
+  for (const a of group) a.events.forEach((e, i) => textsOf.set(e.id, a.texts[i]!));
+  return textsOf;
+}
+
 /** PostgreSQL's unique_violation (also PGlite's): here, an event id that is stored already. */
 const isUniqueViolation = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 
@@ -336,8 +352,7 @@ export class PostgresEventStore implements EventStore {
     if (unknown.length > 0) {
       const [rows] = (await this.db.withScriptConnection((run) =>
         run(
-          `SELECT s.stream_id, v.version FROM jsonb_array_elements_text(${sqlText(JSON.stringify(unknown))}::jsonb) AS s(stream_id)
-             LEFT JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v ON true`,
+          `SELECT s.stream_id, v.version ${streamVersionsFrom(unknown)}`,
         ),
       )) as { stream_id: string; version: number | null }[][];
       if (this.view !== view) return null;
@@ -345,8 +360,7 @@ export class PostgresEventStore implements EventStore {
     }
     const decided = decideOnView(view, group, this.clock());
     if (!decided) return null;
-    const textsOf = new Map<string, InsertTexts>();
-    for (const a of group) a.events.forEach((e, i) => textsOf.set(e.id, a.texts[i]!));
+    const textsOf = textsByEventId(group);
     const last = decided.inserts[decided.inserts.length - 1]!;
     const first = decided.inserts[0]!;
     const seq = (this.groupSequence = (this.groupSequence + 1) % 0x7fffffff);
@@ -384,8 +398,7 @@ export class PostgresEventStore implements EventStore {
     const oldest = inFlight.shift()!;
     const outcome = await oldest.done;
     if (outcome.committed) {
-      this.groupCounts.optimistic++;
-      this.answer(oldest.group, oldest.results.map((result) => ({ result })));
+      this.answerOptimistic(oldest);
       if (inFlight.length > 0) this.releaseSettled();
       return;
     }
@@ -394,10 +407,7 @@ export class PostgresEventStore implements EventStore {
     const redo = [{ group: oldest.group, probeStoredIds: isUniqueViolation(outcome.error) }];
     for (const later of inFlight.splice(0)) {
       const o = await later.done;
-      if (o.committed) {
-        this.groupCounts.optimistic++;
-        this.answer(later.group, later.results.map((result) => ({ result })));
-      }
+      if (o.committed) this.answerOptimistic(later);
       else redo.push({ group: later.group, probeStoredIds: isUniqueViolation(o.error) });
     }
     this.groupCounts.redone += redo.length;
@@ -447,6 +457,11 @@ export class PostgresEventStore implements EventStore {
     this.answer(group, outcomes);
   }
 
+  private answerOptimistic(committed: InFlightGroup): void {
+    this.groupCounts.optimistic++;
+    this.answer(committed.group, committed.results.map((result) => ({ result })));
+  }
+
   /** Answers a committed group's callers (see `holdSettlement`) and wakes this process's subscribers. */
   private answer(group: PendingAppend[], outcomes: AppendOutcome[]): void {
     this.holdSettlement(() => {
@@ -491,19 +506,15 @@ export class PostgresEventStore implements EventStore {
     const results = await run(
       `BEGIN;
        SELECT pg_advisory_xact_lock(${INSERT_PHASE_LOCK_KEY}), pg_advisory_xact_lock(${APPEND_LOCK_KEY});
-       SELECT (SELECT coalesce(jsonb_object_agg(s.stream_id, v.version), '{}'::jsonb)
-                 FROM jsonb_array_elements_text(${sqlText(JSON.stringify(streamIds))}::jsonb) AS s(stream_id)
-                 CROSS JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v) AS versions,
+       SELECT (SELECT coalesce(jsonb_object_agg(s.stream_id, v.version), '{}'::jsonb) ${streamVersionsFrom(streamIds)}) AS versions,
               h.position, h.hash, h.occurred_at,
               ${existing} AS existing
          FROM (SELECT 1) one
          LEFT JOIN LATERAL (SELECT position, hash, occurred_at FROM ${EVENTS_TABLE} ORDER BY position DESC LIMIT 1) h ON true`,
     );
-    // Per-stream LATERAL lookups above keep every read on an index (a grouped IN-list makes the planner scan the table).
-    const rows = results[2] as { versions: Record<string, number>; position: string | number | null; hash: string | null; occurred_at: Date | null; existing: string[] | null }[];
+    const rows = results[2] as { versions: Record<string, number | null>; position: string | number | null; hash: string | null; occurred_at: Date | null; existing: string[] | null }[];
     const state = rows[0]!;
-    const versions = new Map<string, number | null>(Object.entries(state.versions).map(([k, v]) => [k, Number(v)]));
-    for (const id of streamIds) if (!versions.has(id)) versions.set(id, null);
+    const versions = new Map<string, number | null>(Object.entries(state.versions).map(([k, v]) => [k, v === null ? null : Number(v)]));
     const stored = new Set(state.existing ?? []);
     let head = { position: state.position === null ? 0 : Number(state.position), hash: state.hash ?? GENESIS_HASH };
     const now = this.clock();
@@ -512,8 +523,7 @@ export class PostgresEventStore implements EventStore {
 
     const outcomes: AppendOutcome[] = [];
     const inserts: StoredEvent[] = [];
-    const textsOf = new Map<string, InsertTexts>();
-    for (const a of group) a.events.forEach((e, i) => textsOf.set(e.id, a.texts[i]!));
+    const textsOf = textsByEventId(group);
     const acceptedHere = new Map<string, AppendResult>();
     for (const append of group) {
       const { streamId, events } = append;
