@@ -1,8 +1,8 @@
 import type { Runtime } from '../runtime.js';
 
-/** Waits (bounded) until the read model has every event the ledger holds now. */
-export async function readModelCaughtUp(runtime: Runtime, projection: string): Promise<boolean> {
-  return runtime.projections.waitFor((await runtime.store.head()).position, runtime.config.RAIA_MIN_POSITION_WAIT_MS, [projection]);
+/** Waits (bounded) until the read models have every event the ledger holds now. */
+export async function readModelCaughtUp(runtime: Runtime, ...projections: [string, ...string[]]): Promise<boolean> {
+  return runtime.projections.waitFor((await runtime.store.head()).position, runtime.config.RAIA_MIN_POSITION_WAIT_MS, projections);
 }
 
 /**

@@ -16,6 +16,7 @@ import { PROFILE_CODE_VERSION, PersonalDataError, previewDatasetFile, profileDat
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
+import { readModelCaughtUp } from '../fresh-read.js';
 import { readMultipartUpload } from '../multipart-upload.js';
 import { datasetVersion, existingDataset, runDatasetCommand } from './dataset-commands.js';
 
@@ -183,9 +184,8 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       await existingDataset(runtime, id);
       // Which files nothing else uses is read from the read models: they must hold every version of
       // this dataset and every other dataset and model registered so far, or a file still in use could go.
-      const head = (await runtime.store.head()).position;
-      if (!(await runtime.projections.waitFor(head, runtime.config.RAIA_MIN_POSITION_WAIT_MS, ['dataset_catalog', 'model_registry']))) {
-        throw new HttpProblem(503, 'read-model-lagging', 'Read model not caught up', `the dataset and model catalogues did not reach position ${head} within ${runtime.config.RAIA_MIN_POSITION_WAIT_MS} ms; nothing was deleted`);
+      if (!(await readModelCaughtUp(runtime, 'dataset_catalog', 'model_registry'))) {
+        throw new HttpProblem(503, 'read-model-lagging', 'Read model not caught up', `the dataset and model catalogues did not reach the ledger's head within ${runtime.config.RAIA_MIN_POSITION_WAIT_MS} ms; nothing was deleted`);
       }
       const versions = await listDatasetVersions(knex, id);
       const removable: string[] = [];
