@@ -136,8 +136,9 @@ const JSON_COLUMNS = ['actor', 'data', 'metadata'];
 const INSERT_COLUMNS = [...ARRAY_COLUMNS, ...JSON_COLUMNS].join(', ');
 
 /**
- * The insert of the rows: the scalar columns as one array literal each, zipped by `unnest`; the
- * JSON columns as one JSON array each, joined to them by ordinality. PostgreSQL parses each value
+ * The insert of the rows: the scalar columns as one array literal each, the JSON columns as one
+ * JSON array each, zipped by `ROWS FROM` (which steps the functions in lockstep; joining them by
+ * ordinality cost two merge joins and their materialisation, ~7 % of the CPU per appended event). PostgreSQL parses each value
  * once with its type's input function. The JSON bodies are the canonical texts computed before the
  * lock: they are not serialised again inside the critical section. The timestamp and stream shared
  * by consecutive events are formatted once.
@@ -183,12 +184,10 @@ function insertStatement(events: StoredEvent[], textsOf: Map<string, InsertTexts
     data.push(t.data);
     metadata.push(t.metadata);
   }
-  const arrays = columns.map((values, i) => `$j$\{${values.join(',')}}$j$::${ARRAY_TYPES[i]}[]`).join(', ');
-  const json = (name: string, texts: string[]) => `JOIN jsonb_array_elements($j$[${texts.join(',')}]$j$::jsonb) WITH ORDINALITY AS ${name}(value, n) USING (n)`;
+  const arrays = columns.map((values, i) => `unnest($j$\{${values.join(',')}}$j$::${ARRAY_TYPES[i]}[])`);
+  const json = (texts: string[]) => `jsonb_array_elements($j$[${texts.join(',')}]$j$::jsonb)`;
   return `INSERT INTO ${EVENTS_TABLE} (${INSERT_COLUMNS})
-    SELECT ${ARRAY_COLUMNS.map((c) => `r.${c}`).join(', ')}, a.value, d.value, m.value
-      FROM unnest(${arrays}) WITH ORDINALITY AS r(${ARRAY_COLUMNS.join(', ')}, n)
-      ${json('a', actors)} ${json('d', data)} ${json('m', metadata)}`;
+    SELECT * FROM ROWS FROM (${[...arrays, json(actors), json(data), json(metadata)].join(', ')}) AS r(${INSERT_COLUMNS})`;
 }
 
 /**
