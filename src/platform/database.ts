@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPGLite from 'knex-pglite';
 import pg from 'pg';
+import { PostgresCopyScript } from './postgres-copy-script.js';
 
 export type { Knex };
 
@@ -11,6 +12,12 @@ export type DatabaseDialect = 'postgres' | 'pglite';
 
 /** Runs a script of statements; returns each statement's rows, in order. */
 export type RunScript = (sql: string) => Promise<Record<string, unknown>[][]>;
+/**
+ * Runs a script of statements holding one `COPY <table> (<columns>) FROM STDIN`, with `rows` as its
+ * input in COPY's text format (tab-separated fields, `\N` for null, one row per line). The whole
+ * script is one round trip; its statements' rows are not returned.
+ */
+export type RunCopyScript = (sql: string, rows: string) => Promise<void>;
 
 /**
  * A text value as an SQL literal, dollar-quoted with a tag the text cannot contain, so neither
@@ -36,7 +43,7 @@ export type Database = {
    * statements (no bind parameters; see `sqlText`) costs one round trip. Used where round trips
    * dominate, such as the ledger's append transaction.
    */
-  withScriptConnection<T>(work: (run: RunScript) => Promise<T>): Promise<T>;
+  withScriptConnection<T>(work: (run: RunScript, runCopy: RunCopyScript) => Promise<T>): Promise<T>;
   /** Calls `onMessage` for every NOTIFY on `channel` from any process; returns an unlisten function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -88,10 +95,13 @@ async function openPostgres(url: string, schema: string, poolSize: number): Prom
     async withScriptConnection(work) {
       const connection = (await knex.client.acquireConnection()) as pg.Client;
       try {
-        return await work(async (sql) => {
-          const result = (await connection.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
-          return (Array.isArray(result) ? result : [result]).map((r) => r.rows as Record<string, unknown>[]);
-        });
+        return await work(
+          async (sql) => {
+            const result = (await connection.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+            return (Array.isArray(result) ? result : [result]).map((r) => r.rows as Record<string, unknown>[]);
+          },
+          (sql, rows) => connection.query(new PostgresCopyScript(sql, rows)).done,
+        );
       } finally {
         await knex.client.releaseConnection(connection);
       }
@@ -134,7 +144,13 @@ async function openPglite(pglite: PGlite, schema: string): Promise<Database> {
       // knex's pool of one hands out the PGlite instance itself: holding it is the in-process mutex.
       const connection = (await knex.client.acquireConnection()) as PGlite;
       try {
-        return await work(async (sql) => (await connection.exec(sql)).map((r) => r.rows as Record<string, unknown>[]));
+        return await work(
+          async (sql) => (await connection.exec(sql)).map((r) => r.rows as Record<string, unknown>[]),
+          async (sql, rows) => {
+            // PGlite reads a COPY's input from the blob given with the query, named /dev/blob.
+            await connection.exec(sql.replace(/\bFROM STDIN\b/, "FROM '/dev/blob'"), { blob: new Blob([rows]) });
+          },
+        );
       } finally {
         await knex.client.releaseConnection(connection);
       }

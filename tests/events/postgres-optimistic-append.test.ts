@@ -85,7 +85,7 @@ describe('optimistic appends on postgres, two processes on one database', () => 
   });
 });
 
-describe.each(dialects)('texts that array literals and dollar quotes escape, on %s', (dialect) => {
+describe.each(dialects)('texts that COPY escapes, and dollar-quote and array-literal lookalikes, on %s', (dialect) => {
   let db: TestDatabase;
   let store: PostgresEventStore;
   beforeAll(async () => {
@@ -97,9 +97,15 @@ describe.each(dialects)('texts that array literals and dollar quotes escape, on 
     await db.drop();
   });
 
-  it('stores actor ids and data holding $j$, quotes, backslashes, braces and commas as they are', async () => {
-    const actor = { kind: 'service' as const, id: 'svc $j$ "quoted" \\ {a,b} NULL' };
-    const data = { note: 'ends $j$; then "x" \\ {} , NULL', price: '$5', nested: { $key: ['$j$', '\\u0000-free'] } };
+  it('stores actor ids and data holding backslashes, \\N, \\., tabs, newlines, $j$, quotes, braces and commas as they are', async () => {
+    const actor = { kind: 'service' as const, id: 'svc $j$ "quoted" \\ \\N \\t {a,b} NULL' };
+    const data = {
+      note: 'ends $j$; then "x" \\ {} , NULL',
+      price: '$5',
+      nested: { $key: ['$j$', '\\u0000-free'] },
+      copy: ['\\N', '\\.', '\n\\.\n', 'a\tb\r\nc', '\\\\', 'é ✓ \u2028'],
+      'key\twith\ntab': '\\',
+    };
     await store.append('escapes-0', [newEvent()]); // a second group can go the optimistic way
     const [written] = (await store.append('escapes-1', [newEvent(data, { actor })])).events;
     const [read] = await store.readStream('escapes-1');

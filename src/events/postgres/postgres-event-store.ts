@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { sqlText, type Database, type Knex, type RunScript } from '../../platform/database.js';
+import { sqlText, type RunCopyScript, type Database, type Knex, type RunScript } from '../../platform/database.js';
 import { pollAll } from '../all-subscription.js';
-import { streamCategory, type Actor, type JsonObject, type NewEvent, type StoredEvent } from '../envelope.js';
+import type { Actor, JsonObject, NewEvent, StoredEvent } from '../envelope.js';
 import {
   checkExpectedVersion,
   DuplicateEventConflict,
@@ -21,6 +21,7 @@ import { verifyLedger } from '../ledger-verification.js';
 import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
 import { validateNewEvents, validateStreamId, type ValidatedEvent } from '../new-event-validation.js';
 import { decideOnView, MAX_VIEW_STREAMS, type LedgerView } from './ledger-view.js';
+import { copyRows, LEDGER_COPY_COLUMNS, unchainedFields } from './ledger-copy-rows.js';
 
 /** Key of the transaction-scoped advisory lock that serialises appends (ARCHITECTURE.md design (b)). */
 const APPEND_LOCK_KEY = 0x52414941; // "RAIA"
@@ -31,6 +32,8 @@ const APPEND_LOCK_KEY = 0x52414941; // "RAIA"
  */
 const INSERT_PHASE_LOCK_KEY = 0x52414942;
 const MAX_READ = 10_000;
+/** Appends write their rows with COPY (see ledger-copy-rows.ts). */
+const COPY_EVENTS = `COPY ${EVENTS_TABLE} (${LEDGER_COPY_COLUMNS.join(', ')}) FROM STDIN`;
 
 type EventRow = {
   position: number | string;
@@ -72,8 +75,8 @@ const toEvent = (row: EventRow): StoredEvent => ({
 type PendingAppend = {
   streamId: string;
   events: ValidatedEvent[];
-  /** Per event, what the insert needs of it that can be prepared before the lock. */
-  texts: InsertTexts[];
+  /** Per event, its row's fields that do not depend on its place in the chain: made before the lock. */
+  unchained: string[];
   expectedVersion: ExpectedVersion;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
@@ -104,93 +107,6 @@ const MIN_PIPELINED_EVENTS = 100;
 type InFlightGroup = { group: PendingAppend[]; results: AppendResult[]; done: Promise<{ committed: true } | { committed: false; error?: unknown }> };
 
 /**
- * A text as an element of an array literal that is dollar-quoted as it is (`$j$…$j$`): always
- * double-quoted (so no text reads as NULL), with `"`, `\` and `$` backslash-escaped (the array
- * parser reads `\$` as `$`, and no `$j$` can then end the quote early). For the texts that may hold
- * them (actor ids, prev hashes); ids, stream ids and types are validated on append, and hex hashes,
- * ISO times and numbers hold no character an array literal escapes.
- */
-const arrayElement = (text: string): string => `"${/["\\$]/.test(text) ? text.replace(/["\\$]/g, '\\$&') : text}"`;
-
-/**
- * Canonical JSON as an element of a JSON array that is dollar-quoted as it is: a `$` only occurs
- * inside JSON strings, where `\u0024` means the same. No other escaping: JSON texts joined by commas
- * inside brackets are a JSON array, which is why the JSON columns travel as JSON arrays rather than
- * as array literals (those need every quote of every document escaped).
- */
-const jsonElement = (text: string): string => (text.includes('$') ? text.replaceAll('$', '\\u0024') : text);
-
-/** The texts of an event that do not depend on its place in the chain: made before the lock is taken. */
-type InsertTexts = { actor: string; actorId: string; data: string; metadata: string };
-
-const insertTexts = (e: ValidatedEvent): InsertTexts => ({
-  actor: jsonElement(e.canonical.actor),
-  actorId: arrayElement(e.actor.id),
-  data: jsonElement(e.canonical.data),
-  metadata: jsonElement(e.canonical.metadata),
-});
-
-const ARRAY_COLUMNS = ['position', 'id', 'stream_id', 'stream_category', 'stream_version', 'type', 'schema_version', 'occurred_at', 'actor_id', 'correlation_id', 'causation_id', 'prev_hash', 'hash'];
-const ARRAY_TYPES = ['bigint', 'uuid', 'text', 'text', 'integer', 'text', 'integer', 'timestamptz', 'text', 'text', 'text', 'text', 'text'];
-const JSON_COLUMNS = ['actor', 'data', 'metadata'];
-const INSERT_COLUMNS = [...ARRAY_COLUMNS, ...JSON_COLUMNS].join(', ');
-
-/**
- * The insert of the rows: the scalar columns as one array literal each, the JSON columns as one
- * JSON array each, zipped by `ROWS FROM` (which steps the functions in lockstep; joining them by
- * ordinality cost two merge joins and their materialisation, ~7 % of the CPU per appended event). PostgreSQL parses each value
- * once with its type's input function. The JSON bodies are the canonical texts computed before the
- * lock: they are not serialised again inside the critical section. The timestamp and stream shared
- * by consecutive events are formatted once.
- */
-function insertStatement(events: StoredEvent[], textsOf: Map<string, InsertTexts>): string {
-  const columns: string[][] = ARRAY_TYPES.map(() => []);
-  const [position, id, stream, category, version, type, schemaVersion, occurred, actorId, correlation, causation, prevHash, hash] = columns as [
-    string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[],
-  ];
-  const actors: string[] = [];
-  const data: string[] = [];
-  const metadata: string[] = [];
-  let occurredAt: Date | null = null;
-  let occurredAtText = '';
-  let streamId: string | null = null;
-  let streamText = '';
-  let categoryText = '';
-  for (const e of events) {
-    const t = textsOf.get(e.id)!;
-    if (e.occurredAt !== occurredAt) {
-      occurredAt = e.occurredAt;
-      occurredAtText = `"${occurredAt.toISOString()}"`;
-    }
-    if (e.streamId !== streamId) {
-      streamId = e.streamId;
-      streamText = `"${streamId}"`;
-      categoryText = `"${streamCategory(streamId)}"`;
-    }
-    position.push(String(e.position));
-    id.push(`"${e.id}"`);
-    stream.push(streamText);
-    category.push(categoryText);
-    version.push(String(e.streamVersion));
-    type.push(`"${e.type}"`);
-    schemaVersion.push(String(e.schemaVersion));
-    occurred.push(occurredAtText);
-    actorId.push(t.actorId);
-    correlation.push(e.correlationId === null ? 'NULL' : `"${e.correlationId}"`);
-    causation.push(e.causationId === null ? 'NULL' : `"${e.causationId}"`);
-    prevHash.push(arrayElement(e.prevHash));
-    hash.push(`"${e.hash}"`);
-    actors.push(t.actor);
-    data.push(t.data);
-    metadata.push(t.metadata);
-  }
-  const arrays = columns.map((values, i) => `unnest($j$\{${values.join(',')}}$j$::${ARRAY_TYPES[i]}[])`);
-  const json = (texts: string[]) => `jsonb_array_elements($j$[${texts.join(',')}]$j$::jsonb)`;
-  return `INSERT INTO ${EVENTS_TABLE} (${INSERT_COLUMNS})
-    SELECT * FROM ROWS FROM (${[...arrays, json(actors), json(data), json(metadata)].join(', ')}) AS r(${INSERT_COLUMNS})`;
-}
-
-/**
  * FROM clause giving each stream id (`s.stream_id`) its current version (`v.version`, null for a
  * stream without events). Per-stream LATERAL lookups keep every read on an index (a grouped IN-list
  * makes the planner scan the table).
@@ -199,11 +115,11 @@ const streamVersionsFrom = (streamIds: string[]): string =>
   `FROM jsonb_array_elements_text(${sqlText(JSON.stringify(streamIds))}::jsonb) AS s(stream_id)
      LEFT JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v ON true`;
 
-/** Each event's insert texts (prepared before the lock) by event id. */
-function textsByEventId(group: PendingAppend[]): Map<string, InsertTexts> {
-  const textsOf = new Map<string, InsertTexts>();
-  for (const a of group) a.events.forEach((e, i) => textsOf.set(e.id, a.texts[i]!));
-  return textsOf;
+/** Each event's unchained row fields (made before the lock) by event id. */
+function unchainedByEventId(group: PendingAppend[]): Map<string, string> {
+  const unchainedOf = new Map<string, string>();
+  for (const a of group) a.events.forEach((e, i) => unchainedOf.set(e.id, a.unchained[i]!));
+  return unchainedOf;
 }
 
 /** PostgreSQL's unique_violation (also PGlite's): here, an event id that is stored already. */
@@ -229,7 +145,7 @@ export class PostgresEventStore implements EventStore {
   private readonly appended = new EventEmitter();
   private unlisten: Promise<() => Promise<void>> | null = null;
   /** Appends waiting to be validated (see `validateNext`), then to be written. */
-  private readonly unvalidated: (Omit<PendingAppend, 'events' | 'texts'> & { events: NewEvent[] })[] = [];
+  private readonly unvalidated: (Omit<PendingAppend, 'events' | 'unchained'> & { events: NewEvent[] })[] = [];
   private readonly pending: PendingAppend[] = [];
   private draining = false;
   /** Wakes a drain waiting on an optimistic group in flight when an append is ready to be sent behind it. */
@@ -280,7 +196,7 @@ export class PostgresEventStore implements EventStore {
       next.reject(error);
       return;
     }
-    this.pending.push({ ...next, events: prepared, texts: prepared.map(insertTexts) });
+    this.pending.push({ ...next, events: prepared, unchained: prepared.map(unchainedFields) });
     if (!this.wakeDrain) void this.drain();
     else if (this.pending.reduce((n, a) => n + a.events.length, 0) >= MIN_PIPELINED_EVENTS) this.wakeDrain();
   };
@@ -359,7 +275,6 @@ export class PostgresEventStore implements EventStore {
     }
     const decided = decideOnView(view, group, this.clock());
     if (!decided) return null;
-    const textsOf = textsByEventId(group);
     const last = decided.inserts[decided.inserts.length - 1]!;
     const first = decided.inserts[0]!;
     const seq = (this.groupSequence = (this.groupSequence + 1) % 0x7fffffff);
@@ -369,15 +284,16 @@ export class PostgresEventStore implements EventStore {
     // be committed with the hash this group chained from, or `1 / 0` aborts the transaction.
     const script = `BEGIN;
       SELECT pg_advisory_xact_lock_shared(${INSERT_PHASE_LOCK_KEY}), pg_advisory_xact_lock(${this.groupLockSpace}, ${seq});
-      ${insertStatement(decided.inserts, textsOf)};
+      ${COPY_EVENTS};
       SELECT pg_advisory_xact_lock_shared(${this.groupLockSpace}, ${seq === 0 ? 0x7ffffffe : seq - 1});
       SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY});
       SELECT 1 / count(*) FROM ${EVENTS_TABLE} WHERE position = ${first.position - 1} AND hash = '${first.prevHash}';
       SELECT pg_notify('${EVENTS_CHANNEL}', '${last.position}');
       COMMIT`;
-    const done = this.db.withScriptConnection(async (run) => {
+    const rows = copyRows(decided.inserts, unchainedByEventId(group));
+    const done = this.db.withScriptConnection(async (run, runCopy) => {
       try {
-        await run(script);
+        await runCopy(script, rows);
         return { committed: true } as const;
       } catch (error) {
         await run('ROLLBACK').catch(() => undefined);
@@ -437,7 +353,7 @@ export class PostgresEventStore implements EventStore {
     this.view = null;
     try {
       let view: LedgerView;
-      ({ outcomes, view } = await this.db.withScriptConnection((run) => this.writeGroup(run, group, probeStoredIds)));
+      ({ outcomes, view } = await this.db.withScriptConnection((run, runCopy) => this.writeGroup(run, runCopy, group, probeStoredIds)));
       // Only PostgreSQL pipelines: PGlite is one connection in this process, with no round trip to save.
       if (this.db.dialect === 'postgres' && view.head.position > 0) this.view = view;
       this.groupCounts.locked++;
@@ -476,13 +392,13 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * One append transaction in two round trips: BEGIN, the lock and the state read as one script;
-   * then the insert, its NOTIFY and COMMIT as another. Statements of a script each take a fresh
-   * snapshot, so the state is read after the lock is held.
+   * then the rows' COPY, the NOTIFY and COMMIT as another. Statements of a script each
+   * take a fresh snapshot, so the state is read after the lock is held.
    */
-  private async writeGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; view: LedgerView }> {
+  private async writeGroup(run: RunScript, runCopy: RunCopyScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; view: LedgerView }> {
     try {
-      const { outcomes, insert, view } = await this.decideGroup(run, group, probeStoredIds);
-      const committed = run(insert ? `${insert};\nCOMMIT` : 'COMMIT');
+      const { outcomes, rows, view } = await this.decideGroup(run, group, probeStoredIds);
+      const committed = rows ? runCopy(`${COPY_EVENTS}; SELECT pg_notify('${EVENTS_CHANNEL}', '${view.head.position}'); COMMIT`, rows) : run('COMMIT');
       this.releaseSettled();
       await committed;
       return { outcomes, view };
@@ -493,11 +409,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Reads the state under the lock, settles each append, and returns the insert that writes the accepted ones.
+   * Reads the state under the lock, settles each append, and returns the rows (COPY text) of the accepted ones.
    * Which of the group's event ids are stored already is only looked up when `probeStoredIds`: first
    * the group is tried without, and the id's unique index refusing the insert sends it here again.
    */
-  private async decideGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; insert: string | null; view: LedgerView }> {
+  private async decideGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; rows: string | null; view: LedgerView }> {
     const streamIds = [...new Set(group.map((a) => a.streamId))];
     const existing = probeStoredIds
       ? `(SELECT array_agg(e.id::text) FROM ${EVENTS_TABLE} e WHERE e.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${sqlText(JSON.stringify(group.flatMap((a) => a.events.map((e) => e.id))))}::jsonb)))`
@@ -522,7 +438,6 @@ export class PostgresEventStore implements EventStore {
 
     const outcomes: AppendOutcome[] = [];
     const inserts: StoredEvent[] = [];
-    const textsOf = textsByEventId(group);
     const acceptedHere = new Map<string, AppendResult>();
     for (const append of group) {
       const { streamId, events } = append;
@@ -556,13 +471,7 @@ export class PostgresEventStore implements EventStore {
       outcomes.push({ result });
     }
     const view: LedgerView = { head: { ...head, occurredAt: inserts.length > 0 ? occurredAt : (state.occurred_at ?? occurredAt) }, versions };
-    if (inserts.length === 0) return { outcomes, insert: null, view };
-    return {
-      outcomes,
-      view,
-      insert: `${insertStatement(inserts, textsOf)};
-         SELECT pg_notify('${EVENTS_CHANNEL}', '${head.position}')`,
-    };
+    return { outcomes, view, rows: inserts.length > 0 ? copyRows(inserts, unchainedByEventId(group)) : null };
   }
 
   /** Which of these events' ids are stored already. */

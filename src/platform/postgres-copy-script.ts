@@ -1,0 +1,62 @@
+import type pg from 'pg';
+
+/** The protocol messages of node-postgres's connection this sends (its typings leave them out). */
+type CopyConnection = { query(text: string): void; sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void; sendCopyFail(message: string): void };
+
+/**
+ * A script of statements (simple query protocol) holding one `COPY … FROM STDIN`, submitted to a
+ * node-postgres client with its rows: the rows and the end of the copy are written right behind
+ * the script, without waiting for the server to ask for them, so the whole transaction is one
+ * message to the server and it never waits on this process in the middle of it. (pg-copy-streams
+ * sends a COPY alone and its data only once asked: three round trips, and a backend idle whenever
+ * this thread is busy.) If a statement before the COPY fails, the server skips the rest of the
+ * script and ignores the copy messages that follow, as the protocol specifies.
+ *
+ * The statements' rows are not returned: such a script is for writing. Implements the client's
+ * `Submittable` (`client.query(script)`); `done` settles at the script's end or first error.
+ */
+export class PostgresCopyScript implements pg.Submittable {
+  readonly done: Promise<void>;
+  private resolve!: () => void;
+  private reject!: (error: unknown) => void;
+  private copyAsked = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly rows: string,
+  ) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  submit(pgConnection: pg.Connection): void {
+    const connection = pgConnection as unknown as CopyConnection;
+    connection.query(this.text);
+    connection.sendCopyFromChunk(Buffer.from(this.rows));
+    connection.endCopyFrom();
+  }
+
+  handleCopyInResponse(connection: CopyConnection): void {
+    // The rows went with the script; a second COPY would wait for rows forever.
+    if (this.copyAsked) connection.sendCopyFail('a copy script holds one COPY FROM STDIN');
+    this.copyAsked = true;
+  }
+
+  handleError(error: unknown): void {
+    this.reject(error);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.copyAsked) this.resolve();
+    else this.reject(new Error('the copy script ran no COPY FROM STDIN'));
+  }
+
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handleCopyData(): void {}
+  handlePortalSuspended(): void {}
+}
