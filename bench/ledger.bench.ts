@@ -7,6 +7,7 @@ import { runMigrations } from '../src/platform/migrations.js';
 import { allMigrations } from '../src/migrations.js';
 import { PostgresEventStore } from '../src/events/postgres/postgres-event-store.js';
 import type { NewEvent } from '../src/events/envelope.js';
+import { copyField } from '../src/events/postgres/ledger-copy-rows.js';
 import { raiaEventCatalogue } from '../src/events/catalogue/raia-event-catalogue.js';
 import { ProjectionRunner } from '../src/projections/projection-runner.js';
 import { streamCatalog } from '../src/projections/stream-catalog.projection.js';
@@ -16,7 +17,8 @@ import type { Projection } from '../src/projections/projection.js';
  * The ledger's write and read paths on PostgreSQL (loopback) and on embedded PGlite: appends
  * (single events and batches of 100, one and eight concurrent writers), single-append latency,
  * `$all` reads, projection catch-up and full-chain verification, and the "floor": the same
- * payloads as plain multi-row INSERTs into an unindexed table (no hash, no lock, no index).
+ * payloads as plain multi-row INSERTs into an unindexed table (no hash, no lock, no index), the
+ * target's reference; and, since appends write by COPY, the same rows COPYed into that table.
  */
 export const primaryColumn = 'postgres';
 
@@ -176,6 +178,13 @@ async function measure(db: Database, label: string, sizes: Sizes) {
       data: JSON.stringify(e.data),
       metadata: '{}',
     }));
+  // The same rows by COPY, formatted inside the clock as knex formats the INSERT's: the ledger
+  // writes with COPY, so this floor shows what is left to gain over the bare write path it uses.
+  const floorColumns = Object.keys(floorRows(batched1[0]!, 0)[0]!);
+  const copyLine = (row: Record<string, unknown>) =>
+    floorColumns.map((c) => (row[c] === null ? '\\N' : copyField(row[c] instanceof Date ? row[c].toISOString() : String(row[c])))).join('\t');
+  const floorCopy = (rows: Record<string, unknown>[]) =>
+    db.withScriptConnection((_run, runCopy) => runCopy(`COPY bench_floor (${floorColumns.join(', ')}) FROM STDIN`, `${rows.map(copyLine).join('\n')}\n`));
   const floor1Rows = batched1.map(floorRows);
   const floor1Seconds = await concurrently(1, floor1Rows.length, (i) => db.knex('bench_floor').insert(floor1Rows[i]!));
   const floorBatched1PerSec = (sizes.batches1 * BATCH) / floor1Seconds;
@@ -183,7 +192,9 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   // Eight writers, ledger and floor in alternating rounds. CPU time of this process per event
   // (validation, canonical JSON, hashing, the driver, GC; with PGlite also the database): unlike
   // events/s, it hardly moves with the load other work puts on the machine.
-  const rounds: { ledger: number; floor: number; ledgerCpu: number; floorCpu: number }[] = [];
+  // PGlite appends by INSERT (its COPY slows as the table grows; see ledger-insert-rows.ts): no COPY floor there.
+  const withCopyFloor = db.dialect === 'postgres';
+  const rounds: { ledger: number; floor: number; floorCopy: number; ledgerCpu: number; floorCpu: number }[] = [];
   for (let n = 0; n < ROUNDS; n++) {
     // Each round's payloads are made just before it and dropped after: a heap holding every round's
     // would slow each later garbage collection (with PGlite, the database's too).
@@ -195,22 +206,27 @@ async function measure(db: Database, label: string, sizes: Sizes) {
     const floorCpuBefore = process.cpuUsage();
     const floorSeconds = await concurrently(WRITERS, floor8Rows.length, (i) => db.knex('bench_floor').insert(floor8Rows[i]!));
     const floorCpuUsed = process.cpuUsage(floorCpuBefore);
+    const floorCopySeconds = withCopyFloor ? await concurrently(WRITERS, floor8Rows.length, (i) => floorCopy(floor8Rows[i]!)) : NaN;
     const events = sizes.batches8 * BATCH;
-    const r = { ledger: events / ledgerSeconds, floor: events / floorSeconds, ledgerCpu: (cpuUsed.user + cpuUsed.system) / events, floorCpu: (floorCpuUsed.user + floorCpuUsed.system) / events };
+    const r = { ledger: events / ledgerSeconds, floor: events / floorSeconds, floorCopy: events / floorCopySeconds, ledgerCpu: (cpuUsed.user + cpuUsed.system) / events, floorCpu: (floorCpuUsed.user + floorCpuUsed.system) / events };
     rounds.push(r);
     log(
       `round ${rounds.length}/${ROUNDS}, ${WRITERS} writers, batches of ${BATCH}: ledger ${round(r.ledger)} events/s (${round(r.ledgerCpu, 1)} µs of this process's CPU per event), ` +
-        `floor ${round(r.floor)} events/s (${round(r.floorCpu, 1)} µs), ratio ${round(r.ledger / r.floor, 3)}`,
+        `floor ${round(r.floor)} events/s (${round(r.floorCpu, 1)} µs), ratio ${round(r.ledger / r.floor, 3)}` +
+        (withCopyFloor ? `; COPY floor ${round(r.floorCopy)} events/s, ratio ${round(r.ledger / r.floorCopy, 3)}` : ''),
     );
   }
   const appendBatchedPerSec = median(rounds.map((r) => r.ledger));
   const floorBatchedPerSec = median(rounds.map((r) => r.floor));
   const floorRatio = median(rounds.map((r) => r.ledger / r.floor));
+  const floorCopyBatchedPerSec = median(rounds.map((r) => r.floorCopy));
+  const floorCopyRatio = median(rounds.map((r) => r.ledger / r.floorCopy));
   const appendBatchedNodeCpuUsPerEvent = median(rounds.map((r) => r.ledgerCpu));
   const floorBatchedNodeCpuUsPerEvent = median(rounds.map((r) => r.floorCpu));
   log(`batches of ${BATCH}, ${WRITERS} writers, median of ${ROUNDS} rounds: ${round(appendBatchedPerSec)} events/s, ${round(appendBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event`);
   log(
-    `floor (plain multi-row INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, ${WRITERS} writers ${round(floorBatchedPerSec)} events/s (median), ${round(floorBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event; ratio (median of rounds) ${round(floorRatio, 3)}`,
+    `floor (plain multi-row INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, ${WRITERS} writers ${round(floorBatchedPerSec)} events/s (median), ${round(floorBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event; ratio (median of rounds) ${round(floorRatio, 3)}; ` +
+      (withCopyFloor ? `COPY floor ${round(floorCopyBatchedPerSec)} events/s (median), ratio ${round(floorCopyRatio, 3)}` : ''),
   );
   await db.knex.raw('DROP TABLE bench_floor');
 
@@ -260,10 +276,11 @@ async function measure(db: Database, label: string, sizes: Sizes) {
     floorBatchedNodeCpuUsPerEvent: round(floorBatchedNodeCpuUsPerEvent, 1),
     floorRatio: round(floorRatio, 3),
     floorRatio1Writer: round(appendBatched1PerSec / floorBatched1PerSec, 3),
+    ...(withCopyFloor ? { floorCopyBatchedPerSec: round(floorCopyBatchedPerSec), floorCopyRatio: round(floorCopyRatio, 3) } : {}),
     readAllPerSec: round(readAllPerSec),
     projectionCatchupPerSec: round(projectionCatchupPerSec),
     verifyPerSec: round(verifyPerSec),
-    rounds: rounds.map((r) => ({ appendBatchedPerSec: round(r.ledger), floorBatchedPerSec: round(r.floor), floorRatio: round(r.ledger / r.floor, 3) })),
+    rounds: rounds.map((r) => ({ appendBatchedPerSec: round(r.ledger), floorBatchedPerSec: round(r.floor), floorRatio: round(r.ledger / r.floor, 3), ...(withCopyFloor ? { floorCopyBatchedPerSec: round(r.floorCopy) } : {}) })),
   };
 }
 

@@ -22,6 +22,7 @@ import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
 import { validateNewEvents, validateStreamId, type ValidatedEvent } from '../new-event-validation.js';
 import { decideOnView, MAX_VIEW_STREAMS, type LedgerView } from './ledger-view.js';
 import { copyRows, LEDGER_COPY_COLUMNS, unchainedFields } from './ledger-copy-rows.js';
+import { insertRowsStatement } from './ledger-insert-rows.js';
 
 /** Key of the transaction-scoped advisory lock that serialises appends (ARCHITECTURE.md design (b)). */
 const APPEND_LOCK_KEY = 0x52414941; // "RAIA"
@@ -115,6 +116,13 @@ const streamVersionsFrom = (streamIds: string[]): string =>
   `FROM jsonb_array_elements_text(${sqlText(JSON.stringify(streamIds))}::jsonb) AS s(stream_id)
      LEFT JOIN LATERAL (SELECT stream_version AS version FROM ${EVENTS_TABLE} WHERE stream_id = s.stream_id ORDER BY stream_version DESC LIMIT 1) v ON true`;
 
+/** Each event of a group by event id. */
+function validatedByEventId(group: PendingAppend[]): Map<string, ValidatedEvent> {
+  const validatedOf = new Map<string, ValidatedEvent>();
+  for (const a of group) for (const e of a.events) validatedOf.set(e.id, e);
+  return validatedOf;
+}
+
 /** Each event's unchained row fields (made before the lock) by event id. */
 function unchainedByEventId(group: PendingAppend[]): Map<string, string> {
   const unchainedOf = new Map<string, string>();
@@ -196,7 +204,8 @@ export class PostgresEventStore implements EventStore {
       next.reject(error);
       return;
     }
-    this.pending.push({ ...next, events: prepared, unchained: prepared.map(unchainedFields) });
+    // Only PostgreSQL takes the rows by COPY; PGlite's INSERT is made from the events themselves.
+    this.pending.push({ ...next, events: prepared, unchained: this.db.dialect === 'postgres' ? prepared.map(unchainedFields) : [] });
     if (!this.wakeDrain) void this.drain();
     else if (this.pending.reduce((n, a) => n + a.events.length, 0) >= MIN_PIPELINED_EVENTS) this.wakeDrain();
   };
@@ -392,13 +401,18 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * One append transaction in two round trips: BEGIN, the lock and the state read as one script;
-   * then the rows' COPY, the NOTIFY and COMMIT as another. Statements of a script each
+   * then the rows' COPY (on PGlite, an INSERT: see ledger-insert-rows.ts), the NOTIFY and COMMIT
+   * as another. Statements of a script each
    * take a fresh snapshot, so the state is read after the lock is held.
    */
   private async writeGroup(run: RunScript, runCopy: RunCopyScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; view: LedgerView }> {
     try {
-      const { outcomes, rows, view } = await this.decideGroup(run, group, probeStoredIds);
-      const committed = rows ? runCopy(`${COPY_EVENTS}; SELECT pg_notify('${EVENTS_CHANNEL}', '${view.head.position}'); COMMIT`, rows) : run('COMMIT');
+      const { outcomes, inserts, view } = await this.decideGroup(run, group, probeStoredIds);
+      const notifyAndCommit = `SELECT pg_notify('${EVENTS_CHANNEL}', '${view.head.position}'); COMMIT`;
+      let committed: Promise<unknown>;
+      if (inserts.length === 0) committed = run('COMMIT');
+      else if (this.db.dialect === 'pglite') committed = run(`${insertRowsStatement(EVENTS_TABLE, inserts, validatedByEventId(group))}; ${notifyAndCommit}`);
+      else committed = runCopy(`${COPY_EVENTS}; ${notifyAndCommit}`, copyRows(inserts, unchainedByEventId(group)));
       this.releaseSettled();
       await committed;
       return { outcomes, view };
@@ -409,11 +423,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Reads the state under the lock, settles each append, and returns the rows (COPY text) of the accepted ones.
+   * Reads the state under the lock, settles each append, and returns the accepted ones' events, chained.
    * Which of the group's event ids are stored already is only looked up when `probeStoredIds`: first
    * the group is tried without, and the id's unique index refusing the insert sends it here again.
    */
-  private async decideGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; rows: string | null; view: LedgerView }> {
+  private async decideGroup(run: RunScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; inserts: StoredEvent[]; view: LedgerView }> {
     const streamIds = [...new Set(group.map((a) => a.streamId))];
     const existing = probeStoredIds
       ? `(SELECT array_agg(e.id::text) FROM ${EVENTS_TABLE} e WHERE e.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${sqlText(JSON.stringify(group.flatMap((a) => a.events.map((e) => e.id))))}::jsonb)))`
@@ -471,7 +485,7 @@ export class PostgresEventStore implements EventStore {
       outcomes.push({ result });
     }
     const view: LedgerView = { head: { ...head, occurredAt: inserts.length > 0 ? occurredAt : (state.occurred_at ?? occurredAt) }, versions };
-    return { outcomes, view, rows: inserts.length > 0 ? copyRows(inserts, unchainedByEventId(group)) : null };
+    return { outcomes, view, inserts };
   }
 
   /** Which of these events' ids are stored already. */
