@@ -225,8 +225,8 @@ async function measure(db: Database, label: string, sizes: Sizes) {
   const floorBatchedNodeCpuUsPerEvent = median(rounds.map((r) => r.floorCpu));
   log(`batches of ${BATCH}, ${WRITERS} writers, median of ${ROUNDS} rounds: ${round(appendBatchedPerSec)} events/s, ${round(appendBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event`);
   log(
-    `floor (plain multi-row INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, ${WRITERS} writers ${round(floorBatchedPerSec)} events/s (median), ${round(floorBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event; ratio (median of rounds) ${round(floorRatio, 3)}; ` +
-      (withCopyFloor ? `COPY floor ${round(floorCopyBatchedPerSec)} events/s (median), ratio ${round(floorCopyRatio, 3)}` : ''),
+    `floor (plain multi-row INSERT, unindexed): 1 writer ${round(floorBatched1PerSec)} events/s, ${WRITERS} writers ${round(floorBatchedPerSec)} events/s (median), ${round(floorBatchedNodeCpuUsPerEvent, 1)} µs of this process's CPU per event; ratio (median of rounds) ${round(floorRatio, 3)}` +
+      (withCopyFloor ? `; COPY floor ${round(floorCopyBatchedPerSec)} events/s (median), ratio ${round(floorCopyRatio, 3)}` : ''),
   );
   await db.knex.raw('DROP TABLE bench_floor');
 
