@@ -1,7 +1,16 @@
+import type { Writable } from 'node:stream';
 import type pg from 'pg';
 
-/** The protocol messages of node-postgres's connection this sends (its typings leave them out). */
-type CopyConnection = { query(text: string): void; sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void; sendCopyFail(message: string): void };
+/** What of node-postgres's connection this uses (its typings leave it out). */
+type CopyConnection = { stream: Writable; query(text: string): void; endCopyFrom(): void; sendCopyFail(message: string): void };
+
+/** CopyData message header: type byte `d`, then the length of the message without its type byte. */
+function copyDataHeader(dataBytes: number): Buffer {
+  const header = Buffer.allocUnsafe(5);
+  header[0] = 0x64;
+  header.writeUInt32BE(dataBytes + 4, 1);
+  return header;
+}
 
 /**
  * A script of statements (simple query protocol) holding one `COPY … FROM STDIN`, submitted to a
@@ -33,9 +42,19 @@ export class PostgresCopyScript implements pg.Submittable {
 
   submit(pgConnection: pg.Connection): void {
     const connection = pgConnection as unknown as CopyConnection;
-    connection.query(this.text);
-    connection.sendCopyFromChunk(Buffer.from(this.rows));
-    connection.endCopyFrom();
+    const rows = Buffer.from(this.rows);
+    // Corked: the script, the rows and the end of the copy leave in one write (each socket write
+    // to a loopback server costs a system call and a wake-up of its backend), and the rows are
+    // written as they are rather than copied into a message buffer first.
+    connection.stream.cork();
+    try {
+      connection.query(this.text);
+      connection.stream.write(copyDataHeader(rows.length));
+      connection.stream.write(rows);
+      connection.endCopyFrom();
+    } finally {
+      connection.stream.uncork();
+    }
   }
 
   handleCopyInResponse(connection: CopyConnection): void {
