@@ -35,7 +35,8 @@ const INSERT_COLUMNS = [...ARRAY_COLUMNS, 'actor', 'data', 'metadata'].join(', '
  * columns as one array literal each, the JSON columns as one JSON array each, zipped by
  * `ROWS FROM` (which steps the functions in lockstep; joining them by ordinality cost two merge
  * joins and their materialisation). PostgreSQL parses each value once with its type's input
- * function; the JSON bodies are the canonical texts, not serialised again.
+ * function; the JSON bodies are the canonical texts, not serialised again. The timestamp and
+ * stream shared by consecutive events are formatted once, as in `copyRows`.
  */
 export function insertRowsStatement(table: string, events: readonly StoredEvent[], validatedOf: ReadonlyMap<string, ValidatedEvent>): string {
   const columns: string[][] = ARRAY_TYPES.map(() => []);
@@ -45,16 +46,30 @@ export function insertRowsStatement(table: string, events: readonly StoredEvent[
   const actors: string[] = [];
   const data: string[] = [];
   const metadata: string[] = [];
+  let occurredAt: Date | null = null;
+  let occurredAtText = '';
+  let streamId: string | null = null;
+  let streamText = '';
+  let categoryText = '';
   for (const e of events) {
     const v = validatedOf.get(e.id)!;
+    if (e.occurredAt !== occurredAt) {
+      occurredAt = e.occurredAt;
+      occurredAtText = `"${occurredAt.toISOString()}"`;
+    }
+    if (e.streamId !== streamId) {
+      streamId = e.streamId;
+      streamText = `"${streamId}"`;
+      categoryText = `"${streamCategory(streamId)}"`;
+    }
     position.push(String(e.position));
     id.push(`"${e.id}"`);
-    stream.push(`"${e.streamId}"`);
-    category.push(`"${streamCategory(e.streamId)}"`);
+    stream.push(streamText);
+    category.push(categoryText);
     version.push(String(e.streamVersion));
     type.push(`"${e.type}"`);
     schemaVersion.push(String(e.schemaVersion));
-    occurred.push(`"${e.occurredAt.toISOString()}"`);
+    occurred.push(occurredAtText);
     actorId.push(arrayElement(e.actor.id));
     correlation.push(e.correlationId === null ? 'NULL' : `"${e.correlationId}"`);
     causation.push(e.causationId === null ? 'NULL' : `"${e.causationId}"`);
