@@ -76,7 +76,7 @@ const toEvent = (row: EventRow): StoredEvent => ({
 type PendingAppend = {
   streamId: string;
   events: ValidatedEvent[];
-  /** Per event, its row's fields that do not depend on its place in the chain: made before the lock. */
+  /** Per event, its COPY row's fields that do not depend on its place in the chain, made before the lock (empty when not `writesRowsByCopy`). */
   unchained: string[];
   expectedVersion: ExpectedVersion;
   resolve(result: AppendResult): void;
@@ -164,6 +164,8 @@ export class PostgresEventStore implements EventStore {
   private view: LedgerView | null = null;
   /** Optimistic groups take an advisory lock (groupLockSpace, sequence) so the next one can wait for their transaction to end. */
   private readonly groupLockSpace = randomInt(1, 0x7fffffff);
+  /** PostgreSQL takes the rows by COPY; PGlite by an INSERT made from the events themselves (see ledger-insert-rows.ts). */
+  private readonly writesRowsByCopy: boolean;
   private groupSequence = 0;
   /** Groups committed by each path, and optimistic ones redone under the lock (another writer moved the head, or the database refused them). */
   readonly groupCounts = { optimistic: 0, locked: 0, redone: 0 };
@@ -173,6 +175,7 @@ export class PostgresEventStore implements EventStore {
     private readonly options: PostgresEventStoreOptions = {},
   ) {
     this.name = db.dialect;
+    this.writesRowsByCopy = db.dialect === 'postgres';
     this.knex = db.knex;
     this.clock = options.clock ?? (() => new Date());
     this.appended.setMaxListeners(0);
@@ -204,8 +207,7 @@ export class PostgresEventStore implements EventStore {
       next.reject(error);
       return;
     }
-    // Only PostgreSQL takes the rows by COPY; PGlite's INSERT is made from the events themselves.
-    this.pending.push({ ...next, events: prepared, unchained: this.db.dialect === 'postgres' ? prepared.map(unchainedFields) : [] });
+    this.pending.push({ ...next, events: prepared, unchained: this.writesRowsByCopy ? prepared.map(unchainedFields) : [] });
     if (!this.wakeDrain) void this.drain();
     else if (this.pending.reduce((n, a) => n + a.events.length, 0) >= MIN_PIPELINED_EVENTS) this.wakeDrain();
   };
@@ -411,8 +413,8 @@ export class PostgresEventStore implements EventStore {
       const notifyAndCommit = `SELECT pg_notify('${EVENTS_CHANNEL}', '${view.head.position}'); COMMIT`;
       let committed: Promise<unknown>;
       if (inserts.length === 0) committed = run('COMMIT');
-      else if (this.db.dialect === 'pglite') committed = run(`${insertRowsStatement(EVENTS_TABLE, inserts, validatedByEventId(group))}; ${notifyAndCommit}`);
-      else committed = runCopy(`${COPY_EVENTS}; ${notifyAndCommit}`, copyRows(inserts, unchainedByEventId(group)));
+      else if (this.writesRowsByCopy) committed = runCopy(`${COPY_EVENTS}; ${notifyAndCommit}`, copyRows(inserts, unchainedByEventId(group)));
+      else committed = run(`${insertRowsStatement(EVENTS_TABLE, inserts, validatedByEventId(group))}; ${notifyAndCommit}`);
       this.releaseSettled();
       await committed;
       return { outcomes, view };
