@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../events/envelope.js';
+import { discloseEvents } from '../events/event-disclosure.js';
 import type { Runtime } from '../runtime.js';
 import { collectAssessments } from './routes/model-assessments.js';
 
@@ -47,7 +48,8 @@ export type ModelCard = {
  * assessments, approvals and deployments, each traceable to the event that recorded it.
  */
 export async function assembleModelCard(runtime: Runtime, modelId: string): Promise<ModelCard | null> {
-  const events = await runtime.vault.reveal(await runtime.store.readStream(`model-${modelId}`));
+  // A card is a document handed on (to regulators, in exports): it never carries personal data in clear.
+  const events = await discloseEvents(await runtime.store.readStream(`model-${modelId}`), runtime, 'pseudonymised');
   if (events.length === 0) return null;
   const at = (e: StoredEvent) => e.occurredAt.toISOString();
   // The union of the model events' fields (each event type validated by the catalogue on append).

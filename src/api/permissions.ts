@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'users:admin', // list users, change roles, deactivate
   'api-keys:manage', // own service-account keys
   'privacy:erase',
+  // Personal fields (e-mail, name, IP, personal dataset columns) in clear; without it they read as pseudonyms.
+  'personal-data:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

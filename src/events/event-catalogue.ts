@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { JsonObject, StoredEvent } from './envelope.js';
 import { InvalidEvent } from './event-store.js';
+import { classifyFields, fieldPathCovers } from './field-classification.js';
 
 /** One event type at one schema version: its shape never changes once published. */
 export type EventDefinition<T extends string = string, S extends z.ZodType<JsonObject> = z.ZodType<JsonObject>> = {
@@ -35,6 +36,10 @@ export class EventCatalogue {
     for (const d of definitions) {
       const versions = this.definitions.get(d.type) ?? new Map<number, EventDefinition>();
       if (versions.has(d.schemaVersion)) throw new Error(`event ${d.type} v${d.schemaVersion} is registered twice`);
+      // A sealed field nobody classified would be withheld from every reader: say so when it is written, not when it is missed.
+      const { classified, sealed } = classifyFields(d.schema);
+      const unclassified = sealed.find((path) => !classified.some((c) => fieldPathCovers(c.path, path)));
+      if (unclassified) throw new Error(`event ${d.type} v${d.schemaVersion}: sealed field ${unclassified.join('.') || '(root)'} is marked neither personal nor credential`);
       versions.set(d.schemaVersion, d);
       this.definitions.set(d.type, versions);
     }
@@ -48,6 +53,11 @@ export class EventCatalogue {
 
   types(): EventDefinition[] {
     return [...this.definitions.values()].flatMap((versions) => [...versions.values()]);
+  }
+
+  /** The definition of one version of a type, if RAIA knows it. */
+  definition(type: string, schemaVersion: number): EventDefinition | undefined {
+    return this.definitions.get(type)?.get(schemaVersion);
   }
 
   has(type: string): boolean {

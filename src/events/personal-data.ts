@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Knex } from '../platform/database.js';
 import type { Migration } from '../platform/migrations.js';
+import { canonicalJson } from './canonical-json.js';
 import type { JsonObject, JsonValue, StoredEvent } from './envelope.js';
 
 /** What an erased subject's personal field reads as. */
@@ -58,10 +59,25 @@ function gcmDecrypt(key: Buffer, parts: { iv: Buffer; ct: Buffer; tag: Buffer },
  * personal fields, in the ledger, in backups and in exports, becomes unreadable at once.
  */
 export class PersonalDataVault {
+  /** Keys the pseudonyms: derived from the master key, so they cannot be recomputed without it. */
+  private readonly pseudonymKey: Buffer;
+
   constructor(
     private readonly knex: Knex,
     private readonly masterKey: Buffer,
-  ) {}
+  ) {
+    this.pseudonymKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'raia personal-data pseudonym', 32));
+  }
+
+  /**
+   * What a personal value reads as to a caller not allowed to see it: a keyed HMAC-SHA-256 prefix
+   * of its canonical JSON. Stable across calls and events (equal values, equal pseudonyms, so an
+   * auditor can still follow one person), not reversible without the master key.
+   */
+  pseudonym(value: JsonValue): string {
+    if (value === REDACTED) return REDACTED;
+    return `[personal:${createHmac('sha256', this.pseudonymKey).update(canonicalJson(value) ?? 'null', 'utf8').digest('hex').slice(0, 16)}]`;
+  }
 
   private async keyFor(subjectId: string): Promise<Buffer> {
     const existing = await this.knex(KEYS_TABLE).where('subject_id', subjectId).first();

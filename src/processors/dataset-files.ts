@@ -6,6 +6,7 @@ import { qualityScore } from '../analytics/quality/quality-score.js';
 import { createRuleValidator, type QualityRule, type RuleResult } from '../analytics/quality/quality-rules.js';
 import { Readable } from 'node:stream';
 import type { JsonObject, JsonValue } from '../events/envelope.js';
+import type { PersonalDataView } from '../events/event-disclosure.js';
 import type { PersonalDataVault } from '../events/personal-data.js';
 import type { BlobStorage, StoredBlob } from '../platform/blob-storage.js';
 import { openTabularReader, type TabularReadOptions } from '../platform/tabular/tabular-reader.js';
@@ -74,8 +75,8 @@ export async function profileDatasetFile(blobs: BlobStorage, sha256: string, for
   };
 }
 
-/** The first `limit` rows of a stored dataset file. */
-export async function previewDatasetFile(blobs: BlobStorage, sha256: string, format: DatasetFormat, limit: number, vault?: PersonalDataVault): Promise<{ columns: string[]; rows: TabularValue[][] }> {
+/** The first `limit` rows of a stored dataset file, personal cells as `view` may see them. */
+export async function previewDatasetFile(blobs: BlobStorage, sha256: string, format: DatasetFormat, limit: number, vault?: PersonalDataVault, view: PersonalDataView = 'clear'): Promise<{ columns: string[]; rows: TabularValue[][] }> {
   const rows: TabularValue[][] = [];
   let columns: string[] = [];
   for await (const batch of rowBatches(blobs, sha256, format)) {
@@ -84,15 +85,18 @@ export async function previewDatasetFile(blobs: BlobStorage, sha256: string, for
     if (rows.length >= limit) break;
   }
   if (columns.length === 0) columns = await datasetColumns(blobs, sha256, format);
-  return { columns, rows: vault ? ((await revealCells(vault, rows)) as TabularValue[][]) : rows };
+  return { columns, rows: vault ? ((await revealCells(vault, rows, view)) as TabularValue[][]) : rows };
 }
 
-/** Checks every row of a stored dataset file against data-quality rules, in one pass. */
-export async function validateDatasetFile(blobs: BlobStorage, sha256: string, format: DatasetFormat, rules: readonly QualityRule[], maxFailingRows = 1000, vault?: PersonalDataVault): Promise<RuleResult[]> {
+/**
+ * Checks every row of a stored dataset file against data-quality rules, in one pass. Personal
+ * cells are checked as `view` may see them, so rules cannot probe values their caller may not read.
+ */
+export async function validateDatasetFile(blobs: BlobStorage, sha256: string, format: DatasetFormat, rules: readonly QualityRule[], maxFailingRows = 1000, vault?: PersonalDataVault, view: PersonalDataView = 'clear'): Promise<RuleResult[]> {
   const columns = await datasetColumns(blobs, sha256, format);
   const validator = createRuleValidator(rules, columns, { maxFailingRows });
   for await (const batch of rowBatches(blobs, sha256, format)) {
-    const rows = vault ? await revealCells(vault, batch.rows) : batch.rows;
+    const rows = vault ? await revealCells(vault, batch.rows, view) : batch.rows;
     for (const row of rows) validator.pushRow(row as Cell[]);
   }
   return validator.result();
@@ -241,16 +245,17 @@ const SEALED_TEXT = /^\{"\$pii":"v1",/;
 
 /**
  * Opens the sealed cells of rows read back from a dataset file (NDJSON gives them as JSON text):
- * the value, or `[redacted]` once the subject was erased. Other cells are left as they are.
+ * the value (or its pseudonym in the pseudonymised view), or `[redacted]` once the subject was
+ * erased. Other cells are left as they are.
  */
-export async function revealCells<R extends Record<string, unknown> | unknown[]>(vault: PersonalDataVault, rows: R[]): Promise<R[]> {
+export async function revealCells<R extends Record<string, unknown> | unknown[]>(vault: PersonalDataVault, rows: R[], view: PersonalDataView = 'clear'): Promise<R[]> {
   const found: { row: number; key: string | number; sealed: JsonObject }[] = [];
   rows.forEach((row, i) => {
     for (const [key, value] of Object.entries(row)) if (typeof value === 'string' && SEALED_TEXT.test(value)) found.push({ row: i, key: Array.isArray(row) ? Number(key) : key, sealed: JSON.parse(value) as JsonObject });
   });
   if (found.length === 0) return rows;
   const [opened] = await vault.reveal([{ data: { cells: found.map((f) => f.sealed) } }]);
-  const values = opened!.data.cells as JsonValue[];
+  const values = (opened!.data.cells as JsonValue[]).map((v) => (view === 'clear' ? v : vault.pseudonym(v)));
   const copies = rows.map((r) => (Array.isArray(r) ? [...r] : { ...r })) as R[];
   found.forEach((f, k) => ((copies[f.row] as Record<string | number, unknown>)[f.key] = values[k]));
   return copies;

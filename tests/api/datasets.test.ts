@@ -145,15 +145,31 @@ describe.each(['postgres', 'pglite'] as const)('datasets, data quality and drift
     expect(ledger).not.toContain('example.org');
     expect(ledger).not.toContain('654321');
 
-    const preview = async () => (await call('GET', `/api/v1/datasets/${res.body.id}/preview`)).body.rows as unknown[][];
+    // In clear only with personal-data:read (admin); the owner, a data scientist, sees stable pseudonyms.
+    const admin = { authorization: `Bearer ${await server.tokenFor('admin')}` };
+    const preview = async (headers = admin) => (await call('GET', `/api/v1/datasets/${res.body.id}/preview`, undefined, headers)).body.rows as unknown[][];
     expect(await preview()).toEqual([
       ['C1', 'ada@example.org', 123456, 'Paris'],
       ['C2', 'bob@example.org', 654321, 'Lyon'],
       ['C3', 'cy@example.org', 111111, 'Paris'],
     ]);
+    const pseudonymised = await preview(owner);
+    expect(pseudonymised.map((r) => [r[0], r[3]])).toEqual([['C1', 'Paris'], ['C2', 'Lyon'], ['C3', 'Paris']]);
+    for (const row of pseudonymised) for (const cell of [row[1], row[2]]) expect(cell).toMatch(/^\[personal:[0-9a-f]{16}\]$/);
+    expect(await preview(owner)).toEqual(pseudonymised);
+    expect(JSON.stringify(pseudonymised)).not.toMatch(/example\.org|123456|654321|111111/);
     await eraseSubject(server.runtime, 'C2', 'GDPR art. 17 request', { actor: systemActor('test') });
     expect((await preview())[1]).toEqual(['C2', '[redacted]', '[redacted]', 'Lyon']);
+    expect((await preview(owner))[1]).toEqual(['C2', '[redacted]', '[redacted]', 'Lyon']);
     expect((await preview())[0]![1]).toBe('ada@example.org');
+    // Rules cannot probe personal values for a caller who may not read them; presence and uniqueness still can be checked.
+    const probe = await call('POST', `/api/v1/datasets/${res.body.id}/validate`, { rules: [{ type: 'not_null', column: 'email' }, { type: 'regex', column: 'email', pattern: '^ada@' }] });
+    expect(probe.status).toBe(403);
+    expect(probe.body.errors[0].field).toBe('body.rules.1.column');
+    const allowed = await call('POST', `/api/v1/datasets/${res.body.id}/validate`, { rules: [{ type: 'regex', column: 'email', pattern: '^ada@' }] }, admin);
+    expect(allowed.body.results[0]).toMatchObject({ failed: 2, failingRows: [1, 2] });
+    const presence = await call('POST', `/api/v1/datasets/${res.body.id}/validate`, { rules: [{ type: 'not_null', column: 'email' }, { type: 'unique', column: 'email' }] });
+    expect(presence.status).toBe(200);
     const missingSubject = await upload('customer,email\n,x@example.org\n', 'nosubject.csv', { name: 'bad', personalColumns: ['email'], subjectColumn: 'customer' });
     expect(missingSubject.status).toBe(400);
     expect((await upload(people, 'p.csv', { name: 'bad', personalColumns: ['phone'], subjectColumn: 'customer' })).body.errors[0].field).toBe('body.metadata.personalColumns');

@@ -7,6 +7,7 @@ import { userDecider, userStreamId, type UserCommand } from '../../commands/user
 import { listUsers } from '../../projections/users.projection.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { ROLES } from '../permissions.js';
+import { personalDataViewOf, personalValueIn } from '../personal-data-view.js';
 import { notFound, problemSchema } from '../problem-details.js';
 
 const userSummary = z.object({
@@ -31,6 +32,7 @@ export function adminUserRoutes(identity: IdentityDependencies): FastifyPluginAs
       schema: {
         tags: ['auth'],
         summary: 'List accounts (read model; pass X-Min-Position to see a write just made)',
+        description: 'E-mail and name are in clear with the `personal-data:read` permission, otherwise stable `[personal:…]` pseudonyms.',
         querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100), after: z.uuid().optional() }),
         response: { 200: z.object({ users: z.array(userSummary), next: z.uuid().nullable() }), ...errors },
       },
@@ -38,8 +40,9 @@ export function adminUserRoutes(identity: IdentityDependencies): FastifyPluginAs
       const { limit, after } = request.query;
       const rows = await listUsers(identity.knex, { limit: limit + 1, afterUserId: after });
       const page = rows.slice(0, limit);
+      const shown = personalValueIn(personalDataViewOf(principalOf(request)), identity.vault);
       return {
-        users: page.map((u) => ({ id: u.userId, email: u.email, name: u.name, role: u.role, status: u.status, emailVerified: u.emailVerified, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt })),
+        users: page.map((u) => ({ id: u.userId, email: shown(u.email), name: shown(u.name), role: u.role, status: u.status, emailVerified: u.emailVerified, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt })),
         next: rows.length > limit ? page[page.length - 1]!.userId : null,
       };
     });

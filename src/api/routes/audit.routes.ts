@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { keyFingerprint } from '../../events/ledger-seal.js';
 import { latestSeal } from '../../projections/ledger-seals.projection.js';
 import { replayStream } from '../../commands/stream-replay.js';
-import { auditEventSchema, auditPageSchema, presentEvent, searchLedger } from '../audit-query.js';
+import { discloseEvents } from '../../events/event-disclosure.js';
+import { auditEventSchema, auditPageSchema, disclosureOf, disclosureSchema, presentEvent, searchLedger } from '../audit-query.js';
+import { principalOf } from '../auth/access-control.js';
+import { personalDataViewOf } from '../personal-data-view.js';
 import { notFound, problemSchema } from '../problem-details.js';
 
 const position = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -11,6 +14,8 @@ const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const eventType = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'must be an event type like model.registered');
 const streamId = z.string().min(1).max(200);
 const problems = { 400: problemSchema, 404: problemSchema };
+const disclosed =
+  'Events are disclosed by the classes their schemas declare: credentials (password hashes, key digests) read `[withheld]` for every role; personal fields (e-mail, name, IP address) are in clear with the `personal-data:read` permission and a stable `[personal:…]` pseudonym otherwise; sealed fields of no declared class are withheld. `hash` covers the event as stored (personal fields sealed), so it verifies against the ledger, not against the data shown.';
 
 const criteria = {
   streamId: streamId.optional(),
@@ -69,12 +74,13 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['audit'],
       summary: 'Ledger events filtered by stream, type, actor and time, paged by position',
+      description: disclosed,
       querystring: logsQuery,
       response: { 200: auditPageSchema, ...problems },
     },
   }, async (request) => {
     const { type, ...rest } = request.query;
-    return searchLedger(runtime, { ...rest, types: type });
+    return searchLedger(runtime, { ...rest, types: type }, personalDataViewOf(principalOf(request)));
   });
 
   app.post('/api/v1/audit/search', {
@@ -82,12 +88,13 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['audit'],
       summary: 'Search the ledger: several types, JSON containment on event data, time range',
+      description: disclosed,
       body: searchBody,
       response: { 200: auditPageSchema, ...problems },
     },
   }, async (request) => {
     const { dataContains, ...rest } = request.body;
-    return searchLedger(runtime, { ...rest, dataContains: dataContains as Record<string, never> | undefined });
+    return searchLedger(runtime, { ...rest, dataContains: dataContains as Record<string, never> | undefined }, personalDataViewOf(principalOf(request)));
   });
 
   app.get('/api/v1/audit/verify', {
@@ -108,6 +115,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['audit'],
       summary: "A stream's events and its replayed state as of a point in time (default: now)",
+      description: disclosed,
       params: z.strictObject({ streamId }),
       querystring: z.strictObject({ asOf: isoTime.optional() }),
       response: {
@@ -118,6 +126,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           aggregate: z.string().nullable(),
           state: z.unknown(),
           events: z.array(auditEventSchema),
+          disclosure: disclosureSchema,
         }),
         ...problems,
       },
@@ -127,15 +136,18 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     const asOf = request.query.asOf ?? new Date();
     const events = await runtime.store.readStream(id, { asOf });
     if (events.length === 0 && (await runtime.store.readStream(id, { limit: 1 })).length === 0) throw notFound(`stream ${id}`);
-    const revealed = await runtime.vault.reveal(events);
-    const replayed = replayStream(runtime.catalogue, id, revealed);
+    const view = personalDataViewOf(principalOf(request));
+    // The state is folded from the disclosed events, so it can hold nothing the events may not show.
+    const disclosed = await discloseEvents(events, runtime, view);
+    const replayed = replayStream(runtime.catalogue, id, disclosed);
     return {
       streamId: id,
       asOf: asOf.toISOString(),
       version: events.length - 1,
       aggregate: replayed.aggregate,
       state: replayed.state,
-      events: revealed.map(presentEvent),
+      events: disclosed.map(presentEvent),
+      disclosure: disclosureOf(view),
     };
   });
 };

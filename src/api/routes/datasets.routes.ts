@@ -15,6 +15,7 @@ import { datasetBlobInUse, listDatasets, listDatasetVersions } from '../../proje
 import { PROFILE_CODE_VERSION, PersonalDataError, previewDatasetFile, profileDatasetFile, sealPersonalColumns, validateDatasetFile, withoutPersonalValues, type ColumnDescription, type DatasetFormat } from '../../processors/dataset-files.js';
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
+import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { readModelCaughtUp } from '../fresh-read.js';
 import { readMultipartUpload } from '../multipart-upload.js';
@@ -210,10 +211,10 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/datasets/:id/preview', {
       config: { permission: 'datasets:read' },
-      schema: { tags: ['datasets'], summary: 'The first rows of a version (default: the latest)', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), rows: z.coerce.number().int().min(1).max(1000).default(20) }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), columns: z.array(z.string()), rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))) }), ...errors } },
+      schema: { tags: ['datasets'], summary: 'The first rows of a version (default: the latest)', description: 'Personal columns are in clear with the `personal-data:read` permission; otherwise each value reads as a stable `[personal:…]` pseudonym (and `[redacted]` once its subject was erased).', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), rows: z.coerce.number().int().min(1).max(1000).default(20) }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), columns: z.array(z.string()), rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))) }), ...errors } },
     }, async (request) => {
       const v = await datasetVersion(runtime, request.params.id, request.query.version);
-      const preview = await previewDatasetFile(runtime.blobs, v.sha256, v.format, request.query.rows, runtime.vault);
+      const preview = await previewDatasetFile(runtime.blobs, v.sha256, v.format, request.query.rows, runtime.vault, personalDataViewOf(principalOf(request)));
       return { id: v.datasetId, version: v.version, ...preview };
     });
 
@@ -232,10 +233,12 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       if (!ruleSetId === !request.body.rules) throw invalidFields([{ field: 'body.rules', message: 'give either rules or a ruleSetId' }]);
       const v = await datasetVersion(runtime, id, request.body.version);
       const rules = request.body.rules ?? (await ruleSet(runtime, id, ruleSetId!));
+      const view = personalDataViewOf(principalOf(request));
+      if (view === 'pseudonymised') refuseValueRulesOnPersonalColumns(rules as QualityRule[], v.columns, request.body.rules ? 'body.rules' : 'body.ruleSetId');
       const started = performance.now();
       let results;
       try {
-        results = await validateDatasetFile(runtime.blobs, v.sha256, v.format, rules as QualityRule[], maxFailingRows, runtime.vault);
+        results = await validateDatasetFile(runtime.blobs, v.sha256, v.format, rules as QualityRule[], maxFailingRows, runtime.vault, view);
       } catch (error) {
         if (error instanceof InvalidRule) throw invalidFields([{ field: 'body.rules', message: error.message }]);
         throw error;
@@ -245,6 +248,18 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       return { id, version: v.version, passed, results, position: recorded.position };
     });
   };
+}
+
+// Rules that read a column's values: on a personal column they would tell its values row by row.
+const VALUE_RULES: readonly QualityRule['type'][] = ['range', 'regex', 'allowed_values'];
+
+/** A caller who may not read personal data may check personal columns for presence and uniqueness, not values. */
+function refuseValueRulesOnPersonalColumns(rules: readonly QualityRule[], columns: readonly ColumnDescription[], field: string): void {
+  const personal = new Set(columns.filter((c) => c.hints.includes('personal')).map((c) => c.name));
+  const refused = rules.flatMap((rule, i) =>
+    VALUE_RULES.includes(rule.type) && 'column' in rule && personal.has(rule.column) ? [{ field: field === 'body.rules' ? `${field}.${i}.column` : field, message: `${rule.column} is a personal column: a ${rule.type} rule on it needs the personal-data:read permission` }] : [],
+  );
+  if (refused.length > 0) throw new HttpProblem(403, 'forbidden', 'Forbidden', refused[0]!.message, { errors: refused });
 }
 
 /** The personal columns a new version declares, checked against the file's columns. */

@@ -2,10 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MODEL_TYPES, RISK_TIERS } from '../../events/catalogue/model.events.js';
+import { discloseEvents } from '../../events/event-disclosure.js';
 import { listModels, listModelVersions, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { presentEvent, auditEventSchema } from '../audit-query.js';
 import { principalOf } from '../auth/access-control.js';
+import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 import { currentDeploymentPolicy, runModelCommand } from './model-commands.js';
 import { collectAssessments } from './model-assessments.js';
@@ -255,7 +257,7 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request) => {
       const events = await runtime.store.readStream(`model-${request.params.id}`);
       if (events.length === 0) throw notFound(`model ${request.params.id}`);
-      return { modelId: request.params.id, events: (await runtime.vault.reveal(events)).map(presentEvent) };
+      return { modelId: request.params.id, events: (await discloseEvents(events, runtime, personalDataViewOf(principalOf(request)))).map(presentEvent) };
     });
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../event-catalogue.js';
+import { credential, personal } from '../field-classification.js';
 
 /** A personal field as the ledger stores it: ciphertext under the user's subject key (personal-data.ts). */
 export const sealedField = z.object({ $pii: z.literal('v1'), subject: z.string(), iv: z.string(), ct: z.string(), tag: z.string() });
@@ -12,10 +13,10 @@ export const userRegistered = defineEvent({
   schemaVersion: 1,
   schema: z.object({
     userId: z.uuid(),
-    email: sealedField,
-    name: sealedField,
+    email: personal(sealedField),
+    name: personal(sealedField),
     /** argon2id PHC string, sealed too: erasure must leave nothing that could be cracked. */
-    passwordHash: sealedField.nullable(),
+    passwordHash: credential(sealedField).nullable(),
     /** Keyed digest of the normalised e-mail, for uniqueness and lookup without the address. */
     emailDigest: digest,
     role,
@@ -41,7 +42,7 @@ export const userEmailVerified = defineEvent({
 export const userLoggedIn = defineEvent({
   type: 'user.logged-in',
   schemaVersion: 1,
-  schema: z.object({ userId: z.uuid(), sessionId: z.uuid(), method: z.enum(['password', 'sso']), ip: sealedField.nullable(), userAgent: z.string().max(300).nullable() }),
+  schema: z.object({ userId: z.uuid(), sessionId: z.uuid(), method: z.enum(['password', 'sso']), ip: personal(sealedField).nullable(), userAgent: personal(z.string().max(300)).nullable() }),
   description: 'A session started.',
 });
 
@@ -62,7 +63,7 @@ export const userLockedOut = defineEvent({
 export const userPasswordChanged = defineEvent({
   type: 'user.password-changed',
   schemaVersion: 1,
-  schema: z.object({ userId: z.uuid(), passwordHash: sealedField, via: z.enum(['change', 'reset', 'rehash']) }),
+  schema: z.object({ userId: z.uuid(), passwordHash: credential(sealedField), via: z.enum(['change', 'reset', 'rehash']) }),
   description: 'A new password hash was set: a new password (change: other sessions revoked; reset: all revoked), or the same password re-hashed with current parameters at sign-in (rehash).',
 });
 
@@ -97,7 +98,7 @@ export const userTokenReuseDetected = defineEvent({
 export const userApiKeyCreated = defineEvent({
   type: 'user.api-key-created',
   schemaVersion: 1,
-  schema: z.object({ userId: z.uuid(), keyId: z.uuid(), name: z.string().min(1).max(100), prefix: z.string(), digest, permissions: z.array(z.string()).min(1), expiresAt: z.iso.datetime().nullable() }),
+  schema: z.object({ userId: z.uuid(), keyId: z.uuid(), name: z.string().min(1).max(100), prefix: z.string(), digest: credential(digest), permissions: z.array(z.string()).min(1), expiresAt: z.iso.datetime().nullable() }),
   description: 'A service-account API key was created; only its digest is kept.',
 });
 
