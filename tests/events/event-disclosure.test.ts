@@ -29,6 +29,7 @@ describe('field classification in the event catalogue', () => {
   it('marks a copy: the shared sealed-field shape stays unmarked', () => {
     expect(classifyFields(z.object({ x: sealedField })).classified).toEqual([]);
     expect(classifyFields(z.object({ list: z.array(personal(z.string())) })).classified).toEqual([{ path: ['list', '*'], fieldClass: 'personal' }]);
+    expect(classifyFields(z.object({ k: credential(z.string()).optional() })).classified).toEqual([{ path: ['k'], fieldClass: 'credential' }]);
   });
 
   it('refuses an event whose sealed field is marked neither personal nor credential', () => {
