@@ -75,3 +75,25 @@ function walk(value: JsonValue, path: FieldPath, fields: readonly ClassifiedFiel
   }
   return value;
 }
+
+/**
+ * The fields a JSON containment query on event data (audit search) would test, when some event
+ * type classifies them: matching is done on the stored form, so a query on a plaintext field
+ * shown only pseudonymised, or on a credential digest, would confirm guesses about its value.
+ */
+export function classifiedFieldsQueried(catalogue: EventCatalogue, query: JsonObject): { path: FieldPath; fieldClass: FieldClass }[] {
+  const fields = catalogue.types().flatMap((d) => classifyFields(d.schema).classified);
+  const found: { path: FieldPath; fieldClass: FieldClass }[] = [];
+  const visit = (value: JsonValue, path: FieldPath): void => {
+    const touched = fields.filter((f) => fieldPathCovers(f.path, path) || fieldPathCovers(path, f.path));
+    const deeper = typeof value === 'object' && value !== null;
+    if (touched.length > 0 && (!deeper || touched.some((f) => fieldPathCovers(f.path, path)))) {
+      found.push({ path, fieldClass: touched.some((f) => f.fieldClass === 'credential') ? 'credential' : 'personal' });
+      return;
+    }
+    if (Array.isArray(value)) value.forEach((v) => visit(v, [...path, '*']));
+    else if (deeper) for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+  };
+  for (const [k, v] of Object.entries(query)) visit(v, [k]);
+  return found;
+}

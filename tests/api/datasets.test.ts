@@ -147,7 +147,7 @@ describe.each(['postgres', 'pglite'] as const)('datasets, data quality and drift
 
     // In clear only with personal-data:read (admin); the owner, a data scientist, sees stable pseudonyms.
     const admin = { authorization: `Bearer ${await server.tokenFor('admin')}` };
-    const preview = async (headers = admin) => (await call('GET', `/api/v1/datasets/${res.body.id}/preview`, undefined, headers)).body.rows as unknown[][];
+    const preview = async (headers: Record<string, string> = admin) => (await call('GET', `/api/v1/datasets/${res.body.id}/preview`, undefined, headers)).body.rows as unknown[][];
     expect(await preview()).toEqual([
       ['C1', 'ada@example.org', 123456, 'Paris'],
       ['C2', 'bob@example.org', 654321, 'Lyon'],

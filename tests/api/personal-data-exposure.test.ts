@@ -154,6 +154,19 @@ describe('no credential or personal data leaks through read routes', () => {
     expect(everything).toMatch(/\[personal:[0-9a-f]{16}\]/);
   }, 180_000);
 
+  it('refuses audit searches that would test guesses about hidden fields', async () => {
+    const search = (token: string, dataContains: object) => server.app.inject({ method: 'POST', url: '/api/v1/audit/search', payload: { dataContains }, headers: { authorization: `Bearer ${token}` } });
+    const auditor = users[2]!.accessToken!;
+    const agent = await search(auditor, { userAgent: 'lightMyRequest' });
+    expect(agent.statusCode).toBe(403);
+    expect(agent.json().errors[0].field).toBe('body.dataContains.userAgent');
+    expect((await search(adminToken, { userAgent: 'lightMyRequest' })).statusCode).toBe(200);
+    const digest = await search(adminToken, { digest: credentials.at(-1) });
+    expect(digest.statusCode).toBe(400);
+    expect(digest.json().errors[0].field).toBe('body.dataContains.digest');
+    expect((await search(auditor, { role: 'auditor' })).statusCode).toBe(200);
+  });
+
   it('keeps the chain verifiable: hashes cover the sealed events, not the disclosed data', async () => {
     const res = (await server.app.inject({ method: 'GET', url: '/api/v1/audit/logs?type=user.registered', headers: { authorization: `Bearer ${users[2]!.accessToken}` } })).json();
     expect(res.disclosure).toMatchObject({ personalData: 'pseudonymised', credentials: 'withheld' });

@@ -101,7 +101,7 @@ describe('disclosure of ledger events', () => {
   it('withholds credential digests in clear text, and sealed fields of unknown types or in metadata', async () => {
     const key = { type: 'user.api-key-created', schemaVersion: 1, data: { userId: 'u1', keyId: 'k1', name: 'ci', prefix: '0123abcd', digest: 'f'.repeat(64), permissions: ['models:read'], expiresAt: null } as JsonObject };
     const unknown = { type: 'test.thing', schemaVersion: 1, data: { note: 'public', secret: await vault.seal('u1', 'x') } as JsonObject, metadata: { hidden: await vault.seal('u1', 'y') } as JsonObject };
-    const [k, u] = await discloseEvents([key, unknown], { catalogue, vault }, 'clear');
+    const [k, u] = await discloseEvents<{ type: string; schemaVersion: number; data: JsonObject; metadata?: JsonObject }>([key, unknown], { catalogue, vault }, 'clear');
     expect(k!.data).toEqual({ ...key.data, digest: '[withheld]' });
     expect(u!.data).toEqual({ note: 'public', secret: '[withheld]' });
     expect(u!.metadata).toEqual({ hidden: '[withheld]' });

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { keyFingerprint } from '../../events/ledger-seal.js';
 import { latestSeal } from '../../projections/ledger-seals.projection.js';
 import { replayStream } from '../../commands/stream-replay.js';
-import { discloseEvents } from '../../events/event-disclosure.js';
+import { classifiedFieldsQueried, discloseEvents } from '../../events/event-disclosure.js';
+import type { JsonObject } from '../../events/envelope.js';
 import { auditEventSchema, auditPageSchema, disclosureOf, disclosureSchema, presentEvent, searchLedger } from '../audit-query.js';
 import { principalOf } from '../auth/access-control.js';
 import { personalDataViewOf } from '../personal-data-view.js';
-import { notFound, problemSchema } from '../problem-details.js';
+import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 
 const position = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -94,7 +95,13 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { dataContains, ...rest } = request.body;
-    return searchLedger(runtime, { ...rest, dataContains: dataContains as Record<string, never> | undefined }, personalDataViewOf(principalOf(request)));
+    const view = personalDataViewOf(principalOf(request));
+    // Containment matches the stored form: on a classified field it would confirm guesses about hidden values.
+    const queried = dataContains ? classifiedFieldsQueried(runtime.catalogue, dataContains as JsonObject) : [];
+    const errors = (cls: string) => queried.filter((q) => q.fieldClass === cls).map((q) => ({ field: ['body.dataContains', ...q.path].join('.'), message: cls === 'credential' ? 'is a credential field: it cannot be searched' : 'is a personal field: searching it needs the personal-data:read permission' }));
+    if (errors('credential').length > 0) throw invalidFields(errors('credential'));
+    if (view === 'pseudonymised' && errors('personal').length > 0) throw new HttpProblem(403, 'forbidden', 'Forbidden', errors('personal')[0]!.message, { errors: errors('personal') });
+    return searchLedger(runtime, { ...rest, dataContains: dataContains as Record<string, never> | undefined }, view);
   });
 
   app.get('/api/v1/audit/verify', {
