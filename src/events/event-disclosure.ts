@@ -1,4 +1,4 @@
-import type { EventCatalogue } from './event-catalogue.js';
+import type { EventCatalogue, EventDefinition } from './event-catalogue.js';
 import type { JsonObject, JsonValue, StoredEvent } from './envelope.js';
 import { classifyFields, fieldPathCovers, type ClassifiedField, type FieldClass, type FieldPath } from './field-classification.js';
 import { isSealedField, type PersonalDataVault } from './personal-data.js';
@@ -14,13 +14,16 @@ type Disclosable = Pick<StoredEvent, 'type' | 'schemaVersion' | 'data'> & { meta
 // Classified fields per definition, computed once (definitions never change once registered).
 const classifiedByDefinition = new WeakMap<object, ClassifiedField[]>();
 
-/** The classified fields of an event's type and version; none for a type RAIA does not know. */
-function fieldsOf(catalogue: EventCatalogue, event: Pick<StoredEvent, 'type' | 'schemaVersion'>): ClassifiedField[] {
-  const definition = catalogue.definition(event.type, event.schemaVersion);
-  if (!definition) return [];
+function classifiedOf(definition: EventDefinition): ClassifiedField[] {
   let found = classifiedByDefinition.get(definition);
   if (!found) classifiedByDefinition.set(definition, (found = classifyFields(definition.schema).classified));
   return found;
+}
+
+/** The classified fields of an event's type and version; none for a type RAIA does not know. */
+function fieldsOf(catalogue: EventCatalogue, event: Pick<StoredEvent, 'type' | 'schemaVersion'>): ClassifiedField[] {
+  const definition = catalogue.definition(event.type, event.schemaVersion);
+  return definition ? classifiedOf(definition) : [];
 }
 
 /**
@@ -82,7 +85,7 @@ function walk(value: JsonValue, path: FieldPath, fields: readonly ClassifiedFiel
  * shown only pseudonymised, or on a credential digest, would confirm guesses about its value.
  */
 export function classifiedFieldsQueried(catalogue: EventCatalogue, query: JsonObject): { path: FieldPath; fieldClass: FieldClass }[] {
-  const fields = catalogue.types().flatMap((d) => classifyFields(d.schema).classified);
+  const fields = catalogue.types().flatMap(classifiedOf);
   const found: { path: FieldPath; fieldClass: FieldClass }[] = [];
   const visit = (value: JsonValue, path: FieldPath): void => {
     const touched = fields.filter((f) => fieldPathCovers(f.path, path) || fieldPathCovers(path, f.path));
