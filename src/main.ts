@@ -1,3 +1,5 @@
+// First: tracing must patch http, pg and fastify before they load.
+import { telemetry } from './telemetry.js';
 import { ConfigError, loadConfig, type Config } from './platform/config.js';
 import { createLogger } from './platform/logger.js';
 import { startRuntime } from './runtime.js';
@@ -16,6 +18,7 @@ async function main() {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  if (telemetry) logger.info({ endpoint: telemetry.endpointForLogs }, 'tracing to OTLP/HTTP');
   const runtime = await startRuntime(config, { logger });
   const app = await buildApp(runtime);
   let closing = false;
@@ -27,6 +30,7 @@ async function main() {
     setTimeout(() => process.exit(1), 15_000).unref();
     await app.close();
     await runtime.close();
+    await telemetry?.shutdown();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -2,6 +2,7 @@ import { v7 } from 'uuid';
 import type { Actor } from '../events/envelope.js';
 import type { EventCatalogue } from '../events/event-catalogue.js';
 import { WrongExpectedVersion, type EventStore } from '../events/event-store.js';
+import { activeTraceparent, inSpan } from '../platform/tracing.js';
 import type { Decider, DomainEvent } from './decider.js';
 
 export type CommandMetadata = {
@@ -29,6 +30,20 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   command: C,
   meta: CommandMetadata,
 ): Promise<CommandResult<S>> {
+  const type = (command as { type?: unknown }).type;
+  return inSpan(`command ${typeof type === 'string' ? type : 'unknown'}`, { attributes: { 'raia.stream.id': streamId } }, () => decideAndAppend(deps, decider, streamId, command, meta));
+}
+
+async function decideAndAppend<C, E extends DomainEvent, S>(
+  deps: { store: EventStore; catalogue: EventCatalogue },
+  decider: Decider<C, E, S>,
+  streamId: string,
+  command: C,
+  meta: CommandMetadata,
+): Promise<CommandResult<S>> {
+  // The trace of the operation that decided, kept with its events so that whatever they cause
+  // later (the relay's publish, processors) links back to it. Absent when nothing is traced.
+  const traceparent = activeTraceparent();
   for (let attempt = 1; ; attempt++) {
     const stored = await deps.store.readStream(streamId);
     let state = decider.initialState();
@@ -46,6 +61,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
         actor: meta.actor,
         correlationId: meta.correlationId,
         causationId: meta.causationId,
+        ...(traceparent ? { metadata: { traceparent } } : {}),
       };
     });
     try {

@@ -17,6 +17,7 @@ import {
   type OutgoingMessage,
   type PublishResult,
 } from './message-bus.js';
+import { processTraced, publishTraced } from './message-tracing.js';
 
 export type InProcessBusOptions = {
   /** Messages kept for durables created later; the oldest are dropped beyond it. Default 100,000. */
@@ -95,6 +96,22 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
     wakeAll(durable);
   };
 
+  /** Retains a published message (once per id within the window) and wakes the durables it matches. */
+  const store = async (message: OutgoingMessage): Promise<PublishResult> => {
+    const now = clock();
+    forgetExpiredIds(now);
+    const seen = recentIds.get(message.id);
+    if (seen) return { duplicate: true, sequence: seen.sequence };
+    const sequence = ++lastSequence;
+    recentIds.set(message.id, { sequence, at: now });
+    retained.set(sequence, { sequence, subject: message.subject, id: message.id, payload: payloadBytes(message.payload), headers: { ...message.headers } });
+    while (retained.size > retainMessages) retained.delete(firstSequence++);
+    for (const durable of durables.values()) {
+      if (matchesAny(durable.filters, message.subject)) wakeAll(durable);
+    }
+    return { duplicate: false, sequence };
+  };
+
   const toDelivered = (message: RetainedMessage, deliveryCount: number): DeliveredMessage => ({
     subject: message.subject,
     id: message.id,
@@ -111,18 +128,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
     async publish(message: OutgoingMessage): Promise<PublishResult> {
       if (closed) throw new Error('message bus is closed');
       assertPublishSubject(message.subject);
-      const now = clock();
-      forgetExpiredIds(now);
-      const seen = recentIds.get(message.id);
-      if (seen) return { duplicate: true, sequence: seen.sequence };
-      const sequence = ++lastSequence;
-      recentIds.set(message.id, { sequence, at: now });
-      retained.set(sequence, { sequence, subject: message.subject, id: message.id, payload: payloadBytes(message.payload), headers: { ...message.headers } });
-      while (retained.size > retainMessages) retained.delete(firstSequence++);
-      for (const durable of durables.values()) {
-        if (matchesAny(durable.filters, message.subject)) wakeAll(durable);
-      }
-      return { duplicate: false, sequence };
+      return publishTraced('in-process', message, store);
     },
 
     async consume(consumeOptions: ConsumeOptions): Promise<MessageConsumer> {
@@ -162,7 +168,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
       const deliver = async ({ message, deliveryCount }: Redelivery) => {
         const delivered = toDelivered(message, deliveryCount);
         try {
-          await consumeOptions.handler(delivered);
+          await processTraced('in-process', consumeOptions.durable, delivered, consumeOptions.handler);
         } catch (error) {
           if (deliveryCount >= state.maxDeliver) {
             await reportDeadLetter(consumeOptions, { message: delivered, error }, options.logger);

@@ -35,6 +35,7 @@ import {
   type OutgoingMessage,
   type PublishResult,
 } from './message-bus.js';
+import { processTraced, publishTraced } from './message-tracing.js';
 
 export type NatsBusOptions = {
   url: string;
@@ -87,10 +88,12 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<MessageBu
     async publish(message: OutgoingMessage): Promise<PublishResult> {
       assertPublishSubject(message.subject);
       if (!subjectMatches(streamSubject, message.subject)) throw new InvalidSubject(message.subject, `outside the stream's subjects ${streamSubject}`);
-      const headers = natsHeaders();
-      for (const [key, value] of Object.entries(message.headers ?? {})) headers.set(key, value);
-      const ack = await js.publish(message.subject, payloadBytes(message.payload), { msgID: message.id, headers, expect: { streamName: stream } });
-      return { duplicate: ack.duplicate, sequence: ack.seq };
+      return publishTraced('nats', message, async (traced) => {
+        const headers = natsHeaders();
+        for (const [key, value] of Object.entries(traced.headers ?? {})) headers.set(key, value);
+        const ack = await js.publish(traced.subject, payloadBytes(traced.payload), { msgID: traced.id, headers, expect: { streamName: stream } });
+        return { duplicate: ack.duplicate, sequence: ack.seq };
+      });
     },
 
     async consume(consumeOptions: ConsumeOptions): Promise<MessageConsumer> {
@@ -193,7 +196,7 @@ async function startConsumer(context: ConsumerContext, options: ConsumeOptions):
     // Progress pings keep JetStream from redelivering a message whose handler is still working.
     const progress = setInterval(() => m.working(), Math.max(ackWaitMs / 2, 100));
     try {
-      await options.handler(message);
+      await processTraced('nats', options.durable, message, options.handler);
     } catch (error) {
       clearInterval(progress);
       if (message.deliveryCount >= maxDeliver) {

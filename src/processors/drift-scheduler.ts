@@ -3,6 +3,7 @@ import { driftScheduleDecider, driftScheduleStreamId, type DriftScheduleEvent, t
 import { systemActor, type StoredEvent } from '../events/envelope.js';
 import type { Subscription } from '../events/event-store.js';
 import type { Logger } from '../platform/logger.js';
+import { inEventSpan } from '../platform/event-tracing.js';
 import { detectDrift, type DriftDetection, type DriftDetectionDeps, type DriftTestName } from './drift-detection.js';
 
 export const DRIFT_SCHEDULER = 'drift-scheduler';
@@ -130,8 +131,7 @@ export async function startDriftScheduler(options: DriftSchedulerOptions): Promi
       for (const stored of events) {
         if (!SCHEDULE_TYPES.includes(stored.type)) continue;
         const e = deps.catalogue.upcast(stored);
-        if (e.type === 'drift.schedule-set') await add(scheduleOf(e));
-        else await unschedule(String(e.data.scheduleId));
+        await inEventSpan(DRIFT_SCHEDULER, e, () => (e.type === 'drift.schedule-set' ? add(scheduleOf(e)) : unschedule(String(e.data.scheduleId))));
       }
     },
     onError: (err) => logger?.error({ err }, 'drift scheduler subscription failed'),

@@ -3,6 +3,7 @@ import type { EventStore, Subscription } from '../events/event-store.js';
 import type { Knex } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import type { MessageBus, OutgoingMessage } from '../platform/message-bus.js';
+import { inContextOf } from '../platform/tracing.js';
 import { loadCheckpoint, saveCheckpoint } from './processor-checkpoints.js';
 
 export type EventRelayOptions = {
@@ -61,8 +62,9 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
 
   const publishBatch = async (events: StoredEvent[]) => {
     // Pipelined: the publishes leave in position order on one connection, so the bus stores them in
-    // that order; only a failure part-way can put a retried event after later ones.
-    await Promise.all(events.map((event) => bus.publish(relayedMessage(event, subjectPrefix))));
+    // that order; only a failure part-way can put a retried event after later ones. Each publish is
+    // traced within the trace of the operation that appended the event (its metadata's traceparent).
+    await Promise.all(events.map((event) => inContextOf(event.metadata, () => bus.publish(relayedMessage(event, subjectPrefix)))));
     const last = events[events.length - 1]!.position;
     await saveCheckpoint(knex, name, last);
     checkpoint = last;

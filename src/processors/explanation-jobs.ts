@@ -4,6 +4,7 @@ import type { StoredEvent } from '../events/envelope.js';
 import type { Subscription } from '../events/event-store.js';
 import type { Knex } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
+import { inEventSpan } from '../platform/event-tracing.js';
 import { explain, type ExplanationDependencies, type Rows } from './explanation-service.js';
 import type { ExplanationParams, ExplanationMethod } from './explanation-engine.js';
 import { loadCheckpoint, saveCheckpoint } from './processor-checkpoints.js';
@@ -50,7 +51,7 @@ export async function startExplanationJobs(deps: ExplanationDependencies & { kne
       async onEvents(events) {
         for (const e of events) {
           if (stopped) return;
-          if (e.type === 'explanation.requested') await run(deps.catalogue.upcast(e));
+          if (e.type === 'explanation.requested') await inEventSpan(EXPLAINER, e, () => run(deps.catalogue.upcast(e)));
           checkpoint = e.position;
         }
         await saveCheckpoint(deps.knex, EXPLAINER, checkpoint);

@@ -5,6 +5,7 @@ import type { EventCatalogue } from '../events/event-catalogue.js';
 import type { EventStore, Subscription } from '../events/event-store.js';
 import { LEDGER_SEALED, LEDGER_STREAM, signSeal } from '../events/ledger-seal.js';
 import type { Logger } from '../platform/logger.js';
+import { inEventBatchSpan } from '../platform/event-tracing.js';
 import { handleCommand } from '../commands/command-handler.js';
 import { CommandRefused } from '../commands/decider.js';
 import { ledgerDecider } from '../commands/ledger/ledger.decider.js';
@@ -93,8 +94,8 @@ export function startLedgerSealer(options: LedgerSealerOptions): LedgerSealer {
     if (stopped) return;
     subscription = store.subscribeToAll({
       after: head.position,
-      onEvents: async () => {
-        await trigger(options.every).catch((err: unknown) => options.logger?.error({ err }, 'ledger seal failed'));
+      onEvents: async (events) => {
+        await inEventBatchSpan(LEDGER_SEALER, events, () => trigger(options.every)).catch((err: unknown) => options.logger?.error({ err }, 'ledger seal failed'));
       },
       onError: (err) => options.logger?.error({ err }, 'ledger sealer subscription failed'),
     });

@@ -36,3 +36,9 @@ export async function saveCheckpoint(knex: Knex, name: string, position: number)
     [name, position],
   );
 }
+
+/** Every processor's checkpoint, for lag metrics. */
+export async function listCheckpoints(knex: Knex): Promise<{ name: string; position: number }[]> {
+  const rows = await knex(PROCESSOR_CHECKPOINTS_TABLE).select('name', 'position').orderBy('name');
+  return rows.map((r: { name: string; position: string | number }) => ({ name: r.name, position: Number(r.position) }));
+}

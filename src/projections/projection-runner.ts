@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Knex } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
+import { inEventBatchSpan } from '../platform/event-tracing.js';
 import type { StoredEvent } from '../events/envelope.js';
 import type { EventCatalogue } from '../events/event-catalogue.js';
 import type { EventStore, Subscription } from '../events/event-store.js';
@@ -122,6 +123,11 @@ export class ProjectionRunner {
 
   private async applyLive(p: Projection, events: StoredEvent[], tables: TableNames<string>): Promise<void> {
     const prepared = await this.prepare(p, events);
+    // Traced only when the batch holds events this projection handles: the others cost a checkpoint move.
+    await inEventBatchSpan(`projection ${p.name}`, prepared, () => this.applyPrepared(p, events, prepared, tables));
+  }
+
+  private async applyPrepared(p: Projection, events: StoredEvent[], prepared: StoredEvent[], tables: TableNames<string>): Promise<void> {
     const position = await this.knex.transaction(async (trx) => {
       const row = await trx(PROJECTIONS_TABLE).select('version', 'position').where('name', p.name).forUpdate().first();
       if (row.version !== p.version) throw new Resync('projection version changed; a rebuild owns it');

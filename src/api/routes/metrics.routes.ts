@@ -2,6 +2,7 @@ import { cpus, freemem, loadavg, totalmem, uptime as osUptime } from 'node:os';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { countStreams } from '../../projections/stream-catalog.projection.js';
+import { listCheckpoints } from '../../processors/processor-checkpoints.js';
 
 const systemMetrics = z.object({
   process: z.object({
@@ -60,6 +61,12 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
     for (const p of await runtime.projections.status()) set({ projection: p.name }, p.lag);
   });
   metrics.gauge('raia_relay_lag_events', 'Events committed but not yet published to the bus', [], async (set) => set({}, await runtime.relay.lag()));
+  // The processors' backlog: what each checkpointed processor (relay, explainer, ...) has still to read.
+  metrics.gauge('raia_processor_lag_events', 'Events committed but not yet handled, per checkpointed processor', ['processor'], async (set) => {
+    const [head, checkpoints] = await Promise.all([runtime.store.head(), listCheckpoints(runtime.db.knex)]);
+    for (const c of checkpoints) set({ processor: c.name }, Math.max(0, head.position - c.position));
+  });
+  metrics.gauge('raia_explanation_jobs_running', 'Explanation jobs this process is computing now', [], async (set) => set({}, runtime.explanationJobs.running().size));
 
   app.get('/metrics', {
     config: { permission: 'system:read' },

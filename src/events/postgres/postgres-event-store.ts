@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { sqlText, type RunCopyScript, type Database, type Knex, type RunScript } from '../../platform/database.js';
+import { inContextOf } from '../../platform/tracing.js';
 import { pollAll } from '../all-subscription.js';
 import type { Actor, JsonObject, NewEvent, StoredEvent } from '../envelope.js';
 import {
@@ -208,7 +209,9 @@ export class PostgresEventStore implements EventStore {
       return;
     }
     this.pending.push({ ...next, events: prepared, unchained: this.writesRowsByCopy ? prepared.map(unchainedFields) : [] });
-    if (!this.wakeDrain) void this.drain();
+    // The drain serves every append waiting in this process, not the one that started it: its
+    // queries must not be traced as that request's.
+    if (!this.wakeDrain) void inContextOf(null, () => this.drain());
     else if (this.pending.reduce((n, a) => n + a.events.length, 0) >= MIN_PIPELINED_EVENTS) this.wakeDrain();
   };
 
