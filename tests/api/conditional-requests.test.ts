@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAccount } from '../../src/commands/user/registration.js';
+import { systemActor } from '../../src/events/envelope.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
 
 type Answer = { status: number; type: string; etag: string | null; body: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -7,11 +9,13 @@ describe.each(['postgres', 'pglite'] as const)('ETag and If-Match on %s', (diale
   let server: TestServer;
   let base: string;
   let scientist: Record<string, string>;
+  let admin: Record<string, string>;
 
   beforeAll(async () => {
     server = await startTestServer(dialect);
     base = await server.app.listen({ port: 0, host: '127.0.0.1' });
     scientist = { authorization: `Bearer ${await server.tokenFor('data_scientist')}` };
+    admin = { authorization: `Bearer ${await server.tokenFor('admin')}` };
   });
   afterAll(async () => {
     server.app.server.closeAllConnections();
@@ -115,5 +119,79 @@ describe.each(['postgres', 'pglite'] as const)('ETag and If-Match on %s', (diale
     expect(final.body.tags).toEqual(last.tags);
     const events = await server.runtime.store.readStream(`model-${id}`);
     expect(events.filter((e) => e.type === 'model.updated')).toHaveLength(wins.length);
+  });
+
+  const upload = async (csv: string, metadata: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer> => {
+    const form = new FormData();
+    form.append('metadata', JSON.stringify(metadata));
+    form.append('file', new Blob([csv]), 'data.csv');
+    const res = await fetch(`${base}/api/v1/datasets/upload`, { method: 'POST', headers: { ...scientist, ...headers }, body: form });
+    return { status: res.status, type: res.headers.get('content-type') ?? '', etag: res.headers.get('etag'), body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const csv = 'x,y\n1,a\n2,b\n3,a\n4,b\n';
+
+  it('gives a dataset an ETag and guards a new version and a deletion with If-Match', async () => {
+    const created = await upload(csv, { name: 'etag-data' });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const events = async () => (await server.runtime.store.readStream(`dataset-${id}`)).length;
+    // Registered, version added, profiled: three events, versions 0..2.
+    expect(created.etag).toBe('"2"');
+    const read = await call('GET', `/api/v1/datasets/${id}`, scientist);
+    expect(read.etag).toBe('"2"');
+    expect((await upload(csv.replace('1,a', '9,z'), { datasetId: id }, { 'if-match': '"1"' })).status).toBe(412);
+    expect(await events()).toBe(3);
+    const second = await upload(csv.replace('1,a', '9,z'), { datasetId: id }, { 'if-match': read.etag! });
+    expect(second.status).toBe(201);
+    expect(second.etag).toBe('"4"');
+    expect((await call('DELETE', `/api/v1/datasets/${id}`, { ...scientist, 'if-match': read.etag! })).status).toBe(412);
+    expect((await call('GET', `/api/v1/datasets/${id}`, scientist)).status).toBe(200);
+    const deleted = await call('DELETE', `/api/v1/datasets/${id}`, { ...scientist, 'if-match': second.etag! });
+    expect(deleted.status).toBe(200);
+    expect(deleted.etag).toBe('"5"');
+  });
+
+  it('gives a data stream an ETag and guards its update with If-Match', async () => {
+    const dataset = await upload(csv, { name: 'reference' });
+    const created = await call('POST', '/api/v1/streams', scientist, { name: 'etag-stream', source: { kind: 'webhook' }, reference: { datasetId: dataset.body.id } });
+    expect(created.status).toBe(201);
+    expect(created.etag).toBe('"0"');
+    const id = created.body.id as string;
+    const read = await call('GET', `/api/v1/streams/${id}`, scientist);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id, name: 'etag-stream', status: 'stopped' });
+    expect(read.etag).toBe('"0"');
+    const updated = await call('PUT', `/api/v1/streams/${id}`, { ...scientist, 'if-match': '"0"' }, { description: 'watched' });
+    expect(updated.status).toBe(200);
+    expect(updated.etag).toBe('"1"');
+    expect((await call('PUT', `/api/v1/streams/${id}`, { ...scientist, 'if-match': '"0"' }, { description: 'lost' })).status).toBe(412);
+    expect((await call('DELETE', `/api/v1/streams/${id}`, { ...scientist, 'if-match': '"0"' })).status).toBe(412);
+    expect((await call('GET', `/api/v1/streams/${id}`, scientist)).body.description).toBe('watched');
+    expect((await call('GET', `/api/v1/streams/${crypto.randomUUID()}`, scientist)).status).toBe(404);
+  });
+
+  it('gives the deployment policy an ETag once set, and guards its change with If-Match', async () => {
+    const policy = { requireFourEyes: true, approverRoles: ['risk_officer'], requiredAssessments: [], rationale: 'first' };
+    const initial = await call('GET', '/api/v1/policies/deployment', admin);
+    expect(initial.etag).toBeNull(); // the built-in default is not in the ledger
+    expect((await call('PUT', '/api/v1/policies/deployment', { ...admin, 'if-match': '*' }, policy)).status).toBe(412);
+    const set = await call('PUT', '/api/v1/policies/deployment', admin, policy);
+    expect(set.status).toBe(200);
+    expect(set.etag).toBe('"0"');
+    expect((await call('GET', '/api/v1/policies/deployment', admin)).etag).toBe('"0"');
+    expect((await call('PUT', '/api/v1/policies/deployment', { ...admin, 'if-match': '"0"' }, { ...policy, rationale: 'second' })).etag).toBe('"1"');
+    const stale = await call('PUT', '/api/v1/policies/deployment', { ...admin, 'if-match': '"0"' }, { ...policy, requireFourEyes: false, rationale: 'stale' });
+    expect(stale.status).toBe(412);
+    expect((await call('GET', '/api/v1/policies/deployment', admin)).body).toMatchObject({ policyVersion: 2, policy: { requireFourEyes: true } });
+  });
+
+  it("guards an administrator's change to an account with If-Match", async () => {
+    const { userId } = await registerAccount(server.runtime.identity, { email: `etag-${dialect}@example.org`, name: 'Etag', password: 'a long enough passphrase 7', role: 'viewer', method: 'admin-bootstrap', emailVerified: true }, systemActor('test'));
+    const version = (await server.runtime.store.readStream(`user-${userId}`)).at(-1)!.streamVersion;
+    expect((await call('PUT', `/api/v1/admin/users/${userId}/role`, { ...admin, 'if-match': `"${version + 1}"` }, { role: 'auditor' })).status).toBe(412);
+    const changed = await call('PUT', `/api/v1/admin/users/${userId}/role`, { ...admin, 'if-match': `"${version}"` }, { role: 'auditor' });
+    expect(changed.status).toBe(200);
+    expect(changed.etag).toBe(`"${version + 1}"`);
+    expect((await call('POST', `/api/v1/admin/users/${userId}/deactivate`, { ...admin, 'if-match': `"${version}"` }, { reason: 'stale view' })).status).toBe(412);
   });
 });

@@ -33,8 +33,13 @@ export async function runModelCommand(runtime: Runtime, request: FastifyRequest,
 
 /** The deployment policy in force (the default until an administrator sets one). */
 export async function currentDeploymentPolicy(runtime: Runtime): Promise<VersionedPolicy> {
+  return (await deploymentPolicyWithVersion(runtime)).policy;
+}
+
+/** The policy in force and its ledger stream version (null while the default applies): its ETag. */
+export async function deploymentPolicyWithVersion(runtime: Runtime): Promise<{ policy: VersionedPolicy; streamVersion: number | null }> {
   const events = await runtime.store.readStream(DEPLOYMENT_POLICY_STREAM);
   let state = deploymentPolicyDecider.initialState();
   for (const e of events) state = deploymentPolicyDecider.evolve(state, runtime.catalogue.upcast(e) as never);
-  return state;
+  return { policy: state, streamVersion: events.at(-1)?.streamVersion ?? null };
 }
