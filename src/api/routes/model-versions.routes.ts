@@ -14,6 +14,7 @@ import type { Runtime } from '../../runtime.js';
 import { HttpProblem, notFound, problemSchema, invalidFields } from '../problem-details.js';
 import { readMultipartUpload } from '../multipart-upload.js';
 import { runModelCommand } from './model-commands.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest in hex');
 
@@ -86,14 +87,14 @@ export function modelVersionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     await app.register(multipart, { limits: { fileSize: runtime.config.RAIA_MAX_ARTIFACT_BYTES, files: 1, fields: 4, fieldSize: 4 * 1024 * 1024, parts: 6 } });
 
     app.post('/api/v1/models/:id/versions', {
-      config: { permission: 'models:write' },
+      config: { permission: 'models:write', idempotent: true },
       schema: {
         tags: ['models'],
         summary: 'Add an immutable version (owner or admin)',
         description:
           'multipart/form-data with a `metadata` field (JSON: format, task, classes, inputSchema, trainingData, metrics, notes) and an `artifact` file (ONNX, RAIA tree-ensemble JSON, XGBoost JSON, RAIA linear JSON), streamed to content-addressed storage; or application/json metadata with format "remote" and an endpoint. The artifact must load and agree with the input schema, or nothing is registered (400).',
         params: z.strictObject({ id: z.uuid() }),
-        headers: ifMatchHeaders,
+        headers: ifMatchHeaders.extend(idempotencyKeyHeaders.shape),
         response: { 201: z.object({ id: z.uuid(), version: z.number().int(), status: z.literal('draft'), artifact: z.object({ sha256: z.string(), size: z.number() }).nullable(), position: z.number().int() }).meta({ headers: etagResponseHeader }), 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema },
       },
     }, async (request, reply) => {

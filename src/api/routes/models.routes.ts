@@ -12,6 +12,7 @@ import { collectAssessments } from './model-assessments.js';
 import { validationChecks } from './model-validation.js';
 import { freshModel, freshModelVersion, versionedModel } from './model-read.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 503: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -105,9 +106,10 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.post('/api/v1/models', {
-      config: { permission: 'models:write' },
+      config: { permission: 'models:write', idempotent: true },
       schema: {
         tags: ['models'],
+        headers: idempotencyKeyHeaders,
         summary: 'Register a model (the caller becomes its owner); add versions with POST /models/:id/versions',
         body: z.strictObject({ name: descriptive.name, type: z.enum(MODEL_TYPES), description: descriptive.description.default(''), tags: tags.default([]), riskTier: descriptive.riskTier, intendedUse: descriptive.intendedUse.default('') }),
         response: { 201: changed, ...errors },

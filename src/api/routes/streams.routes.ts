@@ -17,6 +17,7 @@ import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-
 import { datasetVersion } from './dataset-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 import { readVersioned } from '../versioned-read.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 502: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -158,9 +159,10 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.post('/api/v1/streams', {
-      config: { permission: 'datasets:write' },
+      config: { permission: 'datasets:write', idempotent: true },
       schema: {
         tags: ['streams'],
+        headers: idempotencyKeyHeaders,
         summary: 'Define a data stream: source (NATS subject, signed webhook, Kafka topic), reference dataset version, monitored columns, window, drift options',
         description: 'A webhook stream answers with its signing secret, shown only here: sign `<X-Raia-Timestamp>.<raw body>` with HMAC-SHA256 and send `X-Raia-Signature: sha256=<hex>`. A window closes after `window.records` records (default 1,000) or `window.seconds` seconds.',
         body: createBody,
