@@ -28,6 +28,8 @@ import { driftRoutes } from './routes/drift.routes.js';
 import { streamRoutes } from './routes/streams.routes.js';
 import { fairnessRoutes } from './routes/fairness.routes.js';
 import { API_VERSION } from './api-version.js';
+import { registerIdempotencyKeys } from './idempotency-keys.js';
+import { IdempotencyStore } from '../platform/idempotency-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -81,6 +83,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
       throw new HttpProblem(503, 'read-model-lagging', 'Read model not caught up', `read models did not reach position ${minPosition} within ${runtime.config.RAIA_MIN_POSITION_WAIT_MS} ms`);
     }
   });
+  registerIdempotencyKeys(app, new IdempotencyStore(runtime.db.knex, runtime.keys.masterKey));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     app.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });

@@ -5,6 +5,7 @@ import { DuplicateEventConflict, InvalidEvent, WrongExpectedVersion } from '../e
 import { SubjectErased } from '../events/personal-data.js';
 import { UnknownEventType } from '../events/event-catalogue.js';
 import { CommandRefused } from '../commands/decider.js';
+import { PreconditionFailed } from '../commands/stream-precondition.js';
 import { ScoringInputError } from '../analytics/scoring/linear-model.js';
 
 /** RFC 9457 problem details. `type` is a stable URI per kind of problem; extension members are kept (RFC 9457 §3.2). */
@@ -61,6 +62,9 @@ function problemFor(error: unknown): Problem {
     return p(400, 'validation-error', 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
   }
   if (error instanceof WrongExpectedVersion) return p(409, 'version-conflict', 'Version conflict', error.message, { code: error.code });
+  if (error instanceof PreconditionFailed) {
+    return p(412, 'precondition-failed', 'Precondition failed', `${error.message}; read it again for its current ETag`, { code: error.code, errors: [{ field: 'headers.if-match', message: 'does not match the current version' }] });
+  }
   if (error instanceof DuplicateEventConflict) return p(409, 'duplicate-event', 'Duplicate event', error.message, { code: error.code });
   if (error instanceof CommandRefused) {
     const errors = error.field ? error.reasons.map((message) => ({ field: `body.${error.field}`, message })) : undefined;

@@ -4,6 +4,7 @@ import type { EventCatalogue } from '../events/event-catalogue.js';
 import { WrongExpectedVersion, type EventStore } from '../events/event-store.js';
 import { activeTraceparent, inSpan } from '../platform/tracing.js';
 import type { Decider, DomainEvent } from './decider.js';
+import { PreconditionFailed, preconditionHolds, type StreamPrecondition } from './stream-precondition.js';
 
 export type CommandMetadata = {
   actor: Actor;
@@ -12,6 +13,8 @@ export type CommandMetadata = {
   /** Deterministic ids for the produced events (processors); fresh UUID v7s otherwise. */
   eventIds?: string[];
   now?: Date;
+  /** The caller's assertion about the stream (If-Match); re-checked on every attempt, so a race fails it rather than overwriting. */
+  precondition?: StreamPrecondition;
 };
 
 export type CommandResult<S> = { streamId: string; position: number; streamVersion: number; events: { id: string; type: string; position: number }[]; state: S };
@@ -49,6 +52,7 @@ async function decideAndAppend<C, E extends DomainEvent, S>(
     let state = decider.initialState();
     for (const e of stored) state = decider.evolve(state, deps.catalogue.upcast(e) as unknown as E);
     const version = stored.length === 0 ? null : stored[stored.length - 1]!.streamVersion;
+    if (meta.precondition && !preconditionHolds(meta.precondition, version)) throw new PreconditionFailed(streamId, version);
     const decided = decider.decide(command, state, { now: meta.now ?? new Date(), actor: meta.actor });
     if (decided.length === 0) return { streamId, position: 0, streamVersion: version ?? -1, events: [], state };
     const newEvents = decided.map((e, i) => {

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { handleCommand } from '../../commands/command-handler.js';
@@ -9,6 +10,7 @@ import { actorOf, principalOf } from '../auth/access-control.js';
 import { ROLES } from '../permissions.js';
 import { personalDataViewOf, personalValueIn } from '../personal-data-view.js';
 import { notFound, problemSchema } from '../problem-details.js';
+import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 
 const userSummary = z.object({
   id: z.uuid(),
@@ -20,8 +22,8 @@ const userSummary = z.object({
   lastLoginAt: z.string().nullable(),
   createdAt: z.string(),
 });
-const changed = z.object({ userId: z.uuid(), position: z.number().int() });
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema };
+const changed = z.object({ userId: z.uuid(), position: z.number().int() }).meta({ headers: etagResponseHeader });
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema };
 const params = z.strictObject({ id: z.uuid() });
 
 /** Administration of accounts: list, change role, deactivate and reactivate (admin only). */
@@ -47,27 +49,32 @@ export function adminUserRoutes(identity: IdentityDependencies): FastifyPluginAs
       };
     });
 
-    /** Runs an account command as the signed-in admin; role changes and deactivation end the user's sessions. */
-    const command = async (request: Parameters<typeof principalOf>[0], userId: string, cmd: UserCommand) => {
+    /**
+     * Runs an account command as the signed-in admin, under If-Match when given (the account's
+     * version is in every write's ETag); role changes and deactivation end the user's sessions.
+     */
+    const command = async (request: Parameters<typeof principalOf>[0], reply: FastifyReply, userId: string, cmd: UserCommand) => {
+      const precondition = preconditionOf(request);
       if (!(await loadAccount(identity, userId))) throw notFound(`user ${userId}`);
-      const result = await handleCommand(identity, userDecider, userStreamId(userId), cmd, { actor: actorOf(principalOf(request)) });
+      const result = await handleCommand(identity, userDecider, userStreamId(userId), cmd, { actor: actorOf(principalOf(request)), ...(precondition ? { precondition } : {}) });
       if (result.events.length > 0 && cmd.type !== 'Reactivate') await identity.sessions.revokeAll(userId, cmd.type === 'ChangeRole' ? 'role-changed' : 'deactivated');
+      setETag(reply, result.streamVersion);
       return { userId, position: result.position };
     };
 
     app.put('/api/v1/admin/users/:id/role', {
       config: { permission: 'users:admin' },
-      schema: { tags: ['auth'], summary: "Change a user's role (their sessions end)", params, body: z.strictObject({ role: z.enum(ROLES) }), response: { 200: changed, ...errors } },
-    }, async (request) => command(request, request.params.id, { type: 'ChangeRole', to: request.body.role }));
+      schema: { tags: ['auth'], summary: "Change a user's role (their sessions end)", params, headers: ifMatchHeaders, body: z.strictObject({ role: z.enum(ROLES) }), response: { 200: changed, ...errors } },
+    }, async (request, reply) => command(request, reply, request.params.id, { type: 'ChangeRole', to: request.body.role }));
 
     app.post('/api/v1/admin/users/:id/deactivate', {
       config: { permission: 'users:admin' },
-      schema: { tags: ['auth'], summary: 'Deactivate an account (its sessions end)', params, body: z.strictObject({ reason: z.string().trim().min(1).max(500) }), response: { 200: changed, ...errors } },
-    }, async (request) => command(request, request.params.id, { type: 'Deactivate', reason: request.body.reason }));
+      schema: { tags: ['auth'], summary: 'Deactivate an account (its sessions end)', params, headers: ifMatchHeaders, body: z.strictObject({ reason: z.string().trim().min(1).max(500) }), response: { 200: changed, ...errors } },
+    }, async (request, reply) => command(request, reply, request.params.id, { type: 'Deactivate', reason: request.body.reason }));
 
     app.post('/api/v1/admin/users/:id/reactivate', {
       config: { permission: 'users:admin' },
-      schema: { tags: ['auth'], summary: 'Reactivate an account', params, response: { 200: changed, ...errors } },
-    }, async (request) => command(request, request.params.id, { type: 'Reactivate' }));
+      schema: { tags: ['auth'], summary: 'Reactivate an account', params, headers: ifMatchHeaders, response: { 200: changed, ...errors } },
+    }, async (request, reply) => command(request, reply, request.params.id, { type: 'Reactivate' }));
   };
 }

@@ -9,6 +9,7 @@ import type { ProjectionRunner } from '../../projections/projection-runner.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { PERMISSIONS, roleHas, type Permission } from '../permissions.js';
 import { HttpProblem, notFound, problemSchema, invalidFields } from '../problem-details.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
 // A key acts on resources, never on the account that owns it: it cannot mint keys or manage the account.
 const NOT_GRANTABLE: readonly Permission[] = ['self:manage', 'api-keys:manage'];
@@ -33,9 +34,10 @@ const invalidField = (field: string, message: string) => invalidFields([{ field,
 export function apiKeyRoutes(identity: IdentityDependencies, usage: ApiKeyUsage, projections: ProjectionRunner, options: { readWaitMs: number }): FastifyPluginAsyncZod {
   return async (app) => {
     app.post('/api/v1/auth/api-keys', {
-      config: { permission: 'api-keys:manage' },
+      config: { permission: 'api-keys:manage', idempotent: true },
       schema: {
         tags: ['auth'],
+        headers: idempotencyKeyHeaders,
         summary: 'Create an API key for a service acting as you, scoped to some of your permissions. The key is in this response only',
         body: z.strictObject({
           name: z.string().trim().min(1).max(100),

@@ -7,6 +7,7 @@ import type { Runtime } from '../../runtime.js';
 import { problemSchema } from '../problem-details.js';
 import { datasetVersion, existingDataset, runDatasetCommand } from './dataset-commands.js';
 import { latestProfile, qualityRuleSchema } from './datasets.routes.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const datasetParams = z.strictObject({ datasetId: z.uuid() });
@@ -72,9 +73,10 @@ export function dataQualityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.post('/api/v1/data-quality/rules', {
-      config: { permission: 'datasets:write' },
+      config: { permission: 'datasets:write', idempotent: true },
       schema: {
         tags: ['data-quality'],
+        headers: idempotencyKeyHeaders,
         summary: 'Define a named rule set for a dataset (not null, range, regex, allowed values, unique, row expressions)',
         body: z.strictObject({ datasetId: z.uuid(), name: z.string().trim().min(1).max(200), rules: z.array(qualityRuleSchema).min(1).max(200) }),
         response: { 201: z.object({ ruleSetId: z.uuid(), datasetId: z.uuid(), position: z.number().int() }), ...errors },

@@ -1,14 +1,24 @@
 import type { FastifyRequest } from 'fastify';
 import { handleCommand, type CommandResult } from '../../commands/command-handler.js';
+import type { StreamPrecondition } from '../../commands/stream-precondition.js';
 import { datasetDecider, datasetStreamId, type DatasetCommand, type DatasetState } from '../../commands/dataset/dataset.decider.js';
-import { findDataset, findDatasetVersion, type DatasetSummary, type DatasetVersionRecord } from '../../projections/dataset-catalog.projection.js';
+import { findDataset, findDatasetVersion, listDatasetVersions, type DatasetSummary, type DatasetVersionRecord } from '../../projections/dataset-catalog.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { notFound } from '../problem-details.js';
 import { readFresh, readModelCaughtUp } from '../fresh-read.js';
+import { readVersioned, type VersionedRead } from '../versioned-read.js';
 
-export const runDatasetCommand = (runtime: Runtime, request: FastifyRequest, datasetId: string, command: DatasetCommand): Promise<CommandResult<DatasetState>> =>
-  handleCommand(runtime, datasetDecider, datasetStreamId(datasetId), command, { actor: actorOf(principalOf(request)), correlationId: request.id });
+/** Runs a dataset command as the caller, under an If-Match precondition when given. */
+export const runDatasetCommand = (runtime: Runtime, request: FastifyRequest, datasetId: string, command: DatasetCommand, precondition?: StreamPrecondition): Promise<CommandResult<DatasetState>> =>
+  handleCommand(runtime, datasetDecider, datasetStreamId(datasetId), command, { actor: actorOf(principalOf(request)), correlationId: request.id, ...(precondition ? { precondition } : {}) });
+
+/** A dataset and its versions as one read, with the stream version they show (its ETag). */
+export const versionedDataset = (runtime: Runtime, datasetId: string): Promise<VersionedRead<{ dataset: DatasetSummary; versions: DatasetVersionRecord[] }>> =>
+  readVersioned(runtime, datasetStreamId(datasetId), 'dataset_catalog', async () => {
+    const dataset = await findDataset(runtime.db.knex, datasetId);
+    return dataset && { dataset, versions: await listDatasetVersions(runtime.db.knex, datasetId) };
+  });
 
 export async function existingDataset(runtime: Runtime, datasetId: string): Promise<DatasetSummary> {
   const dataset = await readFresh(runtime, datasetStreamId(datasetId), 'dataset_catalog', () => findDataset(runtime.db.knex, datasetId));

@@ -19,9 +19,10 @@ import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { readModelCaughtUp } from '../fresh-read.js';
 import { readMultipartUpload } from '../multipart-upload.js';
-import { datasetVersion, existingDataset, runDatasetCommand } from './dataset-commands.js';
+import { datasetVersion, existingDataset, runDatasetCommand, versionedDataset } from './dataset-commands.js';
+import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 413: problemSchema, 422: problemSchema };
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 413: problemSchema, 422: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
 const tags = z.array(z.string().trim().min(1).max(50)).max(50);
 
@@ -101,9 +102,11 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['datasets'],
         summary: 'Upload a dataset file (CSV, TSV, JSON, NDJSON, Parquet), or a new version of one; streamed to storage and profiled in one pass',
         description: 'multipart/form-data: `file` and optional `metadata` (JSON: datasetId for a new version, name, description, tags, format). The same bytes are stored once. A malformed file is refused with its row or line, and nothing is recorded.',
-        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), sha256: z.string(), size: z.number(), format: z.string(), rowCount: z.number().int(), columns: versionSchema.shape.columns, qualityScore: z.number(), issues: z.number().int(), position: z.number().int() }), ...errors },
+        headers: ifMatchHeaders,
+        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), sha256: z.string(), size: z.number(), format: z.string(), rowCount: z.number().int(), columns: versionSchema.shape.columns, qualityScore: z.number(), issues: z.number().int(), position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors },
       },
     }, async (request, reply) => {
+      const precondition = preconditionOf(request);
       if (!request.isMultipart()) throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send multipart/form-data with a "file" part');
       const { metadata, blob, filename } = await readUpload(request);
       let sealedBlob: StoredBlob | null = null;
@@ -127,7 +130,8 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         }
         const datasetId = metadata.datasetId ?? randomUUID();
         if (!metadata.datasetId) await runDatasetCommand(runtime, request, datasetId, { type: 'RegisterDataset', datasetId, name: metadata.name!, description: metadata.description, tags: metadata.tags });
-        const added = await runDatasetCommand(runtime, request, datasetId, { type: 'AddDatasetVersion', spec: { blob: { sha256: stored.sha256, size: stored.size }, format: stored.format, filename, rowCount: profiled.rowCount, columns: profiled.columns, personal } });
+        // If-Match guards the new version of an existing dataset; a new dataset has no version to match.
+        const added = await runDatasetCommand(runtime, request, datasetId, { type: 'AddDatasetVersion', spec: { blob: { sha256: stored.sha256, size: stored.size }, format: stored.format, filename, rowCount: profiled.rowCount, columns: profiled.columns, personal } }, metadata.datasetId ? precondition : undefined);
         const version = added.state.status === 'none' ? 0 : added.state.versions.length;
         const recorded = await runDatasetCommand(runtime, request, datasetId, {
           type: 'RecordProfile',
@@ -139,6 +143,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           codeVersion: PROFILE_CODE_VERSION,
         });
         void reply.status(201).header('location', `/api/v1/datasets/${datasetId}`);
+        setETag(reply, recorded.streamVersion);
         return { id: datasetId, version, sha256: stored.sha256, size: stored.size, format: stored.format, rowCount: profiled.rowCount, columns: profiled.columns, qualityScore: profiled.qualityScore, issues: profiled.issues.length, position: recorded.position };
       } catch (error) {
         await discard(blob);
@@ -165,10 +170,13 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/datasets/:id', {
       config: { permission: 'datasets:read' },
-      schema: { tags: ['datasets'], summary: 'A dataset with its versions (schema, size, rows, quality score)', params: idParams, response: { 200: datasetSchema.extend({ versions: z.array(versionSchema) }), ...errors } },
-    }, async (request) => {
-      const { datasetId, ...d } = await existingDataset(runtime, request.params.id);
-      return { id: datasetId, ...d, versions: (await listDatasetVersions(knex, datasetId)).map(({ datasetId: _d, ...v }) => v) };
+      schema: { tags: ['datasets'], summary: 'A dataset with its versions (schema, size, rows, quality score); its ETag is for If-Match on its writes', params: idParams, response: { 200: datasetSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
+    }, async (request, reply) => {
+      const { value, streamVersion } = await versionedDataset(runtime, request.params.id);
+      if (!value) throw notFound(`dataset ${request.params.id}`);
+      setETag(reply, streamVersion);
+      const { datasetId, ...d } = value.dataset;
+      return { id: datasetId, ...d, versions: value.versions.map(({ datasetId: _d, ...v }) => v) };
     });
 
     app.delete('/api/v1/datasets/:id', {
@@ -177,11 +185,13 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['datasets'],
         summary: "Delete a dataset (owner or admin): its files go unless another dataset or a model uses them; the deletion is recorded",
         params: idParams,
+        headers: ifMatchHeaders,
         querystring: z.strictObject({ reason: z.string().trim().min(1).max(500).default('deleted') }),
-        response: { 200: z.object({ id: z.uuid(), blobsRemoved: z.array(z.string()), position: z.number().int() }), ...errors },
+        response: { 200: z.object({ id: z.uuid(), blobsRemoved: z.array(z.string()), position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { id } = request.params;
+      const precondition = preconditionOf(request);
       await existingDataset(runtime, id);
       // Which files nothing else uses is read from the read models: they must hold every version of
       // this dataset and every other dataset and model registered so far, or a file still in use could go.
@@ -192,7 +202,8 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const removable: string[] = [];
       for (const sha of new Set(versions.map((v) => v.sha256))) if (!(await datasetBlobInUse(knex, sha, id)) && !(await artifactInUse(knex, sha))) removable.push(sha);
       // Recorded first (the decider checks ownership), then the files go.
-      const result = await runDatasetCommand(runtime, request, id, { type: 'DeleteDataset', reason: request.query.reason, blobsRemoved: removable });
+      const result = await runDatasetCommand(runtime, request, id, { type: 'DeleteDataset', reason: request.query.reason, blobsRemoved: removable }, precondition);
+      setETag(reply, result.streamVersion);
       for (const sha of removable) await runtime.blobs.delete(sha);
       // Answer once the catalogue no longer lists it, so a read right after sees it gone.
       await runtime.projections.waitFor(result.position, runtime.config.RAIA_MIN_POSITION_WAIT_MS, ['dataset_catalog']);

@@ -9,6 +9,7 @@ import { activeDriftSchedules, driftScheduleFromLedger, type DriftSchedule } fro
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const datasetRef = z.strictObject({ datasetId: z.uuid(), version: z.number().int().positive().optional() });
@@ -53,9 +54,10 @@ export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.post('/api/v1/drift/schedules', {
-      config: { permission: 'assessments:run' },
+      config: { permission: 'assessments:run', idempotent: true },
       schema: {
         tags: ['drift'],
+        headers: idempotencyKeyHeaders,
         summary: 'Check drift on a schedule: the latest version of a dataset against a reference (given, or the model\'s training data)',
         description: 'cron is node-cron syntax (five fields, or six with seconds first). Every run compares the latest version of `currentDatasetId` with the reference (a fixed version, the latest, or the training data of the model\'s deployed version) and records a drift report (and alert) caused by the schedule; a pair of versions already checked by the schedule records nothing new.',
         body: z.strictObject({

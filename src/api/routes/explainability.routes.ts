@@ -23,6 +23,7 @@ import { instanceRows, rowMatrix, type Instance, type Rows } from './instance-ro
 import { resolveScoringVersion } from './model-read.js';
 import { datasetVersion } from './dataset-commands.js';
 import { readDatasetRecords } from '../../processors/dataset-files.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const MAX_ROWS = 1000;
@@ -258,10 +259,11 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.post('/api/v1/explainability/jobs', {
-      config: { permission: 'models:read' },
+      config: { permission: 'models:read', idempotent: true },
       bodyLimit: 32 * 1024 * 1024,
       schema: {
         tags: ['explainability'],
+        headers: idempotencyKeyHeaders,
         summary: 'Ask for an explanation asynchronously (202 + job id); a processor computes it off the request',
         body: z.strictObject({
           modelId: z.uuid(),

@@ -7,9 +7,10 @@ import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { assembleModelCard, modelCardMarkdown } from '../model-card.js';
 import { notFound, problemSchema } from '../problem-details.js';
-import { currentDeploymentPolicy } from './model-commands.js';
+import { deploymentPolicyWithVersion } from './model-commands.js';
+import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 406: problemSchema, 409: problemSchema };
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 406: problemSchema, 409: problemSchema, 412: problemSchema };
 const policySchema = z.object({ requireFourEyes: z.boolean(), approverRoles: z.array(z.string()), requiredAssessments: z.array(z.string()) });
 
 /** Model cards, and the deployment policy that gates the lifecycle. */
@@ -36,25 +37,32 @@ export function modelCardRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/policies/deployment', {
       config: { permission: 'models:read' },
-      schema: { tags: ['models'], summary: 'The deployment policy in force (version 0 is the built-in default)', response: { 200: z.object({ policyVersion: z.number().int(), policy: policySchema }), ...errors } },
-    }, async () => currentDeploymentPolicy(runtime));
+      schema: { tags: ['models'], summary: 'The deployment policy in force (version 0 is the built-in default, which has no ETag)', response: { 200: z.object({ policyVersion: z.number().int(), policy: policySchema }).meta({ headers: etagResponseHeader }), ...errors } },
+    }, async (_request, reply) => {
+      const { policy, streamVersion } = await deploymentPolicyWithVersion(runtime);
+      setETag(reply, streamVersion);
+      return policy;
+    });
 
     app.put('/api/v1/policies/deployment', {
       config: { permission: 'policies:manage' },
       schema: {
         tags: ['models'],
         summary: 'Set a new version of the deployment policy (administrators)',
+        headers: ifMatchHeaders,
         body: z.strictObject({
           requireFourEyes: z.boolean(),
           approverRoles: z.array(z.enum(['admin', 'risk_officer', 'data_scientist', 'auditor', 'viewer'])).min(1),
           requiredAssessments: z.array(z.enum(ASSESSMENT_KINDS)),
           rationale: z.string().trim().min(1).max(2000),
         }),
-        response: { 200: z.object({ policyVersion: z.number().int(), policy: policySchema, position: z.number().int() }), ...errors },
+        response: { 200: z.object({ policyVersion: z.number().int(), policy: policySchema, position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { rationale, ...policy } = request.body;
-      const result = await handleCommand(runtime, deploymentPolicyDecider, DEPLOYMENT_POLICY_STREAM, { type: 'SetDeploymentPolicy', policy, rationale }, { actor: actorOf(principalOf(request)) });
+      const precondition = preconditionOf(request);
+      const result = await handleCommand(runtime, deploymentPolicyDecider, DEPLOYMENT_POLICY_STREAM, { type: 'SetDeploymentPolicy', policy, rationale }, { actor: actorOf(principalOf(request)), ...(precondition ? { precondition } : {}) });
+      setETag(reply, result.streamVersion);
       return { ...result.state, position: result.position };
     });
   };

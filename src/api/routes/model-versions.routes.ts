@@ -8,11 +8,13 @@ import { ARTIFACT_FORMATS, FEATURE_TYPES, VERSION_TASKS } from '../../events/cat
 import { BlobTooLarge, type StoredBlob } from '../../platform/blob-storage.js';
 import { artifactInUse } from '../../projections/model-registry.projection.js';
 import { freshModel } from './model-read.js';
+import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 import { loadScoringModel } from '../../processors/model-scoring.js';
 import type { Runtime } from '../../runtime.js';
 import { HttpProblem, notFound, problemSchema, invalidFields } from '../problem-details.js';
 import { readMultipartUpload } from '../multipart-upload.js';
 import { runModelCommand } from './model-commands.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest in hex');
 
@@ -85,17 +87,19 @@ export function modelVersionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     await app.register(multipart, { limits: { fileSize: runtime.config.RAIA_MAX_ARTIFACT_BYTES, files: 1, fields: 4, fieldSize: 4 * 1024 * 1024, parts: 6 } });
 
     app.post('/api/v1/models/:id/versions', {
-      config: { permission: 'models:write' },
+      config: { permission: 'models:write', idempotent: true },
       schema: {
         tags: ['models'],
         summary: 'Add an immutable version (owner or admin)',
         description:
           'multipart/form-data with a `metadata` field (JSON: format, task, classes, inputSchema, trainingData, metrics, notes) and an `artifact` file (ONNX, RAIA tree-ensemble JSON, XGBoost JSON, RAIA linear JSON), streamed to content-addressed storage; or application/json metadata with format "remote" and an endpoint. The artifact must load and agree with the input schema, or nothing is registered (400).',
         params: z.strictObject({ id: z.uuid() }),
-        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), status: z.literal('draft'), artifact: z.object({ sha256: z.string(), size: z.number() }).nullable(), position: z.number().int() }), 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema },
+        headers: ifMatchHeaders.extend(idempotencyKeyHeaders.shape),
+        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), status: z.literal('draft'), artifact: z.object({ sha256: z.string(), size: z.number() }).nullable(), position: z.number().int() }).meta({ headers: etagResponseHeader }), 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema },
       },
     }, async (request, reply) => {
       const { id } = request.params;
+      const precondition = preconditionOf(request);
       if (!(await freshModel(runtime, id))) throw notFound(`model ${id}`);
       const upload: Upload = request.isMultipart() ? await readMultipart(runtime, request) : { metadata: parseMetadata(request.body, 'body'), blob: null, filename: null };
       if (!request.isMultipart() && upload.metadata.format !== 'remote') {
@@ -115,9 +119,10 @@ export function modelVersionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       try {
         // A file that cannot be the declared model is refused now, before anything is recorded.
         if (blob) await (await loadScoringModel(runtime.blobs, spec)).close();
-        const result = await runModelCommand(runtime, request, id, { type: 'AddVersion', spec });
+        const result = await runModelCommand(runtime, request, id, { type: 'AddVersion', spec }, precondition);
         const added = result.state.status === 'none' ? 0 : result.state.versions.length;
         void reply.status(201);
+        setETag(reply, result.streamVersion);
         return { id, version: added, status: 'draft' as const, artifact: blob ? { sha256: blob.sha256, size: blob.size } : null, position: result.position };
       } catch (error) {
         await discard(runtime, blob);

@@ -12,9 +12,11 @@ import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 import { currentDeploymentPolicy, runModelCommand } from './model-commands.js';
 import { collectAssessments } from './model-assessments.js';
 import { validationChecks } from './model-validation.js';
-import { freshModel, freshModelVersion } from './model-read.js';
+import { freshModel, freshModelVersion, versionedModel } from './model-read.js';
+import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema };
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 503: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
 const versionParams = z.strictObject({ id: z.uuid(), version: z.coerce.number().int().positive() });
 
@@ -70,7 +72,7 @@ export const presentVersion = (v: ModelVersionRecord) => {
   const { modelId: _modelId, ...rest } = v;
   return rest;
 };
-const changed = z.object({ id: z.uuid(), position: z.number().int() });
+const changed = z.object({ id: z.uuid(), position: z.number().int() }).meta({ headers: etagResponseHeader });
 
 /**
  * The model registry: models and their immutable versions, their governed lifecycle and history.
@@ -106,9 +108,10 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.post('/api/v1/models', {
-      config: { permission: 'models:write' },
+      config: { permission: 'models:write', idempotent: true },
       schema: {
         tags: ['models'],
+        headers: idempotencyKeyHeaders,
         summary: 'Register a model (the caller becomes its owner); add versions with POST /models/:id/versions',
         body: z.strictObject({ name: descriptive.name, type: z.enum(MODEL_TYPES), description: descriptive.description.default(''), tags: tags.default([]), riskTier: descriptive.riskTier, intendedUse: descriptive.intendedUse.default('') }),
         response: { 201: changed, ...errors },
@@ -118,16 +121,18 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const { type, ...rest } = request.body;
       const result = await runModelCommand(runtime, request, id, { type: 'RegisterModel', modelId: id, modelType: type, ...rest });
       void reply.status(201).header('location', `/api/v1/models/${id}`);
+      setETag(reply, result.streamVersion);
       return { id, position: result.position };
     });
 
     app.get('/api/v1/models/:id', {
       config: { permission: 'models:read' },
-      schema: { tags: ['models'], summary: 'A model with its versions', params: idParams, response: { 200: modelSchema.extend({ versions: z.array(versionSchema) }), ...errors } },
-    }, async (request) => {
-      const model = await existing(request.params.id);
-      if (!model) throw notFound(`model ${request.params.id}`);
-      return { ...presentModel(model), versions: (await listModelVersions(knex, model.modelId)).map(presentVersion) };
+      schema: { tags: ['models'], summary: 'A model with its versions; its ETag is for If-Match on its writes', params: idParams, response: { 200: modelSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
+    }, async (request, reply) => {
+      const { value, streamVersion } = await versionedModel(runtime, request.params.id);
+      if (!value) throw notFound(`model ${request.params.id}`);
+      setETag(reply, streamVersion);
+      return { ...presentModel(value.model), versions: value.versions.map(presentVersion) };
     });
 
     app.put('/api/v1/models/:id', {
@@ -136,11 +141,13 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['models'],
         summary: 'Edit descriptive fields (owner or admin); versions are immutable',
         params: idParams,
+        headers: ifMatchHeaders,
         body: z.strictObject({ name: descriptive.name.optional(), description: descriptive.description.optional(), tags: tags.optional(), riskTier: descriptive.riskTier.optional(), intendedUse: descriptive.intendedUse.optional() }),
         response: { 200: changed, ...errors },
       },
-    }, async (request) => {
-      const result = await runModelCommand(runtime, request, request.params.id, { type: 'UpdateModel', changes: request.body });
+    }, async (request, reply) => {
+      const result = await runModelCommand(runtime, request, request.params.id, { type: 'UpdateModel', changes: request.body }, preconditionOf(request));
+      setETag(reply, result.streamVersion);
       return { id: request.params.id, position: result.position };
     });
 
@@ -150,11 +157,13 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['models'],
         summary: 'Withdraw a model (soft delete recorded as an event; its history stays). Deployed versions must be retired first',
         params: idParams,
+        headers: ifMatchHeaders,
         querystring: z.strictObject({ reason: z.string().trim().min(1).max(500).default('withdrawn') }),
         response: { 200: changed, ...errors },
       },
-    }, async (request) => {
-      const result = await runModelCommand(runtime, request, request.params.id, { type: 'DeleteModel', reason: request.query.reason });
+    }, async (request, reply) => {
+      const result = await runModelCommand(runtime, request, request.params.id, { type: 'DeleteModel', reason: request.query.reason }, preconditionOf(request));
+      setETag(reply, result.streamVersion);
       return { id: request.params.id, position: result.position };
     });
 
@@ -175,7 +184,7 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       return presentVersion(v);
     });
 
-    const lifecycleResult = z.object({ id: z.uuid(), version: z.number().int(), status: z.string(), position: z.number().int() });
+    const lifecycleResult = z.object({ id: z.uuid(), version: z.number().int(), status: z.string(), position: z.number().int() }).meta({ headers: etagResponseHeader });
 
     app.post('/api/v1/models/:id/versions/:version/validate', {
       config: { permission: 'models:write' },
@@ -183,14 +192,17 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['models'],
         summary: 'Validate a draft version: its artifact loads, matches its input schema and scores a sample (draft -> validated)',
         params: versionParams,
+        headers: ifMatchHeaders,
         response: { 200: lifecycleResult.extend({ checks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string() })) }), ...errors },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { id, version } = request.params;
+      const precondition = preconditionOf(request);
       const [model, v] = await Promise.all([existing(id), freshModelVersion(runtime, id, version)]);
       if (!model || !v) throw notFound(`version ${version} of model ${id}`);
       const checks = await validationChecks(runtime, model, v);
-      const result = await runModelCommand(runtime, request, id, { type: 'ValidateVersion', version, checks });
+      const result = await runModelCommand(runtime, request, id, { type: 'ValidateVersion', version, checks }, precondition);
+      setETag(reply, result.streamVersion);
       return { id, version, status: 'validated', position: result.position, checks };
     });
 
@@ -200,13 +212,16 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['models'],
         summary: 'Approve a validated version for deployment (policy: a risk officer who is not its author)',
         params: versionParams,
+        headers: ifMatchHeaders,
         body: z.strictObject({ comment: z.string().max(2000).default('') }),
         response: { 200: lifecycleResult, ...errors },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { id, version } = request.params;
+      const precondition = preconditionOf(request);
       const policy = await currentDeploymentPolicy(runtime);
-      const result = await runModelCommand(runtime, request, id, { type: 'ApproveVersion', version, comment: request.body.comment, policy });
+      const result = await runModelCommand(runtime, request, id, { type: 'ApproveVersion', version, comment: request.body.comment, policy }, precondition);
+      setETag(reply, result.streamVersion);
       return { id, version, status: 'approved', position: result.position };
     });
 
@@ -216,14 +231,17 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['models'],
         summary: 'Deploy an approved version, if the deployment policy\'s gates are met (409 lists every unmet one); the version in service is retired',
         params: idParams,
+        headers: ifMatchHeaders,
         body: z.strictObject({ version: z.number().int().positive() }),
         response: { 200: lifecycleResult, ...errors },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { id } = request.params;
       const { version } = request.body;
+      const precondition = preconditionOf(request);
       const [policy, assessments] = await Promise.all([currentDeploymentPolicy(runtime), collectAssessments(runtime, id, version)]);
-      const result = await runModelCommand(runtime, request, id, { type: 'DeployVersion', version, policy, assessments });
+      const result = await runModelCommand(runtime, request, id, { type: 'DeployVersion', version, policy, assessments }, precondition);
+      setETag(reply, result.streamVersion);
       return { id, version, status: 'deployed', position: result.position };
     });
 
@@ -233,16 +251,19 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['models'],
         summary: 'Retire a version (default: the one deployed)',
         params: idParams,
+        headers: ifMatchHeaders,
         body: z.strictObject({ version: z.number().int().positive().optional(), reason: z.string().trim().min(1).max(500) }),
         response: { 200: lifecycleResult, ...errors },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { id } = request.params;
+      const precondition = preconditionOf(request);
       const model = await existing(id);
       if (!model) throw notFound(`model ${id}`);
       const version = request.body.version ?? model.deployedVersion;
       if (version === null) throw new HttpProblem(409, 'nothing-deployed', 'Nothing to retire', 'the model has no deployed version; name the version to retire');
-      const result = await runModelCommand(runtime, request, id, { type: 'RetireVersion', version, reason: request.body.reason });
+      const result = await runModelCommand(runtime, request, id, { type: 'RetireVersion', version, reason: request.body.reason }, precondition);
+      setETag(reply, result.streamVersion);
       return { id, version, status: 'retired', position: result.position };
     });
 

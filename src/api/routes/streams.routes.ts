@@ -9,13 +9,17 @@ import { kafkaBroker, kafkaTopic, natsSubject } from '../../events/catalogue/str
 import { disallowedBrokers } from '../../platform/kafka-record-source.js';
 import { verifyWebhookSignature, streamWebhookSecret, SIGNATURE_TOLERANCE_SECONDS } from '../../platform/webhook-signature.js';
 import { parseRecordPayload, StreamNotRunning } from '../../processors/stream-monitor.js';
-import { listStreams, type StreamSummary } from '../../projections/stream-registry.projection.js';
+import { findStream, listStreams, type StreamSummary } from '../../projections/stream-registry.projection.js';
+import type { StreamPrecondition } from '../../commands/stream-precondition.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { datasetVersion } from './dataset-commands.js';
+import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
+import { readVersioned } from '../versioned-read.js';
+import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 502: problemSchema };
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 502: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
 const TESTS = ['ks', 'wasserstein', 'chisquare', 'z', 'jensenshannon', 'psi'] as const;
 const INGEST_BODY_LIMIT = 5 * 1024 * 1024;
@@ -77,7 +81,8 @@ const presentSummary = ({ streamId, ...s }: StreamSummary) => ({ id: streamId, .
 /** Data streams: NATS JetStream, signed webhook or Kafka records monitored in windows for quality and drift. */
 export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
-    const run = (request: FastifyRequest, streamId: string, command: StreamCommand) => handleCommand(runtime, streamDecider, dataStreamId(streamId), command, { actor: actorOf(principalOf(request)), correlationId: request.id });
+    const run = (request: FastifyRequest, streamId: string, command: StreamCommand, precondition?: StreamPrecondition) =>
+      handleCommand(runtime, streamDecider, dataStreamId(streamId), command, { actor: actorOf(principalOf(request)), correlationId: request.id, ...(precondition ? { precondition } : {}) });
 
     /** The stream's state from its own ledger stream (no read-model lag); 404 when it does not exist. */
     async function existing(streamId: string): Promise<Existing> {
@@ -143,14 +148,25 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       return { streams: found.streams.map(presentSummary), total: found.total };
     });
 
+    app.get('/api/v1/streams/:id', {
+      config: { permission: 'datasets:read' },
+      schema: { tags: ['streams'], summary: 'A data stream; its ETag is for If-Match on its writes (an evaluated window also advances it)', params: idParams, response: { 200: streamSchema.meta({ headers: etagResponseHeader }), ...errors } },
+    }, async (request, reply) => {
+      const { value, streamVersion } = await readVersioned(runtime, dataStreamId(request.params.id), 'stream_registry', () => findStream(runtime.db.knex, request.params.id));
+      if (!value) throw notFound(`stream ${request.params.id}`);
+      setETag(reply, streamVersion);
+      return presentSummary(value);
+    });
+
     app.post('/api/v1/streams', {
-      config: { permission: 'datasets:write' },
+      config: { permission: 'datasets:write', idempotent: true },
       schema: {
         tags: ['streams'],
+        headers: idempotencyKeyHeaders,
         summary: 'Define a data stream: source (NATS subject, signed webhook, Kafka topic), reference dataset version, monitored columns, window, drift options',
         description: 'A webhook stream answers with its signing secret, shown only here: sign `<X-Raia-Timestamp>.<raw body>` with HMAC-SHA256 and send `X-Raia-Signature: sha256=<hex>`. A window closes after `window.records` records (default 1,000) or `window.seconds` seconds.',
         body: createBody,
-        response: { 201: streamSchema.extend({ webhook: webhookSchema.optional(), position: z.number().int() }), ...errors },
+        response: { 201: streamSchema.extend({ webhook: webhookSchema.optional(), position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors },
       },
     }, async (request, reply) => {
       const source = await resolveSource(request.body.source);
@@ -158,6 +174,7 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const streamId = randomUUID();
       const result = await run(request, streamId, { type: 'CreateStream', streamId, settings, source });
       void reply.status(201).header('location', `/api/v1/streams/${streamId}`);
+      setETag(reply, result.streamVersion);
       const webhook =
         source.kind === 'webhook'
           ? { url: `${runtime.config.RAIA_PUBLIC_URL}/api/v1/streams/${streamId}/ingest`, secret: streamWebhookSecret(runtime.keys.masterKey, streamId), signatureHeader: 'X-Raia-Signature', timestampHeader: 'X-Raia-Timestamp', signedContent: '<timestamp>.<raw body>' }
@@ -171,10 +188,12 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['streams'],
         summary: "Change a stream's settings (owner or admin); fields left out keep their value, the source cannot change; a running monitor restarts with them",
         params: idParams,
+        headers: ifMatchHeaders,
         body: updateBody,
-        response: { 200: streamSchema.extend({ position: z.number().int() }), ...errors },
+        response: { 200: streamSchema.extend({ position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
+      const precondition = preconditionOf(request);
       const current = await existing(request.params.id);
       const body = request.body;
       const settings = await resolveSettings({
@@ -185,7 +204,9 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         window: body.window ?? current.window,
         drift: body.drift ?? current.drift,
       });
-      const result = await run(request, request.params.id, { type: 'UpdateStream', settings });
+      // Fields left out keep the values read above; the precondition makes that read-modify-write safe.
+      const result = await run(request, request.params.id, { type: 'UpdateStream', settings }, precondition);
+      setETag(reply, result.streamVersion);
       const state = result.state as Existing;
       if (state.status === 'started' && runtime.streams.isRunning(state.streamId)) await runtime.streams.start(state);
       return { ...present(state), position: result.position };
@@ -193,20 +214,23 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.delete('/api/v1/streams/:id', {
       config: { permission: 'datasets:write' },
-      schema: { tags: ['streams'], summary: 'Delete a stream (owner or admin): monitoring stops, its windows stay in the ledger', params: idParams, querystring: z.strictObject({ reason: z.string().trim().min(1).max(500).default('deleted') }), response: { 200: z.object({ id: z.uuid(), position: z.number().int() }), ...errors } },
-    }, async (request) => {
+      schema: { tags: ['streams'], summary: 'Delete a stream (owner or admin): monitoring stops, its windows stay in the ledger', params: idParams, headers: ifMatchHeaders, querystring: z.strictObject({ reason: z.string().trim().min(1).max(500).default('deleted') }), response: { 200: z.object({ id: z.uuid(), position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors } },
+    }, async (request, reply) => {
+      const precondition = preconditionOf(request);
       await existing(request.params.id);
-      const result = await run(request, request.params.id, { type: 'DeleteStream', reason: request.query.reason });
+      const result = await run(request, request.params.id, { type: 'DeleteStream', reason: request.query.reason }, precondition);
+      setETag(reply, result.streamVersion);
       await runtime.streams.forget(result.state as Existing);
       return { id: request.params.id, position: result.position };
     });
 
     app.post('/api/v1/streams/:id/start', {
       config: { permission: 'datasets:write' },
-      schema: { tags: ['streams'], summary: 'Start monitoring a stream (owner or admin); it resumes after restarts until stopped', params: idParams, response: { 200: streamSchema.extend({ position: z.number().int() }), ...errors } },
-    }, async (request) => {
+      schema: { tags: ['streams'], summary: 'Start monitoring a stream (owner or admin); it resumes after restarts until stopped', params: idParams, headers: ifMatchHeaders, response: { 200: streamSchema.extend({ position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors } },
+    }, async (request, reply) => {
+      const precondition = preconditionOf(request);
       await existing(request.params.id);
-      const result = await run(request, request.params.id, { type: 'StartStream' });
+      const result = await run(request, request.params.id, { type: 'StartStream' }, precondition);
       const state = result.state as Existing;
       try {
         await runtime.streams.start(state);
@@ -216,15 +240,18 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         await handleCommand(runtime, streamDecider, dataStreamId(state.streamId), { type: 'StopStream', reason: reason.slice(0, 1000) }, { actor: actorOf(principalOf(request)), correlationId: request.id });
         throw new HttpProblem(502, 'stream-source-failed', 'Stream source failed', reason);
       }
+      setETag(reply, result.streamVersion);
       return { ...present(state), position: result.position };
     });
 
     app.post('/api/v1/streams/:id/stop', {
       config: { permission: 'datasets:write' },
-      schema: { tags: ['streams'], summary: 'Stop monitoring a stream (owner or admin); the open window is evaluated and recorded', params: idParams, response: { 200: streamSchema.extend({ position: z.number().int() }), ...errors } },
+      // No ETag in the answer: the flushed window is recorded after the stop, so read the stream for it.
+      schema: { tags: ['streams'], summary: 'Stop monitoring a stream (owner or admin); the open window is evaluated and recorded', params: idParams, headers: ifMatchHeaders, response: { 200: streamSchema.extend({ position: z.number().int() }), ...errors } },
     }, async (request) => {
+      const precondition = preconditionOf(request);
       await existing(request.params.id);
-      const result = await run(request, request.params.id, { type: 'StopStream', reason: 'stopped' });
+      const result = await run(request, request.params.id, { type: 'StopStream', reason: 'stopped' }, precondition);
       await runtime.streams.stop(request.params.id, { flush: true });
       const state = await existing(request.params.id);
       return { ...present(state), position: result.position };
