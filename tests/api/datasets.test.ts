@@ -151,7 +151,7 @@ describe.each(['postgres', 'pglite'] as const)('datasets, data quality and drift
       ['C2', 'bob@example.org', 654321, 'Lyon'],
       ['C3', 'cy@example.org', 111111, 'Paris'],
     ]);
-    await eraseSubject(server.runtime, 'C2', 'GDPR art. 17 request', { actor: systemActor('test') });
+    await eraseSubject(server.runtime.identity, 'C2', 'GDPR art. 17 request', { actor: systemActor('test') });
     expect((await preview())[1]).toEqual(['C2', '[redacted]', '[redacted]', 'Lyon']);
     expect((await preview())[0]![1]).toBe('ada@example.org');
     const missingSubject = await upload('customer,email\n,x@example.org\n', 'nosubject.csv', { name: 'bad', personalColumns: ['email'], subjectColumn: 'customer' });
