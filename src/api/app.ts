@@ -28,6 +28,7 @@ import { driftRoutes } from './routes/drift.routes.js';
 import { streamRoutes } from './routes/streams.routes.js';
 import { fairnessRoutes } from './routes/fairness.routes.js';
 import { API_VERSION } from './api-version.js';
+import { DOCS_CSP, registerSecurityHeaders } from './security-headers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,6 +58,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   app.decorate('runtime', runtime);
   app.decorate('metrics', createMetrics());
   registerProblemDetails(app);
+  await registerSecurityHeaders(app, runtime.config);
   // Before any route is registered: each route must declare its access (onRoute check).
   registerAccessControl(app, {
     accessTokens: runtime.accessTokens,
@@ -113,7 +115,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
   // Limits are declared per route (auth routes); the store is per process, which bounds guessing
   // per node; account lockout (user decider) bounds it per account across nodes.
