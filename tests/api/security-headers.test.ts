@@ -59,7 +59,11 @@ describe('security headers', () => {
     expect(models.headers['cache-control']).toBe('no-store');
     const unauthenticated = await server.app.inject({ method: 'GET', url: '/api/v1/auth/me' });
     expect(unauthenticated.statusCode).toBe(401);
+    expectBrowserHardening(unauthenticated.headers);
     expect(unauthenticated.headers['cache-control']).toBe('no-store');
+    const unknown = await server.app.inject({ method: 'GET', url: '/api/v1/no-such-route' });
+    expect(unknown.statusCode).toBe(404);
+    expectBrowserHardening(unknown.headers);
   });
 
   it('serves the OpenAPI UI with a CSP that allows its own scripts and styles and nothing else', async () => {
