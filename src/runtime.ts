@@ -37,6 +37,7 @@ import { OneTimeTokenStore } from './platform/one-time-token-store.js';
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './platform/password-hasher.js';
 import { createMailTransport } from './platform/mail-transport.js';
 import { enqueueMail, startMailSender, type MailSender } from './platform/mail-outbox.js';
+import { BackgroundTasks } from './platform/background-tasks.js';
 import { checkPassword } from './commands/user/password-policy.js';
 import { registerAccount } from './commands/user/registration.js';
 import type { IdentityDependencies } from './commands/user/identity-dependencies.js';
@@ -72,6 +73,8 @@ export type Runtime = {
   /** Monitors started data streams (NATS, webhook, Kafka) in windows against their reference. */
   streams: StreamMonitor;
   mailSender: MailSender;
+  /** Work requests leave running after their answer (identity steps that depend on the address). */
+  backgroundTasks: BackgroundTasks;
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -115,6 +118,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     cleanups.push(() => projections.stop());
     const mailSender = startMailSender({ knex: db.knex, transport: createMailTransport({ smtpUrl: config.SMTP_URL, dataDir: config.dataDir, from: config.MAIL_FROM }), logger, pollIntervalMs: 500 });
     cleanups.push(() => mailSender.stop());
+    const backgroundTasks = new BackgroundTasks(logger);
+    cleanups.push(() => backgroundTasks.drain());
     const identity: IdentityDependencies = {
       store,
       catalogue,
@@ -131,6 +136,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         await enqueueMail(db.knex, mail);
         void mailSender.flush().catch((err: unknown) => logger.error({ err }, 'mail delivery failed'));
       },
+      inBackground: (name, task) => backgroundTasks.start(name, task),
       // A key of its own, derived from the master key: digests of addresses are not reversible without it.
       emailDigestKey: Buffer.from(hkdfSync('sha256', keys.masterKey, Buffer.alloc(0), 'raia email digest', 32)),
       publicUrl: config.RAIA_PUBLIC_URL,
@@ -170,7 +176,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const streamsNatsUrl = config.RAIA_STREAMS_NATS_URL ?? config.NATS_URL;
     const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
     cleanups.push(() => streams.close());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, streams, mailSender, startedAt: new Date(), close };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, streams, mailSender, backgroundTasks, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

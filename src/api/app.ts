@@ -30,6 +30,7 @@ import { fairnessRoutes } from './routes/fairness.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
+import { DOCS_CSP, registerSecurityHeaders } from './security-headers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -59,6 +60,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   app.decorate('runtime', runtime);
   app.decorate('metrics', createMetrics());
   registerProblemDetails(app);
+  await registerSecurityHeaders(app, runtime.config);
   // Before any route is registered: each route must declare its access (onRoute check).
   registerAccessControl(app, {
     accessTokens: runtime.accessTokens,
@@ -116,7 +118,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
   // Limits are declared per route (auth routes); the store is per process, which bounds guessing
   // per node; account lockout (user decider) bounds it per account across nodes.

@@ -105,6 +105,8 @@ export const configSchema = z.object({
   RAIA_MIN_POSITION_WAIT_MS: positiveInt(5000),
   /** Base URL users reach RAIA at, for links in mails. */
   RAIA_PUBLIC_URL: z.url().default('http://localhost:8080').transform((u) => u.replace(/\/+$/, '')),
+  /** Strict-Transport-Security: `auto` sends it when RAIA_PUBLIC_URL is https (TLS ends at or before RAIA), `on` always, `off` never. */
+  RAIA_HSTS: z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off' }).default('auto'),
   RAIA_ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
   RAIA_SESSION_TTL_DAYS: positiveInt(30),
   RAIA_ACCESS_TOKEN_KEY: z

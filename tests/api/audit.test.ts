@@ -131,7 +131,7 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
     const before = new Date();
     await sleep(5);
     await runtime.vault.seal('carol', 'carol@example.org');
-    const erased = await eraseSubject(runtime, 'alice', 'GDPR art. 17 request #42', { actor: systemActor('privacy-test') });
+    const erased = await eraseSubject(runtime.identity, 'alice', 'GDPR art. 17 request #42', { actor: systemActor('privacy-test') });
     expect(erased.events).toHaveLength(1);
     const timeline = (await get('/api/v1/audit/timeline/privacy-alice')).json();
     expect(timeline).toMatchObject({ aggregate: 'privacy', state: { status: 'erased', reason: 'GDPR art. 17 request #42' } });
@@ -143,7 +143,7 @@ describe.each(['postgres', 'pglite'] as const)('audit routes on %s', (dialect) =
     expect(registered.data.owner).toBe('[withheld]');
     expect(registered.data.name).toBe('credit');
     expect((await get('/api/v1/audit/verify')).json().ok).toBe(true);
-    await expect(eraseSubject(runtime, 'alice', 'again', { actor: systemActor('privacy-test') })).rejects.toThrow(/already erased/);
+    await expect(eraseSubject(runtime.identity, 'alice', 'again', { actor: systemActor('privacy-test') })).rejects.toThrow(/already erased/);
   });
 
   it('waits for X-Min-Position, and answers 503 when the read models cannot reach it in time', async () => {

@@ -158,7 +158,7 @@ describe.each(['postgres', 'pglite'] as const)('datasets, data quality and drift
     for (const row of pseudonymised) for (const cell of [row[1], row[2]]) expect(cell).toMatch(/^\[personal:[0-9a-f]{16}\]$/);
     expect(await preview(owner)).toEqual(pseudonymised);
     expect(JSON.stringify(pseudonymised)).not.toMatch(/example\.org|123456|654321|111111/);
-    await eraseSubject(server.runtime, 'C2', 'GDPR art. 17 request', { actor: systemActor('test') });
+    await eraseSubject(server.runtime.identity, 'C2', 'GDPR art. 17 request', { actor: systemActor('test') });
     expect((await preview())[1]).toEqual(['C2', '[redacted]', '[redacted]', 'Lyon']);
     expect((await preview(owner))[1]).toEqual(['C2', '[redacted]', '[redacted]', 'Lyon']);
     expect((await preview())[0]![1]).toBe('ada@example.org');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAccount } from '../../src/commands/user/registration.js';
+import { eraseSubject } from '../../src/commands/privacy/erase-subject.js';
 import { systemActor } from '../../src/events/envelope.js';
 import { confidentialSecret, providerAccounts, signInAtProvider, startTestOidcProvider, type TestOidcProvider } from '../support/test-oidc-provider.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
@@ -99,5 +100,16 @@ describe.each(['postgres', 'pglite'] as const)('single sign-on routes on %s', (d
     const admin = { authorization: `Bearer ${await server.tokenFor('admin')}` };
     expect((await server.app.inject({ method: 'POST', url: `/api/v1/admin/users/${ada}/deactivate`, headers: admin, payload: { reason: 'left' } })).statusCode).toBe(200);
     expect((await finish(await throughProvider('ada'))).statusCode).toBe(401);
+  });
+
+  it('does not sign in an erased account, and says no more than for any refused sign-in', async () => {
+    const ada = (await server.runtime.store.readAll({ filter: { types: ['user.sso-identity-linked'] } }))[0]!.data.userId as string;
+    const admin = { authorization: `Bearer ${await server.tokenFor('admin')}` };
+    await server.app.inject({ method: 'POST', url: `/api/v1/admin/users/${ada}/reactivate`, headers: admin });
+    expect((await finish(await throughProvider('ada'))).statusCode).toBe(200);
+    await eraseSubject(server.runtime.identity, ada, 'GDPR art. 17', { actor: systemActor('test') });
+    const refused = await finish(await throughProvider('ada'));
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().type).toBe('https://raia.dev/problems/invalid-credentials');
   });
 });

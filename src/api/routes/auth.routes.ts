@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { registerAccount, resendVerification, verifyEmail } from '../../commands/user/registration.js';
+import { requestRegistration, resendVerification, verifyEmail } from '../../commands/user/registration.js';
 import { refreshSession, signInWithPassword } from '../../commands/user/sign-in.js';
 import { changePassword, requestPasswordReset, resetPassword } from '../../commands/user/password-management.js';
 import { loadAccount } from '../../commands/user/account-lookup.js';
@@ -47,7 +47,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
         response: { 202: accepted, ...errors },
       },
     }, async (request, reply) => {
-      await registerAccount(identity, { ...request.body, role: 'viewer', method: 'self-service', emailVerified: false }, { kind: 'system', id: 'self-service' });
+      await requestRegistration(identity, { ...request.body, role: 'viewer', method: 'self-service', emailVerified: false }, { kind: 'system', id: 'self-service' });
       void reply.status(202);
       return { status: 'accepted' as const, message: 'check your mailbox to confirm the address' };
     });
@@ -65,7 +65,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
       config: limited,
       schema: { tags: ['auth'], summary: 'Mail a new verification token (202 whatever the address)', body: z.strictObject({ email }), response: { 202: accepted, ...errors } },
     }, async (request, reply) => {
-      await resendVerification(identity, request.body.email);
+      resendVerification(identity, request.body.email);
       void reply.status(202);
       return { status: 'accepted' as const, message: 'if the address needs confirming, a new mail is on its way' };
     });
@@ -130,7 +130,7 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
       config: limited,
       schema: { tags: ['auth'], summary: 'Mail a password-reset token (202 whatever the address)', body: z.strictObject({ email }), response: { 202: accepted, ...errors } },
     }, async (request, reply) => {
-      await requestPasswordReset(identity, request.body.email);
+      requestPasswordReset(identity, request.body.email);
       void reply.status(202);
       return { status: 'accepted' as const, message: 'if an account uses this address, a reset mail is on its way' };
     });

@@ -1,8 +1,10 @@
+import { REDACTED } from '../../events/personal-data.js';
 import type { IdentityDependencies } from './identity-dependencies.js';
 import { emailClaimStreamId, emailDigest } from './email-address.js';
 import { userDecider, userStreamId, type UserState } from './user.decider.js';
 
-export type Account = Exclude<UserState, { status: 'none' }> & { email: string; name: string; passwordHash: string | null };
+/** `erased`: the user was erased (crypto-shredded); such an account never signs in again and is answered for as if it did not exist. */
+export type Account = Exclude<UserState, { status: 'none' }> & { email: string; name: string; passwordHash: string | null; erased: boolean };
 
 /**
  * An account read from the ledger itself, not a read model: sign-in decisions must see the
@@ -24,9 +26,10 @@ export async function loadAccount(deps: IdentityDependencies, userId: string): P
     } else if (stored.type === 'user.password-changed') passwordHash = String(stored.data.passwordHash);
   }
   if (state.status === 'none') return null;
-  // After erasure the sealed fields read as "[redacted]": such an account can never sign in.
-  if (passwordHash === '[redacted]') passwordHash = null;
-  return { ...state, email, name, passwordHash };
+  // After erasure the sealed fields read as "[redacted]" (an address never does): such an account can never sign in.
+  const erased = email === REDACTED;
+  if (erased) passwordHash = null;
+  return { ...state, email, name, passwordHash, erased };
 }
 
 export async function findAccountIdByEmail(deps: IdentityDependencies, email: string): Promise<string | null> {

@@ -23,6 +23,8 @@ export type IdentityDependencies = {
   verifyNothing(plain: string): Promise<void>;
   checkPassword(password: string, context: { email?: string; name?: string }): string[];
   sendMail(mail: OutgoingMail): Promise<void>;
+  /** Runs work after the request is answered (steps that depend on whether an account exists). */
+  inBackground(name: string, task: () => Promise<unknown>): void;
   emailDigestKey: Buffer;
   publicUrl: string;
   clock(): Date;

@@ -7,16 +7,22 @@ import { userDecider, userStreamId } from './user.decider.js';
 export const RESET_TTL_MS = 30 * 60_000;
 const passwordField = 'newPassword';
 
-/** Mails a reset token to an active account; silent for unknown addresses (the API answers 202 either way). */
-export async function requestPasswordReset(deps: IdentityDependencies, email: string): Promise<void> {
-  const userId = await findAccountIdByEmail(deps, email);
-  const account = userId ? await loadAccount(deps, userId) : null;
-  if (!account || account.status !== 'active') return;
-  const token = await deps.oneTimeTokens.issue(account.userId, 'reset-password', RESET_TTL_MS);
-  await deps.sendMail({
-    to: account.email,
-    subject: 'RAIA: reset your password',
-    text: `Reset your password within 30 minutes: ${deps.publicUrl}/reset-password?token=${token}\n\nReset token: ${token}\n\nIf you did not ask for this, ignore this message.`,
+/**
+ * Mails a reset token to an active account and nothing otherwise. The lookup, the token and the
+ * mail all come after the answer (202 either way), so the request takes the same time whatever
+ * the address: neither answer nor timing tells whether an account exists.
+ */
+export function requestPasswordReset(deps: IdentityDependencies, email: string): void {
+  deps.inBackground('password-reset', async () => {
+    const userId = await findAccountIdByEmail(deps, email);
+    const account = userId ? await loadAccount(deps, userId) : null;
+    if (!account || account.status !== 'active' || account.erased) return;
+    const token = await deps.oneTimeTokens.issue(account.userId, 'reset-password', RESET_TTL_MS);
+    await deps.sendMail({
+      to: account.email,
+      subject: 'RAIA: reset your password',
+      text: `Reset your password within 30 minutes: ${deps.publicUrl}/reset-password?token=${token}\n\nReset token: ${token}\n\nIf you did not ask for this, ignore this message.`,
+    });
   });
 }
 
@@ -31,7 +37,7 @@ async function setPassword(deps: IdentityDependencies, userId: string, password:
 export async function resetPassword(deps: IdentityDependencies, token: string, password: string): Promise<{ position: number } | null> {
   const userId = await deps.oneTimeTokens.consume(token, 'reset-password');
   const account = userId ? await loadAccount(deps, userId) : null;
-  if (!account || account.status !== 'active') return null;
+  if (!account || account.status !== 'active' || account.erased) return null;
   const result = await setPassword(deps, account.userId, password, 'reset', account);
   await deps.sessions.revokeAll(account.userId, 'password-reset');
   return { position: result.position };

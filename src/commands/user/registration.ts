@@ -19,11 +19,29 @@ export type Registration = { email: string; name: string; password: string | nul
  * the next attempt. Answers the same for a taken address, so registration reveals nothing.
  */
 export async function registerAccount(deps: IdentityDependencies, input: Registration, actor: Actor): Promise<{ userId: string; created: boolean; position: number }> {
+  return recordRegistration(deps, input, await acceptablePasswordHash(deps, input), actor);
+}
+
+/**
+ * Self-service sign-up as the API answers it: the password is checked and hashed in the request,
+ * whether or not the address is taken, and everything that depends on the address (claim, account
+ * events, which mail to send) runs after the answer, so neither answer nor timing tells whether
+ * an account exists.
+ */
+export async function requestRegistration(deps: IdentityDependencies, input: Registration, actor: Actor): Promise<void> {
+  const passwordHash = await acceptablePasswordHash(deps, input);
+  deps.inBackground('registration', () => recordRegistration(deps, input, passwordHash, actor));
+}
+
+async function acceptablePasswordHash(deps: IdentityDependencies, input: Registration): Promise<string | null> {
+  if (input.password === null) return null;
+  const problems = deps.checkPassword(input.password, { email: normaliseEmail(input.email), name: input.name });
+  if (problems.length > 0) throw new CommandRefused('WEAK_PASSWORD', problems, 400, passwordField);
+  return deps.hashPassword(input.password);
+}
+
+async function recordRegistration(deps: IdentityDependencies, input: Registration, passwordHash: string | null, actor: Actor): Promise<{ userId: string; created: boolean; position: number }> {
   const email = normaliseEmail(input.email);
-  if (input.password !== null) {
-    const problems = deps.checkPassword(input.password, { email, name: input.name });
-    if (problems.length > 0) throw new CommandRefused('WEAK_PASSWORD', problems, 400, passwordField);
-  }
   const digest = emailDigest(email, deps.emailDigestKey);
   const claimedBy = await findAccountIdByEmail(deps, email);
   if (claimedBy && (await loadAccount(deps, claimedBy))) {
@@ -39,7 +57,7 @@ export async function registerAccount(deps: IdentityDependencies, input: Registr
   const [sealedEmail, sealedName, sealedHash] = await Promise.all([
     deps.vault.seal(userId, email),
     deps.vault.seal(userId, input.name),
-    input.password === null ? Promise.resolve(null) : deps.hashPassword(input.password).then((h) => deps.vault.seal(userId, h)),
+    passwordHash === null ? Promise.resolve(null) : deps.vault.seal(userId, passwordHash),
   ]);
   const result = await handleCommand(
     deps,
@@ -66,14 +84,19 @@ async function sendVerification(deps: IdentityDependencies, userId: string, emai
 export async function verifyEmail(deps: IdentityDependencies, token: string): Promise<{ userId: string; position: number } | null> {
   const userId = await deps.oneTimeTokens.consume(token, 'verify-email');
   const account = userId ? await loadAccount(deps, userId) : null;
-  if (!userId || !account) return null;
+  if (!userId || !account || account.erased) return null;
   const result = await handleCommand(deps, userDecider, userStreamId(userId), { type: 'VerifyEmail' }, { actor: { kind: 'user', id: userId, role: account.role } });
   return { userId, position: result.position };
 }
 
-/** Sends a fresh verification mail to an unverified account; silent otherwise (no enumeration). */
-export async function resendVerification(deps: IdentityDependencies, email: string): Promise<void> {
-  const userId = await findAccountIdByEmail(deps, email);
-  const account = userId ? await loadAccount(deps, userId) : null;
-  if (account && account.status === 'active' && !account.emailVerified) await sendVerification(deps, account.userId, account.email);
+/**
+ * Sends a fresh verification mail to an active, unverified account; nothing otherwise. The lookup
+ * runs after the answer, so the request takes the same time whatever the address (no enumeration).
+ */
+export function resendVerification(deps: IdentityDependencies, email: string): void {
+  deps.inBackground('resend-verification', async () => {
+    const userId = await findAccountIdByEmail(deps, email);
+    const account = userId ? await loadAccount(deps, userId) : null;
+    if (account && account.status === 'active' && !account.erased && !account.emailVerified) await sendVerification(deps, account.userId, account.email);
+  });
 }

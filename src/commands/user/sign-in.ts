@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../events/envelope.js';
+import { SubjectErased, type SealedField } from '../../events/personal-data.js';
 import { handleCommand } from '../command-handler.js';
 import type { IdentityDependencies } from './identity-dependencies.js';
 import { findAccountIdByEmail, loadAccount } from './account-lookup.js';
@@ -10,9 +11,9 @@ export type SignedIn = { userId: string; role: Role; sessionId: string; refreshT
 const userActor = (userId: string, role: Role): Actor => ({ kind: 'user', id: userId, role });
 
 /**
- * Password sign-in. Unknown addresses cost one argon2 verification like known ones and answer the
- * same null, so neither timing nor message tells whether an account exists. Every outcome for an
- * existing account is an event (logged in, failed, locked out).
+ * Password sign-in. Unknown addresses, and accounts of erased users, cost one argon2 verification
+ * like known ones and answer the same null, so neither timing nor message tells whether an account
+ * exists. Every outcome for an existing account is an event (logged in, failed, locked out).
  */
 export async function signInWithPassword(
   deps: IdentityDependencies,
@@ -20,13 +21,14 @@ export async function signInWithPassword(
 ): Promise<SignedIn | null> {
   const userId = await findAccountIdByEmail(deps, input.email);
   const account = userId ? await loadAccount(deps, userId) : null;
-  if (!account) {
+  if (!account || account.erased) {
     await deps.verifyNothing(input.password);
     return null;
   }
   const passwordValid = account.passwordHash ? await deps.verifyPassword(account.passwordHash, input.password) : (await deps.verifyNothing(input.password), false);
   const sessionId = randomUUID();
-  const ip = input.ip ? await deps.vault.seal(account.userId, input.ip) : null;
+  const ip = input.ip ? await sealUnlessErased(deps, account.userId, input.ip) : null;
+  if (ip === undefined) return null;
   const result = await handleCommand(
     deps,
     userDecider,
@@ -44,6 +46,16 @@ export async function signInWithPassword(
   return { userId: account.userId, role: account.role, sessionId, refreshToken: session.refreshToken, position: result.position };
 }
 
+/** The sealed value, or undefined when the user was erased since the account was read (a sign-in racing its erasure). */
+export async function sealUnlessErased(deps: IdentityDependencies, userId: string, value: string): Promise<SealedField | undefined> {
+  try {
+    return await deps.vault.seal(userId, value);
+  } catch (error) {
+    if (error instanceof SubjectErased) return undefined;
+    throw error;
+  }
+}
+
 export type Refreshed = { status: 'rotated'; userId: string; role: Role; sessionId: string; refreshToken: string } | { status: 'reused' | 'invalid' };
 
 /** Rotates a refresh token. A reused token revokes its session and is recorded as a security event. */
@@ -57,7 +69,7 @@ export async function refreshSession(deps: IdentityDependencies, refreshToken: s
     }
     return { status: 'reused' };
   }
-  if (!account || account.status !== 'active') {
+  if (!account || account.status !== 'active' || account.erased) {
     await deps.sessions.revoke(rotated.sessionId, 'account-inactive');
     return { status: 'invalid' };
   }

@@ -7,7 +7,7 @@ import { normaliseEmail } from './email-address.js';
 import { registerAccount } from './registration.js';
 import { ssoIdentityDigest, ssoIdentityLinkDecider, ssoIdentityStreamId } from './sso-identity-link.decider.js';
 import { userDecider, userStreamId } from './user.decider.js';
-import type { SignedIn } from './sign-in.js';
+import { sealUnlessErased, type SignedIn } from './sign-in.js';
 
 /** What a provider vouched for, after the OIDC client verified its ID token. */
 export type ProviderIdentity = { provider: string; issuer: string; subject: string; email: string | null; emailVerified: boolean; name: string | null };
@@ -29,22 +29,24 @@ export async function signInWithSso(deps: IdentityDependencies, identity: Provid
     if (!identity.email || !identity.emailVerified) {
       throw new CommandRefused('SSO_EMAIL_UNVERIFIED', [`the provider did not confirm a verified e-mail address for this identity, so it cannot be linked to an account`], 422);
     }
-    userId = await findAccountIdByEmail(deps, identity.email);
-    if (!userId || !(await loadAccount(deps, userId))) {
-      const name = identity.name?.trim() || identity.email.split('@')[0]!;
-      userId = (await registerAccount(deps, { email: identity.email, name, password: null, role: 'viewer', method: 'sso', emailVerified: true }, system)).userId;
-    }
+    const claimedBy = await findAccountIdByEmail(deps, identity.email);
+    const existing = claimedBy ? await loadAccount(deps, claimedBy) : null;
+    // An erased user's address stays claimed by the erased account, which never signs in again.
+    if (existing?.erased) return null;
+    const name = identity.name?.trim() || identity.email.split('@')[0]!;
+    userId = existing ? existing.userId : (await registerAccount(deps, { email: identity.email, name, password: null, role: 'viewer', method: 'sso', emailVerified: true }, system)).userId;
     await handleCommand(deps, ssoIdentityLinkDecider, streamId, { type: 'LinkSsoIdentity', userId, provider: identity.provider, identityDigest: digest }, { actor: system });
   }
   const account = await loadAccount(deps, userId);
-  if (!account) return null;
+  if (!account || account.erased) return null;
   const actor = { kind: 'user' as const, id: account.userId, role: account.role };
   // The provider has just proved control of the address the account was registered with.
   if (!account.emailVerified && identity.emailVerified && identity.email !== null && normaliseEmail(identity.email) === account.email) {
     await handleCommand(deps, userDecider, userStreamId(account.userId), { type: 'VerifyEmail' }, { actor });
   }
   const sessionId = randomUUID();
-  const ip = client.ip ? await deps.vault.seal(account.userId, client.ip) : null;
+  const ip = client.ip ? await sealUnlessErased(deps, account.userId, client.ip) : null;
+  if (ip === undefined) return null;
   const result = await handleCommand(deps, userDecider, userStreamId(account.userId), { type: 'RecordSsoLogin', sessionId, ip, userAgent: client.userAgent?.slice(0, 300) ?? null }, { actor });
   if (!result.events.some((e) => e.type === 'user.logged-in')) return null;
   const session = await deps.sessions.create(account.userId, client.userAgent, sessionId);
