@@ -55,6 +55,10 @@ const verification = z.object({
   firstBrokenPosition: z.number().int().nullable(),
   reason: z.string().nullable(),
   sealsChecked: z.number().int(),
+  scope: z.object({ from: z.number().int(), to: z.number().int(), whole: z.boolean() }),
+  sealedThrough: z.number().int(),
+  unsealedEvents: z.number().int(),
+  witness: z.object({ acknowledgedPosition: z.number().int(), sealedThrough: z.number().int(), writtenAt: z.string().nullable() }).nullable(),
   signerKeyId: z.string(),
   latestSeal: z
     .object({ position: z.number().int(), fromPosition: z.number().int(), toPosition: z.number().int(), headHash: z.string(), merkleRoot: z.string(), keyId: z.string(), sealedAt: z.string() })
@@ -94,7 +98,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { permission: 'audit:read' },
     schema: {
       tags: ['audit'],
-      summary: 'Re-walk the hash chain and check every seal; names the first broken position',
+      summary: 'Re-walk the hash chain, check every seal and the tail against the ledger witness; names the first broken position',
       querystring: z.strictObject({ from: position.optional(), to: position.optional() }),
       response: { 200: verification, ...problems },
     },
