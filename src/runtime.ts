@@ -7,12 +7,12 @@ import { createLogger, type Logger } from './platform/logger.js';
 import { runMigrations } from './platform/migrations.js';
 import type { MessageBus } from './platform/message-bus.js';
 import { connectNatsBus } from './platform/nats-bus.js';
-import { ensureNatsArchiveStream } from './platform/nats-archive-stream.js';
+import { openNatsArchive } from './platform/nats-archive-stream.js';
 import { createInProcessBus } from './platform/in-process-bus.js';
 import type { EventStore } from './events/event-store.js';
 import { PostgresEventStore } from './events/postgres/postgres-event-store.js';
 import { EventStoreDbEventStore } from './events/eventstoredb/eventstoredb-event-store.js';
-import { LEDGER_SEALED, keyFingerprint } from './events/ledger-seal.js';
+import { keyFingerprint } from './events/ledger-seal.js';
 import { LEDGER_WITNESS_FILE, LedgerWitnessFile } from './events/ledger-witness-file.js';
 import { witnessAppends } from './events/witnessed-event-store.js';
 import { PersonalDataVault } from './events/personal-data.js';
@@ -22,6 +22,7 @@ import { ProjectionRunner } from './projections/projection-runner.js';
 import { readModels } from './projections/read-models.js';
 import { startEventRelay, type EventRelay } from './processors/event-relay.js';
 import { startLedgerSealer, type LedgerSealer } from './processors/ledger-sealer.js';
+import { sealArchive, type SealArchive } from './processors/seal-archive.js';
 import { allMigrations } from './migrations.js';
 import { hkdfSync } from 'node:crypto';
 import { systemActor } from './events/envelope.js';
@@ -122,9 +123,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       ? await connectNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger, connectionName: 'raia' })
       : createInProcessBus({ logger, retainMessages: 10_000 });
     cleanups.push(() => bus.close());
+    let seals: SealArchive | null = null;
     if (config.NATS_URL && config.NATS_SEAL_STREAM !== 'off') {
-      await ensureNatsArchiveStream({ url: config.NATS_URL, name: config.NATS_SEAL_STREAM, source: config.NATS_STREAM, filterSubject: `${config.NATS_SUBJECT_PREFIX}.${LEDGER_SEALED}` });
+      const archive = await openNatsArchive({ url: config.NATS_URL, stream: config.NATS_SEAL_STREAM, subject: config.NATS_SEAL_SUBJECT });
+      cleanups.push(() => archive.close());
+      seals = sealArchive({ store, archive, logger });
     }
+    // Not awaited: sealing must not wait for (or fail with) NATS; a missed seal goes out with the next catch-up.
+    const archiveSeals = () => void seals?.catchUp().catch((err: unknown) => logger.error({ err }, 'archiving ledger seals failed; retried after the next seal'));
+    archiveSeals();
     const relay = await startEventRelay({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
     cleanups.push(() => relay.stop());
     const projections = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, logger }, readModels);
@@ -162,7 +169,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       );
       if (admin.created) logger.info({ userId: admin.userId }, 'bootstrap administrator created');
     }
-    const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON === 'off' ? undefined : config.RAIA_SEAL_CRON, logger, onSealed: (seal) => witness.sealed(seal).catch((err: unknown) => logger.error({ err }, 'ledger witness write after a seal failed')) });
+    const onSealed = async (seal: { toPosition: number; headHash: string }) => {
+      archiveSeals();
+      await witness.sealed(seal).catch((err: unknown) => logger.error({ err }, 'ledger witness write after a seal failed'));
+    };
+    const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON === 'off' ? undefined : config.RAIA_SEAL_CRON, logger, onSealed });
     cleanups.push(() => sealer.stop());
     logger.info({ database: db.dialect, ledger: store.name, bus: bus.kind }, 'runtime started');
     // Plain http issuers pass configuration only on this machine (development, tests).

@@ -76,8 +76,10 @@ export const configSchema = z.object({
   NATS_URL: optionalUrl(['nats://', 'tls://', 'ws://', 'wss://']),
   NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('RAIA_EVENTS'),
   NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('raia.events'),
-  /** JetStream stream that keeps a copy of every ledger seal (`<prefix>.ledger.sealed`) for outside observers, or `off`. */
+  /** JetStream stream that keeps a copy of every ledger seal for outside observers (refusing deletes), or `off`. */
   NATS_SEAL_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('RAIA_LEDGER_SEALS'),
+  /** The subject seals are archived on; outside `<NATS_SUBJECT_PREFIX>.>`, which the bus stream holds. */
+  NATS_SEAL_SUBJECT: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a NATS subject without wildcards').default('raia.ledger.sealed'),
   /** NATS server whose JetStream subjects data streams read (default: NATS_URL). */
   RAIA_STREAMS_NATS_URL: optionalUrl(['nats://', 'tls://', 'ws://', 'wss://']),
   /** Kafka brokers (host:port, comma-separated) data streams may read from; none: no Kafka sources. */

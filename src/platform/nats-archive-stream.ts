@@ -1,41 +1,71 @@
-import { RetentionPolicy, StorageType, connect, type StreamConfig } from 'nats';
+import { RetentionPolicy, StorageType, connect, headers as natsHeaders, type StreamConfig } from 'nats';
+import { assertPublishSubject, payloadBytes, type OutgoingMessage } from './message-bus.js';
 
-export type NatsArchiveStreamOptions = {
+export type NatsArchiveOptions = {
   url: string;
   /** The archive stream's name, e.g. `RAIA_LEDGER_SEALS`. */
-  name: string;
-  /** The stream it copies from (the bus stream, e.g. `RAIA_EVENTS`). */
-  source: string;
-  /** The subject it keeps, e.g. `raia.events.ledger.sealed`. */
-  filterSubject: string;
+  stream: string;
+  /** The one subject it captures, e.g. `raia.ledger.sealed`; it must lie outside every other stream's subjects. */
+  subject: string;
+};
+
+export type NatsArchive = {
+  /** Stores a message (deduplicated by id within the stream's duplicate window). */
+  publish(message: Omit<OutgoingMessage, 'subject'>): Promise<void>;
+  /** Headers of the newest message, or null while the archive is empty. */
+  lastHeaders(): Promise<Record<string, string> | null>;
+  close(): Promise<void>;
 };
 
 /**
- * Creates (or completes) a JetStream stream that copies one subject out of another stream and keeps
- * it: no age or size limit, and the server refuses to delete or purge its messages (`deny_delete`,
- * `deny_purge`), so trimming or purging the bus stream leaves this copy intact. Only deleting the
- * whole stream removes it, which a NATS account separate from the database's operators can forbid.
+ * A JetStream stream that keeps what is published to it: no age or size limit, and the server refuses
+ * to delete or purge its messages (`deny_delete`, `deny_purge`), so only deleting the whole stream
+ * removes them, which a NATS account apart from the database's operators can forbid. A stream of its
+ * own rather than a copy sourced from the bus stream: NATS 2.9 stores the bus publishes'
+ * `Nats-Expected-Stream` header with them and a sourcing stream then refuses every one.
  */
-export async function ensureNatsArchiveStream(options: NatsArchiveStreamOptions): Promise<void> {
-  const nc = await connect({ servers: options.url, name: `raia-archive-${options.name}` });
+export async function openNatsArchive(options: NatsArchiveOptions): Promise<NatsArchive> {
+  assertPublishSubject(options.subject);
+  const nc = await connect({ servers: options.url, name: `raia-archive-${options.stream}`, maxReconnectAttempts: -1 });
   try {
     const jsm = await nc.jetstreamManager();
-    const source = { name: options.source, filter_subject: options.filterSubject };
-    const existing = await jsm.streams.info(options.name).catch((error: unknown) => {
-      const e = error as { code?: string; api_error?: { code?: number } } | null;
-      if (e?.code === '404' || e?.api_error?.code === 404) return null;
+    const existing = await jsm.streams.info(options.stream).catch((error: unknown) => {
+      if (isNotFound(error)) return null;
       throw error;
     });
     if (!existing) {
-      const config: Partial<StreamConfig> = { name: options.name, sources: [source], retention: RetentionPolicy.Limits, storage: StorageType.File, deny_delete: true, deny_purge: true };
+      const config: Partial<StreamConfig> = { name: options.stream, subjects: [options.subject], retention: RetentionPolicy.Limits, storage: StorageType.File, deny_delete: true, deny_purge: true };
       await jsm.streams.add(config);
-      return;
+    } else if (!existing.config.subjects.includes(options.subject)) {
+      await jsm.streams.update(options.stream, { ...existing.config, subjects: [...existing.config.subjects, options.subject] });
     }
-    const sources = existing.config.sources ?? [];
-    if (!sources.some((s) => s.name === source.name && s.filter_subject === source.filter_subject)) {
-      await jsm.streams.update(options.name, { ...existing.config, sources: [...sources, source] });
-    }
-  } finally {
+    const js = nc.jetstream();
+    return {
+      async publish(message) {
+        const headers = natsHeaders();
+        for (const [key, value] of Object.entries(message.headers ?? {})) headers.set(key, value);
+        await js.publish(options.subject, payloadBytes(message.payload), { msgID: message.id, headers, expect: { streamName: options.stream } });
+      },
+      async lastHeaders() {
+        try {
+          const last = await jsm.streams.getMessage(options.stream, { last_by_subj: options.subject });
+          return Object.fromEntries([...last.header.keys()].map((key) => [key, last.header.get(key)]));
+        } catch (error) {
+          if (isNotFound(error)) return null;
+          throw error;
+        }
+      },
+      async close() {
+        if (!nc.isClosed()) await nc.drain();
+      },
+    };
+  } catch (error) {
     await nc.close();
+    throw error;
   }
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { code?: string; api_error?: { code?: number } } | null;
+  return e?.code === '404' || e?.api_error?.code === 404;
 }
