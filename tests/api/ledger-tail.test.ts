@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -75,6 +75,19 @@ describe.each(['postgres', 'pglite'] as const)('the ledger tail on %s', (dialect
       expect(rewritten.reason).toBe('position 10 does not hold the event acknowledged there (ledger witness): the ledger was rewritten at or before it');
       await server.runtime.db.knex.raw('DELETE FROM raia_events');
       expect(await verify()).toMatchObject({ ok: false, headPosition: 0, firstBrokenPosition: 1, reason: expect.stringMatching(/positions 1-10 are missing$/) });
+    }));
+
+  it('fails, naming the file, when the witness was edited without the signing key', () =>
+    withServer(async (server, verify) => {
+      await appendEvents(server.runtime, 5);
+      const path = join(server.dataDir, 'keys', 'ledger-witness.json');
+      await eventually(() => expect(JSON.parse(readFileSync(path, 'utf8')).acknowledged.position).toBe(5), 5_000);
+      // The attacker lowers the bound before cutting the tail, but cannot re-sign it.
+      const witness = JSON.parse(readFileSync(path, 'utf8'));
+      writeFileSync(path, JSON.stringify({ ...witness, acknowledged: { position: 3, hash: witness.acknowledged.hash } }));
+      const result = await verify();
+      expect(result).toMatchObject({ ok: false, firstBrokenPosition: null });
+      expect(result.reason).toMatch(/^the ledger witness file was rejected \(witness signature is invalid\); it was moved to .*ledger-witness\.json\.rejected-/);
     }));
 
   it('a range verify of an intact ledger says it covered only that range', () =>
