@@ -117,6 +117,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     // Closed (cleanups run in reverse) after everything that appends has stopped, so its last write holds every acknowledgement.
     cleanups.push(() => witness.close());
     const store = witnessAppends(ledger, witness);
+    // A cut tail (the head below what an earlier run acknowledged) is worth saying at once, not only when someone verifies.
+    const tail = await store.verify({ from: Math.max(1, (await ledger.head()).position) });
+    if (!tail.ok) logger.error({ reason: tail.reason, firstBrokenPosition: tail.firstBrokenPosition }, 'the ledger falls short of its witness: run GET /api/v1/audit/verify');
     const catalogue = raiaEventCatalogue();
     const vault = new PersonalDataVault(db.knex, keys.masterKey);
     const bus = config.NATS_URL

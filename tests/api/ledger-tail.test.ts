@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { LEDGER_SEALED, checkSeal, ledgerSealedSchema } from '../../src/events/ledger-seal.js';
@@ -120,22 +121,29 @@ describe.each(['postgres', 'pglite'] as const)('the ledger witness across a rest
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('a new process reading the same data dir still knows what the last one acknowledged', async () => {
+  it('a new process reading the same data dir still knows what the last one acknowledged, and says so at start', async () => {
     const first = await startRuntime(config);
     await appendEvents(first, 8);
+    expect(await first.store.verify()).toMatchObject({ ok: true, headPosition: 8, witness: { acknowledgedPosition: 8 } });
     await first.close();
 
-    const second = await startRuntime(config);
+    // The attacker cuts the tail while no process runs.
+    const db = dialect === 'postgres' ? await openDatabase({ url: TEST_DATABASE_URL, schema }) : await openDatabase({ pgliteDir: join(dataDir, 'pglite'), schema });
+    await db.knex.raw('DELETE FROM raia_events WHERE position > 5');
+    await db.close();
+
+    const logged: { level: number; msg: string; reason?: string }[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const second = await startRuntime(config, { logger });
     try {
-      expect(await second.store.verify()).toMatchObject({ ok: true, headPosition: 8, witness: { acknowledgedPosition: 8 } });
-      await second.db.knex.raw('DELETE FROM raia_events WHERE position > 5');
+      expect(logged).toContainEqual(expect.objectContaining({ level: 50, msg: 'the ledger falls short of its witness: run GET /api/v1/audit/verify', reason: expect.stringMatching(/positions 6-8 are missing$/) }));
       const app = await buildApp(second, { logger: false });
       const { sessionId } = await second.identity.sessions.create('auditor-1', 'vitest');
       const token = await second.accessTokens.issue({ userId: 'auditor-1', role: 'auditor', sessionId });
       const result = (await app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { authorization: `Bearer ${token}` } })).json();
       await app.close();
       expect(result).toMatchObject({ ok: false, headPosition: 5, firstBrokenPosition: 6, witness: { acknowledgedPosition: 8 } });
-      expect(result.reason).toMatch(/positions 6-8 are missing/);
+      expect(result.reason).toMatch(/positions 6-8 are missing$/);
     } finally {
       await second.close();
     }
