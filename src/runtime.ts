@@ -116,17 +116,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     });
     // Closed (cleanups run in reverse) after everything that appends has stopped, so its last write holds every acknowledgement.
     cleanups.push(() => witness.close());
-    const store = witnessAppends(ledger, witness);
-    // A cut tail (the head below what an earlier run acknowledged) is worth saying at once, not only when someone verifies.
-    const tail = await store.verify({ from: Math.max(1, (await ledger.head()).position) });
-    if (!tail.ok) logger.error({ reason: tail.reason, firstBrokenPosition: tail.firstBrokenPosition }, 'the ledger falls short of its witness: run GET /api/v1/audit/verify');
+    let seals: SealArchive | null = null;
+    // The archive out of reach must not fail a verify: it is then left out (`sealArchive: null`).
+    const archivedSeal = async () =>
+      seals?.bound(trustedKeyIds).catch((err: unknown) => {
+        logger.warn({ err }, 'the NATS seal archive is out of reach; verify goes without it');
+        return null;
+      }) ?? null;
+    const store = witnessAppends(ledger, witness, archivedSeal);
     const catalogue = raiaEventCatalogue();
     const vault = new PersonalDataVault(db.knex, keys.masterKey);
     const bus = config.NATS_URL
       ? await connectNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger, connectionName: 'raia' })
       : createInProcessBus({ logger, retainMessages: 10_000 });
     cleanups.push(() => bus.close());
-    let seals: SealArchive | null = null;
     if (config.NATS_URL && config.NATS_SEAL_STREAM !== 'off') {
       const archive = await openNatsArchive({ url: config.NATS_URL, stream: config.NATS_SEAL_STREAM, subject: config.NATS_SEAL_SUBJECT });
       cleanups.push(() => archive.close());
@@ -135,6 +138,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     // Not awaited: sealing must not wait for (or fail with) NATS; a missed seal goes out with the next catch-up.
     const archiveSeals = () => void seals?.catchUp().catch((err: unknown) => logger.error({ err }, 'archiving ledger seals failed; retried after the next seal'));
     archiveSeals();
+    // A cut tail (the head below what an earlier run acknowledged or the archive holds) is worth saying at once, not only when someone verifies.
+    const tail = await store.verify({ from: Math.max(1, (await ledger.head()).position) });
+    if (!tail.ok) logger.error({ reason: tail.reason, firstBrokenPosition: tail.firstBrokenPosition }, 'the ledger falls short of what was acknowledged or sealed: run GET /api/v1/audit/verify');
     const relay = await startEventRelay({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
     cleanups.push(() => relay.stop());
     const projections = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, logger }, readModels);

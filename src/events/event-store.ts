@@ -83,14 +83,20 @@ export type VerificationResult = {
   /** Events after `sealedThrough` (the last seal itself among them): a truncation here shows only against the witness. */
   unsealedEvents: number;
   /** The bound checked against (see ledger-witness.ts); null when the store keeps none. */
-  witness: { acknowledgedPosition: number; sealedThrough: number; writtenAt: string | null } | null;
+  witness: BoundSummary | null;
+  /** The newest seal held outside (the NATS seal archive), checked the same way; null when there is none or it is out of reach. */
+  sealArchive: BoundSummary | null;
 };
+
+export type BoundSummary = { acknowledgedPosition: number; sealedThrough: number; writtenAt: string | null };
 
 export type VerifyOptions = {
   from?: number;
   to?: number;
   /** A lower bound on the head kept outside the ledger: verification fails if the ledger falls short of it. */
   witness?: WitnessFloor | null;
+  /** Another such bound: the newest seal an outside archive holds. */
+  sealArchive?: WitnessFloor | null;
 };
 
 /** The ledger port (ARCHITECTURE.md). Adapters: postgres (also on PGlite), eventstoredb. */

@@ -22,8 +22,13 @@ export async function verifyLedger(store: Store, options: VerifyOptions & { trus
   const [lastSeal] = await store.readStream(LEDGER_STREAM, { direction: 'backwards', limit: 1 });
   const sealedThrough = Number(ledgerSealedSchema.safeParse(lastSeal?.data).data?.toPosition ?? 0);
   const witness = options.witness ?? null;
+  const sealArchive = options.sealArchive ?? null;
+  const range = { from, to, requestedTo: options.to };
   const walked = to < from ? { checked: 0, sealsChecked: 0, broken: null } : await walkChain(store, from, to, options.trustedKeyIds);
-  const broken = walked.broken ?? (witness ? await checkWitnessFloor(store, head, { from, to, requestedTo: options.to }, witness) : null);
+  const broken =
+    walked.broken ??
+    (witness ? await checkFloor(store, head, range, witness, { source: 'ledger witness', acknowledged: 'acknowledged' }) : null) ??
+    (sealArchive ? await checkFloor(store, head, range, sealArchive, { source: 'NATS seal archive', acknowledged: 'archived' }) : null);
   return {
     ok: broken === null,
     from,
@@ -37,9 +42,12 @@ export async function verifyLedger(store: Store, options: VerifyOptions & { trus
     sealsChecked: walked.sealsChecked,
     sealedThrough,
     unsealedEvents: Math.max(0, head.position - sealedThrough),
-    witness: witness && { acknowledgedPosition: witness.acknowledged.position, sealedThrough: witness.sealed?.toPosition ?? 0, writtenAt: witness.writtenAt },
+    witness: witness && summary(witness),
+    sealArchive: sealArchive && summary(sealArchive),
   };
 }
+
+const summary = (floor: WitnessFloor) => ({ acknowledgedPosition: floor.acknowledged.position, sealedThrough: floor.sealed?.toPosition ?? 0, writtenAt: floor.writtenAt });
 
 async function walkChain(store: Store, from: number, to: number, trustedKeyIds: Set<string> | undefined): Promise<Finding> {
   let prev = { position: 0, hash: GENESIS_HASH };
@@ -88,33 +96,35 @@ async function walkChain(store: Store, from: number, to: number, trustedKeyIds: 
 }
 
 /**
- * The ledger only grows: its head must reach every position the witness vouches for, and the events
- * there must still carry the hashes recorded (deleting the tail and appending anew relinks the chain
- * but not those). Only what lies in the verified range is judged; a range ending before the head
- * cannot tell a short tail.
+ * The ledger only grows: its head must reach every position a bound kept outside it vouches for (the
+ * witness, the newest archived seal), and the events there must still carry the hashes recorded
+ * (deleting the tail and appending anew relinks the chain but not those). Only what lies in the
+ * verified range is judged; a range ending before the head cannot tell a short tail.
  */
-async function checkWitnessFloor(
+async function checkFloor(
   store: Store,
   head: LedgerHead,
   range: { from: number; to: number; requestedTo: number | undefined },
   witness: WitnessFloor,
+  /** Where the bound comes from, and what its acknowledged position is (a position answered to a caller, or the newest archived seal's own). */
+  as: { source: string; acknowledged: string },
 ): Promise<Finding['broken']> {
   if (witness.problem) return { position: null, reason: witness.problem };
   const acknowledged = witness.acknowledged.position;
   const sealed = witness.sealed?.toPosition ?? 0;
   const bound = Math.max(acknowledged, sealed);
   if (head.position < bound && (range.requestedTo === undefined || range.requestedTo > head.position)) {
-    const promised = [acknowledged > head.position ? `position ${acknowledged} was acknowledged` : null, sealed > head.position ? `positions up to ${sealed} were sealed` : null].filter(Boolean).join(' and ');
+    const promised = [acknowledged > head.position ? `position ${acknowledged} was ${as.acknowledged}` : null, sealed > head.position ? `positions up to ${sealed} were sealed` : null].filter(Boolean).join(' and ');
     const missing = bound === head.position + 1 ? `position ${bound} is missing` : `positions ${head.position + 1}-${bound} are missing`;
-    return { position: head.position + 1, reason: `the ledger ends at position ${head.position}, but ${promised} (ledger witness): ${missing}` };
+    return { position: head.position + 1, reason: `the ledger ends at position ${head.position}, but ${promised} (${as.source}): ${missing}` };
   }
-  const recorded: [number, string, string][] = [[acknowledged, witness.acknowledged.hash, 'acknowledged']];
+  const recorded: [number, string, string][] = [[acknowledged, witness.acknowledged.hash, as.acknowledged]];
   if (witness.sealed) recorded.push([sealed, witness.sealed.headHash, 'sealed']);
-  for (const [position, hash, as] of recorded) {
+  for (const [position, hash, what] of recorded) {
     if (position < range.from || position > range.to) continue;
     const [event] = await store.readAll({ after: position - 1, limit: 1 });
     if (event?.position === position && event.hash !== hash) {
-      return { position, reason: `position ${position} does not hold the event ${as} there (ledger witness): the ledger was rewritten at or before it` };
+      return { position, reason: `position ${position} does not hold the event ${what} there (${as.source}): the ledger was rewritten at or before it` };
     }
   }
   return null;

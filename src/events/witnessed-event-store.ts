@@ -1,13 +1,15 @@
 import type { EventStore } from './event-store.js';
 import type { LedgerWitnessFile } from './ledger-witness-file.js';
+import type { WitnessFloor } from './ledger-witness.js';
 
 /**
  * The store with its acknowledgements witnessed: each append's last position and hash go to the
  * witness as the append answers (in memory; the file follows), and `verify` holds the ledger against
- * the witness. The witness is read before `verify` reads the head, so an append acknowledged in
- * between is already in the head and cannot look like a missing tail.
+ * the witness and, when there is one, the newest seal an outside archive holds. Both are read before
+ * `verify` reads the head, so an append acknowledged in between is already in the head and cannot
+ * look like a missing tail.
  */
-export function witnessAppends(store: EventStore, witness: LedgerWitnessFile): EventStore {
+export function witnessAppends(store: EventStore, witness: LedgerWitnessFile, sealArchive: () => Promise<WitnessFloor | null> = async () => null): EventStore {
   return {
     name: store.name,
     async append(streamId, events, options) {
@@ -21,7 +23,8 @@ export function witnessAppends(store: EventStore, witness: LedgerWitnessFile): E
     head: () => store.head(),
     subscribeToAll: (options) => store.subscribeToAll(options),
     async verify(options = {}) {
-      return store.verify({ ...options, witness: await witness.floor() });
+      const [floor, archived] = await Promise.all([witness.floor(), sealArchive()]);
+      return store.verify({ ...options, witness: floor, sealArchive: archived });
     },
     close: () => store.close(),
   };

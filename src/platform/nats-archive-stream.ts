@@ -12,8 +12,8 @@ export type NatsArchiveOptions = {
 export type NatsArchive = {
   /** Stores a message (deduplicated by id within the stream's duplicate window). */
   publish(message: Omit<OutgoingMessage, 'subject'>): Promise<void>;
-  /** Headers of the newest message, or null while the archive is empty. */
-  lastHeaders(): Promise<Record<string, string> | null>;
+  /** The newest message (headers and JSON payload), or null while the archive is empty. */
+  last(): Promise<{ headers: Record<string, string>; data: unknown } | null>;
   close(): Promise<void>;
 };
 
@@ -46,10 +46,10 @@ export async function openNatsArchive(options: NatsArchiveOptions): Promise<Nats
         for (const [key, value] of Object.entries(message.headers ?? {})) headers.set(key, value);
         await js.publish(options.subject, payloadBytes(message.payload), { msgID: message.id, headers, expect: { streamName: options.stream } });
       },
-      async lastHeaders() {
+      async last() {
         try {
           const last = await jsm.streams.getMessage(options.stream, { last_by_subj: options.subject });
-          return Object.fromEntries([...last.header.keys()].map((key) => [key, last.header.get(key)]));
+          return { headers: Object.fromEntries([...last.header.keys()].map((key) => [key, last.header.get(key)])), data: last.json() };
         } catch (error) {
           if (isNotFound(error)) return null;
           throw error;

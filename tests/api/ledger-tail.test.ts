@@ -6,7 +6,7 @@ import { connect } from 'nats';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
-import { LEDGER_SEALED, checkSeal, ledgerSealedSchema } from '../../src/events/ledger-seal.js';
+import { LEDGER_SEALED, checkSeal, keyFingerprint, ledgerSealedSchema } from '../../src/events/ledger-seal.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { openDatabase } from '../../src/platform/database.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
@@ -136,7 +136,7 @@ describe.each(['postgres', 'pglite'] as const)('the ledger witness across a rest
     const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     const second = await startRuntime(config, { logger });
     try {
-      expect(logged).toContainEqual(expect.objectContaining({ level: 50, msg: 'the ledger falls short of its witness: run GET /api/v1/audit/verify', reason: expect.stringMatching(/positions 6-8 are missing$/) }));
+      expect(logged).toContainEqual(expect.objectContaining({ level: 50, msg: 'the ledger falls short of what was acknowledged or sealed: run GET /api/v1/audit/verify', reason: expect.stringMatching(/positions 6-8 are missing$/) }));
       const app = await buildApp(second, { logger: false });
       const { sessionId } = await second.identity.sessions.create('auditor-1', 'vitest');
       const token = await second.accessTokens.issue({ userId: 'auditor-1', role: 'auditor', sessionId });
@@ -201,6 +201,32 @@ describe('ledger seals over NATS', () => {
       expect(relayed.json<{ position: number }>().position).toBe(second);
     } finally {
       await nc.close();
+    }
+  });
+  it('the archive alone shows a cut tail: a process without the witness (a new data dir) still fails verify', async () => {
+    // Continues the case above: seals at 5 (of 1-4) and 8 (of 5-7) are archived; the head is 8.
+    await server.runtime.db.knex.raw('DELETE FROM raia_events WHERE position > 6');
+    const dataDir = mkdtempSync(join(tmpdir(), 'raia-archive-'));
+    const other = await startRuntime(
+      loadConfig({
+        RAIA_DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: TEST_DATABASE_URL,
+        DATABASE_SCHEMA: server.runtime.config.DATABASE_SCHEMA,
+        NATS_URL,
+        RAIA_SEAL_CRON: 'off',
+        // Its own key; the first server's seals verify after its key id is trusted (as after a key rotation).
+        RAIA_TRUSTED_SEAL_KEY_IDS: keyFingerprint(server.runtime.keys.verifyKey),
+        ...names,
+      }),
+    );
+    try {
+      const result = await other.store.verify();
+      expect(result).toMatchObject({ ok: false, headPosition: 6, firstBrokenPosition: 7, witness: null, sealArchive: { acknowledgedPosition: 8, sealedThrough: 7 } });
+      expect(result.reason).toBe('the ledger ends at position 6, but position 8 was archived and positions up to 7 were sealed (NATS seal archive): positions 7-8 are missing');
+    } finally {
+      await other.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { raiaEventCatalogue } from '../../src/events/catalogue/raia-event-catalogue.js';
+import { keyFingerprint } from '../../src/events/ledger-seal.js';
 import { PostgresEventStore } from '../../src/events/postgres/postgres-event-store.js';
 import { openNatsArchive, type NatsArchive } from '../../src/platform/nats-archive-stream.js';
 import { startLedgerSealer, type LedgerSealer } from '../../src/processors/ledger-sealer.js';
@@ -36,7 +37,7 @@ describe('the seal archive', () => {
     await nc.close();
   });
 
-  it('publishes the seals made before it existed, then only new ones, in ledger order', async () => {
+  it('publishes the seals made before it existed, then only new ones, in ledger order, and answers the newest as a bound', async () => {
     const seals: number[] = [];
     for (let i = 0; i < 3; i++) {
       await store.append(`model-${i}`, [newEvent({ i })]);
@@ -51,6 +52,16 @@ describe('the seal archive', () => {
     seals.push((await sealer.sealNow())!);
     // Two catch-ups at once (two seals in a row) run one after the other and publish each seal once.
     expect(await Promise.all([archiving.catchUp(), archiving.catchUp()])).toEqual([1, 0]);
+
+    // The newest archived seal is a bound for verify, trusted only when signed by a trusted key.
+    const [lastSeal] = await store.readAll({ after: seals[3]! - 1, limit: 1 });
+    expect(await archiving.bound(new Set([keyFingerprint(publicKey)]))).toEqual({
+      acknowledged: { position: seals[3], hash: lastSeal!.hash },
+      sealed: { toPosition: seals[3]! - 1, headHash: lastSeal!.data.headHash },
+      writtenAt: lastSeal!.occurredAt.toISOString(),
+      problem: null,
+    });
+    expect((await archiving.bound(new Set()))?.problem).toBe('the newest seal in the NATS seal archive failed its check (seal was signed by an untrusted key)');
 
     const nc = await connect({ servers: NATS_URL });
     try {

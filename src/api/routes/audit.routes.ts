@@ -45,6 +45,7 @@ const searchBody = z.strictObject({
   dataContains: z.record(z.string(), z.json()).optional(),
 });
 
+const bound = z.object({ acknowledgedPosition: z.number().int(), sealedThrough: z.number().int(), writtenAt: z.string().nullable() });
 const verification = z.object({
   ok: z.boolean(),
   from: z.number().int(),
@@ -58,7 +59,8 @@ const verification = z.object({
   scope: z.object({ from: z.number().int(), to: z.number().int(), whole: z.boolean() }),
   sealedThrough: z.number().int(),
   unsealedEvents: z.number().int(),
-  witness: z.object({ acknowledgedPosition: z.number().int(), sealedThrough: z.number().int(), writtenAt: z.string().nullable() }).nullable(),
+  witness: bound.nullable(),
+  sealArchive: bound.nullable(),
   signerKeyId: z.string(),
   latestSeal: z
     .object({ position: z.number().int(), fromPosition: z.number().int(), toPosition: z.number().int(), headHash: z.string(), merkleRoot: z.string(), keyId: z.string(), sealedAt: z.string() })
