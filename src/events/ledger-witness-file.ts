@@ -79,13 +79,18 @@ export class LedgerWitnessFile {
 
   /** The bound `verify` checks against: the file (re-read, so a sharing process's writes count) and this process's memory. */
   async floor(): Promise<WitnessFloor | null> {
-    await this.adoptDisk();
-    if (!this.known && !this.problem) return null;
+    // A file that cannot be read (permissions, I/O) leaves the bound unknown: verify says so, and does not fail with a 500.
+    const unreadable = await this.adoptDisk().then(
+      () => null,
+      (error: unknown) => `the ledger witness file could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+    const problem = this.problem ?? unreadable;
+    if (!this.known && !problem) return null;
     return {
       acknowledged: this.known?.acknowledged ?? { position: 0, hash: '' },
       sealed: this.known?.sealed ?? null,
       writtenAt: this.writtenAt,
-      problem: this.problem,
+      problem,
     };
   }
 

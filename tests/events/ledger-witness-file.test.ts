@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,20 @@ describe('the ledger witness file', () => {
     expect(floor?.problem).toMatch(/^the ledger witness file was rejected \(witness signature is invalid\); it was moved to .*ledger-witness\.json\.rejected-/);
     expect(readdirSync(join(options.path, '..')).filter((f) => f.includes('.rejected-'))).toHaveLength(1);
     await reopened.close();
+  });
+
+  it('reports a witness it cannot read as a problem rather than throwing', async () => {
+    const options = witnessOptions();
+    mkdirSync(options.path);
+    const witness = await LedgerWitnessFile.open(options).catch((error: unknown) => error);
+    // A directory in its place: opening fails loudly at start, and a later read is reported, not thrown.
+    expect(witness).toBeInstanceOf(Error);
+    rmSync(options.path, { recursive: true });
+    const opened = await LedgerWitnessFile.open(options);
+    mkdirSync(options.path);
+    expect((await opened.floor())?.problem).toBe('the ledger witness file could not be read (EISDIR)');
+    rmSync(options.path, { recursive: true });
+    expect(await opened.floor()).toBeNull();
   });
 
   it('rejects a witness signed by a key it does not trust', async () => {
