@@ -7,11 +7,14 @@ import { createLogger, type Logger } from './platform/logger.js';
 import { runMigrations } from './platform/migrations.js';
 import type { MessageBus } from './platform/message-bus.js';
 import { connectNatsBus } from './platform/nats-bus.js';
+import { openNatsArchive } from './platform/nats-archive-stream.js';
 import { createInProcessBus } from './platform/in-process-bus.js';
 import type { EventStore } from './events/event-store.js';
 import { PostgresEventStore } from './events/postgres/postgres-event-store.js';
 import { EventStoreDbEventStore } from './events/eventstoredb/eventstoredb-event-store.js';
 import { keyFingerprint } from './events/ledger-seal.js';
+import { LEDGER_WITNESS_FILE, LedgerWitnessFile } from './events/ledger-witness-file.js';
+import { witnessAppends } from './events/witnessed-event-store.js';
 import { PersonalDataVault } from './events/personal-data.js';
 import type { EventCatalogue } from './events/event-catalogue.js';
 import { raiaEventCatalogue } from './events/catalogue/raia-event-catalogue.js';
@@ -19,6 +22,7 @@ import { ProjectionRunner } from './projections/projection-runner.js';
 import { readModels } from './projections/read-models.js';
 import { startEventRelay, type EventRelay } from './processors/event-relay.js';
 import { startLedgerSealer, type LedgerSealer } from './processors/ledger-sealer.js';
+import { sealArchive, type SealArchive } from './processors/seal-archive.js';
 import { allMigrations } from './migrations.js';
 import { hkdfSync } from 'node:crypto';
 import { systemActor } from './events/envelope.js';
@@ -101,16 +105,45 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const applied = await runMigrations(db.knex, allMigrations);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     const trustedKeyIds = new Set([keyFingerprint(keys.verifyKey), ...config.RAIA_TRUSTED_SEAL_KEY_IDS]);
-    const store: EventStore = config.EVENTSTORE_URL
+    const ledger: EventStore = config.EVENTSTORE_URL
       ? new EventStoreDbEventStore(config.EVENTSTORE_URL, { trustedKeyIds })
       : new PostgresEventStore(db, { trustedKeyIds });
-    cleanups.push(() => store.close());
+    cleanups.push(() => ledger.close());
+    const witness = await LedgerWitnessFile.open({
+      path: join(config.dataDir, 'keys', LEDGER_WITNESS_FILE),
+      signingKey: keys.signingKey,
+      verifyKey: keys.verifyKey,
+      trustedKeyIds,
+      intervalMs: config.RAIA_WITNESS_INTERVAL_MS,
+      logger,
+    });
+    // Closed (cleanups run in reverse) after everything that appends has stopped, so its last write holds every acknowledgement.
+    cleanups.push(() => witness.close());
+    let seals: SealArchive | null = null;
+    // The archive out of reach must not fail a verify: it is then left out (`sealArchive: null`).
+    const archivedSeal = async () =>
+      seals?.bound(trustedKeyIds).catch((err: unknown) => {
+        logger.warn({ err }, 'the NATS seal archive is out of reach; verify goes without it');
+        return null;
+      }) ?? null;
+    const store = witnessAppends(ledger, witness, archivedSeal);
     const catalogue = raiaEventCatalogue();
     const vault = new PersonalDataVault(db.knex, keys.masterKey);
     const bus = config.NATS_URL
       ? await connectNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger, connectionName: 'raia' })
       : createInProcessBus({ logger, retainMessages: 10_000 });
     cleanups.push(() => bus.close());
+    if (config.NATS_URL && config.NATS_SEAL_STREAM !== 'off') {
+      const archive = await openNatsArchive({ url: config.NATS_URL, stream: config.NATS_SEAL_STREAM, subject: config.NATS_SEAL_SUBJECT });
+      cleanups.push(() => archive.close());
+      seals = sealArchive({ store, archive, logger });
+    }
+    // Not awaited: sealing must not wait for (or fail with) NATS; a missed seal goes out with the next catch-up.
+    const archiveSeals = () => void seals?.catchUp().catch((err: unknown) => logger.error({ err }, 'archiving ledger seals failed; retried after the next seal'));
+    archiveSeals();
+    // A cut tail (the head below what an earlier run acknowledged or the archive holds) is worth saying at once, not only when someone verifies.
+    const tail = await store.verify({ from: Math.max(1, (await ledger.head()).position) });
+    if (!tail.ok) logger.error({ reason: tail.reason, firstBrokenPosition: tail.firstBrokenPosition }, 'the ledger falls short of what was acknowledged or sealed: run GET /api/v1/audit/verify');
     const relay = await startEventRelay({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
     cleanups.push(() => relay.stop());
     const projections = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, logger }, readModels);
@@ -151,7 +184,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       );
       if (admin.created) logger.info({ userId: admin.userId }, 'bootstrap administrator created');
     }
-    const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON === 'off' ? undefined : config.RAIA_SEAL_CRON, logger });
+    const onSealed = async (seal: { toPosition: number; headHash: string }) => {
+      archiveSeals();
+      await witness.sealed(seal).catch((err: unknown) => logger.error({ err }, 'ledger witness write after a seal failed'));
+    };
+    const sealer = startLedgerSealer({ store, catalogue, signingKey: keys.signingKey, verifyKey: keys.verifyKey, every: config.RAIA_SEAL_EVERY, cron: config.RAIA_SEAL_CRON === 'off' ? undefined : config.RAIA_SEAL_CRON, logger, onSealed });
     cleanups.push(() => sealer.stop());
     logger.info({ database: db.dialect, ledger: store.name, bus: bus.kind }, 'runtime started');
     // Plain http issuers pass configuration only on this machine (development, tests).

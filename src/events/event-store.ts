@@ -1,4 +1,5 @@
 import type { Actor, JsonObject, JsonValue, NewEvent, StoredEvent } from './envelope.js';
+import type { WitnessFloor } from './ledger-witness.js';
 
 export type ExpectedVersion = 'any' | 'no_stream' | 'stream_exists' | number;
 
@@ -69,12 +70,33 @@ export type VerificationResult = {
   ok: boolean;
   from: number;
   to: number;
+  /** The positions walked; `whole` is false when a range left part of the ledger unchecked. */
+  scope: { from: number; to: number; whole: boolean };
   checked: number;
   headPosition: number;
   headHash: string;
   firstBrokenPosition: number | null;
   reason: string | null;
   sealsChecked: number;
+  /** End of the last seal's segment in the ledger (0: nothing sealed). */
+  sealedThrough: number;
+  /** Events after `sealedThrough` (the last seal itself among them): a truncation here shows only against the witness. */
+  unsealedEvents: number;
+  /** The bound checked against (see ledger-witness.ts); null when the store keeps none. */
+  witness: BoundSummary | null;
+  /** The newest seal held outside (the NATS seal archive), checked the same way; null when there is none or it is out of reach. */
+  sealArchive: BoundSummary | null;
+};
+
+export type BoundSummary = { acknowledgedPosition: number; sealedThrough: number; writtenAt: string | null };
+
+export type VerifyOptions = {
+  from?: number;
+  to?: number;
+  /** A lower bound on the head kept outside the ledger: verification fails if the ledger falls short of it. */
+  witness?: WitnessFloor | null;
+  /** Another such bound: the newest seal an outside archive holds. */
+  sealArchive?: WitnessFloor | null;
 };
 
 /** The ledger port (ARCHITECTURE.md). Adapters: postgres (also on PGlite), eventstoredb. */
@@ -87,7 +109,7 @@ export interface EventStore {
   /** Catch up from `after`, then follow live; every position exactly once, in order. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** Re-walks the hash chain (and seals) over [from, to]; names the first broken position. */
-  verify(options?: { from?: number; to?: number }): Promise<VerificationResult>;
+  verify(options?: VerifyOptions): Promise<VerificationResult>;
   close(): Promise<void>;
 }
 

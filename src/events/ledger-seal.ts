@@ -72,12 +72,24 @@ export function signSeal(
   };
 }
 
-/** Checks a seal's signature, its Merkle root over `hashes` and, when given, that its key is trusted. */
-export function checkSeal(seal: LedgerSealed, hashes: string[], trustedKeyIds?: Set<string>): string | null {
-  const publicKey = createPublicKey({ key: Buffer.from(seal.publicKey, 'base64'), format: 'der', type: 'spki' });
+/** Checks a seal's signature and, when given, that its key is trusted. */
+export function checkSealSignature(seal: LedgerSealed, trustedKeyIds?: Set<string>): string | null {
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: Buffer.from(seal.publicKey, 'base64'), format: 'der', type: 'spki' });
+  } catch {
+    return 'seal public key is unreadable';
+  }
   if (keyFingerprint(publicKey) !== seal.keyId) return 'seal keyId does not match its public key';
   if (trustedKeyIds && !trustedKeyIds.has(seal.keyId)) return 'seal was signed by an untrusted key';
   if (!verify(null, signedPayload(seal), publicKey, Buffer.from(seal.signature, 'base64'))) return 'seal signature is invalid';
+  return null;
+}
+
+/** Checks a seal's signature, its Merkle root over `hashes` and, when given, that its key is trusted. */
+export function checkSeal(seal: LedgerSealed, hashes: string[], trustedKeyIds?: Set<string>): string | null {
+  const signature = checkSealSignature(seal, trustedKeyIds);
+  if (signature) return signature;
   if (hashes.length !== seal.toPosition - seal.fromPosition + 1) return 'seal segment is incomplete';
   if (hashes[hashes.length - 1] !== seal.headHash) return 'seal head hash does not match the ledger';
   if (merkleRoot(hashes) !== seal.merkleRoot) return 'seal Merkle root does not match the ledger';

@@ -76,6 +76,10 @@ export const configSchema = z.object({
   NATS_URL: optionalUrl(['nats://', 'tls://', 'ws://', 'wss://']),
   NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('RAIA_EVENTS'),
   NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('raia.events'),
+  /** JetStream stream that keeps a copy of every ledger seal for outside observers (refusing deletes), or `off`. */
+  NATS_SEAL_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('RAIA_LEDGER_SEALS'),
+  /** The subject seals are archived on; outside `<NATS_SUBJECT_PREFIX>.>`, which the bus stream holds. */
+  NATS_SEAL_SUBJECT: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a NATS subject without wildcards').default('raia.ledger.sealed'),
   /** NATS server whose JetStream subjects data streams read (default: NATS_URL). */
   RAIA_STREAMS_NATS_URL: optionalUrl(['nats://', 'tls://', 'ws://', 'wss://']),
   /** Kafka brokers (host:port, comma-separated) data streams may read from; none: no Kafka sources. */
@@ -96,6 +100,8 @@ export const configSchema = z.object({
     .refine((s) => s.includes('PRIVATE KEY'), 'must be a PEM-encoded Ed25519 private key')
     .optional(),
   RAIA_MASTER_KEY: base64Key(32),
+  /** How often, at most, the ledger witness file (`<data dir>/keys/ledger-witness.json`) takes in new acknowledgements. */
+  RAIA_WITNESS_INTERVAL_MS: positiveInt(200),
   /** Fingerprints of earlier signing keys whose seals still verify (after a key rotation). */
   RAIA_TRUSTED_SEAL_KEY_IDS: z
     .string()

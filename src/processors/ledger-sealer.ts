@@ -24,6 +24,8 @@ export type LedgerSealerOptions = {
   /** Also seal whatever is unsealed on this schedule (node-cron syntax); absent: no timer. */
   cron?: string;
   logger?: Logger;
+  /** Called once a seal is stored (before `sealNow` answers), e.g. to write the ledger witness. */
+  onSealed?(seal: { toPosition: number; headHash: string }): Promise<void>;
 };
 
 export type LedgerSealer = {
@@ -70,6 +72,7 @@ export function startLedgerSealer(options: LedgerSealerOptions): LedgerSealer {
         eventIds: [resultEventId(closing, LEDGER_SEALER)],
       });
       options.logger?.info({ from: signed.fromPosition, to: signed.toPosition, position: result.position }, 'ledger sealed');
+      await options.onSealed?.({ toPosition: signed.toPosition, headHash: signed.headHash });
       return result.position;
     } catch (error) {
       // Another sealer sealed this segment first.

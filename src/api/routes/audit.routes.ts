@@ -51,6 +51,7 @@ const searchBody = z.strictObject({
   dataContains: z.record(z.string(), z.json()).optional(),
 });
 
+const bound = z.object({ acknowledgedPosition: z.number().int(), sealedThrough: z.number().int(), writtenAt: z.string().nullable() });
 const verification = z.object({
   ok: z.boolean(),
   from: z.number().int(),
@@ -61,6 +62,11 @@ const verification = z.object({
   firstBrokenPosition: z.number().int().nullable(),
   reason: z.string().nullable(),
   sealsChecked: z.number().int(),
+  scope: z.object({ from: z.number().int(), to: z.number().int(), whole: z.boolean() }),
+  sealedThrough: z.number().int(),
+  unsealedEvents: z.number().int(),
+  witness: bound.nullable(),
+  sealArchive: bound.nullable(),
   signerKeyId: z.string(),
   latestSeal: z
     .object({ position: z.number().int(), fromPosition: z.number().int(), toPosition: z.number().int(), headHash: z.string(), merkleRoot: z.string(), keyId: z.string(), sealedAt: z.string() })
@@ -108,7 +114,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { permission: 'audit:read' },
     schema: {
       tags: ['audit'],
-      summary: 'Re-walk the hash chain and check every seal; names the first broken position',
+      summary: 'Re-walk the hash chain, check every seal and the tail against the ledger witness; names the first broken position',
       querystring: z.strictObject({ from: position.optional(), to: position.optional() }),
       response: { 200: verification, ...problems },
     },

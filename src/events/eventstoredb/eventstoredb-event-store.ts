@@ -76,6 +76,7 @@ import {
   type SubscribeOptions,
   type Subscription,
   type VerificationResult,
+  type VerifyOptions,
 } from '../event-store.js';
 import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
@@ -341,7 +342,7 @@ export class EventStoreDbEventStore implements EventStore {
     return { done, stop };
   }
 
-  verify(options: { from?: number; to?: number } = {}): Promise<VerificationResult> {
+  verify(options: VerifyOptions = {}): Promise<VerificationResult> {
     return verifyLedger(this, { ...options, trustedKeyIds: this.options.trustedKeyIds });
   }
 

@@ -16,6 +16,7 @@ import {
   type SubscribeOptions,
   type Subscription,
   type VerificationResult,
+  type VerifyOptions,
 } from '../event-store.js';
 import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
@@ -589,7 +590,7 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  verify(options: { from?: number; to?: number } = {}): Promise<VerificationResult> {
+  verify(options: VerifyOptions = {}): Promise<VerificationResult> {
     return verifyLedger(this, { ...options, trustedKeyIds: this.options.trustedKeyIds });
   }
 
