@@ -136,7 +136,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     if (config.NATS_URL && config.NATS_SEAL_STREAM !== 'off') {
       const archive = await openNatsArchive({ url: config.NATS_URL, stream: config.NATS_SEAL_STREAM, subject: config.NATS_SEAL_SUBJECT });
       cleanups.push(() => archive.close());
-      seals = sealArchive({ store, archive, logger });
+      seals = sealArchive({ store, archive, keyIds: trustedKeyIds, logger });
     }
     // Not awaited: sealing must not wait for (or fail with) NATS; a missed seal goes out with the next catch-up.
     const archiveSeals = () => void seals?.catchUp().catch((err: unknown) => logger.error({ err }, 'archiving ledger seals failed; retried after the next seal'));

@@ -5,15 +5,19 @@ export type NatsArchiveOptions = {
   url: string;
   /** The archive stream's name, e.g. `RAIA_LEDGER_SEALS`. */
   stream: string;
-  /** The one subject it captures, e.g. `raia.ledger.sealed`; it must lie outside every other stream's subjects. */
+  /**
+   * The subject prefix it captures, e.g. `raia.ledger.sealed`: messages go to `<subject>.<key>`, so
+   * several ledgers (each key its own) can share one stream without reading each other's newest
+   * message. It must lie outside every other stream's subjects.
+   */
   subject: string;
 };
 
 export type NatsArchive = {
-  /** Stores a message (deduplicated by id within the stream's duplicate window). */
-  publish(message: Omit<OutgoingMessage, 'subject'>): Promise<void>;
-  /** The newest message (headers and JSON payload), or null while the archive is empty. */
-  last(): Promise<{ headers: Record<string, string>; data: unknown } | null>;
+  /** Stores a message under `<subject>.<key>` (deduplicated by id within the stream's duplicate window). */
+  publish(key: string, message: Omit<OutgoingMessage, 'subject'>): Promise<void>;
+  /** The newest message under `<subject>.<key>` (headers and JSON payload), or null when there is none. */
+  last(key: string): Promise<{ headers: Record<string, string>; data: unknown } | null>;
   close(): Promise<void>;
 };
 
@@ -26,6 +30,12 @@ export type NatsArchive = {
  */
 export async function openNatsArchive(options: NatsArchiveOptions): Promise<NatsArchive> {
   assertPublishSubject(options.subject);
+  const captured = `${options.subject}.>`;
+  const subjectOf = (key: string) => {
+    const subject = `${options.subject}.${key}`;
+    assertPublishSubject(subject);
+    return subject;
+  };
   const nc = await connect({ servers: options.url, name: `raia-archive-${options.stream}`, maxReconnectAttempts: -1 });
   try {
     const jsm = await nc.jetstreamManager();
@@ -34,21 +44,21 @@ export async function openNatsArchive(options: NatsArchiveOptions): Promise<Nats
       throw error;
     });
     if (!existing) {
-      const config: Partial<StreamConfig> = { name: options.stream, subjects: [options.subject], retention: RetentionPolicy.Limits, storage: StorageType.File, deny_delete: true, deny_purge: true };
+      const config: Partial<StreamConfig> = { name: options.stream, subjects: [captured], retention: RetentionPolicy.Limits, storage: StorageType.File, deny_delete: true, deny_purge: true };
       await jsm.streams.add(config);
-    } else if (!existing.config.subjects.includes(options.subject)) {
-      await jsm.streams.update(options.stream, { ...existing.config, subjects: [...existing.config.subjects, options.subject] });
+    } else if (!existing.config.subjects.includes(captured)) {
+      await jsm.streams.update(options.stream, { ...existing.config, subjects: [...existing.config.subjects, captured] });
     }
     const js = nc.jetstream();
     return {
-      async publish(message) {
+      async publish(key, message) {
         const headers = natsHeaders();
         for (const [key, value] of Object.entries(message.headers ?? {})) headers.set(key, value);
-        await js.publish(options.subject, payloadBytes(message.payload), { msgID: message.id, headers, expect: { streamName: options.stream } });
+        await js.publish(subjectOf(key), payloadBytes(message.payload), { msgID: message.id, headers, expect: { streamName: options.stream } });
       },
-      async last() {
+      async last(key) {
         try {
-          const last = await jsm.streams.getMessage(options.stream, { last_by_subj: options.subject });
+          const last = await jsm.streams.getMessage(options.stream, { last_by_subj: subjectOf(key) });
           return { headers: Object.fromEntries([...last.header.keys()].map((key) => [key, last.header.get(key)])), data: last.json() };
         } catch (error) {
           if (isNotFound(error)) return null;

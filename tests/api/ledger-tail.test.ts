@@ -182,7 +182,9 @@ describe('ledger seals over NATS', () => {
         expect(state.messages).toBe(2);
         return Promise.all([1, 2].map((seq) => jsm.streams.getMessage(names.NATS_SEAL_STREAM, { seq })));
       }, 10_000);
-      expect(archived.map((m) => m.subject)).toEqual([names.NATS_SEAL_SUBJECT, names.NATS_SEAL_SUBJECT]);
+      // Under the signing key's id, so ledgers sharing the NATS server keep apart.
+      const sealSubject = `${names.NATS_SEAL_SUBJECT}.${keyFingerprint(server.runtime.keys.verifyKey)}`;
+      expect(archived.map((m) => m.subject)).toEqual([sealSubject, sealSubject]);
       const held = archived.map((m) => m.json<{ id: string; position: number; data: unknown }>());
       expect(held.map((h) => h.position)).toEqual([first, second]);
       // What an outside observer holds: signed seals, checked against the ledger's hashes alone.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +46,8 @@ describe('the seal archive', () => {
     }
     // NATS was out of reach while these were sealed: the archive is opened only now.
     archive = await openNatsArchive({ url: NATS_URL, stream, subject });
-    const archiving = sealArchive({ store, archive });
+    const keyId = keyFingerprint(publicKey);
+    const archiving = sealArchive({ store, archive, keyIds: new Set([keyId]) });
     expect(await archiving.catchUp()).toBe(3);
     expect(await archiving.catchUp()).toBe(0);
     await store.append('model-x', [newEvent()]);
@@ -61,7 +63,8 @@ describe('the seal archive', () => {
       writtenAt: lastSeal!.occurredAt.toISOString(),
       problem: null,
     });
-    expect((await archiving.bound(new Set()))?.problem).toBe('the newest seal in the NATS seal archive failed its check (seal was signed by an untrusted key)');
+    // Seals of keys not trusted (another ledger sharing the stream) are not read at all.
+    expect(await archiving.bound(new Set())).toBeNull();
 
     const nc = await connect({ servers: NATS_URL });
     try {
@@ -74,5 +77,15 @@ describe('the seal archive', () => {
     } finally {
       await nc.close();
     }
+
+    // Another ledger's newer seal in the same stream (its own key) does not move this ledger's bound.
+    const newest = (await archive.last(keyId))!;
+    const foreignKey = 'f'.repeat(64);
+    await archive.publish(foreignKey, { id: randomUUID(), payload: JSON.stringify({ ...(newest.data as object), position: 1_000_000 }) });
+    expect((await archiving.bound(new Set([keyId])))?.acknowledged.position).toBe(seals[3]);
+    // A seal under this ledger's key whose signature does not hold is the bound's problem, not a trusted bound.
+    const forged = newest.data as { position: number; data: { signature: string } };
+    await archive.publish(keyId, { id: randomUUID(), payload: JSON.stringify({ ...forged, position: forged.position + 1, data: { ...forged.data, signature: Buffer.alloc(64).toString('base64') } }) });
+    expect((await archiving.bound(new Set([keyId])))?.problem).toBe('the newest seal in the NATS seal archive failed its check (seal signature is invalid)');
   });
 });
