@@ -81,13 +81,18 @@ function problemFor(error: unknown): Problem {
   return p(500, 'internal', 'Internal server error', 'The error was logged with this request id.');
 }
 
+function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = { ...problemFor(error), instance: request.url };
+  if (problem.status >= 500 || isResponseSerializationError(error)) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ problem: problem.type }, 'request refused');
+  void reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+/** fastify's `frameworkErrors` option: a URL the router cannot decode (`%ED%A0%80`, a lone surrogate) answers problem+json too. */
+export const frameworkErrors = sendProblem;
+
 export function registerProblemDetails(app: FastifyInstance): void {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const problem = { ...problemFor(error), instance: request.url };
-    if (problem.status >= 500 || isResponseSerializationError(error)) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ problem: problem.type }, 'request refused');
-    void reply.status(problem.status).type('application/problem+json').send(problem);
-  });
+  app.setErrorHandler(sendProblem);
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)
