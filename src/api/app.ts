@@ -8,7 +8,7 @@ import { loggerOptions } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { Runtime } from '../runtime.js';
 import { HttpProblem, frameworkErrors, registerProblemDetails } from './problem-details.js';
-import { registerStorableTextCheck } from './storable-text.js';
+import { registerStorableInputCheck } from './storable-input.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
@@ -59,7 +59,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   app.decorate('runtime', runtime);
   app.decorate('metrics', createMetrics());
   registerProblemDetails(app);
-  registerStorableTextCheck(app);
+  registerStorableInputCheck(app);
   // Before any route is registered: each route must declare its access (onRoute check).
   registerAccessControl(app, {
     accessTokens: runtime.accessTokens,

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { BlobTooLarge, type BlobStorage, type StoredBlob } from '../platform/blob-storage.js';
 import { invalidFields } from './problem-details.js';
-import { findUnstorableText, unstorableReason } from './storable-text.js';
+import { findUnstorableInput, unstorableReason } from './storable-input.js';
 
 export type MultipartUpload = {
   /** The `metadata` field's JSON, parsed; undefined when the field was not sent. */
@@ -26,13 +26,13 @@ export async function readMultipartUpload(
   let filename: string | null = null;
   try {
     for await (const part of request.parts()) {
-      // Streamed past the request-wide check (storable-text.ts): its text is checked here.
+      // Streamed past the request-wide check (storable-input.ts): its text is checked here.
       const badName = unstorableReason(part.fieldname);
       const unstorable = badName
         ? { field: 'body', message: `has a part whose name ${badName}` }
         : part.type === 'file'
-          ? findUnstorableText(part.filename, `body.${part.fieldname}.filename`)
-          : findUnstorableText(part.value, `body.${part.fieldname}`);
+          ? findUnstorableInput(part.filename, `body.${part.fieldname}.filename`)
+          : findUnstorableInput(part.value, `body.${part.fieldname}`);
       if (unstorable) {
         if (part.type === 'file') part.file.resume();
         throw invalidFields([unstorable]);
@@ -57,7 +57,7 @@ export async function readMultipartUpload(
       } catch {
         throw invalidFields([{ field: 'body.metadata', message: 'is not valid JSON' }]);
       }
-      const unstorable = findUnstorableText(metadata, 'body.metadata');
+      const unstorable = findUnstorableInput(metadata, 'body.metadata');
       if (unstorable) throw invalidFields([unstorable]);
     }
     return { metadata, blob, filename };
