@@ -6,6 +6,7 @@ import { SubjectErased } from '../events/personal-data.js';
 import { UnknownEventType } from '../events/event-catalogue.js';
 import { CommandRefused } from '../commands/decider.js';
 import { ScoringInputError } from '../analytics/scoring/linear-model.js';
+import { BlobStoreFull } from '../platform/blob-storage.js';
 
 /** RFC 9457 problem details. `type` is a stable URI per kind of problem; extension members are kept (RFC 9457 §3.2). */
 export const problemSchema = z
@@ -71,6 +72,8 @@ function problemFor(error: unknown): Problem {
     const field = `body.instances${error.row !== null ? `.${error.row}` : ''}${error.feature !== null ? `.${error.feature}` : ''}`;
     return p(400, 'validation-error', 'Invalid request', error.message, { code: error.code, errors: [{ field, message: error.message }] });
   }
+  // RFC 4918 §11.5: the server cannot store what the request needs; the upload left nothing behind.
+  if (error instanceof BlobStoreFull) return p(507, 'insufficient-storage', 'Insufficient storage', `${error.message}; nothing was stored or recorded, retry later`);
   if (error instanceof SubjectErased) return p(409, 'subject-erased', 'Subject erased', error.message, { code: error.code });
   if (error instanceof InvalidEvent || error instanceof UnknownEventType) return p(400, 'invalid-event', 'Invalid event', error.message, { code: error.code });
   const fe = error as FastifyError;
@@ -85,6 +88,9 @@ function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyRepl
   const problem = { ...problemFor(error), instance: request.url };
   if (problem.status >= 500 || isResponseSerializationError(error)) request.log.error({ err: error }, 'request failed');
   else request.log.info({ problem: problem.type }, 'request refused');
+  // Refused before its body was read (an upload cut short): the rest of the body is still on the
+  // connection, so it is closed rather than reused, or a client's next request there stalls.
+  if (request.raw.complete === false) void reply.header('connection', 'close');
   void reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
