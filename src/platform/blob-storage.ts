@@ -44,7 +44,8 @@ export class BlobStoreFull extends Error {
 }
 
 const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT']);
-const isOutOfSpace = (error: unknown) => OUT_OF_SPACE.has((error as NodeJS.ErrnoException | null)?.code ?? '');
+/** A filesystem write failed for want of space (ENOSPC) or quota (EDQUOT). */
+export const isOutOfSpace = (error: unknown): boolean => OUT_OF_SPACE.has((error as NodeJS.ErrnoException | null)?.code ?? '');
 
 /** The bytes a store handed back do not hash to the name they are stored under. */
 export class BlobCorrupted extends Error {

@@ -1,35 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
+import { TMPFS_SKIP_REASON, canMountTmpfs, mountTmpfs, unmount } from '../support/small-filesystem.js';
 
-// A real full disk: the blob store's folder is a 1 MiB tmpfs, so writes past it fail with ENOSPC
-// from the kernel. Mounting needs root (CAP_SYS_ADMIN); elsewhere the suite is skipped, saying why.
+// A real full disk: the blob store's folder is a 1 MiB tmpfs, so writes past it fail with ENOSPC.
 const TMPFS_BYTES = 1024 * 1024;
+const needs = canMountTmpfs ? '' : ` (${TMPFS_SKIP_REASON})`;
 
-function mountTmpfs(dir: string): void {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES}`, 'tmpfs', dir], { stdio: 'pipe' });
-}
-
-const canMount = (() => {
-  if (process.getuid?.() !== 0) return false;
-  const probe = mkdtempSync(join(tmpdir(), 'raia-tmpfs-probe-'));
-  try {
-    mountTmpfs(probe);
-    execFileSync('umount', [probe], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-})();
-
-const needs = canMount ? '' : ' (SKIPPED: mounting a small tmpfs needs root with CAP_SYS_ADMIN)';
-
-describe.skipIf(!canMount).each(['postgres', 'pglite'] as const)(`uploads onto a full disk on %s${needs}`, (dialect) => {
+describe.skipIf(!canMountTmpfs).each(['postgres', 'pglite'] as const)(`uploads onto a full disk on %s${needs}`, (dialect) => {
   let server: TestServer;
   let base: string;
   let auth: Record<string, string>;
@@ -39,14 +18,14 @@ describe.skipIf(!canMount).each(['postgres', 'pglite'] as const)(`uploads onto a
     server = await startTestServer(dialect);
     blobs = join(server.dataDir, 'blobs');
     mkdirSync(blobs, { recursive: true });
-    mountTmpfs(blobs);
+    mountTmpfs(blobs, TMPFS_BYTES);
     base = await server.app.listen({ port: 0, host: '127.0.0.1' });
     auth = { authorization: `Bearer ${await server.tokenFor('data_scientist')}` };
   });
   afterAll(async () => {
     server.app.server.closeAllConnections();
     // Unmounted first: closing the server removes the data dir, which a mount point would keep busy.
-    execFileSync('umount', ['-l', blobs], { stdio: 'pipe' });
+    unmount(blobs);
     await server.close();
   });
 
