@@ -4,10 +4,14 @@ import { invalidFields } from './problem-details.js';
 // PostgreSQL text and jsonb cannot hold U+0000, and a lone UTF-16 surrogate cannot be encoded as
 // UTF-8: a value holding either fails in the database (a 500) instead of as the caller's mistake.
 const NUL = '\u0000';
+// eslint-disable-next-line no-control-regex -- NUL is what it looks for
+const SUSPECT = /[\u0000\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why `text` cannot be stored, or null when it can. */
 export function unstorableReason(text: string): string | null {
+  // One scan for the common case (nothing suspect); surrogate pairs (emoji) take the closer look.
+  if (!SUSPECT.test(text)) return null;
   if (text.includes(NUL)) return 'contains a NUL character (U+0000), which cannot be stored';
   if (LONE_SURROGATE.test(text)) return 'contains an unpaired UTF-16 surrogate, which is not valid Unicode text';
   return null;

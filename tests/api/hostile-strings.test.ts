@@ -90,6 +90,17 @@ describe.each(['postgres', 'pglite'] as const)('hostile strings in every operati
     expect(failures).toEqual([]);
   });
 
+  it('keeps well-formed text: emoji (surrogate pairs) are stored and read back; a lone low surrogate is refused', async () => {
+    const headers = { authorization: `Bearer ${await server.tokenFor('admin')}`, 'content-type': 'application/json' };
+    const created = await server.app.inject({ method: 'POST', url: '/api/v1/models', headers, payload: JSON.stringify({ name: 'credit 🙂 model', type: 'regression', riskTier: 'minimal', tags: ['𝔣𝔞𝔦𝔯'] }) });
+    expect(created.statusCode, created.body).toBe(201);
+    const read = await server.app.inject({ method: 'GET', url: `/api/v1/models/${created.json().id}`, headers: { authorization: headers.authorization, 'x-min-position': String(created.json().position) } });
+    expect(read.json()).toMatchObject({ name: 'credit 🙂 model', tags: ['𝔣𝔞𝔦𝔯'] });
+    const low = await server.app.inject({ method: 'POST', url: '/api/v1/models', headers, payload: '{"name":"a\\udc00b","type":"regression","riskTier":"minimal"}' });
+    expect(low.statusCode, low.body).toBe(400);
+    expect(low.json().errors).toEqual([{ field: 'body.name', message: 'contains an unpaired UTF-16 surrogate, which is not valid Unicode text' }]);
+  });
+
   it('refuses JSON nested deeper than PostgreSQL and recursive code can take, 400 naming where', async () => {
     const depth = 20_000;
     const payload = `{"dataContains":{"a":${'{"a":'.repeat(depth)}1${'}'.repeat(depth + 1)}}`;
