@@ -7,7 +7,8 @@ import { v7 } from 'uuid';
 import { loggerOptions } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { Runtime } from '../runtime.js';
-import { HttpProblem, registerProblemDetails } from './problem-details.js';
+import { HttpProblem, frameworkErrors, registerProblemDetails } from './problem-details.js';
+import { registerStorableInputCheck } from './storable-input.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
@@ -54,6 +55,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
     },
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -61,6 +63,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   app.decorate('metrics', createMetrics());
   registerProblemDetails(app);
   await registerSecurityHeaders(app, runtime.config);
+  registerStorableInputCheck(app);
   // Before any route is registered: each route must declare its access (onRoute check).
   registerAccessControl(app, {
     accessTokens: runtime.accessTokens,

@@ -7,6 +7,7 @@ import { UnknownEventType } from '../events/event-catalogue.js';
 import { CommandRefused } from '../commands/decider.js';
 import { PreconditionFailed } from '../commands/stream-precondition.js';
 import { ScoringInputError } from '../analytics/scoring/linear-model.js';
+import { BlobStoreFull } from '../platform/blob-storage.js';
 
 /** RFC 9457 problem details. `type` is a stable URI per kind of problem; extension members are kept (RFC 9457 §3.2). */
 export const problemSchema = z
@@ -75,6 +76,8 @@ function problemFor(error: unknown): Problem {
     const field = `body.instances${error.row !== null ? `.${error.row}` : ''}${error.feature !== null ? `.${error.feature}` : ''}`;
     return p(400, 'validation-error', 'Invalid request', error.message, { code: error.code, errors: [{ field, message: error.message }] });
   }
+  // RFC 4918 §11.5: the server cannot store what the request needs; the upload left nothing behind.
+  if (error instanceof BlobStoreFull) return p(507, 'insufficient-storage', 'Insufficient storage', `${error.message}; nothing was stored or recorded, retry later`);
   if (error instanceof SubjectErased) return p(409, 'subject-erased', 'Subject erased', error.message, { code: error.code });
   if (error instanceof InvalidEvent || error instanceof UnknownEventType) return p(400, 'invalid-event', 'Invalid event', error.message, { code: error.code });
   const fe = error as FastifyError;
@@ -85,13 +88,21 @@ function problemFor(error: unknown): Problem {
   return p(500, 'internal', 'Internal server error', 'The error was logged with this request id.');
 }
 
+function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = { ...problemFor(error), instance: request.url };
+  if (problem.status >= 500 || isResponseSerializationError(error)) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ problem: problem.type }, 'request refused');
+  // Refused before its body was read (an upload cut short): the rest of the body is still on the
+  // connection, so it is closed rather than reused, or a client's next request there stalls.
+  if (request.raw.complete === false) void reply.header('connection', 'close');
+  void reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+/** fastify's `frameworkErrors` option: a URL the router cannot decode (`%ED%A0%80`, a lone surrogate) answers problem+json too. */
+export const frameworkErrors = sendProblem;
+
 export function registerProblemDetails(app: FastifyInstance): void {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const problem = { ...problemFor(error), instance: request.url };
-    if (problem.status >= 500 || isResponseSerializationError(error)) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ problem: problem.type }, 'request refused');
-    void reply.status(problem.status).type('application/problem+json').send(problem);
-  });
+  app.setErrorHandler(sendProblem);
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)

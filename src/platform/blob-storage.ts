@@ -18,7 +18,7 @@ export type StoredBlob = {
  */
 export interface BlobStorage {
   readonly kind: 'filesystem' | 's3';
-  /** Streams `source` into the store (memory stays bounded whatever the size); refuses with BlobTooLarge past `maxBytes`, leaving nothing behind. */
+  /** Streams `source` into the store (memory stays bounded whatever the size); refuses with BlobTooLarge past `maxBytes`, or BlobStoreFull when out of space, leaving nothing behind. */
   put(source: Readable, options: { maxBytes: number }): Promise<StoredBlob>;
   exists(sha256: string): Promise<boolean>;
   open(sha256: string): Promise<Readable>;
@@ -34,6 +34,18 @@ export class BlobTooLarge extends Error {
     this.name = 'BlobTooLarge';
   }
 }
+
+/** The store's filesystem has no room left (ENOSPC) or its quota is spent (EDQUOT); nothing of the upload was kept. */
+export class BlobStoreFull extends Error {
+  constructor(cause: unknown) {
+    super('blob storage has no space left for this upload', { cause });
+    this.name = 'BlobStoreFull';
+  }
+}
+
+const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+/** A filesystem write failed for want of space (ENOSPC) or quota (EDQUOT). */
+export const isOutOfSpace = (error: unknown): boolean => OUT_OF_SPACE.has((error as NodeJS.ErrnoException | null)?.code ?? '');
 
 /** The bytes a store handed back do not hash to the name they are stored under. */
 export class BlobCorrupted extends Error {
@@ -91,24 +103,23 @@ export class FileBlobStorage implements BlobStorage {
   }
 
   async put(source: Readable, options: { maxBytes: number }): Promise<StoredBlob> {
-    await mkdir(this.incoming, { recursive: true });
     const temporary = join(this.incoming, `${randomUUID()}.part`);
     const { meter, digest } = meteredDigest(options.maxBytes);
     try {
+      await mkdir(this.incoming, { recursive: true });
       await pipeline(source, meter, createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
+      const { sha256, size } = digest();
+      if (await this.exists(sha256)) return { sha256, size, created: false };
+      const target = this.pathOf(sha256);
+      await mkdir(join(target, '..'), { recursive: true });
+      await rename(temporary, target);
+      return { sha256, size, created: true };
     } catch (error) {
+      throw isOutOfSpace(error) ? new BlobStoreFull(error) : error;
+    } finally {
+      // Whatever happened, no partial file stays behind (after the rename there is none to remove).
       await rm(temporary, { force: true });
-      throw error;
     }
-    const { sha256, size } = digest();
-    const target = this.pathOf(sha256);
-    if (await this.exists(sha256)) {
-      await rm(temporary, { force: true });
-      return { sha256, size, created: false };
-    }
-    await mkdir(join(target, '..'), { recursive: true });
-    await rename(temporary, target);
-    return { sha256, size, created: true };
   }
 
   async exists(sha256: string): Promise<boolean> {

@@ -17,7 +17,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { BlobCorrupted, contentAddress, meteredDigest, type BlobStorage, type StoredBlob } from './blob-storage.js';
+import { BlobCorrupted, BlobStoreFull, contentAddress, isOutOfSpace, meteredDigest, type BlobStorage, type StoredBlob } from './blob-storage.js';
 
 export type S3BlobStorageOptions = {
   client: S3Client;
@@ -186,6 +186,8 @@ export class S3BlobStorage implements BlobStorage {
       await mkdir(join(path, '..'), { recursive: true });
       await rename(temporary, path);
       return path;
+    } catch (error) {
+      throw isOutOfSpace(error) ? new BlobStoreFull(error) : error;
     } finally {
       await rm(temporary, { force: true });
     }

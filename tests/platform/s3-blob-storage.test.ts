@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,10 +9,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BlobCorrupted, BlobTooLarge, contentAddress } from '../../src/platform/blob-storage.js';
+import { BlobCorrupted, BlobStoreFull, BlobTooLarge, contentAddress } from '../../src/platform/blob-storage.js';
 import { ConfigError, loadConfig } from '../../src/platform/config.js';
 import { S3BlobStorage } from '../../src/platform/s3-blob-storage.js';
 import { loadScoringModel } from '../../src/processors/model-scoring.js';
+import { TMPFS_SKIP_REASON, canMountTmpfs, mountTmpfs, unmount } from '../support/small-filesystem.js';
 
 // s3rver (a real S3-compatible HTTP server) runs in a child process, so its own buffers never count
 // in this process's memory when the streaming bound is measured.
@@ -194,6 +195,22 @@ describe('S3 blob storage (s3rver over HTTP on 127.0.0.1)', () => {
     const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: contentAddress(sha256) }));
     expect(await object.Body!.transformToString()).toBe('tampered bytes');
     await blobs.delete(sha256);
+  });
+
+  it.skipIf(!canMountTmpfs)(`a localPath copy that does not fit the local disk rejects with BlobStoreFull, leaving no partial file${canMountTmpfs ? '' : ` (${TMPFS_SKIP_REASON})`}`, async () => {
+    const smallCache = mkdtempSync(join(tmpdir(), 'raia-small-cache-'));
+    mountTmpfs(smallCache, 256 * 1024);
+    try {
+      mkdirSync(join(smallCache, 'incoming'));
+      const small = new S3BlobStorage({ client, bucket, cacheDir: smallCache });
+      const { sha256 } = await small.put(Readable.from([randomBytes(600_000)]), { maxBytes: 1e6 });
+      await expect(small.localPath(sha256)).rejects.toBeInstanceOf(BlobStoreFull);
+      expect(readdirSync(smallCache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())).toEqual([]);
+      await small.delete(sha256);
+    } finally {
+      unmount(smallCache);
+      rmSync(smallCache, { recursive: true, force: true });
+    }
   });
 
   it('serves model scoring: a JSON model artifact stored in the bucket loads through localPath and scores', async () => {

@@ -94,6 +94,8 @@ async function startRaia(env: Record<string, string>) {
       NATS_URL: 'nats://127.0.0.1:4222',
       NATS_STREAM: `RAIA_OTEL_${suffix}`,
       NATS_SUBJECT_PREFIX: `raia-otel-${suffix}.events`,
+      // No seal archive: it would keep this run's seals in a stream that refuses purges.
+      NATS_SEAL_STREAM: 'off',
       EVENTSTORE_URL: '',
       // A seal after every append: the ledger sealer is a processor that handles every event.
       RAIA_SEAL_EVERY: '1',

@@ -103,7 +103,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         summary: 'Upload a dataset file (CSV, TSV, JSON, NDJSON, Parquet), or a new version of one; streamed to storage and profiled in one pass',
         description: 'multipart/form-data: `file` and optional `metadata` (JSON: datasetId for a new version, name, description, tags, format). The same bytes are stored once. A malformed file is refused with its row or line, and nothing is recorded.',
         headers: ifMatchHeaders,
-        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), sha256: z.string(), size: z.number(), format: z.string(), rowCount: z.number().int(), columns: versionSchema.shape.columns, qualityScore: z.number(), issues: z.number().int(), position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors },
+        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), sha256: z.string(), size: z.number(), format: z.string(), rowCount: z.number().int(), columns: versionSchema.shape.columns, qualityScore: z.number(), issues: z.number().int(), position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors, 507: problemSchema },
       },
     }, async (request, reply) => {
       const precondition = preconditionOf(request);

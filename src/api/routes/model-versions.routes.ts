@@ -95,7 +95,7 @@ export function modelVersionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           'multipart/form-data with a `metadata` field (JSON: format, task, classes, inputSchema, trainingData, metrics, notes) and an `artifact` file (ONNX, RAIA tree-ensemble JSON, XGBoost JSON, RAIA linear JSON), streamed to content-addressed storage; or application/json metadata with format "remote" and an endpoint. The artifact must load and agree with the input schema, or nothing is registered (400).',
         params: z.strictObject({ id: z.uuid() }),
         headers: ifMatchHeaders.extend(idempotencyKeyHeaders.shape),
-        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), status: z.literal('draft'), artifact: z.object({ sha256: z.string(), size: z.number() }).nullable(), position: z.number().int() }).meta({ headers: etagResponseHeader }), 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema },
+        response: { 201: z.object({ id: z.uuid(), version: z.number().int(), status: z.literal('draft'), artifact: z.object({ sha256: z.string(), size: z.number() }).nullable(), position: z.number().int() }).meta({ headers: etagResponseHeader }), 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema, 507: problemSchema },
       },
     }, async (request, reply) => {
       const { id } = request.params;
