@@ -109,6 +109,24 @@ describe('the server process (npm start: the build, run by node)', () => {
     expect(await again.exited).toBe(0);
   }, 120_000);
 
+  it('under npm start, SIGTERM sent to npm reaches the server, which shuts down gracefully', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'raia-npm-'));
+    dirs.push(dataDir);
+    // --ignore-scripts: no prestart build (this copy is built already); npm start itself still runs.
+    const server = spawnServer(['npm', 'start', '--ignore-scripts'], appDir, embedded(dataDir));
+    servers.push(server);
+    const base = await server.listening;
+    expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(true);
+    server.child.kill('SIGTERM');
+    await server.exited;
+    // The server closed its database (the lock goes last) rather than being orphaned by npm.
+    const deadline = Date.now() + 20_000;
+    while (existsSync(join(dataDir, 'pglite.lock')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
+    expect(server.output()).toContain('shutting down');
+    await expect(fetch(`${base}/api/v1/health`)).rejects.toThrow();
+  }, 90_000);
+
   it('refuses to start on bad configuration, naming the variable', async () => {
     const server = startServer({ PORT: 'eighty', RAIA_DATA_DIR: join(tmpdir(), 'raia-never') });
     expect(await server.exited).toBe(2);

@@ -11,7 +11,8 @@ export function npmScript(name: string): string[] {
   const scripts = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const script = scripts[name];
   if (!script) throw new Error(`package.json has no "${name}" script`);
-  const [command, ...args] = script.split(' ');
+  // `exec node …`: the shell npm runs the script with becomes node (so signals reach it).
+  const [command, ...args] = script.replace(/^exec /, '').split(' ');
   if (command !== 'node') throw new Error(`"${name}" runs ${command}, not node: ${script}`);
   return [process.execPath, ...args];
 }
