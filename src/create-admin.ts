@@ -5,11 +5,14 @@ import { createLogger } from './platform/logger.js';
 import { startRuntime } from './runtime.js';
 import { registerAccount } from './commands/user/registration.js';
 import { systemActor } from './events/envelope.js';
+import { DataDirectoryInUse } from './platform/data-directory-lock.js';
 
 /**
  * `npm run create-admin -- --email admin@example.org [--name "Ada Admin"]`: creates an administrator
  * on the configured database. The password is read from standard input (piped), or prompted for
  * without echo on a terminal; it never appears in arguments, environment or logs.
+ * On the embedded database it needs the data directory to itself: while a server runs on it, it
+ * refuses (exit code 3) and says what to do instead.
  */
 async function readPassword(): Promise<string> {
   if (!process.stdin.isTTY) {
@@ -35,9 +38,10 @@ try {
   const { values } = parseArgs({ options: { email: { type: 'string' }, name: { type: 'string', default: 'Administrator' } } });
   if (!values.email) throw new Error('usage: npm run create-admin -- --email <address> [--name <name>]  (password on stdin)');
   const config = loadConfig();
-  const password = await readPassword();
+  // The database first: a refusal (data directory in use) comes before the password prompt.
   const runtime = await startRuntime(config, { logger: createLogger('warn') });
   try {
+    const password = await readPassword();
     const result = await registerAccount(
       runtime.identity,
       { email: values.email, name: values.name ?? 'Administrator', password, role: 'admin', method: 'admin-bootstrap', emailVerified: true },
@@ -49,6 +53,17 @@ try {
     await runtime.close();
   }
 } catch (error) {
-  console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
-  process.exitCode = 2;
+  if (error instanceof DataDirectoryInUse) {
+    console.error(
+      [
+        `Another RAIA process (pid ${error.holder.pid}${error.holder.command ? `: ${error.holder.command}` : ''}, started ${error.holder.startedAt}) is using ${error.directory}, and the embedded database allows one process at a time.`,
+        'If it is the server, either invite the administrator through it: an administrator sends POST /api/v1/admin/invitations {"email", "name", "role": "admin"}, and the invitee sets a password from the e-mailed link;',
+        `or stop it (kill ${error.holder.pid}), run create-admin again, then start the server again. (With no administrator yet, RAIA_BOOTSTRAP_ADMIN_EMAIL and RAIA_BOOTSTRAP_ADMIN_PASSWORD create one at server start.)`,
+      ].join('\n'),
+    );
+    process.exitCode = 3;
+  } else {
+    console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+    process.exitCode = 2;
+  }
 }

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalJson } from './canonical-json.js';
 import { z } from 'zod';
 
 /** Stream that holds the ledger's own seals. */
@@ -48,7 +48,7 @@ export const keyFingerprint = (publicKey: KeyObject) =>
 
 const signedPayload = (s: Pick<LedgerSealed, 'fromPosition' | 'toPosition' | 'headHash' | 'merkleRoot' | 'keyId'>) =>
   Buffer.from(
-    canonicalize({ fromPosition: s.fromPosition, toPosition: s.toPosition, headHash: s.headHash, merkleRoot: s.merkleRoot, keyId: s.keyId })!,
+    canonicalJson({ fromPosition: s.fromPosition, toPosition: s.toPosition, headHash: s.headHash, merkleRoot: s.merkleRoot, keyId: s.keyId })!,
     'utf8',
   );
 

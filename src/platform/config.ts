@@ -109,6 +109,8 @@ export const configSchema = z.object({
     .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be comma-separated SHA-256 key fingerprints (hex)'))),
   RAIA_MIN_POSITION_WAIT_MS: positiveInt(5000),
+  /** GET /api/v1/health/ready answers 503 while a projection is more than this many events behind the ledger. */
+  RAIA_READY_MAX_LAG: positiveInt(1000),
   /** Base URL users reach RAIA at, for links in mails. */
   RAIA_PUBLIC_URL: z.url().default('http://localhost:8080').transform((u) => u.replace(/\/+$/, '')),
   /** Strict-Transport-Security: `auto` sends it when RAIA_PUBLIC_URL is https (TLS ends at or before RAIA), `on` always, `off` never. */

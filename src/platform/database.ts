@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPGLite from 'knex-pglite';
 import pg from 'pg';
 import { PostgresCopyScript } from './postgres-copy-script.js';
+import { lockDataDirectory, type DataDirectoryLock } from './data-directory-lock.js';
 
 export type { Knex };
 
@@ -62,13 +62,17 @@ export type DatabaseOptions =
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const schema = options.schema ?? 'public';
   if ('url' in options) return openPostgres(options.url, schema, options.poolSize ?? 10);
-  let pglite: PGlite;
-  if ('pglite' in options) pglite = options.pglite;
-  else {
-    mkdirSync(options.pgliteDir, { recursive: true });
-    pglite = new PGlite(join(options.pgliteDir));
+  if ('pglite' in options) return openPglite(options.pglite, schema, null);
+  mkdirSync(options.pgliteDir, { recursive: true });
+  // PGlite is one process's database: a second process opening the directory corrupts it.
+  // `<dir>.lock` (beside, not inside, PGlite's own files) refuses it, naming the holder.
+  const lock = lockDataDirectory(options.pgliteDir, `${options.pgliteDir.replace(/\/+$/, '')}.lock`);
+  try {
+    return await openPglite(new PGlite(options.pgliteDir), schema, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
   }
-  return openPglite(pglite, schema);
 }
 
 async function openPostgres(url: string, schema: string, poolSize: number): Promise<Database> {
@@ -128,7 +132,7 @@ async function openPostgres(url: string, schema: string, poolSize: number): Prom
   };
 }
 
-async function openPglite(pglite: PGlite, schema: string): Promise<Database> {
+async function openPglite(pglite: PGlite, schema: string, lock: DataDirectoryLock | null): Promise<Database> {
   await pglite.waitReady;
   if (schema !== 'public') await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   const knex = knexFactory({
@@ -159,7 +163,12 @@ async function openPglite(pglite: PGlite, schema: string): Promise<Database> {
       return pglite.listen(channel, onMessage);
     },
     async close() {
-      await knex.destroy();
+      // knex-pglite closes the PGlite instance with its one connection; the lock goes once it has.
+      try {
+        await knex.destroy();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

@@ -4,7 +4,7 @@ import { newToken, tokenDigest } from './secure-token.js';
 
 const TABLE = 'raia_one_time_tokens';
 
-export type OneTimePurpose = 'verify-email' | 'reset-password' | 'sso-pending';
+export type OneTimePurpose = 'verify-email' | 'reset-password' | 'sso-pending' | 'accept-invitation';
 
 export const oneTimeTokenMigrations: Migration[] = [
   {
@@ -36,6 +36,12 @@ export class OneTimeTokenStore {
     await db(TABLE).where({ subject, purpose }).whereNull('used_at').update({ used_at: now });
     await db(TABLE).insert({ digest: tokenDigest(token), subject, purpose, expires_at: new Date(now.getTime() + ttlMs) });
     return token;
+  }
+
+  /** The subject of a token that could be spent now, without spending it (to check a request before it spends the token). */
+  async peek(token: string, purpose: OneTimePurpose): Promise<string | null> {
+    const row: { subject: string } | undefined = await this.knex(TABLE).select('subject').where({ digest: tokenDigest(token), purpose }).whereNull('used_at').where('expires_at', '>', this.clock()).first();
+    return row?.subject ?? null;
   }
 
   /** Spends a token atomically; returns its subject, or null when unknown, used, expired or of another purpose. */

@@ -7,7 +7,7 @@ type Wanted = { name: string; kind: 'numeric' | 'categorical' }[];
 type Samples = Map<string, { kind: 'numeric'; values: ArrayLike<number> } | { kind: 'categorical'; counts: Map<string, number> }>;
 
 function readInWorker(task: DriftColumnsTask): Promise<Samples> {
-  const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), { workerData: { entry: new URL('./drift-columns-worker.ts', import.meta.url).href, task } });
+  const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), { workerData: { entry: new URL('./drift-columns-worker.js', import.meta.url).href, task } });
   return new Promise<Samples>((resolve, reject) => {
     worker.once('message', (samples: Samples) => resolve(samples));
     worker.once('error', reject);

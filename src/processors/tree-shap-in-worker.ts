@@ -5,7 +5,7 @@ import type { TreeShapTask } from './tree-shap-worker.js';
 /** Runs one TreeSHAP task in a worker thread, so a large explanation does not stall the API. */
 export function treeShapInWorker(task: TreeShapTask): Promise<ShapleyExplanation> {
   const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), {
-    workerData: { entry: new URL('./tree-shap-worker.ts', import.meta.url).href, task },
+    workerData: { entry: new URL('./tree-shap-worker.js', import.meta.url).href, task },
   });
   return new Promise<ShapleyExplanation>((resolve, reject) => {
     worker.once('message', (result: ShapleyExplanation) => resolve(result));

@@ -1,7 +1,15 @@
-// Worker threads run TypeScript modules as the main thread does (through tsx): this plain module
-// registers tsx's loader in the worker, then imports the worker's real entry point.
+// Worker threads start from this plain module, then import the worker's real entry point (given as
+// its compiled `.js` URL). Built (dist/), that file exists. Run from source (tsx, vitest), only the
+// `.ts` exists: tsx's loader is registered in the worker first. tsx is a development dependency,
+// so it is imported only then.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
 
-register();
-await import(workerData.entry);
+let entry = workerData.entry;
+if (!existsSync(fileURLToPath(entry))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = entry.replace(/\.js$/, '.ts');
+}
+await import(entry);

@@ -12,6 +12,8 @@ export const users = defineProjection({
   version: 1,
   handles: [
     'user.registered',
+    'user.invited',
+    'user.invitation-accepted',
     'user.email-verified',
     'user.logged-in',
     'user.login-failed',
@@ -60,6 +62,24 @@ export const users = defineProjection({
             updated_at: at,
           });
           break;
+        case 'user.invited':
+          await trx(tables.users).insert({
+            user_id: d.userId,
+            email: String(d.email),
+            email_digest: d.emailDigest,
+            name: String(d.name),
+            role: d.role,
+            status: 'invited',
+            email_verified: false,
+            password_hash: null,
+            consecutive_failures: 0,
+            created_at: at,
+            updated_at: at,
+          });
+          break;
+        case 'user.invitation-accepted':
+          await row().update({ status: 'active', email_verified: true, password_hash: String(d.passwordHash), updated_at: at });
+          break;
         case 'user.email-verified':
           await row().update({ email_verified: true, updated_at: at });
           break;
@@ -99,7 +119,7 @@ export type UserRecord = {
   email: string;
   name: string;
   role: string;
-  status: 'active' | 'deactivated' | 'erased';
+  status: 'invited' | 'active' | 'deactivated' | 'erased';
   emailVerified: boolean;
   passwordHash: string | null;
   lockedUntil: string | null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandRefused } from '../../src/commands/decider.js';
-import { LOCKOUT_COOL_DOWN_MS, LOCKOUT_THRESHOLD, MAX_ACTIVE_API_KEYS, userDecider, type UserCommand, type UserEvent, type UserState } from '../../src/commands/user/user.decider.js';
+import { LOCKOUT_COOL_DOWN_MS, LOCKOUT_THRESHOLD, MAX_ACTIVE_API_KEYS, userDecider, type Role, type UserCommand, type UserEvent, type UserState } from '../../src/commands/user/user.decider.js';
 import { systemActor } from '../../src/events/envelope.js';
 
 const sealed = (s: string) => ({ $pii: 'v1' as const, subject: 'u1', iv: 'iv', ct: s, tag: 't' });
@@ -77,5 +77,55 @@ describe('user decider', () => {
     const another: UserCommand = { type: 'CreateApiKey', keyId: keyId(99), name: 'one more', prefix: 'p', digest: 'c'.repeat(64), permissions: ['models:read'], expiresAt: null };
     expect(() => when(given(full), another)).toThrow(/at most/);
     expect(when(given([...full, { type: 'user.api-key-revoked', data: { userId, keyId: keyId(0) } }]), another)).toHaveLength(1);
+  });
+
+  describe('invitations', () => {
+    const invited: UserEvent = { type: 'user.invited', data: { userId, email: sealed('e'), name: sealed('n'), emailDigest: 'a'.repeat(64), role: 'risk_officer' } };
+    const invite = (role: Role = 'risk_officer'): UserCommand => ({ type: 'Invite', ...invited.data, role }) as UserCommand;
+    const accept: UserCommand = { type: 'AcceptInvitation', passwordHash: sealed('h') };
+
+    it('invites a new account with its role; inviting the pending invitee again records only a changed role', () => {
+      expect(when(given([]), invite())).toEqual([invited]);
+      expect(when(given([invited]), invite())).toEqual([]);
+      expect(when(given([invited]), invite('auditor'))).toEqual([{ type: 'user.role-changed', data: { userId, from: 'risk_officer', to: 'auditor' } }]);
+    });
+
+    it('refuses to invite an existing account, naming the e-mail field', () => {
+      for (const history of [[registered], [registered, verified], [invited, { type: 'user.invitation-accepted', data: { userId, passwordHash: sealed('h') } } as UserEvent]]) {
+        const refusal = (() => {
+          try {
+            when(given(history), invite());
+          } catch (error) {
+            return error;
+          }
+        })();
+        expect(refusal).toBeInstanceOf(CommandRefused);
+        expect(refusal).toMatchObject({ code: 'USER_EXISTS', status: 409, field: 'email' });
+      }
+    });
+
+    it('accepting makes the account active with the invited role, its address verified, and able to sign in; only once', () => {
+      const events = when(given([invited]), accept);
+      expect(events).toEqual([{ type: 'user.invitation-accepted', data: { userId, passwordHash: sealed('h') } }]);
+      const state = given([invited, ...events]);
+      expect(state).toMatchObject({ status: 'active', role: 'risk_officer', emailVerified: true, hasPassword: true });
+      expect(when(state, attempt(true))[0]!.type).toBe('user.logged-in');
+      expect(() => when(state, accept)).toThrow(expect.objectContaining({ code: 'INVITATION_NOT_PENDING' }));
+    });
+
+    it('a withdrawn (deactivated) invitation cannot be accepted', () => {
+      const withdrawn = given([invited, { type: 'user.deactivated', data: { userId, reason: 'sent to the wrong person' } }]);
+      expect(() => when(withdrawn, accept)).toThrow(expect.objectContaining({ code: 'INVITATION_NOT_PENDING' }));
+    });
+
+    it('a pending invitee cannot sign in, set a password by reset or get API keys, and reactivation does not activate it', () => {
+      const pending = given([invited]);
+      expect(when(pending, attempt(true))).toEqual([{ type: 'user.login-failed', data: { userId, reason: 'unverified', consecutiveFailures: 0 } }]);
+      expect(when(pending, { type: 'RecordSsoLogin', sessionId, ip: null, userAgent: null })[0]!.type).toBe('user.login-failed');
+      expect(() => when(pending, { type: 'SetPassword', passwordHash: sealed('h2'), via: 'reset' })).toThrow(expect.objectContaining({ code: 'INVITATION_PENDING' }));
+      expect(() => when(pending, { type: 'CreateApiKey', keyId: sessionId, name: 'k', prefix: 'p', digest: 'd', permissions: ['models:read'], expiresAt: null })).toThrow(expect.objectContaining({ code: 'INVITATION_PENDING' }));
+      expect(when(pending, { type: 'Reactivate' })).toEqual([]);
+      expect(when(pending, { type: 'VerifyEmail' })).toEqual([]);
+    });
   });
 });

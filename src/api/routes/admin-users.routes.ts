@@ -5,6 +5,7 @@ import { handleCommand } from '../../commands/command-handler.js';
 import { loadAccount } from '../../commands/user/account-lookup.js';
 import type { IdentityDependencies } from '../../commands/user/identity-dependencies.js';
 import { userDecider, userStreamId, type UserCommand } from '../../commands/user/user.decider.js';
+import { inviteUser } from '../../commands/user/invitation.js';
 import { listUsers } from '../../projections/users.projection.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { ROLES } from '../permissions.js';
@@ -26,7 +27,7 @@ const changed = z.object({ userId: z.uuid(), position: z.number().int() }).meta(
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema };
 const params = z.strictObject({ id: z.uuid() });
 
-/** Administration of accounts: list, change role, deactivate and reactivate (admin only). */
+/** Administration of accounts: list, invite, change role, deactivate and reactivate (admin only). */
 export function adminUserRoutes(identity: IdentityDependencies): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/api/v1/admin/users', {
@@ -47,6 +48,20 @@ export function adminUserRoutes(identity: IdentityDependencies): FastifyPluginAs
         users: page.map((u) => ({ id: u.userId, email: shown(u.email), name: shown(u.name), role: u.role, status: u.status, emailVerified: u.emailVerified, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt })),
         next: rows.length > limit ? page[page.length - 1]!.userId : null,
       };
+    });
+
+    app.post('/api/v1/admin/invitations', {
+      config: { permission: 'users:admin' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Invite someone with a role: a one-time link (7 days) is mailed for them to set a password. Again for a pending invitee: a new link, the role given now',
+        body: z.strictObject({ email: z.email().max(254), name: z.string().trim().min(1).max(200), role: z.enum(ROLES) }),
+        response: { 201: z.object({ userId: z.uuid(), role: z.enum(ROLES), expiresAt: z.string(), position: z.number().int() }), ...errors },
+      },
+    }, async (request, reply) => {
+      const invited = await inviteUser(identity, request.body, actorOf(principalOf(request)));
+      void reply.status(201);
+      return { userId: invited.userId, role: request.body.role, expiresAt: invited.expiresAt.toISOString(), position: invited.position };
     });
 
     /**

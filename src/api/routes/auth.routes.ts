@@ -4,6 +4,7 @@ import { requestRegistration, resendVerification, verifyEmail } from '../../comm
 import { refreshSession, signInWithPassword } from '../../commands/user/sign-in.js';
 import { changePassword, requestPasswordReset, resetPassword } from '../../commands/user/password-management.js';
 import { loadAccount } from '../../commands/user/account-lookup.js';
+import { acceptInvitation } from '../../commands/user/invitation.js';
 import type { IdentityDependencies } from '../../commands/user/identity-dependencies.js';
 import type { AccessTokens } from '../auth/access-tokens.js';
 import { sessionPrincipalOf } from '../auth/access-control.js';
@@ -143,6 +144,20 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
       if (!reset) throw new HttpProblem(400, 'invalid-token', 'Invalid token', 'the reset token is unknown, used or expired');
       void reply.status(204);
       return null;
+    });
+
+    app.post('/api/v1/auth/accept-invitation', {
+      config: limited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Accept an invitation with the mailed token and a password: the account is active with the invited role, its address verified',
+        body: z.strictObject({ token, password }),
+        response: { 200: z.object({ userId: z.uuid(), role: z.string(), position: z.number().int() }), ...errors },
+      },
+    }, async (request) => {
+      const accepted = await acceptInvitation(identity, request.body.token, request.body.password);
+      if (!accepted) throw new HttpProblem(400, 'invalid-token', 'Invalid token', 'the invitation token is unknown, used or expired, or the invitation was withdrawn', { errors: [{ field: 'body.token', message: 'unknown, used or expired' }] });
+      return accepted;
     });
 
     app.get('/api/v1/auth/sessions', {

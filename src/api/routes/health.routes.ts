@@ -1,8 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { API_VERSION } from '../api-version.js';
+import { checkReadiness } from '../../readiness.js';
 
 const check = z.object({ ok: z.boolean(), latencyMs: z.number().optional(), error: z.string().optional() });
+
+const readinessCheck = z.object({ ok: z.boolean(), error: z.string().optional() });
+const readiness = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  failing: z.array(z.enum(['database', 'projections', 'bus'])),
+  checks: z.object({
+    database: readinessCheck,
+    projections: readinessCheck.extend({ maxLag: z.number().int(), behind: z.array(z.object({ name: z.string(), lag: z.number().int(), status: z.string() })) }),
+    bus: readinessCheck.extend({ kind: z.enum(['nats', 'in-process']) }),
+  }),
+});
 
 const detailedHealth = z.object({
   status: z.enum(['ok', 'degraded']),
@@ -36,6 +48,19 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ status: z.literal('ok'), version: z.string(), uptimeSeconds: z.number() }) },
     },
   }, async () => ({ status: 'ok' as const, version: API_VERSION, uptimeSeconds: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000) }));
+
+  app.get('/api/v1/health/ready', {
+    config: { public: true },
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness: 200 while the database answers, read models are caught up (RAIA_READY_MAX_LAG) and NATS, when configured, answers; else 503 naming the failing checks',
+      response: { 200: readiness, 503: readiness },
+    },
+  }, async (_request, reply) => {
+    const result = await checkReadiness(runtime, runtime.config.RAIA_READY_MAX_LAG);
+    void reply.status(result.ready ? 200 : 503);
+    return { status: result.ready ? ('ready' as const) : ('not-ready' as const), failing: result.failing, checks: result.checks };
+  });
 
   app.get('/api/v1/health/detailed', {
     config: { permission: 'system:read' },

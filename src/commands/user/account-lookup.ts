@@ -19,11 +19,11 @@ export async function loadAccount(deps: IdentityDependencies, userId: string): P
   let passwordHash: string | null = null;
   for (const stored of await deps.vault.reveal(events.map((e) => deps.catalogue.upcast(e)))) {
     state = userDecider.evolve(state, stored as never);
-    if (stored.type === 'user.registered') {
+    if (stored.type === 'user.registered' || stored.type === 'user.invited') {
       email = String(stored.data.email);
       name = String(stored.data.name);
-      passwordHash = stored.data.passwordHash === null ? null : String(stored.data.passwordHash);
-    } else if (stored.type === 'user.password-changed') passwordHash = String(stored.data.passwordHash);
+      passwordHash = stored.type === 'user.registered' && stored.data.passwordHash !== null ? String(stored.data.passwordHash) : null;
+    } else if (stored.type === 'user.password-changed' || stored.type === 'user.invitation-accepted') passwordHash = String(stored.data.passwordHash);
   }
   if (state.status === 'none') return null;
   // After erasure the sealed fields read as "[redacted]" (an address never does): such an account can never sign in.

@@ -14,6 +14,8 @@ export const MAX_ACTIVE_API_KEYS = 25;
 
 export type UserCommand =
   | { type: 'Register'; userId: string; email: Sealed; name: Sealed; passwordHash: Sealed | null; emailDigest: string; role: Role; method: 'self-service' | 'admin-bootstrap' | 'sso'; emailVerified: boolean }
+  | { type: 'Invite'; userId: string; email: Sealed; name: Sealed; emailDigest: string; role: Role }
+  | { type: 'AcceptInvitation'; passwordHash: Sealed }
   | { type: 'VerifyEmail' }
   | { type: 'AttemptPasswordLogin'; passwordValid: boolean; sessionId: string; ip: Sealed | null; userAgent: string | null }
   | { type: 'RecordSsoLogin'; sessionId: string; ip: Sealed | null; userAgent: string | null }
@@ -27,6 +29,8 @@ export type UserCommand =
 
 export type UserEvent =
   | DomainEvent<'user.registered', { userId: string; email: Sealed; name: Sealed; passwordHash: Sealed | null; emailDigest: string; role: Role; method: 'self-service' | 'admin-bootstrap' | 'sso' }>
+  | DomainEvent<'user.invited', { userId: string; email: Sealed; name: Sealed; emailDigest: string; role: Role }>
+  | DomainEvent<'user.invitation-accepted', { userId: string; passwordHash: Sealed }>
   | DomainEvent<'user.email-verified', { userId: string }>
   | DomainEvent<'user.logged-in', { userId: string; sessionId: string; method: 'password' | 'sso'; ip: Sealed | null; userAgent: string | null }>
   | DomainEvent<'user.login-failed', { userId: string; reason: 'wrong-password' | 'locked-out' | 'deactivated' | 'unverified'; consecutiveFailures: number }>
@@ -42,7 +46,8 @@ export type UserEvent =
 export type UserState =
   | { status: 'none' }
   | {
-      status: 'active' | 'deactivated';
+      /** invited: created by an administrator, waiting for the invitee to set a password (no sign-in yet). */
+      status: 'invited' | 'active' | 'deactivated';
       userId: string;
       role: Role;
       emailVerified: boolean;
@@ -72,8 +77,24 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         const registered: UserEvent = { type: 'user.registered', data };
         return emailVerified ? [registered, { type: 'user.email-verified', data: { userId: command.userId } }] : [registered];
       }
+      case 'Invite': {
+        if (state.status === 'none') {
+          const { type: _type, ...data } = command;
+          return [{ type: 'user.invited', data }];
+        }
+        // Inviting again a pending invitee re-sends the link (the caller's part) with the role asked for now.
+        if (state.status === 'invited') return state.role === command.role ? [] : [{ type: 'user.role-changed', data: { userId: state.userId, from: state.role, to: command.role } }];
+        throw new CommandRefused('USER_EXISTS', ['an account with this address already exists'], 409, 'email');
+      }
+      case 'AcceptInvitation': {
+        const user = existing(state);
+        if (user.status !== 'invited') throw new CommandRefused('INVITATION_NOT_PENDING', ['the invitation was accepted or withdrawn'], 409);
+        return [{ type: 'user.invitation-accepted', data: { userId: user.userId, passwordHash: command.passwordHash } }];
+      }
       case 'VerifyEmail': {
         const user = existing(state);
+        // An invitee's address is verified by accepting the invitation (the mailed link).
+        if (user.status === 'invited') return [];
         return user.emailVerified ? [] : [{ type: 'user.email-verified', data: { userId: user.userId } }];
       }
       case 'AttemptPasswordLogin': {
@@ -83,6 +104,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
           data: { userId: user.userId, reason, consecutiveFailures },
         });
         if (user.status === 'deactivated') return [failed('deactivated')];
+        if (user.status === 'invited') return [failed('unverified')];
         if (user.lockedUntil && new Date(user.lockedUntil) > now) return [failed('locked-out')];
         if (!command.passwordValid || !user.hasPassword) {
           const failures = user.consecutiveFailures + 1;
@@ -98,11 +120,13 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'RecordSsoLogin': {
         const user = existing(state);
         if (user.status === 'deactivated') return [{ type: 'user.login-failed', data: { userId: user.userId, reason: 'deactivated', consecutiveFailures: user.consecutiveFailures } }];
+        if (user.status === 'invited') return [{ type: 'user.login-failed', data: { userId: user.userId, reason: 'unverified', consecutiveFailures: user.consecutiveFailures } }];
         return [{ type: 'user.logged-in', data: { userId: user.userId, sessionId: command.sessionId, method: 'sso', ip: command.ip, userAgent: command.userAgent } }];
       }
       case 'SetPassword': {
         const user = existing(state);
         if (user.status === 'deactivated') throw new CommandRefused('USER_DEACTIVATED', ['the account is deactivated']);
+        if (user.status === 'invited') throw new CommandRefused('INVITATION_PENDING', ['the invitee sets a password by accepting the invitation']);
         return [{ type: 'user.password-changed', data: { userId: user.userId, passwordHash: command.passwordHash, via: command.via } }];
       }
       case 'ChangeRole': {
@@ -116,7 +140,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       }
       case 'Reactivate': {
         const user = existing(state);
-        return user.status === 'active' ? [] : [{ type: 'user.reactivated', data: { userId: user.userId } }];
+        return user.status !== 'deactivated' ? [] : [{ type: 'user.reactivated', data: { userId: user.userId } }];
       }
       case 'DetectTokenReuse': {
         const user = existing(state);
@@ -125,6 +149,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'CreateApiKey': {
         const user = existing(state);
         if (user.status === 'deactivated') throw new CommandRefused('USER_DEACTIVATED', ['the account is deactivated']);
+        if (user.status === 'invited') throw new CommandRefused('INVITATION_PENDING', ['the invitation has not been accepted yet']);
         const active = Object.values(user.apiKeys).filter((k) => !k.revoked).length;
         if (active >= MAX_ACTIVE_API_KEYS) throw new CommandRefused('TOO_MANY_API_KEYS', [`at most ${MAX_ACTIVE_API_KEYS} active API keys per account; revoke one first`], 409);
         const { type: _type, ...data } = command;
@@ -142,6 +167,9 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
   },
 
   evolve(state, event): UserState {
+    if (event.type === 'user.invited') {
+      return { status: 'invited', userId: event.data.userId, role: event.data.role, emailVerified: false, hasPassword: false, consecutiveFailures: 0, lockedUntil: null, apiKeys: {} };
+    }
     if (event.type === 'user.registered') {
       return {
         status: 'active',
@@ -156,6 +184,8 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
     }
     if (state.status === 'none') return state;
     switch (event.type) {
+      case 'user.invitation-accepted':
+        return { ...state, status: 'active', emailVerified: true, hasPassword: true };
       case 'user.email-verified':
         return { ...state, emailVerified: true };
       case 'user.logged-in':

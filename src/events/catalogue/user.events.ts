@@ -25,6 +25,20 @@ export const userRegistered = defineEvent({
   description: 'An account was created. E-mail, name and password hash are sealed under the user\'s subject key.',
 });
 
+export const userInvited = defineEvent({
+  type: 'user.invited',
+  schemaVersion: 1,
+  schema: z.object({ userId: z.uuid(), email: sealedField, name: sealedField, emailDigest: digest, role }),
+  description: 'An administrator invited someone with a role: the account exists, waiting for the invitee to set a password with the mailed link. E-mail and name are sealed under the user\'s subject key.',
+});
+
+export const userInvitationAccepted = defineEvent({
+  type: 'user.invitation-accepted',
+  schemaVersion: 1,
+  schema: z.object({ userId: z.uuid(), passwordHash: sealedField }),
+  description: 'The invitee set a password with the mailed link: the account is active and its address verified.',
+});
+
 export const userEmailClaimed = defineEvent({
   type: 'user.email-claimed',
   schemaVersion: 1,
@@ -118,6 +132,8 @@ export const userSsoIdentityLinked = defineEvent({
 
 export const userEvents = [
   userRegistered,
+  userInvited,
+  userInvitationAccepted,
   userEmailClaimed,
   userEmailVerified,
   userLoggedIn,
