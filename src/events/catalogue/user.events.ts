@@ -28,14 +28,14 @@ export const userRegistered = defineEvent({
 export const userInvited = defineEvent({
   type: 'user.invited',
   schemaVersion: 1,
-  schema: z.object({ userId: z.uuid(), email: sealedField, name: sealedField, emailDigest: digest, role }),
+  schema: z.object({ userId: z.uuid(), email: personal(sealedField), name: personal(sealedField), emailDigest: digest, role }),
   description: 'An administrator invited someone with a role: the account exists, waiting for the invitee to set a password with the mailed link. E-mail and name are sealed under the user\'s subject key.',
 });
 
 export const userInvitationAccepted = defineEvent({
   type: 'user.invitation-accepted',
   schemaVersion: 1,
-  schema: z.object({ userId: z.uuid(), passwordHash: sealedField }),
+  schema: z.object({ userId: z.uuid(), passwordHash: credential(sealedField) }),
   description: 'The invitee set a password with the mailed link: the account is active and its address verified.',
 });
 
