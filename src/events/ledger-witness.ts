@@ -1,5 +1,5 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalJson } from './canonical-json.js';
 import { z } from 'zod';
 import { keyFingerprint } from './ledger-seal.js';
 
@@ -35,7 +35,7 @@ export type WitnessFloor = WitnessBody & {
 };
 
 const signedPayload = (w: Pick<LedgerWitness, 'format' | 'acknowledged' | 'sealed' | 'writtenAt' | 'keyId'>) =>
-  Buffer.from(canonicalize({ format: w.format, acknowledged: w.acknowledged, sealed: w.sealed, writtenAt: w.writtenAt, keyId: w.keyId })!, 'utf8');
+  Buffer.from(canonicalJson({ format: w.format, acknowledged: w.acknowledged, sealed: w.sealed, writtenAt: w.writtenAt, keyId: w.keyId })!, 'utf8');
 
 export function signWitness(body: WitnessBody, writtenAt: Date, signingKey: KeyObject, verifyKey: KeyObject): LedgerWitness {
   const signed = { format: 'raia.ledger-witness.v1' as const, acknowledged: body.acknowledged, sealed: body.sealed, writtenAt: writtenAt.toISOString(), keyId: keyFingerprint(verifyKey) };
