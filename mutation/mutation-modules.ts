@@ -1,0 +1,84 @@
+/**
+ * The folders under mutation testing (TESTING.md), each run on its own so that one folder's
+ * run fits a 2-core machine. `testFiles` are the tests allowed to kill a folder's mutants:
+ * its own unit tests plus the HTTP tests that exercise code only reachable through a server
+ * (projections, access control). Within them Stryker runs, per mutant, only the tests that
+ * covered it (vitest `related` and per-test coverage).
+ */
+export type MutationModule = { name: string; mutate: string[]; testFiles: string[] };
+
+const analyticsTests = ['tests/analytics/**/*.test.ts'];
+
+export const MUTATION_MODULES: MutationModule[] = [
+  {
+    name: 'access-control',
+    mutate: ['src/api/permissions.ts', 'src/api/auth/access-control.ts'],
+    testFiles: ['tests/api/access-control*.test.ts', 'tests/api/*permission*.test.ts', 'tests/api/api-keys.test.ts'],
+  },
+  {
+    name: 'events',
+    // The EventStoreDB adapter is left out: its contract test needs an EventStoreDB server,
+    // which neither CI nor this machine runs, so every mutant there would be "no coverage".
+    mutate: ['src/events/**/*.ts', '!src/events/eventstoredb/**'],
+    // Stryker's testFiles takes no negated patterns: the tests are listed (all of tests/events but EventStoreDB's).
+    testFiles: [
+      'tests/events/canonical-json.test.ts',
+      'tests/events/event-catalogue.test.ts',
+      'tests/events/event-disclosure.test.ts',
+      'tests/events/hash-chain.test.ts',
+      'tests/events/ledger-integrity.test.ts',
+      'tests/events/ledger-verification.test.ts',
+      'tests/events/ledger-view.test.ts',
+      'tests/events/ledger-witness-file.test.ts',
+      'tests/events/postgres-event-store.contract.test.ts',
+      'tests/events/postgres-optimistic-append.test.ts',
+      'tests/api/personal-data-exposure.test.ts',
+      'tests/processors/ledger-sealer.test.ts',
+    ],
+  },
+  {
+    name: 'projections',
+    mutate: ['src/projections/**/*.ts'],
+    testFiles: [
+      'tests/projections/**/*.test.ts',
+      'tests/api/model-registry.test.ts',
+      'tests/api/datasets.test.ts',
+      'tests/api/streams.test.ts',
+      'tests/api/api-keys.test.ts',
+      'tests/api/admin-users.test.ts',
+      'tests/processors/ledger-sealer.test.ts',
+    ],
+  },
+  {
+    name: 'commands',
+    mutate: ['src/commands/**/*.ts'],
+    testFiles: [
+      'tests/commands/**/*.test.ts',
+      'tests/api/admin-users.test.ts',
+      'tests/api/auth-flow.test.ts',
+      'tests/api/account-enumeration.test.ts',
+      'tests/api/ended-accounts.test.ts',
+      'tests/api/model-registry.test.ts',
+      'tests/api/datasets.test.ts',
+      'tests/api/streams.test.ts',
+    ],
+  },
+  ...['explain', 'fairness', 'drift', 'quality', 'performance', 'scoring', 'trees'].map((folder) => ({
+    name: `analytics/${folder}`,
+    mutate: [`src/analytics/${folder}/**/*.ts`],
+    testFiles: analyticsTests,
+  })),
+  { name: 'analytics/seeded-random', mutate: ['src/analytics/seeded-random.ts'], testFiles: analyticsTests },
+];
+
+/** Where a folder's incremental report lives: committed, so the next run re-tests only what changed. */
+export const reportFileOf = (name: string) => `reports/mutation/${name.replace(/\//g, '-')}.json`;
+
+/** `events` selects that folder; `analytics` every analytics folder; nothing selects all. */
+export function selectModules(args: string[]): MutationModule[] {
+  if (args.length === 0) return MUTATION_MODULES;
+  const selected = MUTATION_MODULES.filter((m) => args.some((a) => m.name === a || m.name.startsWith(`${a}/`)));
+  const unknown = args.filter((a) => !MUTATION_MODULES.some((m) => m.name === a || m.name.startsWith(`${a}/`)));
+  if (unknown.length > 0) throw new Error(`unknown mutation folder(s): ${unknown.join(', ')}; known: ${MUTATION_MODULES.map((m) => m.name).join(', ')}`);
+  return selected;
+}
