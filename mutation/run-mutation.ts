@@ -19,9 +19,11 @@ async function run(module: MutationModule): Promise<void> {
     mutate: module.mutate,
     testFiles: module.testFiles,
     concurrency: CONCURRENCY,
-    // Tests that start servers and databases are slow to begin with, slower on a loaded machine.
-    timeoutMS: 20_000,
-    timeoutFactor: 2,
+    // Generous: a mutant of module-level code reloads the test environment and re-runs every test
+    // file of its folder, servers included; under load a short limit counted such slow runs as
+    // "timed out" (detected) when nothing hung.
+    timeoutMS: 90_000,
+    timeoutFactor: 3,
     dryRunTimeoutMinutes: 15,
     incremental: true,
     incrementalFile: reportFileOf(module.name),
