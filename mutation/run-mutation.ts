@@ -16,6 +16,8 @@ async function run(module: MutationModule): Promise<void> {
     plugins: ['@stryker-mutator/vitest-runner'],
     vitest: { configFile: 'vitest.config.ts', related: true },
     coverageAnalysis: 'perTest',
+    // Static mutants left out are reported as Ignored, outside the score (TESTING.md).
+    ignoreStatic: !module.staticMutants,
     mutate: module.mutate,
     testFiles: module.testFiles,
     concurrency: CONCURRENCY,
