@@ -2,7 +2,9 @@
  * RFC 8785 (JCS) canonical JSON in one pass over a value as JSON.stringify sees it: `toJSON` is
  * honoured, undefined/function/symbol members are dropped (null inside arrays), non-finite numbers
  * become null, and object keys are sorted by UTF-16 code units. Numbers are written as ECMAScript
- * Number::toString and strings as JSON.stringify writes them, which is exactly what JCS prescribes.
+ * Number::toString and strings as JSON.stringify writes them, which is exactly what JCS prescribes
+ * for valid Unicode. A lone surrogate, which JCS (and the `canonicalize` package) refuses, comes out
+ * as a `\udXXX` escape, as JSON.stringify writes it, so the append's validation can find and refuse it.
  * So `JSON.parse(canonicalJson(x))` is x as JSON storage returns it, and re-canonicalising that
  * gives the same text.
  *

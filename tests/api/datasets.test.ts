@@ -132,7 +132,7 @@ describe.each(['postgres', 'pglite'] as const)('datasets, data quality and drift
     expect(alerts.body.alerts).toHaveLength(1);
   });
 
-  it('keeps personal columns sealed per data subject: nothing personal in the file or the ledger, erased with the subject', async () => {
+  it('keeps personal columns sealed per data subject: nothing personal in the file or the ledger, erased with the subject, whose new data is refused with 409', async () => {
     const people = ['customer,email,salary,city', 'C1,ada@example.org,123456,Paris', 'C2,bob@example.org,654321,Lyon', 'C3,cy@example.org,111111,Paris'].join('\n');
     const res = await upload(people, 'people.csv', { name: 'people', personalColumns: ['email', 'salary'], subjectColumn: 'customer' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -162,6 +162,16 @@ describe.each(['postgres', 'pglite'] as const)('datasets, data quality and drift
     expect((await preview())[1]).toEqual(['C2', '[redacted]', '[redacted]', 'Lyon']);
     expect((await preview(owner))[1]).toEqual(['C2', '[redacted]', '[redacted]', 'Lyon']);
     expect((await preview())[0]![1]).toBe('ada@example.org');
+    // Nothing new is kept about an erased subject: a file with a row of C2 is refused with 409 (not 500), recording nothing.
+    const head = (await server.runtime.store.head()).position;
+    const form = new FormData();
+    form.append('metadata', JSON.stringify({ name: 'people again', personalColumns: ['email', 'salary'], subjectColumn: 'customer' }));
+    form.append('file', new Blob([people]), 'people.csv');
+    const refused = await fetch(`${base}/api/v1/datasets/upload`, { method: 'POST', headers: owner, body: form });
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(await refused.json()).toMatchObject({ type: 'https://raia.dev/problems/subject-erased', status: 409, code: 'SUBJECT_ERASED' });
+    expect((await server.runtime.store.head()).position).toBe(head);
     // Rules cannot probe personal values for a caller who may not read them; presence and uniqueness still can be checked.
     const probe = await call('POST', `/api/v1/datasets/${res.body.id}/validate`, { rules: [{ type: 'not_null', column: 'email' }, { type: 'regex', column: 'email', pattern: '^ada@' }] });
     expect(probe.status).toBe(403);

@@ -99,7 +99,7 @@ describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect)
     });
   });
 
-  it('runs the governed lifecycle: four eyes, gates refused with every reason (recorded), deploy under a policy, history and card', async () => {
+  it('runs the governed lifecycle: four eyes, gates refused with every reason (recorded), deploy under a policy, history and card; retiring a draft leaves the deployed version in service', async () => {
     const id = await register();
     await upload(id, scientist, { format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: schema }, treeBlob());
 
@@ -156,6 +156,14 @@ describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect)
     expect(text).toContain('# Model card: credit scoring');
     expect(text).toContain('Approved');
     expect(text).toContain('under policy v1');
+
+    // Retiring a draft version takes nothing out of service: version 1 stays the deployed one.
+    expect((await upload(id, scientist, { format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: schema }, treeBlob())).status).toBe(201);
+    const retiredDraft = await call('POST', `/api/v1/models/${id}/retire`, scientist, { version: 2, reason: 'abandoned' });
+    expect(retiredDraft.status, retiredDraft.text).toBe(200);
+    const afterDraft = await call('GET', `/api/v1/models/${id}`, { ...viewer, 'x-min-position': String(retiredDraft.body.position) });
+    expect(afterDraft.body).toMatchObject({ deployedVersion: 1, versions: [{ version: 1, status: 'deployed' }, { version: 2, status: 'retired' }] });
+    expect((await call('GET', `/api/v1/models?status=deployed`, { ...viewer, 'x-min-position': String(retiredDraft.body.position) })).body.models.map((m: { id: string }) => m.id)).toContain(id);
 
     expect((await call('DELETE', `/api/v1/models/${id}`, scientist)).status).toBe(409); // in service
     expect((await call('POST', `/api/v1/models/${id}/retire`, scientist, { reason: 'replaced' })).status).toBe(200);

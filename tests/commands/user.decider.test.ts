@@ -47,6 +47,15 @@ describe('user decider', () => {
     expect(when(given(history), attempt(true), later)[0]!.type).toBe('user.logged-in');
   });
 
+  it('starts counting afresh after a lockout: one wrong password after the cool-down is one failure, not another lockout', () => {
+    let history: UserEvent[] = [registered, verified];
+    for (let i = 0; i < LOCKOUT_THRESHOLD; i++) history = [...history, ...when(given(history), attempt(false))];
+    expect(history.at(-1)!.type).toBe('user.locked-out');
+    history = [...history, ...when(given(history), attempt(false))]; // refused during the cool-down
+    const later = new Date(now.getTime() + LOCKOUT_COOL_DOWN_MS + 1);
+    expect(when(given(history), attempt(false), later)).toEqual([{ type: 'user.login-failed', data: { userId, reason: 'wrong-password', consecutiveFailures: 1 } }]);
+  });
+
   it('a successful login resets the failure count', () => {
     const history: UserEvent[] = [registered, verified, ...when(given([registered, verified]), attempt(false))];
     const ok = when(given(history), attempt(true));

@@ -15,6 +15,22 @@ describe('canonical JSON (RFC 8785)', () => {
     for (const v of values) expect(canonicalJson(v)).toBe(canonicalize(v));
   });
 
+  it('writes lone surrogates as \\u escapes (canonicalize refuses them as invalid Unicode), so validation can find them; pairs stay as they are', () => {
+    // RFC 8785 needs valid Unicode; the reference refuses a lone surrogate, we escape it as JSON.stringify does and the append refuses it.
+    const lone: [unknown, string][] = [
+      [{ s: '\ud800' }, '{"s":"\\ud800"}'],
+      [{ s: 'a\udfffb' }, '{"s":"a\\udfffb"}'],
+      [['\udc00\ud800'], '["\\udc00\\ud800"]'],
+      [{ broken: '\ude00\ud83d' }, '{"broken":"\\ude00\\ud83d"}'],
+    ];
+    for (const [value, text] of lone) {
+      expect(() => canonicalize(value)).toThrow(/surrogate/i);
+      expect(canonicalJson(value)).toBe(text);
+    }
+    const pairs: unknown[] = [{ pair: '\ud83d\ude00' }, { '\ud83d\ude00': ['\udbff\udfff'] }];
+    for (const value of pairs) expect(canonicalJson(value)).toBe(canonicalize(value));
+  });
+
   it('follows JSON.stringify for what JSON cannot hold, so parsing the text gives the stored value', () => {
     const input = { keep: 1, gone: undefined, fn: () => 1, list: [undefined, () => 1, NaN, Infinity], big: -Infinity };
     const text = canonicalJson(input)!;

@@ -102,6 +102,8 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       await expect(store.append(s, [newEvent({}, { id: 'not-a-uuid' })])).rejects.toBeInstanceOf(InvalidEvent);
       await expect(store.append(s, [newEvent({}, { type: 'NoDot' })])).rejects.toBeInstanceOf(InvalidEvent);
       await expect(store.append(s, [newEvent({ bad: 'nul\u0000' })])).rejects.toBeInstanceOf(InvalidEvent);
+      await expect(store.append(s, [newEvent({ bad: 'lone \ud800 surrogate' })])).rejects.toBeInstanceOf(InvalidEvent);
+      await expect(store.append(s, [newEvent({}, { metadata: { bad: '\udfff' } })])).rejects.toBeInstanceOf(InvalidEvent);
       await expect(store.append(s, [])).rejects.toBeInstanceOf(InvalidEvent);
       await expect(store.append('', [newEvent()])).rejects.toBeInstanceOf(InvalidEvent);
       expect(await store.readStream(s)).toHaveLength(0);

@@ -230,7 +230,8 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.post('/api/v1/datasets/:id/validate', {
-      config: { permission: 'datasets:read' },
+      // A check that is recorded (the quality report lists it), so running one is an assessment.
+      config: { permission: 'assessments:run' },
       schema: {
         tags: ['datasets'],
         summary: 'Check a version against data-quality rules (given, or a rule set by id); failing rows by index',

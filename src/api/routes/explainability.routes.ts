@@ -97,6 +97,9 @@ function present(event: StoredEvent, cached: boolean) {
 /**
  * Explanations of registered models (SHAP, LIME, importance, partial dependence, what-if). Each
  * result is recorded as `explanation.computed` and identical requests are answered from it.
+ * Computing one needs `assessments:run`, not `models:read`: it scores the model on the caller's
+ * rows (what `models:predict` guards) and its record is the deploy gate's explainability evidence,
+ * neither of which the read-only roles may do. Reading a job's result needs `models:read`.
  * Rows come inline (JSON arrays of instances); `datasetId` will name registered datasets.
  */
 export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
@@ -134,7 +137,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     const params = (q: { seed: number; backgroundSize: number; nsamples?: number }, extra: Partial<ExplanationParams> = {}): ExplanationParams => ({ seed: q.seed, backgroundSize: q.backgroundSize, ...(q.nsamples ? { nsamples: q.nsamples } : {}), ...extra });
 
     app.get('/api/v1/explainability/shap/:modelId', {
-      config: { permission: 'models:read' },
+      config: { permission: 'assessments:run' },
       schema: {
         tags: ['explainability'],
         summary: 'Shapley values of rows (TreeSHAP for tree ensembles, KernelSHAP otherwise, or the method named)',
@@ -150,7 +153,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.get('/api/v1/explainability/lime/:modelId', {
-      config: { permission: 'models:read' },
+      config: { permission: 'assessments:run' },
       schema: {
         tags: ['explainability'],
         summary: 'LIME (tabular, quartile bins, ridge surrogate) for up to 20 rows; `background` is the training sample',
@@ -165,7 +168,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.get('/api/v1/explainability/feature-importance/:modelId', {
-      config: { permission: 'models:read' },
+      config: { permission: 'assessments:run' },
       schema: {
         tags: ['explainability'],
         summary: 'Global importance: mean |SHAP| per feature over the rows, ranked',
@@ -180,7 +183,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.get('/api/v1/explainability/partial-dependence/:modelId', {
-      config: { permission: 'models:read' },
+      config: { permission: 'assessments:run' },
       schema: {
         tags: ['explainability'],
         summary: 'Partial dependence and ICE curves of one feature over the rows (grid between its 5th and 95th percentiles)',
@@ -197,7 +200,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.post('/api/v1/explainability/what-if-analysis', {
-      config: { permission: 'models:read' },
+      config: { permission: 'assessments:run' },
       schema: {
         tags: ['explainability'],
         summary: 'Change feature values of an instance: new prediction, delta and Shapley values; optionally the smallest change that flips a classification',
@@ -259,7 +262,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     });
 
     app.post('/api/v1/explainability/jobs', {
-      config: { permission: 'models:read', idempotent: true },
+      config: { permission: 'assessments:run', idempotent: true },
       bodyLimit: 32 * 1024 * 1024,
       schema: {
         tags: ['explainability'],

@@ -115,6 +115,32 @@ describe('permutation feature importance', () => {
     expect(reg.mean[1]).toBeGreaterThan(0.5);
     expect(reg.mean[0]).toBe(0);
   });
+
+  it('reports the mean and the population standard deviation (as scikit-learn) of the drops the shuffles cause', async () => {
+    const data = uniformMatrix(60, 2, 7);
+    const y = Float64Array.from({ length: 60 }, (_, i) => 2 * data.data[i * 2]! - data.data[i * 2 + 1]!);
+    // The model records the RMSE of every batch it scores, computed here, so the drops are known outside the code under test.
+    const rmseOfCalls: number[] = [];
+    const model: BatchPredict = (X, n) => {
+      const out = linearModel([1.5, -0.5])(X, n) as Float64Array;
+      rmseOfCalls.push(Math.sqrt(out.reduce((s, p, i) => s + (p - y[i]!) ** 2, 0) / n));
+      return out;
+    };
+    const repeats = 4;
+    // maxBatchRows = one copy of the data: one shuffled feature per call, in order (repeat r, feature j) = call 1 + 2r + j.
+    const result = await permutationImportance(model, data, y, { metric: 'rmse', nRepeats: repeats, random: mulberry32(3), maxBatchRows: 60 });
+    expect(rmseOfCalls).toHaveLength(1 + repeats * 2);
+    expect(result.baseline).toBeCloseTo(rmseOfCalls[0]!, 12);
+    for (let j = 0; j < 2; j++) {
+      const drops = Array.from({ length: repeats }, (_, r) => rmseOfCalls[1 + r * 2 + j]! - rmseOfCalls[0]!);
+      const mean = drops.reduce((a, b) => a + b, 0) / repeats;
+      const populationStd = Math.sqrt(drops.reduce((s, d) => s + (d - mean) ** 2, 0) / repeats);
+      drops.forEach((d, r) => expect(result.drops[r * 2 + j]).toBeCloseTo(d, 12));
+      expect(result.mean[j]).toBeCloseTo(mean, 12);
+      expect(populationStd).toBeGreaterThan(1e-3); // the shuffles differ, so the check below is not 0 = 0
+      expect(result.std[j]).toBeCloseTo(populationStd, 12);
+    }
+  });
 });
 
 describe('what-if', () => {
