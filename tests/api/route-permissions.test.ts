@@ -28,6 +28,7 @@ const table: Record<string, Role[] | 'public'> = {
   'PUT /api/v1/auth/change-password': everyone,
   'POST /api/v1/auth/forgot-password': 'public',
   'POST /api/v1/auth/reset-password': 'public',
+  'POST /api/v1/auth/accept-invitation': 'public', // the mailed one-time token is the credential
   'GET /api/v1/auth/sessions': everyone,
   'DELETE /api/v1/auth/sessions/{id}': everyone,
   'POST /api/v1/auth/api-keys': keyHolders,
@@ -38,6 +39,7 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/auth/sso/{provider}/callback': 'public',
 
   'GET /api/v1/admin/users': admins,
+  'POST /api/v1/admin/invitations': admins,
   'PUT /api/v1/admin/users/{id}/role': admins,
   'POST /api/v1/admin/users/{id}/deactivate': admins,
   'POST /api/v1/admin/users/{id}/reactivate': admins,
@@ -106,6 +108,7 @@ const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/bias/mitigation/{modelId}': assessors,
 
   'GET /api/v1/health': 'public',
+  'GET /api/v1/health/ready': 'public', // load balancers call it without a token
   'GET /api/v1/health/detailed': operators,
   'GET /metrics': operators,
   'GET /api/v1/metrics/system': operators,
