@@ -130,7 +130,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
     errorResponseBuilder: (_request, context) =>
       Object.assign(new HttpProblem(429, 'rate-limited', 'Too many requests', `at most ${context.max} requests per ${context.after}; retry later`), { statusCode: 429 }),
   });
-  await app.register(authRoutes(runtime.identity, runtime.accessTokens, { perMinute: runtime.config.RAIA_AUTH_RATE_LIMIT_PER_MINUTE }));
+  await app.register(authRoutes(runtime.identity, runtime.accessTokens, { perMinute: runtime.config.RAIA_AUTH_RATE_LIMIT_PER_MINUTE, failedSignInFloorMs: runtime.config.RAIA_FAILED_SIGN_IN_FLOOR_MS }));
   await app.register(apiKeyRoutes(runtime.identity, runtime.apiKeyUsage, runtime.projections, { readWaitMs: runtime.config.RAIA_MIN_POSITION_WAIT_MS }));
   await app.register(
     ssoRoutes(runtime.identity, runtime.oidc, runtime.accessTokens, { perMinute: runtime.config.RAIA_AUTH_RATE_LIMIT_PER_MINUTE, secureCookies: runtime.config.RAIA_PUBLIC_URL.startsWith('https:') }),

@@ -125,6 +125,12 @@ export const configSchema = z.object({
   MAIL_FROM: z.string().min(3).default('RAIA <no-reply@raia.local>'),
   /** Requests per minute and client address on each sign-in, sign-up and recovery route. */
   RAIA_AUTH_RATE_LIMIT_PER_MINUTE: positiveInt(20),
+  /**
+   * A refused password sign-in answers no sooner than this many milliseconds after it arrived, so an
+   * unknown address (one hash, no write) and a known one with a wrong password (hash, account read,
+   * a recorded failure) take the same time from outside; 0 turns it off.
+   */
+  RAIA_FAILED_SIGN_IN_FLOOR_MS: z.coerce.number().int().min(0).max(10_000).default(150),
   RAIA_BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   RAIA_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
   /** Identity providers for single sign-on, as a JSON array of { id, issuer, clientId, clientSecret?, redirectUri, scopes?, label? }. */

@@ -1,3 +1,4 @@
+import { elapsedAtLeast } from '../elapsed-at-least.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestRegistration, resendVerification, verifyEmail } from '../../commands/user/registration.js';
@@ -27,7 +28,7 @@ const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404
 
 const invalidCredentials = () => new HttpProblem(401, 'invalid-credentials', 'Invalid credentials', 'the e-mail address or password is not correct, or the account cannot sign in');
 
-export function authRoutes(identity: IdentityDependencies, accessTokens: AccessTokens, limits: { perMinute: number }): FastifyPluginAsyncZod {
+export function authRoutes(identity: IdentityDependencies, accessTokens: AccessTokens, limits: { perMinute: number; failedSignInFloorMs: number }): FastifyPluginAsyncZod {
   return async (app) => {
     // Routes a stranger can call to guess or flood: limited per client address.
     const limited = { public: true, rateLimit: { max: limits.perMinute, timeWindow: '1 minute' } };
@@ -75,8 +76,13 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
       config: limited,
       schema: { tags: ['auth'], summary: 'Sign in with e-mail and password', body: z.strictObject({ email, password }), response: { 200: tokens, ...errors } },
     }, async (request) => {
+      const arrived = performance.now();
       const signedIn = await signInWithPassword(identity, { ...request.body, userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
-      if (!signedIn) throw invalidCredentials();
+      if (!signedIn) {
+        // Whether the address has an account must not show in how long a refusal takes.
+        await elapsedAtLeast(arrived, limits.failedSignInFloorMs);
+        throw invalidCredentials();
+      }
       return issueTokens(signedIn.userId, signedIn.role, signedIn.sessionId, signedIn.refreshToken);
     });
 
