@@ -48,35 +48,24 @@ export const users = defineProjection({
       const row = () => trx(tables.users).where('user_id', d.userId as string);
       switch (e.type) {
         case 'user.registered':
+        case 'user.invited': {
+          // An invited account has no password until the invitee sets one (user.invitation-accepted).
+          const registered = e.type === 'user.registered';
           await trx(tables.users).insert({
             user_id: d.userId,
             email: String(d.email),
             email_digest: d.emailDigest,
             name: String(d.name),
             role: d.role,
-            status: 'active',
+            status: registered ? 'active' : 'invited',
             email_verified: false,
-            password_hash: d.passwordHash === null ? null : String(d.passwordHash),
+            password_hash: registered && d.passwordHash !== null ? String(d.passwordHash) : null,
             consecutive_failures: 0,
             created_at: at,
             updated_at: at,
           });
           break;
-        case 'user.invited':
-          await trx(tables.users).insert({
-            user_id: d.userId,
-            email: String(d.email),
-            email_digest: d.emailDigest,
-            name: String(d.name),
-            role: d.role,
-            status: 'invited',
-            email_verified: false,
-            password_hash: null,
-            consecutive_failures: 0,
-            created_at: at,
-            updated_at: at,
-          });
-          break;
+        }
         case 'user.invitation-accepted':
           await row().update({ status: 'active', email_verified: true, password_hash: String(d.passwordHash), updated_at: at });
           break;
