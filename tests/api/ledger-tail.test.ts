@@ -13,7 +13,7 @@ import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { eventually } from '../platform/message-bus-contract.js';
 import { newEvent } from '../support/events.js';
 import { TEST_DATABASE_URL } from '../support/test-database.js';
-import { startTestServer, type TestServer } from '../support/test-runtime.js';
+import { startTestServer, testConfig, type TestServer } from '../support/test-runtime.js';
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -103,14 +103,7 @@ describe.each(['postgres', 'pglite'] as const)('the ledger witness across a rest
   const dataDir = mkdtempSync(join(tmpdir(), 'raia-witness-'));
   const schema = `t_${randomBytes(6).toString('hex')}`;
   // PGlite keeps its database in the data dir, so the second process opens the same one.
-  const config = loadConfig({
-    RAIA_DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    DATABASE_SCHEMA: schema,
-    RAIA_SEAL_EVERY: '100000',
-    RAIA_SEAL_CRON: 'off',
-    ...(dialect === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
-  });
+  const config = testConfig(dialect, dataDir, schema);
 
   afterAll(async () => {
     if (dialect === 'postgres') {

@@ -20,11 +20,9 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-/** A whole RAIA process (runtime + HTTP app, driven with `inject`) on its own schema or PGlite and data dir. */
-export async function startTestServer(dialect: DatabaseDialect, env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'raia-test-'));
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const config = loadConfig({
+/** The configuration of a test process on its own data dir and schema (PostgreSQL on loopback, or PGlite). */
+export function testConfig(dialect: DatabaseDialect, dataDir: string, schema: string, env: Record<string, string> = {}) {
+  return loadConfig({
     RAIA_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     DATABASE_SCHEMA: schema,
@@ -35,6 +33,13 @@ export async function startTestServer(dialect: DatabaseDialect, env: Record<stri
     ...(dialect === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
     ...env,
   });
+}
+
+/** A whole RAIA process (runtime + HTTP app, driven with `inject`) on its own schema or PGlite and data dir. */
+export async function startTestServer(dialect: DatabaseDialect, env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'raia-test-'));
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const config = testConfig(dialect, dataDir, schema, env);
   const runtime = await startRuntime(config, dialect === 'pglite' ? { pglite: new PGlite() } : {});
   const app = await buildApp(runtime, { logger: false });
   await runtime.projections.ready();
