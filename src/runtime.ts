@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from './platform/config.js';
 import { openDatabase, type Database } from './platform/database.js';
-import { loadKeyMaterial, type KeyMaterial } from './platform/key-material.js';
+import { deriveKey, loadKeyMaterial, type KeyMaterial } from './platform/key-material.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { runMigrations } from './platform/migrations.js';
 import type { MessageBus } from './platform/message-bus.js';
@@ -24,7 +24,6 @@ import { startEventRelay, type EventRelay } from './processors/event-relay.js';
 import { startLedgerSealer, type LedgerSealer } from './processors/ledger-sealer.js';
 import { sealArchive, type SealArchive } from './processors/seal-archive.js';
 import { allMigrations } from './migrations.js';
-import { hkdfSync } from 'node:crypto';
 import { systemActor } from './events/envelope.js';
 import { SessionStore } from './platform/session-store.js';
 import { ApiKeyUsage } from './platform/api-key-usage.js';
@@ -171,7 +170,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       },
       inBackground: (name, task) => backgroundTasks.start(name, task),
       // A key of its own, derived from the master key: digests of addresses are not reversible without it.
-      emailDigestKey: Buffer.from(hkdfSync('sha256', keys.masterKey, Buffer.alloc(0), 'raia email digest', 32)),
+      emailDigestKey: deriveKey(keys.masterKey, 'raia email digest'),
       publicUrl: config.RAIA_PUBLIC_URL,
       clock: () => new Date(),
     };

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { deriveKey } from '../platform/key-material.js';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Knex } from '../platform/database.js';
 import type { Migration } from '../platform/migrations.js';
 import { canonicalJson } from './canonical-json.js';
@@ -66,7 +67,7 @@ export class PersonalDataVault {
     private readonly knex: Knex,
     private readonly masterKey: Buffer,
   ) {
-    this.pseudonymKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'raia personal-data pseudonym', 32));
+    this.pseudonymKey = deriveKey(masterKey, 'raia personal-data pseudonym');
   }
 
   /**

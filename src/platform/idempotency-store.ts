@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { deriveKey } from './key-material.js';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Knex } from './database.js';
 import type { Migration } from './migrations.js';
 
@@ -61,7 +62,7 @@ export class IdempotencyStore {
     private readonly options: IdempotencyOptions = DEFAULT_IDEMPOTENCY_OPTIONS,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.aead = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'raia idempotent responses', 32));
+    this.aead = deriveKey(masterKey, 'raia idempotent responses');
   }
 
   /** Claims the key for this request, or says why not (replay, mismatch, in flight). */

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -41,4 +41,12 @@ export function loadKeyMaterial(options: { dataDir: string; signingKeyPem?: stri
     : Buffer.from(readOrCreate(join(dir, 'master-key.b64'), () => randomBytes(32).toString('base64')).toString('utf8').trim(), 'base64');
   if (masterKey.length !== 32) throw new Error('master key must be 32 bytes');
   return { signingKey, verifyKey: createPublicKey(signingKey), masterKey, accessTokenKey, accessTokenVerifyKey: createPublicKey(accessTokenKey) };
+}
+
+/**
+ * A 32-byte key of its own for one purpose, derived from the master key (HKDF-SHA-256, no salt,
+ * `info` naming the purpose), so no two uses share a key and none can be recomputed without it.
+ */
+export function deriveKey(masterKey: Uint8Array, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), info, 32));
 }

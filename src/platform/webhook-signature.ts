@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { deriveKey } from './key-material.js';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Signed webhooks of data streams. The signing secret of a stream is derived from the master key
@@ -10,7 +11,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export function streamWebhookSecret(masterKey: Uint8Array, streamId: string): string {
-  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `raia stream webhook ${streamId}`, 32)).toString('hex');
+  return deriveKey(masterKey, `raia stream webhook ${streamId}`).toString('hex');
 }
 
 export function signWebhook(secret: string, timestamp: string, body: Uint8Array | string): string {
