@@ -1,0 +1,52 @@
+import type { StoredEvent } from '../../events/envelope.js';
+
+/**
+ * What an export holds, independent of its file format: builders (Annex IV report, audit log,
+ * model card, fairness/drift/explanation reports, dataset profile, timeline) produce it from the
+ * ledger and read models; renderers (PDF, XLSX, CSV) turn it into a file. Large tables stream
+ * (`rows` as an async iterable) so a million-event audit log never sits in memory.
+ */
+export type ExportKind =
+  | 'compliance-report'
+  | 'audit-log'
+  | 'model-card'
+  | 'fairness-report'
+  | 'drift-report'
+  | 'explanation-report'
+  | 'dataset-profile'
+  | 'timeline';
+
+export type ExportFormat = 'pdf' | 'xlsx' | 'csv';
+
+export type CellValue = string | number | boolean | Date | null;
+
+export type TableColumn = {
+  key: string;
+  label: string;
+  /** Drives typed XLSX cells and number formatting; `text` is the default. */
+  type?: 'text' | 'number' | 'integer' | 'percent' | 'date' | 'boolean';
+};
+
+export type TableRow = Record<string, CellValue>;
+
+export type ExportBlock =
+  | { kind: 'paragraph'; text: string }
+  /** Label/value pairs (a cover's facts, a model's description). */
+  | { kind: 'facts'; facts: Array<{ label: string; value: CellValue }> }
+  | { kind: 'table'; name: string; columns: TableColumn[]; rows: TableRow[] | AsyncIterable<TableRow> }
+  /** A vega-lite specification with its data inlined (values), rendered to vector graphics. */
+  | { kind: 'chart'; title: string; spec: Record<string, unknown> };
+
+export type ExportSection = { heading: string; blocks: ExportBlock[] };
+
+export type ExportDocument = {
+  kind: ExportKind;
+  title: string;
+  /** What the cover names: model, version, control pack version, ledger head, latest seal… */
+  cover: Array<{ label: string; value: CellValue }>;
+  sections: ExportSection[];
+  /** Every ledger event whose content the document reports; the manifest proves each one. */
+  evidence: StoredEvent[] | AsyncIterable<StoredEvent>;
+  /** Data subjects (privacy subject ids) whose personal data appears in clear in the document. */
+  subjects: string[];
+};
