@@ -21,6 +21,11 @@ export const PERMISSIONS = [
   'users:admin', // list users, change roles, deactivate
   'api-keys:manage', // own service-account keys
   'privacy:erase',
+  'privacy:export', // another person's data-subject export (everyone may export their own)
+  'compliance:read', // compliance status, gap lists, control packs, incidents
+  'compliance:manage', // publish control packs and controls, statements of applicability
+  'incidents:report', // report, update and close serious incidents (EU AI Act Art. 73)
+  'exports:create', // request, list, download and delete one's own export jobs
   // Personal fields (e-mail, name, IP, personal dataset columns) in clear; without it they read as pseudonyms.
   'personal-data:read',
 ] as const;
@@ -31,10 +36,16 @@ const all = [...PERMISSIONS];
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: all,
   // Approves deployments (four eyes); audit access stays with auditors and admins.
-  risk_officer: ['self:manage', 'system:read', 'models:read', 'models:approve', 'models:predict', 'datasets:read', 'assessments:run', 'api-keys:manage'],
-  data_scientist: ['self:manage', 'models:read', 'models:write', 'models:predict', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage'],
+  risk_officer: [
+    'self:manage', 'system:read', 'models:read', 'models:approve', 'models:predict', 'datasets:read', 'assessments:run', 'api-keys:manage',
+    'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create',
+  ],
+  data_scientist: [
+    'self:manage', 'models:read', 'models:write', 'models:predict', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage',
+    'compliance:read', 'incidents:report', 'exports:create',
+  ],
   // Read-only, with full audit access (and keys, so audit exports can be automated).
-  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage'],
+  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create'],
   viewer: ['self:manage', 'models:read', 'datasets:read'],
 };
 
