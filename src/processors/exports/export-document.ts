@@ -50,3 +50,20 @@ export type ExportDocument = {
   /** Data subjects (privacy subject ids) whose personal data appears in clear in the document. */
   subjects: string[];
 };
+
+/** A content part of a rendered file (a CSV file, a sheet's cell values, a PDF's embedded data) and its SHA-256. */
+export type ContentDigest = { name: string; sha256: string };
+
+/**
+ * One file format. A renderer hashes each content part as it writes it, then asks `manifestFor`
+ * for the signed evidence manifest naming those digests and embeds it (CSV: `manifest.json` in the
+ * bundle; XLSX: a manifest sheet; PDF: an embedded file), so the file verifies offline.
+ */
+export type ExportRenderer = {
+  format: ExportFormat;
+  contentType: string;
+  extension: string;
+  render(document: ExportDocument, manifestFor: (contents: ContentDigest[]) => Promise<Buffer>, out: NodeJS.WritableStream): Promise<void>;
+  /** Reads a rendered file back: the embedded manifest's bytes and the digests recomputed from its content parts. */
+  inspect(file: string): Promise<{ manifest: Buffer; contents: ContentDigest[] }>;
+};
