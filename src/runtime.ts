@@ -46,6 +46,7 @@ import { registerAccount } from './commands/user/registration.js';
 import type { IdentityDependencies } from './commands/user/identity-dependencies.js';
 import { AccessTokens } from './api/auth/access-tokens.js';
 import { createOidcSignIn, type OidcSignIn } from './platform/oidc-sign-in.js';
+import { noExportsForSubject, type ExportsForSubject } from './processors/privacy/exports-for-subject.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -76,6 +77,8 @@ export type Runtime = {
   /** Monitors started data streams (NATS, webhook, Kafka) in windows against their reference. */
   streams: StreamMonitor;
   mailSender: MailSender;
+  /** Export jobs naming a data subject, purged when the subject is erased (none until the export jobs are wired here). */
+  exportsForSubject: ExportsForSubject;
   /** Work requests leave running after their answer (identity steps that depend on the address). */
   backgroundTasks: BackgroundTasks;
   startedAt: Date;
@@ -212,7 +215,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const streamsNatsUrl = config.RAIA_STREAMS_NATS_URL ?? config.NATS_URL;
     const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
     cleanups.push(() => streams.close());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, streams, mailSender, backgroundTasks, startedAt: new Date(), close };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, streams, mailSender, exportsForSubject: noExportsForSubject, backgroundTasks, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

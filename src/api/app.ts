@@ -28,6 +28,7 @@ import { dataQualityRoutes } from './routes/data-quality.routes.js';
 import { driftRoutes } from './routes/drift.routes.js';
 import { streamRoutes } from './routes/streams.routes.js';
 import { fairnessRoutes } from './routes/fairness.routes.js';
+import { privacyRoutes } from './routes/privacy.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -115,6 +116,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'drift', description: 'Data drift detection (KS, Wasserstein, chi-square, Jensen–Shannon, PSI), reports and alerts' },
         { name: 'explainability', description: 'SHAP (tree, kernel, exact, permutation), LIME, importance, partial dependence, what-if; results recorded in the ledger' },
         { name: 'fairness', description: 'Fairness and bias: group and intersectional metrics, bias detection against a policy, mitigation (docs/fairness.md)' },
+        { name: 'privacy', description: 'Data-subject rights: a person\'s data export and erasure with its impact report (docs/privacy.md)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -146,6 +148,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(driftRoutes(runtime));
   await app.register(streamRoutes(runtime));
   await app.register(fairnessRoutes(runtime));
+  await app.register(privacyRoutes(runtime, runtime.exportsForSubject));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

@@ -43,4 +43,10 @@ export class ApiKeyUsage {
     const rows = (await this.knex(USAGE).whereIn('key_id', keyIds)) as { key_id: string; last_used_at: string | Date; last_used_ip: string | null }[];
     return new Map(rows.map((r) => [r.key_id, { lastUsedAt: new Date(r.last_used_at).toISOString(), lastUsedIp: r.last_used_ip }]));
   }
+
+  /** Erasure of the keys' owner: where a key was used from is personal data. */
+  async forgetIps(keyIds: string[]): Promise<number> {
+    if (keyIds.length === 0) return 0;
+    return this.knex(USAGE).whereIn('key_id', keyIds).whereNotNull('last_used_ip').update({ last_used_ip: null });
+  }
 }

@@ -140,3 +140,25 @@ export function startMailSender(options: {
     },
   };
 }
+
+/** A queued or sent message as its recipient may see it: never its bodies (they held one-time tokens). */
+export type OutboxRecord = { id: string; to: string; subject: string; status: string; attempts: number; createdAt: string; sentAt: string | null };
+
+const REDACTED_ADDRESS = '[redacted]';
+
+/** Every message ever queued for `address` (compared without case: the outbox keeps what the sender wrote), oldest first. */
+export async function mailsTo(knex: Knex, address: string): Promise<OutboxRecord[]> {
+  const rows = await knex(OUTBOX).select('id', 'to_address', 'subject', 'status', 'attempts', 'created_at', 'sent_at').whereRaw('lower(to_address) = ?', [address.toLowerCase()]).orderBy('created_at').orderBy('id');
+  return rows.map((r) => ({ id: r.id, to: r.to_address, subject: r.subject, status: r.status, attempts: r.attempts, createdAt: new Date(r.created_at).toISOString(), sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null }));
+}
+
+/**
+ * Erasure of a recipient: their messages keep their place in the outbox (what was sent, when) but
+ * lose the address, the bodies and the last error (an SMTP refusal quotes the address). A message
+ * still pending is withdrawn rather than sent to no one. Returns how many rows were rewritten.
+ */
+export async function scrubMailsTo(knex: Knex, address: string): Promise<number> {
+  return knex(OUTBOX)
+    .whereRaw('lower(to_address) = ?', [address.toLowerCase()])
+    .update({ to_address: REDACTED_ADDRESS, text_body: null, html_body: null, last_error: null, status: knex.raw(`CASE WHEN status = 'pending' THEN 'withdrawn' ELSE status END`) });
+}

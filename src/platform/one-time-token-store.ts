@@ -55,4 +55,9 @@ export class OneTimeTokenStore {
       .returning('subject');
     return rows[0]?.subject ?? null;
   }
+
+  /** Erasure: every token of the subject, spent or not, is dropped (an unspent one must not outlive the account). */
+  async discardAll(subject: string): Promise<number> {
+    return this.knex(TABLE).where({ subject }).delete();
+  }
 }

@@ -34,6 +34,9 @@ export const sessionStoreMigrations: Migration[] = [
   },
 ];
 
+/** A session as its owner's data export shows it, revoked ones included; never a token or digest. */
+export type SessionRecord = SessionInfo & { revokedAt: string | null; revokedReason: string | null };
+
 export type SessionInfo = { sessionId: string; userId: string; userAgent: string | null; createdAt: string; lastUsedAt: string; expiresAt: string };
 
 export type RotationResult =
@@ -118,5 +121,25 @@ export class SessionStore {
       lastUsedAt: new Date(r.last_used_at).toISOString(),
       expiresAt: new Date(r.expires_at).toISOString(),
     }));
+  }
+
+  /** Every session the user ever had, newest first (a data-subject export). */
+  async history(userId: string): Promise<SessionRecord[]> {
+    const rows = await this.knex(SESSIONS).where('user_id', userId).orderBy('created_at', 'desc').orderBy('session_id');
+    return rows.map((r) => ({
+      sessionId: r.session_id,
+      userId: r.user_id,
+      userAgent: r.user_agent,
+      createdAt: new Date(r.created_at).toISOString(),
+      lastUsedAt: new Date(r.last_used_at).toISOString(),
+      expiresAt: new Date(r.expires_at).toISOString(),
+      revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+      revokedReason: r.revoked_reason ?? null,
+    }));
+  }
+
+  /** Erasure: the user agents of the user's sessions are personal data; the sessions themselves stay (revoked) as security records. */
+  async forgetUserAgents(userId: string): Promise<number> {
+    return this.knex(SESSIONS).where('user_id', userId).whereNotNull('user_agent').update({ user_agent: null });
   }
 }
