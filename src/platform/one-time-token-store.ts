@@ -58,6 +58,7 @@ export class OneTimeTokenStore {
 
   /** Erasure: every token of the subject, spent or not, is dropped (an unspent one must not outlive the account). */
   async discardAll(subject: string): Promise<number> {
-    return this.knex(TABLE).where({ subject }).delete();
+    // Counted from the returned rows: PGlite's knex client answers a bare delete with its raw result.
+    return (await this.knex(TABLE).where({ subject }).delete().returning('digest')).length;
   }
 }
