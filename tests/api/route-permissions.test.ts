@@ -119,6 +119,10 @@ const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/audit/search': auditors,
   'GET /api/v1/audit/verify': auditors,
   'GET /api/v1/audit/timeline/{streamId}': auditors,
+
+  // Someone else's export (the id called here is not the caller's) needs privacy:export; everyone may export their own (tests/api/privacy.test.ts).
+  'GET /api/v1/privacy/data-export/{userId}': admins,
+  'POST /api/v1/privacy/data-deletion/{userId}': admins,
 };
 
 describe('route permissions against a table written by hand', () => {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { CommandRefused } from '../../src/commands/decider.js';
+import { privacySubjectDecider, type PrivacyEvent, type RecordDataExport } from '../../src/commands/privacy/privacy-subject.decider.js';
+import { systemActor } from '../../src/events/envelope.js';
+
+const context = { now: new Date('2026-01-01T00:00:00Z'), actor: systemActor('test') };
+const given = (events: PrivacyEvent[]) => events.reduce(privacySubjectDecider.evolve, privacySubjectDecider.initialState());
+const exportOf = (subjectId: string): RecordDataExport => ({ type: 'RecordDataExport', subjectId, format: 'zip', counts: { account: 1, sessions: 2, apiKeys: 0, events: 7, datasetRows: 1, mails: 3 }, ledgerPosition: 42 });
+
+describe('privacy subject decider', () => {
+  it('records an export with its counts, and exports do not end the subject', () => {
+    const [exported] = privacySubjectDecider.decide(exportOf('u1'), given([]), context);
+    expect(exported).toEqual({ type: 'privacy.data-exported', data: { subjectId: 'u1', format: 'zip', counts: { account: 1, sessions: 2, apiKeys: 0, events: 7, datasetRows: 1, mails: 3 }, ledgerPosition: 42 } });
+    expect(given([exported!])).toEqual({ status: 'active' });
+    expect(privacySubjectDecider.decide({ type: 'EraseSubject', subjectId: 'u1', reason: 'art. 17', keyDestroyed: true }, given([exported!]), context)).toHaveLength(1);
+  });
+
+  it('refuses an export or a second erasure once the subject is erased', () => {
+    const erased = given([{ type: 'privacy.subject-erased', data: { subjectId: 'u1', reason: 'art. 17', keyDestroyed: true } }]);
+    for (const command of [exportOf('u1'), { type: 'EraseSubject' as const, subjectId: 'u1', reason: 'again', keyDestroyed: false }]) {
+      expect(() => privacySubjectDecider.decide(command, erased, context)).toThrow(CommandRefused);
+      try {
+        privacySubjectDecider.decide(command, erased, context);
+      } catch (error) {
+        expect((error as CommandRefused).code).toBe('SUBJECT_ALREADY_ERASED');
+      }
+    }
+  });
+});
