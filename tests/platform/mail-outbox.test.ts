@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailTransport } from '../../src/platform/mail-transport.js';
-import { enqueueMail, startMailSender, type MailSender } from '../../src/platform/mail-outbox.js';
+import { enqueueMail, mailsTo, scrubMailsTo, startMailSender, type MailSender } from '../../src/platform/mail-outbox.js';
 import { startTestMailbox, type TestMailbox } from '../support/test-mailbox.js';
 import { dialects, openTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -100,5 +100,32 @@ describe('file mail transport', () => {
     expect(parsed.text?.trim()).toBe('body text');
     expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : undefined).toBe('dave@example.org');
     rmSync(dataDir, { recursive: true, force: true });
+  });
+});
+
+describe.each(dialects)('a recipient\'s mail at erasure on %s', (dialect) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await openTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('lists and scrubs a recipient\'s mail without case: address, bodies and error gone, a pending one withdrawn, others untouched', async () => {
+    const sent = await enqueueMail(db.knex, { to: 'Erin@Example.org', subject: 'Reset', text: 'token: s3cret' });
+    await db.knex('raia_mail_outbox').where('id', sent).update({ status: 'sent', text_body: null, last_error: '550 erin@example.org unknown' });
+    const pending = await enqueueMail(db.knex, { to: 'erin@example.org', subject: 'Verify', text: 'token: t0ken', html: '<p>Erin</p>' });
+    const other = await enqueueMail(db.knex, { to: 'frank@example.org', subject: 'Verify', text: 'token: f' });
+    expect((await mailsTo(db.knex, 'ERIN@example.org')).map((m) => [m.id, m.subject, m.status])).toEqual([[sent, 'Reset', 'sent'], [pending, 'Verify', 'pending']]);
+    expect(await scrubMailsTo(db.knex, 'erin@example.org')).toBe(2);
+    const rows = await db.knex('raia_mail_outbox').whereIn('id', [sent, pending, other]).orderBy('created_at');
+    expect(rows.map((r) => [r.id, r.to_address, r.status, r.text_body, r.html_body, r.last_error])).toEqual([
+      [sent, '[redacted]', 'sent', null, null, null],
+      [pending, '[redacted]', 'withdrawn', null, null, null],
+      [other, 'frank@example.org', 'pending', 'token: f', null, null],
+    ]);
+    expect(await mailsTo(db.knex, 'erin@example.org')).toEqual([]);
+    await db.knex('raia_mail_outbox').where('id', other).delete();
   });
 });
