@@ -48,7 +48,7 @@ function unzip(bytes: Buffer): Promise<Record<string, string>> {
   });
 }
 
-type Person = { userId: string; email: string; name: string; ip: string; salary: string; accessToken: string; refreshToken: string; apiKey: string; datasetId: string };
+type Person = { userId: string; email: string; name: string; ip: string; userAgent: string; salary: string; accessToken: string; refreshToken: string; apiKey: string; datasetId: string };
 
 describe.each(['postgres', 'pglite'] as const)('data-subject export and erasure on %s', (dialect) => {
   let runtime: Runtime;
@@ -96,6 +96,7 @@ describe.each(['postgres', 'pglite'] as const)('data-subject export and erasure 
     const name = `${tag[0]!.toUpperCase()}${tag.slice(1)} Quarkwood-${unique}`;
     const ip = `198.51.100.${10 + Math.floor(Math.random() * 200)}`;
     const salary = String(7_000_000_000 + Math.floor(Math.random() * 999_999_999));
+    const userAgent = `QuarkBrowser/${unique} (subject-test)`;
     expect((await post('/api/v1/auth/register', { email, name, password }, {}, ip)).statusCode).toBe(202);
     const verified = await post('/api/v1/auth/verify-email', { token: tokenIn((await nextMail(email)).text) });
     expect(verified.statusCode).toBe(200);
@@ -103,7 +104,7 @@ describe.each(['postgres', 'pglite'] as const)('data-subject export and erasure 
     const listed = await get('/api/v1/admin/users?limit=500', { ...admin, 'x-min-position': String(verified.json().position) });
     const userId = listed.json().users.find((u: { email: string }) => u.email === email).id as string;
     expect((await app.inject({ method: 'PUT', url: `/api/v1/admin/users/${userId}/role`, payload: { role: 'data_scientist' }, headers: admin })).statusCode).toBe(200);
-    const login = await post('/api/v1/auth/login', { email, password }, {}, ip);
+    const login = await post('/api/v1/auth/login', { email, password }, { 'user-agent': userAgent }, ip);
     expect(login.statusCode, login.body).toBe(200);
     const { accessToken, refreshToken, user } = login.json();
     expect((await post('/api/v1/auth/forgot-password', { email })).statusCode).toBe(202);
@@ -118,7 +119,7 @@ describe.each(['postgres', 'pglite'] as const)('data-subject export and erasure 
     const upload = await fetch(`${base}/api/v1/datasets/upload`, { method: 'POST', headers: scientist, body: form });
     expect(upload.status).toBe(201);
     const dataset = (await upload.json()) as { id: string };
-    return { userId: user.id, email, name, ip, salary, accessToken, refreshToken, apiKey: key.json().key, datasetId: dataset.id };
+    return { userId: user.id, email, name, ip, userAgent, salary, accessToken, refreshToken, apiKey: key.json().key, datasetId: dataset.id };
   }
 
   beforeAll(async () => {
@@ -231,8 +232,8 @@ describe.each(['postgres', 'pglite'] as const)('data-subject export and erasure 
     expect(recorded[recorded.length - 1]!.data.format).toBe('zip');
   });
 
-  it('erases a person: afterwards neither the database dump nor any file of the data directory holds their e-mail, name, IP or dataset value', async () => {
-    const values = [ada.email, ada.name, ada.ip];
+  it('erases a person: afterwards neither the database dump nor any file of the data directory holds their e-mail, name, IP, user agent or dataset value', async () => {
+    const values = [ada.email, ada.name, ada.ip, ada.userAgent];
     // The search can fail: before erasure it finds each value where RAIA keeps it in clear.
     const before = await plaintextHits(values);
     for (const value of values) expect(before.some((h) => h.startsWith(`${value} in`)), `${value} found before erasure`).toBe(true);

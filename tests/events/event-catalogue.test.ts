@@ -52,4 +52,13 @@ describe('event catalogue', () => {
     const types = raiaEventCatalogue().types().map((d) => `${d.type}@${d.schemaVersion}`);
     expect(types).toEqual(expect.arrayContaining(['ledger.sealed@1', 'privacy.subject-erased@1']));
   });
+
+  it('writes user.logged-in v2 with the user agent sealed, and reads a v1 clear-text user agent as unknown', () => {
+    const c = raiaEventCatalogue();
+    const sealed = { $pii: 'v1', subject: 'user-1', iv: 'aXY', ct: 'Y3Q', tag: 'dGFn' };
+    const base = { userId: '0193b0a4-6f2e-7c3a-9a51-1d2e3f405162', sessionId: '0193b0a4-6f2e-7c3a-9a51-1d2e3f405163', method: 'password', ip: null };
+    expect(c.validate('user.logged-in', { ...base, userAgent: sealed }).schemaVersion).toBe(2);
+    expect(() => c.validate('user.logged-in', { ...base, userAgent: 'Mozilla/5.0' })).toThrow(/userAgent/);
+    expect(c.upcast({ type: 'user.logged-in', schemaVersion: 1, data: { ...base, userAgent: 'Mozilla/5.0' } }).data).toEqual({ ...base, userAgent: null });
+  });
 });

@@ -28,12 +28,13 @@ export async function signInWithPassword(
   const passwordValid = account.passwordHash ? await deps.verifyPassword(account.passwordHash, input.password) : (await deps.verifyNothing(input.password), false);
   const sessionId = randomUUID();
   const ip = input.ip ? await sealUnlessErased(deps, account.userId, input.ip) : null;
-  if (ip === undefined) return null;
+  const userAgent = input.userAgent ? await sealUnlessErased(deps, account.userId, input.userAgent.slice(0, 300)) : null;
+  if (ip === undefined || userAgent === undefined) return null;
   const result = await handleCommand(
     deps,
     userDecider,
     userStreamId(account.userId),
-    { type: 'AttemptPasswordLogin', passwordValid, sessionId, ip, userAgent: input.userAgent?.slice(0, 300) ?? null },
+    { type: 'AttemptPasswordLogin', passwordValid, sessionId, ip, userAgent },
     { actor: userActor(account.userId, account.role) },
   );
   if (!result.events.some((e) => e.type === 'user.logged-in')) return null;

@@ -46,8 +46,9 @@ export async function signInWithSso(deps: IdentityDependencies, identity: Provid
   }
   const sessionId = randomUUID();
   const ip = client.ip ? await sealUnlessErased(deps, account.userId, client.ip) : null;
-  if (ip === undefined) return null;
-  const result = await handleCommand(deps, userDecider, userStreamId(account.userId), { type: 'RecordSsoLogin', sessionId, ip, userAgent: client.userAgent?.slice(0, 300) ?? null }, { actor });
+  const userAgent = client.userAgent ? await sealUnlessErased(deps, account.userId, client.userAgent.slice(0, 300)) : null;
+  if (ip === undefined || userAgent === undefined) return null;
+  const result = await handleCommand(deps, userDecider, userStreamId(account.userId), { type: 'RecordSsoLogin', sessionId, ip, userAgent }, { actor });
   if (!result.events.some((e) => e.type === 'user.logged-in')) return null;
   const session = await deps.sessions.create(account.userId, client.userAgent, sessionId);
   return { userId: account.userId, role: account.role, sessionId, refreshToken: session.refreshToken, position: result.position };

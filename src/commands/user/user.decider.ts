@@ -17,8 +17,8 @@ export type UserCommand =
   | { type: 'Invite'; userId: string; email: Sealed; name: Sealed; emailDigest: string; role: Role }
   | { type: 'AcceptInvitation'; passwordHash: Sealed }
   | { type: 'VerifyEmail' }
-  | { type: 'AttemptPasswordLogin'; passwordValid: boolean; sessionId: string; ip: Sealed | null; userAgent: string | null }
-  | { type: 'RecordSsoLogin'; sessionId: string; ip: Sealed | null; userAgent: string | null }
+  | { type: 'AttemptPasswordLogin'; passwordValid: boolean; sessionId: string; ip: Sealed | null; userAgent: Sealed | null }
+  | { type: 'RecordSsoLogin'; sessionId: string; ip: Sealed | null; userAgent: Sealed | null }
   | { type: 'SetPassword'; passwordHash: Sealed; via: 'change' | 'reset' | 'rehash' }
   | { type: 'ChangeRole'; to: Role }
   | { type: 'Deactivate'; reason: string }
@@ -32,7 +32,7 @@ export type UserEvent =
   | DomainEvent<'user.invited', { userId: string; email: Sealed; name: Sealed; emailDigest: string; role: Role }>
   | DomainEvent<'user.invitation-accepted', { userId: string; passwordHash: Sealed }>
   | DomainEvent<'user.email-verified', { userId: string }>
-  | DomainEvent<'user.logged-in', { userId: string; sessionId: string; method: 'password' | 'sso'; ip: Sealed | null; userAgent: string | null }>
+  | DomainEvent<'user.logged-in', { userId: string; sessionId: string; method: 'password' | 'sso'; ip: Sealed | null; userAgent: Sealed | null }>
   | DomainEvent<'user.login-failed', { userId: string; reason: 'wrong-password' | 'locked-out' | 'deactivated' | 'unverified'; consecutiveFailures: number }>
   | DomainEvent<'user.locked-out', { userId: string; until: string; consecutiveFailures: number }>
   | DomainEvent<'user.password-changed', { userId: string; passwordHash: Sealed; via: 'change' | 'reset' | 'rehash' }>

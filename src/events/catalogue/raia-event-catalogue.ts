@@ -1,7 +1,7 @@
 import { EventCatalogue } from '../event-catalogue.js';
 import { ledgerSealed } from './ledger.events.js';
 import { subjectDataExported, subjectErased } from './privacy.events.js';
-import { userEvents } from './user.events.js';
+import { userEvents, userLoggedInV1Upcaster } from './user.events.js';
 import { modelEvents } from './model.events.js';
 import { fairnessEvents } from './fairness.events.js';
 import { explanationEvents } from './explanation.events.js';
@@ -11,5 +11,6 @@ import { streamEvents } from './stream.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
-  return new EventCatalogue().register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents);
+  return new EventCatalogue().register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents)
+    .registerUpcaster(userLoggedInV1Upcaster);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineEvent } from '../event-catalogue.js';
+import type { JsonObject } from '../envelope.js';
+import { defineEvent, type Upcaster } from '../event-catalogue.js';
 import { credential, personal } from '../field-classification.js';
 
 /** A personal field as the ledger stores it: ciphertext under the user's subject key (personal-data.ts). */
@@ -53,12 +54,27 @@ export const userEmailVerified = defineEvent({
   description: 'The user proved control of the e-mail address.',
 });
 
-export const userLoggedIn = defineEvent({
+/** Version 1 kept the user agent in clear, so erasure could not reach it; read through the upcaster below. */
+export const userLoggedInV1 = defineEvent({
   type: 'user.logged-in',
   schemaVersion: 1,
   schema: z.object({ userId: z.uuid(), sessionId: z.uuid(), method: z.enum(['password', 'sso']), ip: personal(sealedField).nullable(), userAgent: personal(z.string().max(300)).nullable() }),
-  description: 'A session started.',
+  description: 'A session started (version 1: user agent in clear).',
 });
+
+export const userLoggedIn = defineEvent({
+  type: 'user.logged-in',
+  schemaVersion: 2,
+  schema: z.object({ userId: z.uuid(), sessionId: z.uuid(), method: z.enum(['password', 'sso']), ip: personal(sealedField).nullable(), userAgent: personal(sealedField).nullable() }),
+  description: 'A session started. IP address and user agent are sealed under the user\'s subject key.',
+});
+
+/**
+ * A version-1 user agent cannot be sealed on replay (an upcaster has no keys), and reading it as
+ * if it were sealed would be false: replay reads it as unknown. The clear text stays in the stored
+ * version-1 event, which the hash chain covers (docs/privacy.md).
+ */
+export const userLoggedInV1Upcaster: Upcaster = { type: 'user.logged-in', fromVersion: 1, upcast: (data: JsonObject): JsonObject => ({ ...data, userAgent: null }) };
 
 export const userLoginFailed = defineEvent({
   type: 'user.login-failed',
@@ -136,6 +152,7 @@ export const userEvents = [
   userInvitationAccepted,
   userEmailClaimed,
   userEmailVerified,
+  userLoggedInV1,
   userLoggedIn,
   userLoginFailed,
   userLockedOut,
