@@ -48,6 +48,11 @@ export function evidenceTypes(packs: Iterable<Pick<PackFacts, 'controls'>>): str
   return [...types];
 }
 
+/** The packs and statements of applicability up to `position` (no evidence). */
+export async function loadPackFacts(deps: Deps, position: number): Promise<LedgerFacts> {
+  return indexLedger(await readTypes(deps, COMPLIANCE_TYPES, position), position);
+}
+
 /**
  * The ledger up to `position`, indexed for evaluation. Two reads: the packs first (they are
  * events too, and say which evidence types to read), then models, incidents and that evidence.
@@ -69,7 +74,7 @@ const countOf = (controls: ControlResult[]) => {
   return counts;
 };
 
-export type PackHeaderView = { packId: string; framework: string; version: string; title: string; origin: string };
+export type PackHeaderView = { packId: string; framework: string; version: string; title: string; origin: 'shipped' | 'custom' };
 export type FrameworkStatus = PackHeaderView & { counts: StatusCounts; controls: ControlResult[] };
 export type ModelStatus = { modelId: string; name: string; riskTier: string; type: string; version: number | null; versionStatus: string | null; counts: StatusCounts; frameworks: FrameworkStatus[] };
 export type ComplianceStatus = {
