@@ -95,13 +95,13 @@ export function complianceRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
     }, async (request) => {
       const { asOf, atPosition, ...query } = request.query;
-      if (query.version !== undefined && !query.modelId) throw invalidFields([{ field: 'query.version', message: 'needs modelId' }]);
+      if (query.version !== undefined && !query.modelId) throw invalidFields([{ field: 'querystring.version', message: 'needs modelId' }]);
       await ensureShippedPacks();
       try {
         const point = await resolveLedgerPoint(runtime.store, { ...(asOf ? { asOf } : {}), ...(atPosition !== undefined ? { atPosition } : {}) });
         return await complianceStatus(runtime, point, query);
       } catch (error) {
-        if (error instanceof LedgerPointRefused) throw invalidFields([{ field: `query.${error.field}`, message: error.message }]);
+        if (error instanceof LedgerPointRefused) throw invalidFields([{ field: `querystring.${error.field}`, message: error.message }]);
         if (error instanceof StatusTargetNotFound) throw notFound(error.message);
         throw error;
       }
