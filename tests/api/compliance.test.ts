@@ -176,6 +176,9 @@ describe.each(['postgres', 'pglite'] as const)('compliance as code on %s', (dial
     expect(missingOnly.summary.models).toBeGreaterThanOrEqual(2);
     const total = Object.values(missingOnly.summary.counts as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(total).toBe(missingOnly.summary.models * 9);
+    const summary = await status(`framework=${encodeURIComponent(EU)}&detail=summary`);
+    expect(summary.summary).toEqual(missingOnly.summary);
+    expect(summary.models.every((m: Json) => m.frameworks.every((f: Json) => f.controls.length === 0))).toBe(true);
   });
 
   it('a custom pack: stale after its freshness window with the gap in words, partial, and statements of applicability (not applicable with justification; an organisational control met by its statement)', async () => {

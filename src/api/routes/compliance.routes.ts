@@ -26,7 +26,7 @@ const controlResultSchema = z
     notApplicable: z.object({ reason: z.string(), evidence: z.array(evidenceRefSchema) }).nullable(),
     gaps: z.array(z.string()),
     requirements: z.array(
-      z.object({ id: z.string(), label: z.string(), status: z.enum(['met', 'stale', 'missing']), gap: z.string().nullable(), detail: z.string().nullable(), evidence: z.array(evidenceRefSchema) }),
+      z.object({ id: z.string(), label: z.string(), status: z.enum(['met', 'stale', 'missing']), gap: z.string().nullable(), detail: z.string().nullable(), evidence: z.array(evidenceRefSchema).describe('The newest proving events, at most 20'), evidenceTotal: z.number().int() }),
     ),
   })
   .meta({ id: 'ControlResult' });
@@ -82,7 +82,7 @@ export function complianceRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['compliance'],
         summary: 'Compliance of every model (or one) with the control packs in force: per control met / partial / missing / stale / not_applicable, the events that prove it and the gaps; with a portfolio summary',
         description:
-          'Each model is judged by its deployed version (else its newest version not retired), or by `version`. `asOf` (an instant) or `atPosition` evaluates over the ledger as it stood then: only events at or before that position count, freshness is measured to that instant, and `position` in the answer names it. `framework` is a framework name (`EU AI Act`) or a pack id; `status` keeps only controls with that status.',
+          'Each model is judged by its deployed version (else its newest version not retired), or by `version`. `asOf` (an instant) or `atPosition` evaluates over the ledger as it stood then: only events at or before that position count, freshness is measured to that instant, and `position` in the answer names it. `framework` is a framework name (`EU AI Act`) or a pack id; `status` keeps only controls (and models) with that status. Each requirement lists its newest 20 proving events and counts them all.',
         querystring: z.strictObject({
           modelId: z.uuid().optional(),
           version: z.coerce.number().int().positive().optional(),
@@ -90,6 +90,7 @@ export function complianceRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           status: z.enum(CONTROL_STATUSES).optional(),
           asOf: isoTime.optional(),
           atPosition: z.coerce.number().int().min(0).optional(),
+          detail: z.enum(['full', 'summary']).default('full').describe('summary: counts per model and framework, no controls'),
         }),
         response: { 200: statusSchema, ...errors },
       },

@@ -86,7 +86,8 @@ export type ComplianceStatus = {
   models: ModelStatus[];
 };
 
-export type StatusQuery = { modelId?: string; version?: number; framework?: string; status?: ControlStatus };
+/** `detail: 'summary'` leaves out the controls (counts only), for portfolio dashboards. */
+export type StatusQuery = { modelId?: string; version?: number; framework?: string; status?: ControlStatus; detail?: 'full' | 'summary' };
 
 /** The newest pack of each framework (by publication position), optionally one framework (by name or pack id). */
 export function packsInForce(facts: LedgerFacts, framework?: string): PackFacts[] {
@@ -152,5 +153,6 @@ export async function complianceStatus(deps: Deps, point: LedgerPoint, query: St
         .map((m) => ({ ...m, frameworks: m.frameworks.map((f) => ({ ...f, controls: f.controls.filter((c) => c.status === query.status) })).filter((f) => f.controls.length > 0) }))
         .filter((m) => m.frameworks.length > 0)
     : evaluated;
-  return { position: point.position, asOf: point.at.toISOString(), frameworks: packs.map(header), summary, models: shown };
+  const answered = query.detail === 'summary' ? shown.map((m) => ({ ...m, frameworks: m.frameworks.map((f) => ({ ...f, controls: [] })) })) : shown;
+  return { position: point.position, asOf: point.at.toISOString(), frameworks: packs.map(header), summary, models: answered };
 }

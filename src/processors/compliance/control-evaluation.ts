@@ -9,7 +9,12 @@ export const CONTROL_STATUSES = ['met', 'partial', 'missing', 'stale', 'not_appl
 export type ControlStatus = (typeof CONTROL_STATUSES)[number];
 
 export type EvidenceRef = { eventId: string; position: number; type: string; occurredAt: string };
-export type RequirementResult = { id: string; label: string; status: RequirementStatus; gap: string | null; detail: string | null; evidence: EvidenceRef[] };
+/** `evidence` lists the newest proving events (at most EVIDENCE_LISTED); `evidenceTotal` counts them all. */
+export type RequirementResult = { id: string; label: string; status: RequirementStatus; gap: string | null; detail: string | null; evidence: EvidenceRef[]; evidenceTotal: number };
+
+/** Enough to prove and to find the rest (they are the same kind of event, older), small enough for a portfolio answer. */
+export const EVIDENCE_LISTED = 20;
+const refs = (events: StoredEvent[]) => events.slice(0, EVIDENCE_LISTED).map(evidenceRef);
 export type ControlResult = {
   controlId: string;
   title: string;
@@ -91,8 +96,10 @@ function incidentsOf(facts: LedgerFacts, target: Target): IncidentFacts[] {
 
 function evaluateRequirement(r: EvidenceRequirement, facts: LedgerFacts, target: Target, pack: PackFacts, control: Control, now: Date): RequirementResult {
   const base = { id: r.id, label: r.label };
-  const missing = (gap: string, evidence: StoredEvent[] = [], detail: string | null = null): RequirementResult => ({ ...base, status: 'missing', gap, detail, evidence: evidence.map(evidenceRef) });
-  const met = (evidence: StoredEvent[], detail: string | null = null): RequirementResult => ({ ...base, status: 'met', gap: null, detail, evidence: evidence.map(evidenceRef) });
+  // Newest first, as listed.
+  const byRecency = (events: StoredEvent[]) => [...events].sort((a, b) => b.position - a.position);
+  const missing = (gap: string, evidence: StoredEvent[] = [], detail: string | null = null): RequirementResult => ({ ...base, status: 'missing', gap, detail, evidence: refs(byRecency(evidence)), evidenceTotal: evidence.length });
+  const met = (evidence: StoredEvent[], detail: string | null = null): RequirementResult => ({ ...base, status: 'met', gap: null, detail, evidence: refs(byRecency(evidence)), evidenceTotal: evidence.length });
   switch (r.kind) {
     case 'events': {
       const scoped = scopedEvents(r.scope, r.eventTypes, facts, target, pack, control);
@@ -104,7 +111,7 @@ function evaluateRequirement(r: EvidenceRequirement, facts: LedgerFacts, target:
         const latest = proving[0]!;
         if (addDuration(latest.occurredAt, window).getTime() < now.getTime()) {
           const words = { label: r.label, age: ageInWords(now.getTime() - latest.occurredAt.getTime()), window: durationInWords(window) };
-          return { ...base, status: 'stale', gap: fill(r.stale ?? '{label} older than {window} (latest {age} old)', words), detail: null, evidence: proving.map(evidenceRef) };
+          return { ...base, status: 'stale', gap: fill(r.stale ?? '{label} older than {window} (latest {age} old)', words), detail: null, evidence: refs(proving), evidenceTotal: proving.length };
         }
       }
       return met(proving);

@@ -111,7 +111,7 @@ describe('control evaluation (given events, when evaluated, then status and gaps
   });
 
   it('combines requirement statuses: met, missing, stale, partial', () => {
-    const r = (status: 'met' | 'stale' | 'missing') => ({ id: status, label: '', status, gap: null, detail: null, evidence: [] });
+    const r = (status: 'met' | 'stale' | 'missing') => ({ id: status, label: '', status, gap: null, detail: null, evidence: [], evidenceTotal: 0 });
     expect(controlStatus([r('met'), r('met')])).toBe('met');
     expect(controlStatus([r('missing'), r('missing')])).toBe('missing');
     expect(controlStatus([r('met'), r('stale')])).toBe('stale');
