@@ -27,6 +27,8 @@ async function requireModelVersion(deps: Deps, modelId: string, version: number 
 /** Records a serious incident; its description is sealed under the incident's own subject key before it reaches the ledger. */
 export async function reportIncident(deps: Deps, input: IncidentReport, meta: CommandMetadata) {
   await requireModelVersion(deps, input.modelId, input.modelVersion);
+  // Refused before sealing (the decider refuses it too): no subject key is made for an incident never recorded.
+  if (input.awareAt.getTime() > (meta.now ?? new Date()).getTime()) throw new CommandRefused('IN_THE_FUTURE', ['awareAt is in the future'], 400, 'awareAt');
   const incidentId = randomUUID();
   const description = await deps.vault.seal(incidentSubjectId(incidentId), input.description);
   const result = await handleCommand(deps, incidentDecider, incidentStreamId(incidentId), { type: 'ReportIncident', incidentId, ...input, description }, meta);

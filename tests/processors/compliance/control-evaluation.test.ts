@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Control } from '../../../src/events/catalogue/compliance.events.js';
 import type { JsonObject, StoredEvent } from '../../../src/events/envelope.js';
+import { shippedPacks } from '../../../src/commands/compliance/shipped-packs.js';
 import { conditionHolds, controlStatus, evaluateControl } from '../../../src/processors/compliance/control-evaluation.js';
 import { indexLedger } from '../../../src/processors/compliance/ledger-facts.js';
 
@@ -96,6 +97,14 @@ describe('control evaluation (given events, when evaluated, then status and gaps
     expect(evaluate(reported, c, '2025-01-25T00:00:01Z').gaps).toEqual(['serious incident report overdue: incident i1 (serious-incident): the authority is not notified and the deadline 2025-01-25T00:00:00.000Z has passed']);
     const notified = ledger(...reported.map((e) => [e.type, e.data] as [string, JsonObject]), ['incident.updated', { incidentId: 'i1', deadline: '2025-01-25T00:00:00Z', authorityNotifiedAt: '2025-01-20T00:00:00Z' }]);
     expect(evaluate(notified, c, '2025-06-01T00:00:00Z').status).toBe('met');
+  });
+
+  it('the shipped EU AI Act Art. 12: latest seal N days old, history retained since registration', () => {
+    const art12 = shippedPacks().find((p) => p.framework === 'EU AI Act')!.controls.find((c) => c.id === 'Art. 12')!;
+    const given = ledger(registered(), versionAdded(), ['ledger.sealed', { fromPosition: 1, toPosition: 2 }, '2025-01-03T00:00:00Z']);
+    expect(evaluate(given, art12, '2025-01-03T23:59:59Z')).toMatchObject({ status: 'met', requirements: [{ evidence: [{ eventId: 'e3' }] }, { evidence: [{ eventId: 'e1' }] }] });
+    expect(evaluate(given, art12, '2025-01-06T01:00:00Z')).toMatchObject({ status: 'stale', gaps: ['latest seal 3 days old'] });
+    expect(evaluate(ledger(registered(), versionAdded()), art12, '2025-01-06T01:00:00Z')).toMatchObject({ status: 'partial', gaps: ['the ledger has never been sealed'] });
   });
 
   it('conditions on event data', () => {
