@@ -25,7 +25,6 @@ const REPORT_TYPES = [
   'drift.alert-raised',
   'drift.schedule-set',
   'drift.schedule-removed',
-  'ledger.sealed',
   'model.transition-refused',
   'policy.deployment-set',
 ];
@@ -59,6 +58,8 @@ export async function buildAnnexIvReport(deps: Deps, request: { modelId: string;
   const version = model.versions.get(request.version);
   if (!version) throw new AnnexIvSubjectNotFound(`version ${request.version} of model ${request.modelId}`);
   const [headEvent] = point.position > 0 ? await deps.store.readAll({ after: point.position - 1, to: point.position, limit: 1 }) : [];
+  // The newest seal at or before the position (read on its own: a ledger holds many).
+  const [seal = null] = point.position > 0 ? await deps.store.readAll({ direction: 'backwards', to: point.position, limit: 1, filter: { types: ['ledger.sealed'] } }) : [];
 
   const evidence = new Map<string, StoredEvent>();
   const cite = (...events: StoredEvent[]) => {
@@ -66,7 +67,6 @@ export async function buildAnnexIvReport(deps: Deps, request: { modelId: string;
     return events;
   };
   const training = version.trainingDatasetId ? (facts.byDataset.get(version.trainingDatasetId) ?? []) : [];
-  const seal = facts.byType.get('ledger.sealed')?.at(-1) ?? null;
   const pack = packsInForce(facts, EU_AI_ACT)[0] ?? null;
   if (pack) cite(...pack.events);
   if (seal) cite(seal);

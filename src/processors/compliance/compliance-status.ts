@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../events/envelope.js';
 import type { EventCatalogue } from '../../events/event-catalogue.js';
 import type { EventStore } from '../../events/event-store.js';
-import { CONTROL_STATUSES, evaluateControl, type ControlResult, type ControlStatus } from './control-evaluation.js';
+import { CONTROL_STATUSES, EVIDENCE_LISTED, evaluateControl, type ControlResult, type ControlStatus } from './control-evaluation.js';
 import { currentVersion, indexLedger, type LedgerFacts, type ModelFacts, type PackFacts } from './ledger-facts.js';
 import type { LedgerPoint } from './ledger-point.js';
 
@@ -36,21 +36,33 @@ async function readTypes(deps: Deps, types: string[], to: number): Promise<Store
   }
 }
 
-/** Event types a pack's controls read. */
-export function evidenceTypes(packs: Iterable<Pick<PackFacts, 'controls'>>): string[] {
-  const types = new Set<string>();
-  for (const p of packs)
-    for (const c of p.controls)
-      for (const r of c.evidence) {
-        if (r.kind === 'events') r.eventTypes.forEach((t) => types.add(t));
-        if (r.kind === 'active') [r.setType, r.clearType].forEach((t) => types.add(t));
-      }
-  return [...types];
-}
-
 /** The packs and statements of applicability up to `position` (no evidence). */
 export async function loadPackFacts(deps: Deps, position: number): Promise<LedgerFacts> {
   return indexLedger(await readTypes(deps, COMPLIANCE_TYPES, position), position);
+}
+
+/** Event types a pack's controls read, and those read only ledger-wide (scope `ledger`). */
+export function evidenceTypes(packs: Iterable<Pick<PackFacts, 'controls'>>): { all: string[]; ledgerOnly: string[] } {
+  const scoped = new Set<string>();
+  const ledgerWide = new Set<string>();
+  for (const p of packs)
+    for (const c of p.controls)
+      for (const r of c.evidence) {
+        if (r.kind === 'events') r.eventTypes.forEach((t) => (r.scope === 'ledger' ? ledgerWide : scoped).add(t));
+        if (r.kind === 'active') [r.setType, r.clearType].forEach((t) => scoped.add(t));
+      }
+  return { all: [...new Set([...scoped, ...ledgerWide])], ledgerOnly: [...ledgerWide].filter((t) => !scoped.has(t)) };
+}
+
+/**
+ * Ledger-wide evidence (seals, every five minutes by default) only ever needs the newest events:
+ * freshness looks at the newest, answers list at most EVIDENCE_LISTED. So those types are read
+ * backwards, that many, instead of a year of seals on every status request.
+ */
+async function readNewest(deps: Deps, types: string[], to: number): Promise<StoredEvent[]> {
+  if (to === 0 || types.length === 0) return [];
+  const newest = await Promise.all(types.map((t) => deps.store.readAll({ direction: 'backwards', to, limit: EVIDENCE_LISTED, filter: { types: [t] } })));
+  return newest.flat().map((e) => deps.catalogue.upcast(e));
 }
 
 /**
@@ -59,10 +71,12 @@ export async function loadPackFacts(deps: Deps, position: number): Promise<Ledge
  */
 export async function loadLedgerFacts(deps: Deps, position: number, extraTypes: string[] = []): Promise<LedgerFacts> {
   const compliance = await readTypes(deps, COMPLIANCE_TYPES, position);
-  const packs = indexLedger(compliance, position).packs.values();
-  const types = [...new Set([...BASE_TYPES, ...evidenceTypes(packs), ...extraTypes])].filter((t) => !COMPLIANCE_TYPES.includes(t));
-  const rest = await readTypes(deps, types, position);
-  const merged = [...compliance, ...rest].sort((a, b) => a.position - b.position);
+  const wanted = evidenceTypes(indexLedger(compliance, position).packs.values());
+  const needAll = new Set([...BASE_TYPES, ...extraTypes]);
+  const ledgerOnly = wanted.ledgerOnly.filter((t) => !needAll.has(t) && !COMPLIANCE_TYPES.includes(t));
+  const types = [...new Set([...needAll, ...wanted.all])].filter((t) => !COMPLIANCE_TYPES.includes(t) && !ledgerOnly.includes(t));
+  const [rest, newest] = await Promise.all([readTypes(deps, types, position), readNewest(deps, ledgerOnly, position)]);
+  const merged = [...compliance, ...rest, ...newest].sort((a, b) => a.position - b.position);
   return indexLedger(merged, position);
 }
 

@@ -27,7 +27,13 @@ export type ControlResult = {
 
 export type Target = { model: ModelFacts; version: VersionFacts | null };
 
-export const evidenceRef = (e: StoredEvent): EvidenceRef => ({ eventId: e.id, position: e.position, type: e.type, occurredAt: e.occurredAt.toISOString() });
+// One reference per event, shared by every requirement citing it (a portfolio cites the same events thousands of times).
+const refOf = new WeakMap<StoredEvent, EvidenceRef>();
+export const evidenceRef = (e: StoredEvent): EvidenceRef => {
+  let ref = refOf.get(e);
+  if (!ref) refOf.set(e, (ref = { eventId: e.id, position: e.position, type: e.type, occurredAt: e.occurredAt.toISOString() }));
+  return ref;
+};
 
 function valueAt(data: JsonValue, path: string): JsonValue | undefined {
   let here: JsonValue | undefined = data;
@@ -168,10 +174,24 @@ export function controlStatus(requirements: RequirementResult[]): Exclude<Contro
   return 'partial';
 }
 
+// Requirements on ledger-wide or the control's own evidence answer alike for every model: a
+// portfolio evaluates each once per ledger index and instant.
+const modelIndependent = new WeakMap<LedgerFacts, Map<string, RequirementResult>>();
+
+function evaluateOnce(r: EvidenceRequirement, facts: LedgerFacts, target: Target, pack: PackFacts, control: Control, now: Date): RequirementResult {
+  if (r.kind !== 'events' || (r.scope !== 'ledger' && r.scope !== 'control')) return evaluateRequirement(r, facts, target, pack, control, now);
+  let memo = modelIndependent.get(facts);
+  if (!memo) modelIndependent.set(facts, (memo = new Map()));
+  const key = `${now.getTime()}\u0000${pack.packId}\u0000${control.id}\u0000${r.id}`;
+  let result = memo.get(key);
+  if (!result) memo.set(key, (result = evaluateRequirement(r, facts, target, pack, control, now)));
+  return result;
+}
+
 /** One control of a pack for one model version, at `now` (the instant the ledger position stands for). */
 export function evaluateControl(pack: PackFacts, control: Control, facts: LedgerFacts, target: Target, now: Date): ControlResult {
   const notApplicable = applicability(pack, control, facts, target);
   if (notApplicable) return { controlId: control.id, title: control.title, status: 'not_applicable', notApplicable, gaps: [], requirements: [] };
-  const requirements = control.evidence.map((r) => evaluateRequirement(r, facts, target, pack, control, now));
+  const requirements = control.evidence.map((r) => evaluateOnce(r, facts, target, pack, control, now));
   return { controlId: control.id, title: control.title, status: controlStatus(requirements), notApplicable: null, gaps: requirements.flatMap((r) => (r.gap ? [r.gap] : [])), requirements };
 }
