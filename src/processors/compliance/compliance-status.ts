@@ -4,6 +4,7 @@ import type { EventStore } from '../../events/event-store.js';
 import { CONTROL_STATUSES, EVIDENCE_LISTED, evaluateControl, type ControlResult, type ControlStatus } from './control-evaluation.js';
 import { currentVersion, indexLedger, type LedgerFacts, type ModelFacts, type PackFacts } from './ledger-facts.js';
 import type { LedgerPoint } from './ledger-point.js';
+import { cachedEvidence, keysRead } from './evidence-cache.js';
 
 type Deps = { store: EventStore; catalogue: EventCatalogue };
 
@@ -80,6 +81,23 @@ export async function loadLedgerFacts(deps: Deps, position: number, extraTypes: 
   return indexLedger(merged, position);
 }
 
+/**
+ * As loadLedgerFacts, for status: evidence comes trimmed from the in-memory cache (evidence-cache.ts).
+ * The types and kept keys follow the packs as of the head, so as-of requests share the cache.
+ */
+export async function loadStatusFacts(deps: Deps, position: number): Promise<LedgerFacts> {
+  const head = (await deps.store.head()).position;
+  const allCompliance = await readTypes(deps, COMPLIANCE_TYPES, head);
+  const packsNow = [...indexLedger(allCompliance, head).packs.values()];
+  const wanted = evidenceTypes(packsNow);
+  const ledgerOnly = wanted.ledgerOnly.filter((t) => !BASE_TYPES.includes(t) && !COMPLIANCE_TYPES.includes(t));
+  const types = [...new Set([...BASE_TYPES, ...wanted.all])].filter((t) => !COMPLIANCE_TYPES.includes(t) && !ledgerOnly.includes(t));
+  const keys = keysRead(packsNow.flatMap((p) => p.controls));
+  const [rest, newest] = await Promise.all([cachedEvidence(deps, types, keys, position), readNewest(deps, ledgerOnly, position)]);
+  const compliance = allCompliance.filter((e) => e.position <= position);
+  return indexLedger([...compliance, ...rest, ...newest].sort((a, b) => a.position - b.position), position);
+}
+
 export type StatusCounts = Record<ControlStatus, number>;
 const zeroCounts = (): StatusCounts => ({ met: 0, partial: 0, missing: 0, stale: 0, not_applicable: 0 });
 const countOf = (controls: ControlResult[]) => {
@@ -139,7 +157,7 @@ export class StatusTargetNotFound extends Error {}
 
 /** Compliance of the portfolio (or one model) with the packs in force, as the ledger stood at `point`. */
 export async function complianceStatus(deps: Deps, point: LedgerPoint, query: StatusQuery): Promise<ComplianceStatus> {
-  const facts = await loadLedgerFacts(deps, point.position);
+  const facts = await loadStatusFacts(deps, point.position);
   const packs = packsInForce(facts, query.framework);
   if (query.framework && packs.length === 0) throw new StatusTargetNotFound(`framework ${query.framework}`);
   let models = [...facts.models.values()].filter((m) => !m.deleted);
