@@ -35,6 +35,7 @@ import { versionDeclaration } from './processors/explanation-service.js';
 import { startExplanationJobs, type ExplanationJobs } from './processors/explanation-jobs.js';
 import { startDriftScheduler, type DriftScheduler } from './processors/drift-scheduler.js';
 import { startStreamMonitor, type StreamMonitor } from './processors/stream-monitor.js';
+import { publishShippedPacks } from './commands/compliance/shipped-packs.js';
 import { connectNatsRecordSource } from './platform/nats-record-source.js';
 import { OneTimeTokenStore } from './platform/one-time-token-store.js';
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from './platform/password-hasher.js';
@@ -185,6 +186,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         systemActor('bootstrap'),
       );
       if (admin.created) logger.info({ userId: admin.userId }, 'bootstrap administrator created');
+    }
+    if (config.RAIA_COMPLIANCE_PACKS === 'startup') {
+      const published = await publishShippedPacks({ store, catalogue });
+      if (published.length > 0) logger.info({ packs: published }, 'shipped compliance packs published');
     }
     const onSealed = async (seal: { toPosition: number; headHash: string }) => {
       archiveSeals();

@@ -29,6 +29,8 @@ import { driftRoutes } from './routes/drift.routes.js';
 import { streamRoutes } from './routes/streams.routes.js';
 import { fairnessRoutes } from './routes/fairness.routes.js';
 import { privacyRoutes } from './routes/privacy.routes.js';
+import { complianceRoutes } from './routes/compliance.routes.js';
+import { incidentRoutes } from './routes/incidents.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -117,6 +119,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'explainability', description: 'SHAP (tree, kernel, exact, permutation), LIME, importance, partial dependence, what-if; results recorded in the ledger' },
         { name: 'fairness', description: 'Fairness and bias: group and intersectional metrics, bias detection against a policy, mitigation (docs/fairness.md)' },
         { name: 'privacy', description: 'Data-subject rights: a person\'s data export and erasure with its impact report (docs/privacy.md)' },
+        { name: 'compliance', description: 'Compliance as code: control packs (EU AI Act, NIST AI RMF, ISO/IEC 42001, custom), statements of applicability, status per model version with evidence and gaps, as of any position (docs/compliance.md)' },
+        { name: 'incidents', description: 'Serious incidents (EU AI Act Art. 73): report, update, close; reporting deadlines and overdue flags' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -149,6 +153,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(streamRoutes(runtime));
   await app.register(fairnessRoutes(runtime));
   await app.register(privacyRoutes(runtime, runtime.exportsForSubject));
+  await app.register(complianceRoutes(runtime));
+  await app.register(incidentRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

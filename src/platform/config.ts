@@ -95,6 +95,8 @@ export const configSchema = z.object({
   RAIA_SEAL_EVERY: positiveInt(1000),
   /** When to seal whatever is unsealed (node-cron syntax), or `off`. */
   RAIA_SEAL_CRON: z.string().min(1).default('*/5 * * * *').refine((s) => s === 'off' || isCronExpression(s), 'must be a cron expression or "off"'),
+  /** When the shipped compliance packs are published to the ledger (if absent): at start, or at the first compliance request. */
+  RAIA_COMPLIANCE_PACKS: z.enum(['startup', 'on-demand']).default('startup'),
   RAIA_SIGNING_KEY: z
     .string()
     .refine((s) => s.includes('PRIVATE KEY'), 'must be a PEM-encoded Ed25519 private key')

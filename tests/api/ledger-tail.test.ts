@@ -210,6 +210,7 @@ describe('ledger seals over NATS', () => {
         DATABASE_SCHEMA: server.runtime.config.DATABASE_SCHEMA,
         NATS_URL,
         RAIA_SEAL_CRON: 'off',
+        RAIA_COMPLIANCE_PACKS: 'on-demand',
         // Its own key; the first server's seals verify after its key id is trusted (as after a key rotation).
         RAIA_TRUSTED_SEAL_KEY_IDS: keyFingerprint(server.runtime.keys.verifyKey),
         ...names,

@@ -16,6 +16,9 @@ const assessors: Role[] = ['admin', 'risk_officer', 'data_scientist']; // run ex
 const operators: Role[] = ['admin', 'risk_officer', 'auditor']; // health details and metrics
 const auditors: Role[] = ['admin', 'auditor'];
 const admins: Role[] = ['admin'];
+const complianceReaders: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor']; // compliance status, packs, incidents
+const complianceManagers: Role[] = ['admin', 'risk_officer']; // publish packs and controls, statements of applicability
+const incidentReporters: Role[] = ['admin', 'risk_officer', 'data_scientist']; // report, update, close serious incidents
 
 const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/auth/register': 'public',
@@ -106,6 +109,18 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/fairness/reports/{modelId}': everyone,
   'GET /api/v1/bias/metrics/{modelId}': everyone,
   'POST /api/v1/bias/mitigation/{modelId}': assessors,
+
+  'GET /api/v1/compliance/status': complianceReaders,
+  'GET /api/v1/compliance/packs': complianceReaders,
+  'POST /api/v1/compliance/packs': complianceManagers,
+  'GET /api/v1/compliance/packs/{packId}': complianceReaders,
+  'POST /api/v1/compliance/packs/{packId}/controls': complianceManagers,
+  'PUT /api/v1/compliance/packs/{packId}/controls/{controlId}/applicability': complianceManagers,
+  'POST /api/v1/incidents': incidentReporters,
+  'GET /api/v1/incidents': complianceReaders,
+  'GET /api/v1/incidents/{id}': complianceReaders,
+  'PUT /api/v1/incidents/{id}': incidentReporters,
+  'POST /api/v1/incidents/{id}/close': incidentReporters,
 
   'GET /api/v1/health': 'public',
   'GET /api/v1/health/ready': 'public', // load balancers call it without a token
