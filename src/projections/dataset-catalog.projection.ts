@@ -1,8 +1,8 @@
 import type { Knex } from '../platform/database.js';
-import { defineProjection } from './projection.js';
+import { defineRowProjection } from './row-projection.js';
 
 /** Datasets and their versions as the API lists them, with each version's latest quality score. */
-export const datasetCatalog = defineProjection({
+export const datasetCatalog = defineRowProjection({
   name: 'dataset_catalog',
   version: 1,
   handles: ['dataset.registered', 'dataset.version-uploaded', 'dataset.profiled', 'dataset.deleted'],
@@ -32,27 +32,26 @@ export const datasetCatalog = defineProjection({
       t.primary(['dataset_id', 'version']);
     },
   },
-  async apply(trx, events, tables) {
-    for (const e of events) {
-      const d = e.data as Record<string, unknown>;
-      const at = e.occurredAt.toISOString();
-      switch (e.type) {
-        case 'dataset.registered':
-          await trx(tables.datasets).insert({ dataset_id: d.datasetId, name: d.name, description: d.description, tags: JSON.stringify(d.tags), owner_id: d.ownerId, created_at: at, updated_at: at });
-          break;
-        case 'dataset.version-uploaded': {
-          const blob = d.blob as { sha256: string; size: number };
-          await trx(tables.dataset_versions).insert({ dataset_id: d.datasetId, version: d.version, sha256: blob.sha256, size: blob.size, format: d.format, filename: d.filename, row_count: d.rowCount, columns: JSON.stringify(d.columns), created_at: at });
-          await trx(tables.datasets).where('dataset_id', d.datasetId as string).update({ latest_version: d.version, updated_at: at });
-          break;
-        }
-        case 'dataset.profiled':
-          await trx(tables.dataset_versions).where({ dataset_id: d.datasetId as string, version: d.version as number }).update({ quality_score: d.qualityScore });
-          break;
-        case 'dataset.deleted':
-          await trx(tables.datasets).where('dataset_id', d.datasetId as string).update({ deleted: true, updated_at: at });
-          break;
+  changes(e) {
+    const d = e.data as Record<string, unknown>;
+    const at = e.occurredAt.toISOString();
+    const dataset = { dataset_id: d.datasetId };
+    switch (e.type) {
+      case 'dataset.registered':
+        return [{ table: 'datasets', insert: { dataset_id: d.datasetId, name: d.name, description: d.description, tags: JSON.stringify(d.tags), owner_id: d.ownerId, created_at: at, updated_at: at } }];
+      case 'dataset.version-uploaded': {
+        const blob = d.blob as { sha256: string; size: number };
+        return [
+          { table: 'dataset_versions', insert: { dataset_id: d.datasetId, version: d.version, sha256: blob.sha256, size: blob.size, format: d.format, filename: d.filename, row_count: d.rowCount, columns: JSON.stringify(d.columns), created_at: at } },
+          { table: 'datasets', where: dataset, set: { latest_version: d.version, updated_at: at } },
+        ];
       }
+      case 'dataset.profiled':
+        return [{ table: 'dataset_versions', where: { ...dataset, version: d.version }, set: { quality_score: d.qualityScore } }];
+      case 'dataset.deleted':
+        return [{ table: 'datasets', where: dataset, set: { deleted: true, updated_at: at } }];
+      default:
+        return [];
     }
   },
 });
