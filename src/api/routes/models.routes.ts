@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MODEL_TYPES, RISK_TIERS } from '../../events/catalogue/model.events.js';
 import { discloseEvents } from '../../events/event-disclosure.js';
-import { listModels, listModelVersions, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
+import { findModel, findModelVersion, listModels, listModelVersions, modelRegistry, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
+import type { Knex } from '../../platform/database.js';
+import type { LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { presentEvent, auditEventSchema } from '../audit-query.js';
 import { principalOf } from '../auth/access-control.js';
 import { personalDataViewOf } from '../personal-data-view.js';
@@ -15,6 +17,8 @@ import { validationChecks } from './model-validation.js';
 import { freshModel, freshModelVersion, versionedModel } from './model-read.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
+import { asOfQuery, ledgerPointOf, readModelAt, stateAsOf } from '../as-of-query.js';
+import { modelStreamId } from '../../commands/model/model.decider.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 503: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -83,6 +87,7 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
     const knex = runtime.db.knex;
     const existing = (id: string) => freshModel(runtime, id);
+    const modelAt = <R>(point: LedgerPoint, id: string, query: (db: Knex) => Promise<R>) => readModelAt(runtime, modelRegistry, { streamId: modelStreamId(id) }, point, query);
 
     app.get('/api/v1/models', {
       config: { permission: 'models:read' },
@@ -98,12 +103,16 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           status: z.enum(['deployed']).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
           offset: z.coerce.number().int().min(0).default(0),
+          ...asOfQuery,
         }),
         response: { 200: z.object({ models: z.array(modelSchema), total: z.number().int() }), ...errors },
       },
-    }, async (request) => {
-      const { owner, ...filter } = request.query;
-      const found = await listModels(knex, { ...filter, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) });
+    }, async (request, reply) => {
+      const { owner, asOf, atPosition, ...rest } = request.query;
+      const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
+      const point = await ledgerPointOf(runtime, { asOf, atPosition });
+      if (point) stateAsOf(reply, point);
+      const found = point ? await readModelAt(runtime, modelRegistry, 'ledger', point, (db) => listModels(db, filter)) : await listModels(knex, filter);
       return { models: found.models.map(presentModel), total: found.total };
     });
 
@@ -127,8 +136,18 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/models/:id', {
       config: { permission: 'models:read' },
-      schema: { tags: ['models'], summary: 'A model with its versions; its ETag is for If-Match on its writes', params: idParams, response: { 200: modelSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
+      schema: { tags: ['models'], summary: 'A model with its versions; its ETag is for If-Match on its writes', params: idParams, querystring: z.strictObject(asOfQuery), response: { 200: modelSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
     }, async (request, reply) => {
+      const point = await ledgerPointOf(runtime, request.query);
+      if (point) {
+        stateAsOf(reply, point);
+        const then = await modelAt(point, request.params.id, async (db) => {
+          const model = await findModel(db, request.params.id);
+          return model && { model, versions: await listModelVersions(db, request.params.id) };
+        });
+        if (!then) throw notFound(`model ${request.params.id} as of position ${point.position}`);
+        return { ...presentModel(then.model), versions: then.versions.map(presentVersion) };
+      }
       const { value, streamVersion } = await versionedModel(runtime, request.params.id);
       if (!value) throw notFound(`model ${request.params.id}`);
       setETag(reply, streamVersion);
@@ -169,17 +188,27 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/models/:id/versions', {
       config: { permission: 'models:read' },
-      schema: { tags: ['models'], summary: "A model's versions, oldest first", params: idParams, response: { 200: z.object({ versions: z.array(versionSchema) }), ...errors } },
-    }, async (request) => {
+      schema: { tags: ['models'], summary: "A model's versions, oldest first", params: idParams, querystring: z.strictObject(asOfQuery), response: { 200: z.object({ versions: z.array(versionSchema) }), ...errors } },
+    }, async (request, reply) => {
+      const point = await ledgerPointOf(runtime, request.query);
+      if (point) {
+        stateAsOf(reply, point);
+        const versions = await modelAt(point, request.params.id, async (db) => ((await findModel(db, request.params.id)) ? listModelVersions(db, request.params.id) : null));
+        if (!versions) throw notFound(`model ${request.params.id} as of position ${point.position}`);
+        return { versions: versions.map(presentVersion) };
+      }
       if (!(await existing(request.params.id))) throw notFound(`model ${request.params.id}`);
       return { versions: (await listModelVersions(knex, request.params.id)).map(presentVersion) };
     });
 
     app.get('/api/v1/models/:id/versions/:version', {
       config: { permission: 'models:read' },
-      schema: { tags: ['models'], summary: 'One version', params: versionParams, response: { 200: versionSchema, ...errors } },
-    }, async (request) => {
-      const v = await freshModelVersion(runtime, request.params.id, request.params.version);
+      schema: { tags: ['models'], summary: 'One version', params: versionParams, querystring: z.strictObject(asOfQuery), response: { 200: versionSchema, ...errors } },
+    }, async (request, reply) => {
+      const point = await ledgerPointOf(runtime, request.query);
+      if (point) stateAsOf(reply, point);
+      const { id, version } = request.params;
+      const v = point ? await modelAt(point, id, (db) => findModelVersion(db, id, version)) : await freshModelVersion(runtime, id, version);
       if (!v) throw notFound(`version ${request.params.version} of model ${request.params.id}`);
       return presentVersion(v);
     });

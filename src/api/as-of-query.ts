@@ -1,0 +1,49 @@
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { ledgerPointAt, LedgerPointOutOfRange, type LedgerPoint } from '../projections/as-of/ledger-point.js';
+import { queryReadModelAt, type AsOfScope } from '../projections/as-of/read-model-as-of.js';
+import type { RowProjection } from '../projections/row-projection.js';
+import type { Knex } from '../platform/database.js';
+import type { Runtime } from '../runtime.js';
+import { invalidFields } from './problem-details.js';
+
+/**
+ * The query parameters of a read that can answer as the ledger stood at an earlier point
+ * (docs/ledger.md, "State as of any date"). Spread into a route's querystring schema.
+ */
+export const asOfQuery = {
+  asOf: z.iso
+    .datetime({ offset: true })
+    .transform((s) => new Date(s))
+    .optional()
+    .describe('Answer as the ledger stood at this instant (ISO 8601 with Z or an offset), rebuilt from the ledger; not in the future. The answer states the position it reflects in X-Ledger-Position and the instant in X-As-Of'),
+  atPosition: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('Answer as the ledger stood right after this position (not with asOf)'),
+};
+
+/** The ledger point a read asks for, or null for a read of the present; 400 naming the field for a point the ledger cannot answer. */
+export async function ledgerPointOf(runtime: Runtime, query: { asOf?: Date | undefined; atPosition?: number | undefined }): Promise<LedgerPoint | null> {
+  const { asOf, atPosition } = query;
+  if (asOf !== undefined && atPosition !== undefined) throw invalidFields([{ field: 'querystring.atPosition', message: 'give asOf or atPosition, not both' }]);
+  if (asOf === undefined && atPosition === undefined) return null;
+  try {
+    return await ledgerPointAt(runtime.store, asOf !== undefined ? { asOf } : { atPosition: atPosition! }, new Date());
+  } catch (error) {
+    if (error instanceof LedgerPointOutOfRange) throw invalidFields([{ field: `querystring.${error.field}`, message: error.message }]);
+    throw error;
+  }
+}
+
+/** States on the answer the point it reflects. No ETag: an earlier state is not a version to write against. */
+export function stateAsOf(reply: FastifyReply, point: LedgerPoint): void {
+  void reply.header('x-ledger-position', String(point.position)).header('x-as-of', point.occurredAt.toISOString());
+}
+
+/** A read model query answered as of `point` (see queryReadModelAt), with the runtime's store, catalogue and vault. */
+export const readModelAt = <T extends string, R>(runtime: Runtime, projection: RowProjection<T>, scope: AsOfScope, point: LedgerPoint, query: (db: Knex) => Promise<R>): Promise<R> =>
+  queryReadModelAt({ knex: runtime.db.knex, store: runtime.store, catalogue: runtime.catalogue, vault: runtime.vault }, projection, scope, point, query);
