@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ledgerPointAt, LedgerPointOutOfRange, type LedgerPoint } from '../projections/as-of/ledger-point.js';
-import { queryReadModelAt, type AsOfScope } from '../projections/as-of/read-model-as-of.js';
-import type { RowProjection } from '../projections/row-projection.js';
+import { queryReadModelAt, rowsAt, type AsOfDeps, type AsOfScope } from '../projections/as-of/read-model-as-of.js';
+import type { Row, RowProjection } from '../projections/row-projection.js';
 import type { Knex } from '../platform/database.js';
 import type { Runtime } from '../runtime.js';
 import { invalidFields } from './problem-details.js';
@@ -44,6 +44,11 @@ export function stateAsOf(reply: FastifyReply, point: LedgerPoint): void {
   void reply.header('x-ledger-position', String(point.position)).header('x-as-of', point.occurredAt.toISOString());
 }
 
-/** A read model query answered as of `point` (see queryReadModelAt), with the runtime's store, catalogue and vault. */
+const asOfDeps = (runtime: Runtime): AsOfDeps => ({ knex: runtime.db.knex, store: runtime.store, catalogue: runtime.catalogue, vault: runtime.vault });
+
+/** A read model query answered as of `point` (see queryReadModelAt): for filtered, paged lists. */
 export const readModelAt = <T extends string, R>(runtime: Runtime, projection: RowProjection<T>, scope: AsOfScope, point: LedgerPoint, query: (db: Knex) => Promise<R>): Promise<R> =>
-  queryReadModelAt({ knex: runtime.db.knex, store: runtime.store, catalogue: runtime.catalogue, vault: runtime.vault }, projection, scope, point, query);
+  queryReadModelAt(asOfDeps(runtime), projection, scope, point, query);
+
+/** A read model's rows as of `point`, in memory (see rowsAt): for one aggregate. */
+export const readModelRowsAt = <T extends string>(runtime: Runtime, projection: RowProjection<T>, scope: AsOfScope, point: LedgerPoint): Promise<Record<T, Row[]>> => rowsAt(asOfDeps(runtime), projection, scope, point);

@@ -1,5 +1,5 @@
 import type { Knex } from '../platform/database.js';
-import { defineRowProjection } from './row-projection.js';
+import { defineRowProjection, type Row } from './row-projection.js';
 
 /** Datasets and their versions as the API lists them, with each version's latest quality score. */
 export const datasetCatalog = defineRowProjection({
@@ -93,7 +93,8 @@ const toVersion = (r: Record<string, unknown>): DatasetVersionRecord => ({
   filename: (r.filename as string | null) ?? null,
   rowCount: Number(r.row_count),
   columns: json(r.columns),
-  qualityScore: r.quality_score === null ? null : Number(r.quality_score),
+  // Absent (not null) in rows folded in memory before the version's profile.
+  qualityScore: r.quality_score === null || r.quality_score === undefined ? null : Number(r.quality_score),
   createdAt: iso(r.created_at),
 });
 
@@ -105,6 +106,16 @@ export async function listDatasets(knex: Knex, filter: { ownerId?: string; tag?:
   const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string | number }];
   const rows = await q.orderBy('created_at', 'desc').orderBy('dataset_id').limit(filter.limit).offset(filter.offset);
   return { datasets: rows.map(toDataset), total: Number(count) };
+}
+
+/**
+ * A dataset (null when missing or deleted, as findDataset) and its versions oldest first (as
+ * listDatasetVersions) from the catalogue's rows in memory: those foldRows leaves for its stream.
+ */
+export function datasetInRows(rows: Record<'datasets' | 'dataset_versions', Row[]>, datasetId: string): { dataset: DatasetSummary | null; versions: DatasetVersionRecord[] } {
+  const dataset = rows.datasets.find((r) => r.dataset_id === datasetId && r.deleted !== true);
+  const versions = rows.dataset_versions.filter((r) => r.dataset_id === datasetId).sort((a, b) => (a.version as number) - (b.version as number));
+  return { dataset: dataset ? toDataset(dataset) : null, versions: versions.map(toVersion) };
 }
 
 export async function findDataset(knex: Knex, datasetId: string): Promise<DatasetSummary | null> {

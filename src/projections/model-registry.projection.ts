@@ -208,6 +208,16 @@ export async function listModels(knex: Knex, filter: ModelFilter): Promise<{ mod
   return { models: rows.map(toModel), total: Number(count) };
 }
 
+/**
+ * A model (null when missing or deleted, as findModel) and its versions oldest first (as
+ * listModelVersions) from the registry's rows in memory: those foldRows leaves for its stream.
+ */
+export function modelInRows(rows: Record<'models' | 'model_versions', Row[]>, modelId: string): { model: ModelSummary | null; versions: ModelVersionRecord[] } {
+  const model = rows.models.find((r) => r.model_id === modelId && r.deleted !== true);
+  const versions = rows.model_versions.filter((r) => r.model_id === modelId).sort((a, b) => (a.version as number) - (b.version as number));
+  return { model: model ? toModel(model) : null, versions: versions.map(toVersion) };
+}
+
 export async function findModel(knex: Knex, modelId: string): Promise<ModelSummary | null> {
   const row = (await knex('models').where({ model_id: modelId, deleted: false }).first()) as Record<string, unknown> | undefined;
   return row ? toModel(row) : null;

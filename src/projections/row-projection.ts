@@ -30,41 +30,69 @@ export function defineRowProjection<T extends string>(spec: Omit<Projection<T>, 
   };
 }
 
-// SQL's `=`: a null on either side matches nothing.
-const matches = (row: Row, where: Row) => Object.entries(where).every(([k, v]) => v !== null && v !== undefined && row[k] === v);
-
-function indexRow(index: Map<unknown, Row[]>, key: unknown, row: Row): void {
-  const rows = index.get(key);
-  if (rows) rows.push(row);
-  else index.set(key, [row]);
+/** The key of a row (or a `where`) on some columns; `null` when one of them is null, which SQL's `=` never matches. */
+function keyOf(values: Row, columns: readonly string[]): string | null {
+  const key: unknown[] = [];
+  for (const c of columns) {
+    const v = values[c];
+    if (v === null || v === undefined) return null;
+    key.push(v);
+  }
+  return JSON.stringify(key);
 }
 
-/** A table in memory, its rows found by the first column of a `where` through an index built on first use. */
+type Index = { columns: string[]; rows: Map<string, Row[]> };
+
+/**
+ * A table in memory. An update finds its rows through an index on exactly its `where` columns,
+ * built on first use and kept up to date as rows are inserted and their indexed columns set, so
+ * a fold stays linear in the number of events.
+ */
 class MemoryTable {
   readonly rows: Row[] = [];
-  private readonly indexes = new Map<string, Map<unknown, Row[]>>();
+  private readonly indexes = new Map<string, Index>();
 
   insert(row: Row): void {
     this.rows.push(row);
-    for (const [column, index] of this.indexes) indexRow(index, row[column], row);
+    for (const index of this.indexes.values()) this.add(index, row);
   }
 
   update(where: Row, set: Row): void {
-    const [first] = Object.keys(where);
-    const candidates = first === undefined ? this.rows : (this.index(first).get(where[first]) ?? []);
-    for (const row of candidates) if (matches(row, where)) Object.assign(row, set);
-    // An index on a column just set is stale: it is rebuilt when next used.
-    for (const column of Object.keys(set)) this.indexes.delete(column);
+    const columns = Object.keys(where);
+    const key = keyOf(where, columns);
+    if (key === null) return;
+    const changed = Object.keys(set);
+    const moved = [...this.indexes.values()].filter((index) => index.columns.some((c) => changed.includes(c)));
+    for (const row of [...(this.index(columns).rows.get(key) ?? [])]) {
+      for (const index of moved) this.remove(index, row);
+      Object.assign(row, set);
+      for (const index of moved) this.add(index, row);
+    }
   }
 
-  private index(column: string): Map<unknown, Row[]> {
-    let index = this.indexes.get(column);
+  private index(columns: string[]): Index {
+    const name = JSON.stringify(columns);
+    let index = this.indexes.get(name);
     if (!index) {
-      index = new Map();
-      for (const row of this.rows) indexRow(index, row[column], row);
-      this.indexes.set(column, index);
+      index = { columns, rows: new Map() };
+      for (const row of this.rows) this.add(index, row);
+      this.indexes.set(name, index);
     }
     return index;
+  }
+
+  private add(index: Index, row: Row): void {
+    const key = keyOf(row, index.columns);
+    if (key === null) return;
+    const rows = index.rows.get(key);
+    if (rows) rows.push(row);
+    else index.rows.set(key, [row]);
+  }
+
+  private remove(index: Index, row: Row): void {
+    const key = keyOf(row, index.columns);
+    const rows = key === null ? undefined : index.rows.get(key);
+    if (rows) rows.splice(rows.indexOf(row), 1);
   }
 }
 

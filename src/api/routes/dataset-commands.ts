@@ -2,10 +2,10 @@ import type { FastifyRequest } from 'fastify';
 import { handleCommand, type CommandResult } from '../../commands/command-handler.js';
 import type { StreamPrecondition } from '../../commands/stream-precondition.js';
 import { datasetDecider, datasetStreamId, type DatasetCommand, type DatasetState } from '../../commands/dataset/dataset.decider.js';
-import { datasetCatalog, findDataset, findDatasetVersion, listDatasetVersions, type DatasetSummary, type DatasetVersionRecord } from '../../projections/dataset-catalog.projection.js';
+import { datasetCatalog, datasetInRows, findDataset, findDatasetVersion, listDatasetVersions, type DatasetSummary, type DatasetVersionRecord } from '../../projections/dataset-catalog.projection.js';
 import type { LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import type { Knex } from '../../platform/database.js';
-import { readModelAt } from '../as-of-query.js';
+import { readModelRowsAt } from '../as-of-query.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { notFound } from '../problem-details.js';
@@ -47,15 +47,17 @@ async function datasetVersionIn(db: Knex, datasetId: string, version: number | u
   return dataset && wanted !== null ? findDatasetVersion(db, datasetId, wanted) : null;
 }
 
-/** A dataset read from the catalogue as it stood at `point` (docs/ledger.md, "State as of any date"). */
-export const datasetAt = <R>(runtime: Runtime, point: LedgerPoint, datasetId: string, query: (db: Knex) => Promise<R>): Promise<R> =>
-  readModelAt(runtime, datasetCatalog, { streamId: datasetStreamId(datasetId) }, point, query);
+/** A dataset and its versions as the catalogue stood at `point` (docs/ledger.md, "State as of any date"). */
+export const datasetAt = async (runtime: Runtime, point: LedgerPoint, datasetId: string) =>
+  datasetInRows(await readModelRowsAt(runtime, datasetCatalog, { streamId: datasetStreamId(datasetId) }, point), datasetId);
 
 /** As datasetVersion, as the catalogue stood at `point`. */
 export async function datasetVersionAt(runtime: Runtime, point: LedgerPoint, datasetId: string, version: number | undefined): Promise<DatasetVersionRecord> {
-  const found = await datasetAt(runtime, point, datasetId, async (db) => ({ exists: (await findDataset(db, datasetId)) !== null, record: await datasetVersionIn(db, datasetId, version) }));
+  const { dataset, versions } = await datasetAt(runtime, point, datasetId);
   const then = `as of position ${point.position}`;
-  if (!found.exists) throw notFound(`dataset ${datasetId} ${then}`);
-  if (!found.record) throw notFound(`${version === undefined ? 'a version' : `version ${version}`} of dataset ${datasetId} ${then}`);
-  return found.record;
+  if (!dataset) throw notFound(`dataset ${datasetId} ${then}`);
+  const wanted = version ?? dataset.latestVersion;
+  const record = versions.find((v) => v.version === wanted);
+  if (!record) throw notFound(`${version === undefined ? 'a version' : `version ${version}`} of dataset ${datasetId} ${then}`);
+  return record;
 }

@@ -11,7 +11,7 @@ import { BlobTooLarge, type StoredBlob } from '../../platform/blob-storage.js';
 import { detectTabularFormat } from '../../platform/tabular/detect-tabular-format.js';
 import { TabularFormatError } from '../../platform/tabular/tabular-format-error.js';
 import { artifactInUse } from '../../projections/model-registry.projection.js';
-import { datasetBlobInUse, datasetCatalog, findDataset, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
+import { datasetBlobInUse, datasetCatalog, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
 import { streamEventsAt, type LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { datasetStreamId } from '../../commands/dataset/dataset.decider.js';
 import { asOfQuery, ledgerPointOf, readModelAt, stateAsOf } from '../as-of-query.js';
@@ -181,15 +181,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const { id } = request.params;
       const point = await ledgerPointOf(runtime, request.query);
       if (point) stateAsOf(reply, point);
-      const { value, streamVersion } = point
-        ? {
-            value: await datasetAt(runtime, point, id, async (db) => {
-              const dataset = await findDataset(db, id);
-              return dataset && { dataset, versions: await listDatasetVersions(db, id) };
-            }),
-            streamVersion: null,
-          }
-        : await versionedDataset(runtime, id);
+      const { value, streamVersion } = point ? await datasetAt(runtime, point, id).then(({ dataset, versions }) => ({ value: dataset && { dataset, versions }, streamVersion: null })) : await versionedDataset(runtime, id);
       if (!value) throw notFound(point ? `dataset ${id} as of position ${point.position}` : `dataset ${id}`);
       setETag(reply, streamVersion);
       const { datasetId, ...d } = value.dataset;

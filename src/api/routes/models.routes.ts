@@ -3,9 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MODEL_TYPES, RISK_TIERS } from '../../events/catalogue/model.events.js';
 import { discloseEvents } from '../../events/event-disclosure.js';
-import { findModel, findModelVersion, listModels, listModelVersions, modelRegistry, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
+import { listModels, listModelVersions, modelInRows, modelRegistry, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
-import type { Knex } from '../../platform/database.js';
 import type { LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { presentEvent, auditEventSchema } from '../audit-query.js';
 import { principalOf } from '../auth/access-control.js';
@@ -17,7 +16,7 @@ import { validationChecks } from './model-validation.js';
 import { freshModel, freshModelVersion, versionedModel } from './model-read.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
-import { asOfQuery, ledgerPointOf, readModelAt, stateAsOf } from '../as-of-query.js';
+import { asOfQuery, ledgerPointOf, readModelAt, readModelRowsAt, stateAsOf } from '../as-of-query.js';
 import { modelStreamId } from '../../commands/model/model.decider.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 503: problemSchema };
@@ -87,7 +86,7 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
     const knex = runtime.db.knex;
     const existing = (id: string) => freshModel(runtime, id);
-    const modelAt = <R>(point: LedgerPoint, id: string, query: (db: Knex) => Promise<R>) => readModelAt(runtime, modelRegistry, { streamId: modelStreamId(id) }, point, query);
+    const modelAt = async (point: LedgerPoint, id: string) => modelInRows(await readModelRowsAt(runtime, modelRegistry, { streamId: modelStreamId(id) }, point), id);
 
     app.get('/api/v1/models', {
       config: { permission: 'models:read' },
@@ -141,11 +140,8 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const point = await ledgerPointOf(runtime, request.query);
       if (point) {
         stateAsOf(reply, point);
-        const then = await modelAt(point, request.params.id, async (db) => {
-          const model = await findModel(db, request.params.id);
-          return model && { model, versions: await listModelVersions(db, request.params.id) };
-        });
-        if (!then) throw notFound(`model ${request.params.id} as of position ${point.position}`);
+        const then = await modelAt(point, request.params.id);
+        if (!then.model) throw notFound(`model ${request.params.id} as of position ${point.position}`);
         return { ...presentModel(then.model), versions: then.versions.map(presentVersion) };
       }
       const { value, streamVersion } = await versionedModel(runtime, request.params.id);
@@ -193,9 +189,9 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const point = await ledgerPointOf(runtime, request.query);
       if (point) {
         stateAsOf(reply, point);
-        const versions = await modelAt(point, request.params.id, async (db) => ((await findModel(db, request.params.id)) ? listModelVersions(db, request.params.id) : null));
-        if (!versions) throw notFound(`model ${request.params.id} as of position ${point.position}`);
-        return { versions: versions.map(presentVersion) };
+        const then = await modelAt(point, request.params.id);
+        if (!then.model) throw notFound(`model ${request.params.id} as of position ${point.position}`);
+        return { versions: then.versions.map(presentVersion) };
       }
       if (!(await existing(request.params.id))) throw notFound(`model ${request.params.id}`);
       return { versions: (await listModelVersions(knex, request.params.id)).map(presentVersion) };
@@ -208,7 +204,7 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const point = await ledgerPointOf(runtime, request.query);
       if (point) stateAsOf(reply, point);
       const { id, version } = request.params;
-      const v = point ? await modelAt(point, id, (db) => findModelVersion(db, id, version)) : await freshModelVersion(runtime, id, version);
+      const v = point ? ((await modelAt(point, id)).versions.find((x) => x.version === version) ?? null) : await freshModelVersion(runtime, id, version);
       if (!v) throw notFound(`version ${request.params.version} of model ${request.params.id}`);
       return presentVersion(v);
     });
