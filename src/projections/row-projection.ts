@@ -30,16 +30,11 @@ export function defineRowProjection<T extends string>(spec: Omit<Projection<T>, 
   };
 }
 
-/** The key of a row (or a `where`) on some columns; `null` when one of them is null, which SQL's `=` never matches. */
-function keyOf(values: Row, columns: readonly string[]): string | null {
-  const key: unknown[] = [];
-  for (const c of columns) {
-    const v = values[c];
-    if (v === null || v === undefined) return null;
-    key.push(v);
-  }
-  return JSON.stringify(key);
-}
+/**
+ * The key of a row (or a `where`) on some columns. A null (or absent) value is a value like any
+ * other, as in the SQL the runner runs: knex turns `where({ column: null })` into `IS NULL`.
+ */
+const keyOf = (values: Row, columns: readonly string[]): string => JSON.stringify(columns.map((c) => values[c] ?? null));
 
 type Index = { columns: string[]; rows: Map<string, Row[]> };
 
@@ -60,10 +55,11 @@ class MemoryTable {
   update(where: Row, set: Row): void {
     const columns = Object.keys(where);
     const key = keyOf(where, columns);
-    if (key === null) return;
+    const found = [...(this.index(columns).rows.get(key) ?? [])];
+    // Every index on a column being set, the one just used included, moves the rows to their new keys.
     const changed = Object.keys(set);
     const moved = [...this.indexes.values()].filter((index) => index.columns.some((c) => changed.includes(c)));
-    for (const row of [...(this.index(columns).rows.get(key) ?? [])]) {
+    for (const row of found) {
       for (const index of moved) this.remove(index, row);
       Object.assign(row, set);
       for (const index of moved) this.add(index, row);
@@ -83,15 +79,13 @@ class MemoryTable {
 
   private add(index: Index, row: Row): void {
     const key = keyOf(row, index.columns);
-    if (key === null) return;
     const rows = index.rows.get(key);
     if (rows) rows.push(row);
     else index.rows.set(key, [row]);
   }
 
   private remove(index: Index, row: Row): void {
-    const key = keyOf(row, index.columns);
-    const rows = key === null ? undefined : index.rows.get(key);
+    const rows = index.rows.get(keyOf(row, index.columns));
     if (rows) rows.splice(rows.indexOf(row), 1);
   }
 }
