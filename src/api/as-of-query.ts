@@ -26,22 +26,24 @@ export const asOfQuery = {
     .describe('Answer as the ledger stood right after this position (not with asOf)'),
 };
 
-/** The ledger point a read asks for, or null for a read of the present; 400 naming the field for a point the ledger cannot answer. */
-export async function ledgerPointOf(runtime: Runtime, query: { asOf?: Date | undefined; atPosition?: number | undefined }): Promise<LedgerPoint | null> {
+/**
+ * The ledger point a read asks for, stated on its answer (X-Ledger-Position, X-As-Of), or null for
+ * a read of the present; 400 naming the field for a point the ledger cannot answer. An answer as
+ * of a point carries no ETag: an earlier state is not a version to write against.
+ */
+export async function ledgerPointOf(runtime: Runtime, query: { asOf?: Date | undefined; atPosition?: number | undefined }, reply: FastifyReply): Promise<LedgerPoint | null> {
   const { asOf, atPosition } = query;
   if (asOf !== undefined && atPosition !== undefined) throw invalidFields([{ field: 'querystring.atPosition', message: 'give asOf or atPosition, not both' }]);
   if (asOf === undefined && atPosition === undefined) return null;
+  let point: LedgerPoint;
   try {
-    return await ledgerPointAt(runtime.store, asOf !== undefined ? { asOf } : { atPosition: atPosition! }, new Date());
+    point = await ledgerPointAt(runtime.store, asOf !== undefined ? { asOf } : { atPosition: atPosition! }, new Date());
   } catch (error) {
     if (error instanceof LedgerPointOutOfRange) throw invalidFields([{ field: `querystring.${error.field}`, message: error.message }]);
     throw error;
   }
-}
-
-/** States on the answer the point it reflects. No ETag: an earlier state is not a version to write against. */
-export function stateAsOf(reply: FastifyReply, point: LedgerPoint): void {
   void reply.header('x-ledger-position', String(point.position)).header('x-as-of', point.occurredAt.toISOString());
+  return point;
 }
 
 const asOfDeps = (runtime: Runtime): AsOfDeps => ({ knex: runtime.db.knex, store: runtime.store, catalogue: runtime.catalogue, vault: runtime.vault });

@@ -6,25 +6,9 @@ import { modelInRows, modelRegistry } from '../../src/projections/model-registry
 import { rowsAt } from '../../src/projections/as-of/read-model-as-of.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
 import { sleep } from '../support/events.js';
+import { treeModel, treeModelSchema } from '../support/tree-model-fixture.js';
 
-// A two-tree ensemble over (age, income) that validates (loads, matches its schema, scores a sample).
-const treeModel = {
-  format: 'raia-tree-ensemble/v1',
-  task: 'binary',
-  decision: '<=',
-  aggregation: 'sum',
-  baseScore: 0.1,
-  link: 'logistic',
-  featureNames: ['age', 'income'],
-  trees: [
-    { nodes: [{ feature: 0, threshold: 30, left: 1, right: 2, missingGoesLeft: true, cover: 10 }, { leaf: -1, cover: 4 }, { leaf: 0.5, cover: 6 }] },
-    { nodes: [{ feature: 1, threshold: 50, left: 1, right: 2, missingGoesLeft: false, cover: 10 }, { leaf: -0.25, cover: 5 }, { leaf: 0.75, cover: 5 }] },
-  ],
-};
-const inputSchema = [
-  { name: 'age', type: 'number' },
-  { name: 'income', type: 'number' },
-];
+const inputSchema = treeModelSchema;
 const csvOf = (rows: number, shift: number) => ['x,colour', ...Array.from({ length: rows }, (_, i) => `${(i % 50) + shift},${['red', 'green', 'blue'][i % 3]}`)].join('\n');
 // Two groups of 10 with different selection rates (fairness.test.ts computes its metrics by hand).
 const yTrue = [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0];

@@ -14,7 +14,7 @@ import { artifactInUse } from '../../projections/model-registry.projection.js';
 import { datasetBlobInUse, datasetCatalog, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
 import { streamEventsAt, type LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { datasetStreamId } from '../../commands/dataset/dataset.decider.js';
-import { asOfQuery, ledgerPointOf, readModelAt, stateAsOf } from '../as-of-query.js';
+import { asOfQuery, ledgerPointOf, readModelAt } from '../as-of-query.js';
 import { PROFILE_CODE_VERSION, PersonalDataError, previewDatasetFile, profileDatasetFile, sealPersonalColumns, validateDatasetFile, withoutPersonalValues, type ColumnDescription, type DatasetFormat } from '../../processors/dataset-files.js';
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
@@ -168,8 +168,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request, reply) => {
       const { owner, asOf, atPosition, ...rest } = request.query;
       const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
-      const point = await ledgerPointOf(runtime, { asOf, atPosition });
-      if (point) stateAsOf(reply, point);
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
       const found = point ? await readModelAt(runtime, datasetCatalog, 'ledger', point, (db) => listDatasets(db, filter)) : await listDatasets(knex, filter);
       return { datasets: found.datasets.map(({ datasetId, ...d }) => ({ id: datasetId, ...d })), total: found.total };
     });
@@ -179,8 +178,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       schema: { tags: ['datasets'], summary: 'A dataset with its versions (schema, size, rows, quality score); its ETag is for If-Match on its writes', params: idParams, querystring: z.strictObject(asOfQuery), response: { 200: datasetSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
     }, async (request, reply) => {
       const { id } = request.params;
-      const point = await ledgerPointOf(runtime, request.query);
-      if (point) stateAsOf(reply, point);
+      const point = await ledgerPointOf(runtime, request.query, reply);
       const { value, streamVersion } = point ? await datasetAt(runtime, point, id).then(({ dataset, versions }) => ({ value: dataset && { dataset, versions }, streamVersion: null })) : await versionedDataset(runtime, id);
       if (!value) throw notFound(point ? `dataset ${id} as of position ${point.position}` : `dataset ${id}`);
       setETag(reply, streamVersion);
@@ -225,8 +223,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request, reply) => {
       const { id } = request.params;
       const { version, ...at } = request.query;
-      const point = await ledgerPointOf(runtime, at);
-      if (point) stateAsOf(reply, point);
+      const point = await ledgerPointOf(runtime, at, reply);
       const v = point ? await datasetVersionAt(runtime, point, id, version) : await datasetVersion(runtime, id, version);
       const profiled = await latestProfile(runtime, v.datasetId, v.version, point);
       if (!profiled) throw notFound(`a profile of version ${v.version}`);

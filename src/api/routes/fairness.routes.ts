@@ -28,7 +28,7 @@ import { loadScoringModel } from '../../processors/model-scoring.js';
 import { artifactInUse } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { streamEventsAt, type LedgerPoint } from '../../projections/as-of/ledger-point.js';
-import { asOfQuery, ledgerPointOf, stateAsOf } from '../as-of-query.js';
+import { asOfQuery, ledgerPointOf } from '../as-of-query.js';
 import { principalOf } from '../auth/access-control.js';
 import { roleHas } from '../permissions.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
@@ -377,8 +377,7 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request, reply) => {
       const { modelId } = request.params;
       const { version, limit, offset, ...at } = request.query;
-      const point = await ledgerPointOf(runtime, at);
-      if (point) stateAsOf(reply, point);
+      const point = await ledgerPointOf(runtime, at, reply);
       if (!(await modelExists(runtime, modelId, point))) throw notFound(point ? `model ${modelId} as of position ${point.position}` : `model ${modelId}`);
       const events = await assessmentsOf(runtime, modelId, version, point);
       return { modelId, reports: events.slice(offset, offset + limit).map((e) => presentAssessment(e, false)), total: events.length };
@@ -408,8 +407,7 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request, reply) => {
       const { modelId } = request.params;
       const { version, ...at } = request.query;
-      const point = await ledgerPointOf(runtime, at);
-      if (point) stateAsOf(reply, point);
+      const point = await ledgerPointOf(runtime, at, reply);
       if (!(await modelExists(runtime, modelId, point))) throw notFound(point ? `model ${modelId} as of position ${point.position}` : `model ${modelId}`);
       const [latest] = await assessmentsOf(runtime, modelId, version, point);
       if (!latest) throw notFound(`a fairness assessment of model ${modelId}${version ? ` version ${version}` : ''}`);

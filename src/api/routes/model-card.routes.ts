@@ -7,7 +7,7 @@ import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { assembleModelCard, modelCardMarkdown } from '../model-card.js';
 import { notFound, problemSchema } from '../problem-details.js';
-import { asOfQuery, ledgerPointOf, stateAsOf } from '../as-of-query.js';
+import { asOfQuery, ledgerPointOf } from '../as-of-query.js';
 import { deploymentPolicyWithVersion } from './model-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 
@@ -27,8 +27,7 @@ export function modelCardRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         response: { 200: z.unknown(), ...errors },
       },
     }, async (request, reply) => {
-      const point = await ledgerPointOf(runtime, request.query);
-      if (point) stateAsOf(reply, point);
+      const point = await ledgerPointOf(runtime, request.query, reply);
       const card = await assembleModelCard(runtime, request.params.id, point);
       if (!card) throw notFound(point ? `model ${request.params.id} as of position ${point.position}` : `model ${request.params.id}`);
       const wanted = reply.request.headers.accept ?? '';

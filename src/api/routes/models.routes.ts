@@ -16,7 +16,7 @@ import { validationChecks } from './model-validation.js';
 import { freshModel, freshModelVersion, versionedModel } from './model-read.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
-import { asOfQuery, ledgerPointOf, readModelAt, readModelRowsAt, stateAsOf } from '../as-of-query.js';
+import { asOfQuery, ledgerPointOf, readModelAt, readModelRowsAt } from '../as-of-query.js';
 import { modelStreamId } from '../../commands/model/model.decider.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 503: problemSchema };
@@ -87,6 +87,11 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     const knex = runtime.db.knex;
     const existing = (id: string) => freshModel(runtime, id);
     const modelAt = async (point: LedgerPoint, id: string) => modelInRows(await readModelRowsAt(runtime, modelRegistry, { streamId: modelStreamId(id) }, point), id);
+    const existingModelAt = async (point: LedgerPoint, id: string) => {
+      const { model, versions } = await modelAt(point, id);
+      if (!model) throw notFound(`model ${id} as of position ${point.position}`);
+      return { model, versions };
+    };
 
     app.get('/api/v1/models', {
       config: { permission: 'models:read' },
@@ -109,8 +114,7 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }, async (request, reply) => {
       const { owner, asOf, atPosition, ...rest } = request.query;
       const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
-      const point = await ledgerPointOf(runtime, { asOf, atPosition });
-      if (point) stateAsOf(reply, point);
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
       const found = point ? await readModelAt(runtime, modelRegistry, 'ledger', point, (db) => listModels(db, filter)) : await listModels(knex, filter);
       return { models: found.models.map(presentModel), total: found.total };
     });
@@ -137,11 +141,9 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'models:read' },
       schema: { tags: ['models'], summary: 'A model with its versions; its ETag is for If-Match on its writes', params: idParams, querystring: z.strictObject(asOfQuery), response: { 200: modelSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
     }, async (request, reply) => {
-      const point = await ledgerPointOf(runtime, request.query);
+      const point = await ledgerPointOf(runtime, request.query, reply);
       if (point) {
-        stateAsOf(reply, point);
-        const then = await modelAt(point, request.params.id);
-        if (!then.model) throw notFound(`model ${request.params.id} as of position ${point.position}`);
+        const then = await existingModelAt(point, request.params.id);
         return { ...presentModel(then.model), versions: then.versions.map(presentVersion) };
       }
       const { value, streamVersion } = await versionedModel(runtime, request.params.id);
@@ -186,13 +188,8 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'models:read' },
       schema: { tags: ['models'], summary: "A model's versions, oldest first", params: idParams, querystring: z.strictObject(asOfQuery), response: { 200: z.object({ versions: z.array(versionSchema) }), ...errors } },
     }, async (request, reply) => {
-      const point = await ledgerPointOf(runtime, request.query);
-      if (point) {
-        stateAsOf(reply, point);
-        const then = await modelAt(point, request.params.id);
-        if (!then.model) throw notFound(`model ${request.params.id} as of position ${point.position}`);
-        return { versions: then.versions.map(presentVersion) };
-      }
+      const point = await ledgerPointOf(runtime, request.query, reply);
+      if (point) return { versions: (await existingModelAt(point, request.params.id)).versions.map(presentVersion) };
       if (!(await existing(request.params.id))) throw notFound(`model ${request.params.id}`);
       return { versions: (await listModelVersions(knex, request.params.id)).map(presentVersion) };
     });
@@ -201,8 +198,7 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'models:read' },
       schema: { tags: ['models'], summary: 'One version', params: versionParams, querystring: z.strictObject(asOfQuery), response: { 200: versionSchema, ...errors } },
     }, async (request, reply) => {
-      const point = await ledgerPointOf(runtime, request.query);
-      if (point) stateAsOf(reply, point);
+      const point = await ledgerPointOf(runtime, request.query, reply);
       const { id, version } = request.params;
       const v = point ? ((await modelAt(point, id)).versions.find((x) => x.version === version) ?? null) : await freshModelVersion(runtime, id, version);
       if (!v) throw notFound(`version ${request.params.version} of model ${request.params.id}`);
