@@ -2,6 +2,8 @@ import type { StoredEvent } from '../events/envelope.js';
 import { discloseEvents } from '../events/event-disclosure.js';
 import type { Runtime } from '../runtime.js';
 import { collectAssessments } from './routes/model-assessments.js';
+import { modelStreamId } from '../commands/model/model.decider.js';
+import { streamEventsAt, type LedgerPoint } from '../projections/as-of/ledger-point.js';
 
 type VersionCard = {
   version: number;
@@ -37,7 +39,10 @@ export type ModelCard = {
   registeredAt: string;
   deployedVersion: number | null;
   versions: VersionCard[];
-  /** The ledger position the card reflects: re-assemble as of it to reproduce the card. */
+  /**
+   * The ledger position the card reflects: its model's last event, or, for a card as of an
+   * earlier point, that point. Re-assemble as of it to reproduce the card.
+   */
   ledgerPosition: number;
   generatedAt: string;
 };
@@ -47,9 +52,11 @@ export type ModelCard = {
  * ledger itself, not a read model: purpose, versions, data lineage, metrics, validation,
  * assessments, approvals and deployments, each traceable to the event that recorded it.
  */
-export async function assembleModelCard(runtime: Runtime, modelId: string): Promise<ModelCard | null> {
+export async function assembleModelCard(runtime: Runtime, modelId: string, point: LedgerPoint | null = null): Promise<ModelCard | null> {
+  const streamId = modelStreamId(modelId);
+  const stored = point ? await streamEventsAt(runtime.store, streamId, point) : await runtime.store.readStream(streamId);
   // A card is a document handed on (to regulators, in exports): it never carries personal data in clear.
-  const events = await discloseEvents(await runtime.store.readStream(`model-${modelId}`), runtime, 'pseudonymised');
+  const events = await discloseEvents(stored, runtime, 'pseudonymised');
   if (events.length === 0) return null;
   const at = (e: StoredEvent) => e.occurredAt.toISOString();
   // The union of the model events' fields (each event type validated by the catalogue on append).
@@ -73,7 +80,7 @@ export async function assembleModelCard(runtime: Runtime, modelId: string): Prom
     registeredAt: at(registered),
     deployedVersion: null,
     versions: [],
-    ledgerPosition: events[events.length - 1]!.position,
+    ledgerPosition: point?.position ?? events[events.length - 1]!.position,
     generatedAt: new Date().toISOString(),
   };
   const version = (n: number) => card.versions.find((v) => v.version === n)!;
@@ -114,7 +121,7 @@ export async function assembleModelCard(runtime: Runtime, modelId: string): Prom
         break;
     }
   }
-  for (const v of card.versions) v.assessments = await collectAssessments(runtime, modelId, v.version);
+  for (const v of card.versions) v.assessments = await collectAssessments(runtime, modelId, v.version, point?.position);
   return card;
 }
 

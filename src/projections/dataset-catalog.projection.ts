@@ -1,8 +1,8 @@
 import type { Knex } from '../platform/database.js';
-import { defineProjection } from './projection.js';
+import { defineRowProjection, type Row } from './row-projection.js';
 
 /** Datasets and their versions as the API lists them, with each version's latest quality score. */
-export const datasetCatalog = defineProjection({
+export const datasetCatalog = defineRowProjection({
   name: 'dataset_catalog',
   version: 1,
   handles: ['dataset.registered', 'dataset.version-uploaded', 'dataset.profiled', 'dataset.deleted'],
@@ -32,27 +32,26 @@ export const datasetCatalog = defineProjection({
       t.primary(['dataset_id', 'version']);
     },
   },
-  async apply(trx, events, tables) {
-    for (const e of events) {
-      const d = e.data as Record<string, unknown>;
-      const at = e.occurredAt.toISOString();
-      switch (e.type) {
-        case 'dataset.registered':
-          await trx(tables.datasets).insert({ dataset_id: d.datasetId, name: d.name, description: d.description, tags: JSON.stringify(d.tags), owner_id: d.ownerId, created_at: at, updated_at: at });
-          break;
-        case 'dataset.version-uploaded': {
-          const blob = d.blob as { sha256: string; size: number };
-          await trx(tables.dataset_versions).insert({ dataset_id: d.datasetId, version: d.version, sha256: blob.sha256, size: blob.size, format: d.format, filename: d.filename, row_count: d.rowCount, columns: JSON.stringify(d.columns), created_at: at });
-          await trx(tables.datasets).where('dataset_id', d.datasetId as string).update({ latest_version: d.version, updated_at: at });
-          break;
-        }
-        case 'dataset.profiled':
-          await trx(tables.dataset_versions).where({ dataset_id: d.datasetId as string, version: d.version as number }).update({ quality_score: d.qualityScore });
-          break;
-        case 'dataset.deleted':
-          await trx(tables.datasets).where('dataset_id', d.datasetId as string).update({ deleted: true, updated_at: at });
-          break;
+  changes(e) {
+    const d = e.data as Record<string, unknown>;
+    const at = e.occurredAt.toISOString();
+    const dataset = { dataset_id: d.datasetId };
+    switch (e.type) {
+      case 'dataset.registered':
+        return [{ table: 'datasets', insert: { dataset_id: d.datasetId, name: d.name, description: d.description, tags: JSON.stringify(d.tags), owner_id: d.ownerId, created_at: at, updated_at: at } }];
+      case 'dataset.version-uploaded': {
+        const blob = d.blob as { sha256: string; size: number };
+        return [
+          { table: 'dataset_versions', insert: { dataset_id: d.datasetId, version: d.version, sha256: blob.sha256, size: blob.size, format: d.format, filename: d.filename, row_count: d.rowCount, columns: JSON.stringify(d.columns), created_at: at } },
+          { table: 'datasets', where: dataset, set: { latest_version: d.version, updated_at: at } },
+        ];
       }
+      case 'dataset.profiled':
+        return [{ table: 'dataset_versions', where: { ...dataset, version: d.version }, set: { quality_score: d.qualityScore } }];
+      case 'dataset.deleted':
+        return [{ table: 'datasets', where: dataset, set: { deleted: true, updated_at: at } }];
+      default:
+        return [];
     }
   },
 });
@@ -94,7 +93,8 @@ const toVersion = (r: Record<string, unknown>): DatasetVersionRecord => ({
   filename: (r.filename as string | null) ?? null,
   rowCount: Number(r.row_count),
   columns: json(r.columns),
-  qualityScore: r.quality_score === null ? null : Number(r.quality_score),
+  // Absent (not null) in rows folded in memory before the version's profile.
+  qualityScore: r.quality_score === null || r.quality_score === undefined ? null : Number(r.quality_score),
   createdAt: iso(r.created_at),
 });
 
@@ -106,6 +106,16 @@ export async function listDatasets(knex: Knex, filter: { ownerId?: string; tag?:
   const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string | number }];
   const rows = await q.orderBy('created_at', 'desc').orderBy('dataset_id').limit(filter.limit).offset(filter.offset);
   return { datasets: rows.map(toDataset), total: Number(count) };
+}
+
+/**
+ * A dataset (null when missing or deleted, as findDataset) and its versions oldest first (as
+ * listDatasetVersions) from the catalogue's rows in memory: those foldRows leaves for its stream.
+ */
+export function datasetInRows(rows: Record<'datasets' | 'dataset_versions', Row[]>, datasetId: string): { dataset: DatasetSummary | null; versions: DatasetVersionRecord[] } {
+  const dataset = rows.datasets.find((r) => r.dataset_id === datasetId && r.deleted !== true);
+  const versions = rows.dataset_versions.filter((r) => r.dataset_id === datasetId).sort((a, b) => (a.version as number) - (b.version as number));
+  return { dataset: dataset ? toDataset(dataset) : null, versions: versions.map(toVersion) };
 }
 
 export async function findDataset(knex: Knex, datasetId: string): Promise<DatasetSummary | null> {

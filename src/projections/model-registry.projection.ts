@@ -1,8 +1,8 @@
 import type { Knex } from '../platform/database.js';
-import { defineProjection } from './projection.js';
+import { defineRowProjection, type Row, type RowChange } from './row-projection.js';
 
 /** The registry as the API lists it: one row per model, one per version with its lifecycle status. */
-export const modelRegistry = defineProjection({
+export const modelRegistry = defineRowProjection({
   name: 'model_registry',
   version: 1,
   handles: ['model.registered', 'model.updated', 'model.deleted', 'model.version-added', 'model.version-validated', 'model.version-approved', 'model.version-deployed', 'model.version-retired'],
@@ -45,15 +45,16 @@ export const modelRegistry = defineProjection({
       t.index(['artifact_sha256']);
     },
   },
-  async apply(trx, events, tables) {
-    for (const e of events) {
-      const d = e.data as Record<string, unknown>;
-      const at = e.occurredAt.toISOString();
-      const model = () => trx(tables.models).where('model_id', d.modelId as string);
-      const version = () => trx(tables.model_versions).where({ model_id: d.modelId as string, version: d.version as number });
-      switch (e.type) {
-        case 'model.registered':
-          await trx(tables.models).insert({
+  changes(e) {
+    const d = e.data as Record<string, unknown>;
+    const at = e.occurredAt.toISOString();
+    const model = { model_id: d.modelId };
+    const modelChanged = (set: Row): RowChange<'models'> => ({ table: 'models', where: model, set: { ...set, updated_at: at, last_position: e.position } });
+    switch (e.type) {
+      case 'model.registered':
+        return [{
+          table: 'models',
+          insert: {
             model_id: d.modelId,
             name: d.name,
             type: d.type,
@@ -65,60 +66,61 @@ export const modelRegistry = defineProjection({
             created_at: at,
             updated_at: at,
             last_position: e.position,
-          });
-          break;
-        case 'model.updated': {
-          const c = d.changes as Record<string, unknown>;
-          await model().update({
-            ...(c.name !== undefined ? { name: c.name } : {}),
-            ...(c.description !== undefined ? { description: c.description } : {}),
-            ...(c.tags !== undefined ? { tags: JSON.stringify(c.tags) } : {}),
-            ...(c.riskTier !== undefined ? { risk_tier: c.riskTier } : {}),
-            ...(c.intendedUse !== undefined ? { intended_use: c.intendedUse } : {}),
-            updated_at: at,
-            last_position: e.position,
-          });
-          break;
-        }
-        case 'model.deleted':
-          await model().update({ deleted: true, updated_at: at, last_position: e.position });
-          break;
-        case 'model.version-added': {
-          const artifact = d.artifact as { sha256: string; size: number; format: string; filename: string | null } | null;
-          await trx(tables.model_versions).insert({
-            model_id: d.modelId,
-            version: d.version,
-            status: 'draft',
-            author_id: d.authorId,
-            task: d.task,
-            classes: d.classes === null ? null : JSON.stringify(d.classes),
-            artifact_sha256: artifact?.sha256 ?? null,
-            artifact_size: artifact?.size ?? null,
-            artifact_format: artifact?.format ?? 'remote',
-            artifact_filename: artifact?.filename ?? null,
-            endpoint_url: (d.endpoint as { url: string } | null)?.url ?? null,
-            input_schema: JSON.stringify(d.inputSchema),
-            training_data: d.trainingData === null ? null : JSON.stringify(d.trainingData),
-            metrics: JSON.stringify(d.metrics),
-            notes: d.notes,
-            created_at: at,
-            status_changed_at: at,
-          });
-          await model().update({ latest_version: d.version, updated_at: at, last_position: e.position });
-          break;
-        }
-        case 'model.version-validated':
-        case 'model.version-approved':
-        case 'model.version-deployed':
-        case 'model.version-retired': {
-          const status = { 'model.version-validated': 'validated', 'model.version-approved': 'approved', 'model.version-deployed': 'deployed', 'model.version-retired': 'retired' }[e.type];
-          await version().update({ status, status_changed_at: at });
-          if (e.type === 'model.version-deployed') await model().update({ deployed_version: d.version, updated_at: at, last_position: e.position });
-          else if (e.type === 'model.version-retired') await model().where('deployed_version', d.version as number).update({ deployed_version: null, updated_at: at, last_position: e.position });
-          else await model().update({ updated_at: at, last_position: e.position });
-          break;
-        }
+          },
+        }];
+      case 'model.updated': {
+        const c = d.changes as Record<string, unknown>;
+        return [modelChanged({
+          ...(c.name !== undefined ? { name: c.name } : {}),
+          ...(c.description !== undefined ? { description: c.description } : {}),
+          ...(c.tags !== undefined ? { tags: JSON.stringify(c.tags) } : {}),
+          ...(c.riskTier !== undefined ? { risk_tier: c.riskTier } : {}),
+          ...(c.intendedUse !== undefined ? { intended_use: c.intendedUse } : {}),
+        })];
       }
+      case 'model.deleted':
+        return [modelChanged({ deleted: true })];
+      case 'model.version-added': {
+        const artifact = d.artifact as { sha256: string; size: number; format: string; filename: string | null } | null;
+        return [
+          {
+            table: 'model_versions',
+            insert: {
+              model_id: d.modelId,
+              version: d.version,
+              status: 'draft',
+              author_id: d.authorId,
+              task: d.task,
+              classes: d.classes === null ? null : JSON.stringify(d.classes),
+              artifact_sha256: artifact?.sha256 ?? null,
+              artifact_size: artifact?.size ?? null,
+              artifact_format: artifact?.format ?? 'remote',
+              artifact_filename: artifact?.filename ?? null,
+              endpoint_url: (d.endpoint as { url: string } | null)?.url ?? null,
+              input_schema: JSON.stringify(d.inputSchema),
+              training_data: d.trainingData === null ? null : JSON.stringify(d.trainingData),
+              metrics: JSON.stringify(d.metrics),
+              notes: d.notes,
+              created_at: at,
+              status_changed_at: at,
+            },
+          },
+          modelChanged({ latest_version: d.version }),
+        ];
+      }
+      case 'model.version-validated':
+      case 'model.version-approved':
+      case 'model.version-deployed':
+      case 'model.version-retired': {
+        const status = { 'model.version-validated': 'validated', 'model.version-approved': 'approved', 'model.version-deployed': 'deployed', 'model.version-retired': 'retired' }[e.type];
+        const version: RowChange<'model_versions'> = { table: 'model_versions', where: { model_id: d.modelId, version: d.version }, set: { status, status_changed_at: at } };
+        if (e.type === 'model.version-deployed') return [version, modelChanged({ deployed_version: d.version })];
+        // Retiring a version that is not the one deployed leaves the model row as it is.
+        if (e.type === 'model.version-retired') return [version, { table: 'models', where: { ...model, deployed_version: d.version }, set: { deployed_version: null, updated_at: at, last_position: e.position } }];
+        return [version, modelChanged({})];
+      }
+      default:
+        return [];
     }
   },
 });
@@ -204,6 +206,16 @@ export async function listModels(knex: Knex, filter: ModelFilter): Promise<{ mod
   const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string | number }];
   const rows = await q.orderBy('created_at', 'desc').orderBy('model_id').limit(filter.limit).offset(filter.offset);
   return { models: rows.map(toModel), total: Number(count) };
+}
+
+/**
+ * A model (null when missing or deleted, as findModel) and its versions oldest first (as
+ * listModelVersions) from the registry's rows in memory: those foldRows leaves for its stream.
+ */
+export function modelInRows(rows: Record<'models' | 'model_versions', Row[]>, modelId: string): { model: ModelSummary | null; versions: ModelVersionRecord[] } {
+  const model = rows.models.find((r) => r.model_id === modelId && r.deleted !== true);
+  const versions = rows.model_versions.filter((r) => r.model_id === modelId).sort((a, b) => (a.version as number) - (b.version as number));
+  return { model: model ? toModel(model) : null, versions: versions.map(toVersion) };
 }
 
 export async function findModel(knex: Knex, modelId: string): Promise<ModelSummary | null> {

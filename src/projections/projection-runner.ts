@@ -144,13 +144,8 @@ export class ProjectionRunner {
     this.advanced.emit('advanced', p.name, position);
   }
 
-  /**
-   * The events the projection handles, upcast and with personal fields revealed. Done before the
-   * transaction opens: PGlite has a single connection, so no other query may run inside one.
-   */
-  private async prepare(p: Projection, events: StoredEvent[]): Promise<StoredEvent[]> {
-    const handled = events.filter((e) => handlesEvent(p, e.type)).map((e) => this.deps.catalogue.upcast(e));
-    return handled.length > 0 && this.deps.vault ? this.deps.vault.reveal(handled) : handled;
+  private prepare(p: Projection, events: StoredEvent[]): Promise<StoredEvent[]> {
+    return eventsForProjection(this.deps, p, events);
   }
 
   /**
@@ -250,4 +245,14 @@ export class ProjectionRunner {
       });
     }
   }
+}
+
+/**
+ * The events a projection handles, upcast and with personal fields revealed (redacted once their
+ * subject is erased). Done before a transaction opens: PGlite has a single connection, so no other
+ * query may run inside one.
+ */
+export async function eventsForProjection(deps: { catalogue: EventCatalogue; vault?: PersonalDataVault }, p: Projection, events: StoredEvent[]): Promise<StoredEvent[]> {
+  const handled = events.filter((e) => handlesEvent(p, e.type)).map((e) => deps.catalogue.upcast(e));
+  return handled.length > 0 && deps.vault ? deps.vault.reveal(handled) : handled;
 }

@@ -9,28 +9,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxLogisticRegression, buildOnnxTreeEnsemble, writeLargeOnnxModel } from '../support/onnx-model-builder.js';
 import { xgboostModel } from '../support/xgboost-model-fixture.js';
+import { treeModel, treeModelSchema } from '../support/tree-model-fixture.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
 
-// A RAIA tree ensemble small enough to score by hand: two trees over (age, income), summed, logistic.
-//   tree 0: age <= 30 ? -1.0 : 0.5        tree 1: income <= 50 ? -0.25 : 0.75
-const treeModel = {
-  format: 'raia-tree-ensemble/v1',
-  task: 'binary',
-  decision: '<=',
-  aggregation: 'sum',
-  baseScore: 0.1,
-  link: 'logistic',
-  featureNames: ['age', 'income'],
-  trees: [
-    { nodes: [{ feature: 0, threshold: 30, left: 1, right: 2, missingGoesLeft: true, cover: 10 }, { leaf: -1, cover: 4 }, { leaf: 0.5, cover: 6 }] },
-    { nodes: [{ feature: 1, threshold: 50, left: 1, right: 2, missingGoesLeft: false, cover: 10 }, { leaf: -0.25, cover: 5 }, { leaf: 0.75, cover: 5 }] },
-  ],
-};
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-const schema = [
-  { name: 'age', type: 'number' },
-  { name: 'income', type: 'number' },
-];
+const schema = treeModelSchema;
 
 describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect) => {
   let server: TestServer;

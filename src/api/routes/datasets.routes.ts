@@ -11,7 +11,10 @@ import { BlobTooLarge, type StoredBlob } from '../../platform/blob-storage.js';
 import { detectTabularFormat } from '../../platform/tabular/detect-tabular-format.js';
 import { TabularFormatError } from '../../platform/tabular/tabular-format-error.js';
 import { artifactInUse } from '../../projections/model-registry.projection.js';
-import { datasetBlobInUse, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
+import { datasetBlobInUse, datasetCatalog, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
+import { streamEventsAt, type LedgerPoint } from '../../projections/as-of/ledger-point.js';
+import { datasetStreamId } from '../../commands/dataset/dataset.decider.js';
+import { asOfQuery, ledgerPointOf, readModelAt } from '../as-of-query.js';
 import { PROFILE_CODE_VERSION, PersonalDataError, previewDatasetFile, profileDatasetFile, sealPersonalColumns, validateDatasetFile, withoutPersonalValues, type ColumnDescription, type DatasetFormat } from '../../processors/dataset-files.js';
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
@@ -19,7 +22,7 @@ import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { readModelCaughtUp } from '../fresh-read.js';
 import { readMultipartUpload } from '../multipart-upload.js';
-import { datasetVersion, existingDataset, runDatasetCommand, versionedDataset } from './dataset-commands.js';
+import { datasetAt, datasetVersion, datasetVersionAt, existingDataset, runDatasetCommand, versionedDataset } from './dataset-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 413: problemSchema, 422: problemSchema };
@@ -159,21 +162,25 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       schema: {
         tags: ['datasets'],
         summary: 'List datasets (not deleted), newest first',
-        querystring: z.strictObject({ owner: z.string().max(100).optional(), tag: z.string().max(50).optional(), search: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+        querystring: z.strictObject({ owner: z.string().max(100).optional(), tag: z.string().max(50).optional(), search: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0), ...asOfQuery }),
         response: { 200: z.object({ datasets: z.array(datasetSchema), total: z.number().int() }), ...errors },
       },
-    }, async (request) => {
-      const { owner, ...filter } = request.query;
-      const found = await listDatasets(knex, { ...filter, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) });
+    }, async (request, reply) => {
+      const { owner, asOf, atPosition, ...rest } = request.query;
+      const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
+      const found = point ? await readModelAt(runtime, datasetCatalog, 'ledger', point, (db) => listDatasets(db, filter)) : await listDatasets(knex, filter);
       return { datasets: found.datasets.map(({ datasetId, ...d }) => ({ id: datasetId, ...d })), total: found.total };
     });
 
     app.get('/api/v1/datasets/:id', {
       config: { permission: 'datasets:read' },
-      schema: { tags: ['datasets'], summary: 'A dataset with its versions (schema, size, rows, quality score); its ETag is for If-Match on its writes', params: idParams, response: { 200: datasetSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
+      schema: { tags: ['datasets'], summary: 'A dataset with its versions (schema, size, rows, quality score); its ETag is for If-Match on its writes', params: idParams, querystring: z.strictObject(asOfQuery), response: { 200: datasetSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
     }, async (request, reply) => {
-      const { value, streamVersion } = await versionedDataset(runtime, request.params.id);
-      if (!value) throw notFound(`dataset ${request.params.id}`);
+      const { id } = request.params;
+      const point = await ledgerPointOf(runtime, request.query, reply);
+      const { value, streamVersion } = point ? await datasetAt(runtime, point, id).then(({ dataset, versions }) => ({ value: dataset && { dataset, versions }, streamVersion: null })) : await versionedDataset(runtime, id);
+      if (!value) throw notFound(point ? `dataset ${id} as of position ${point.position}` : `dataset ${id}`);
       setETag(reply, streamVersion);
       const { datasetId, ...d } = value.dataset;
       return { id: datasetId, ...d, versions: value.versions.map(({ datasetId: _d, ...v }) => v) };
@@ -212,10 +219,13 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/datasets/:id/profile', {
       config: { permission: 'datasets:read' },
-      schema: { tags: ['datasets'], summary: 'The profile of a version (default: the latest): per-column statistics, duplicates, outliers, quality', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional() }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), profile: z.unknown(), qualityScore: z.number(), issues: z.array(z.unknown()), profiledAt: z.string(), eventId: z.string() }), ...errors } },
-    }, async (request) => {
-      const v = await datasetVersion(runtime, request.params.id, request.query.version);
-      const profiled = await latestProfile(runtime, v.datasetId, v.version);
+      schema: { tags: ['datasets'], summary: 'The profile of a version (default: the latest): per-column statistics, duplicates, outliers, quality', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), ...asOfQuery }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), profile: z.unknown(), qualityScore: z.number(), issues: z.array(z.unknown()), profiledAt: z.string(), eventId: z.string() }), ...errors } },
+    }, async (request, reply) => {
+      const { id } = request.params;
+      const { version, ...at } = request.query;
+      const point = await ledgerPointOf(runtime, at, reply);
+      const v = point ? await datasetVersionAt(runtime, point, id, version) : await datasetVersion(runtime, id, version);
+      const profiled = await latestProfile(runtime, v.datasetId, v.version, point);
       if (!profiled) throw notFound(`a profile of version ${v.version}`);
       return { id: v.datasetId, version: v.version, profile: profiled.data.profile, qualityScore: Number(profiled.data.qualityScore), issues: profiled.data.issues as unknown[], profiledAt: profiled.occurredAt.toISOString(), eventId: profiled.id };
     });
@@ -288,9 +298,9 @@ async function personalSpec(metadata: { personalColumns?: string[]; subjectColum
   return { columns: metadata.personalColumns, subjectColumn: metadata.subjectColumn };
 }
 
-/** The latest `dataset.profiled` of a version, from the dataset's stream. */
-export async function latestProfile(runtime: Runtime, datasetId: string, version: number) {
-  const events = await runtime.store.readStream(`dataset-${datasetId}`);
+/** The latest `dataset.profiled` of a version, from the dataset's stream (up to `point` when given). */
+export async function latestProfile(runtime: Runtime, datasetId: string, version: number, point: LedgerPoint | null = null) {
+  const events = point ? await streamEventsAt(runtime.store, datasetStreamId(datasetId), point) : await runtime.store.readStream(datasetStreamId(datasetId));
   return events.filter((e) => e.type === 'dataset.profiled' && e.data.version === version).at(-1) ?? null;
 }
 

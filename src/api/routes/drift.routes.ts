@@ -10,6 +10,7 @@ import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
+import { asOfQuery, ledgerPointOf } from '../as-of-query.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const datasetRef = z.strictObject({ datasetId: z.uuid(), version: z.number().int().positive().optional() });
@@ -84,10 +85,11 @@ export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/drift/schedules', {
       config: { permission: 'datasets:read' },
-      schema: { tags: ['drift'], summary: 'The active drift schedules, oldest first', querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional() }), response: { 200: z.object({ schedules: z.array(z.unknown()) }), ...errors } },
-    }, async (request) => {
-      const { modelId, datasetId } = request.query;
-      const schedules = (await activeDriftSchedules(runtime)).filter((s) => (!modelId || s.modelId === modelId) && (!datasetId || s.currentDatasetId === datasetId || s.reference?.datasetId === datasetId));
+      schema: { tags: ['drift'], summary: 'The active drift schedules, oldest first', querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional(), ...asOfQuery }), response: { 200: z.object({ schedules: z.array(z.unknown()) }), ...errors } },
+    }, async (request, reply) => {
+      const { modelId, datasetId, ...at } = request.query;
+      const point = await ledgerPointOf(runtime, at, reply);
+      const schedules = (await activeDriftSchedules(runtime, point?.position)).filter((s) => (!modelId || s.modelId === modelId) && (!datasetId || s.currentDatasetId === datasetId || s.reference?.datasetId === datasetId));
       return { schedules: schedules.map(presentSchedule) };
     });
 
@@ -103,9 +105,11 @@ export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/drift/reports/:modelId', {
       config: { permission: 'models:read' },
-      schema: { tags: ['drift'], summary: "A model's drift reports, newest first", params: z.strictObject({ modelId: z.uuid() }), querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(20) }), response: { 200: z.object({ modelId: z.uuid(), reports: z.array(z.unknown()) }), ...errors } },
-    }, async (request) => {
-      const events = await runtime.store.readAll({ filter: { types: ['drift.detected'], dataContains: { modelId: request.params.modelId } }, direction: 'backwards', limit: request.query.limit });
+      schema: { tags: ['drift'], summary: "A model's drift reports, newest first", params: z.strictObject({ modelId: z.uuid() }), querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(20), ...asOfQuery }), response: { 200: z.object({ modelId: z.uuid(), reports: z.array(z.unknown()) }), ...errors } },
+    }, async (request, reply) => {
+      const { limit, ...at } = request.query;
+      const point = await ledgerPointOf(runtime, at, reply);
+      const events = await runtime.store.readAll({ filter: { types: ['drift.detected'], dataContains: { modelId: request.params.modelId } }, direction: 'backwards', limit, ...(point ? { to: point.position } : {}) });
       return { modelId: request.params.modelId, reports: events.map(presentReport) };
     });
 
@@ -114,13 +118,14 @@ export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       schema: {
         tags: ['drift'],
         summary: 'Drift alerts, newest first, by model, dataset or severity',
-        querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional(), severity: z.enum(['low', 'medium', 'high']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+        querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional(), severity: z.enum(['low', 'medium', 'high']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), ...asOfQuery }),
         response: { 200: z.object({ alerts: z.array(z.unknown()) }), ...errors },
       },
-    }, async (request) => {
-      const { modelId, datasetId, severity, limit } = request.query;
+    }, async (request, reply) => {
+      const { modelId, datasetId, severity, limit, ...at } = request.query;
+      const point = await ledgerPointOf(runtime, at, reply);
       const dataContains = { ...(modelId ? { modelId } : {}), ...(datasetId ? { datasetId } : {}), ...(severity ? { severity } : {}) };
-      const events = await runtime.store.readAll({ filter: { types: ['drift.alert-raised'], ...(Object.keys(dataContains).length > 0 ? { dataContains } : {}) }, direction: 'backwards', limit });
+      const events = await runtime.store.readAll({ filter: { types: ['drift.alert-raised'], ...(Object.keys(dataContains).length > 0 ? { dataContains } : {}) }, direction: 'backwards', limit, ...(point ? { to: point.position } : {}) });
       return { alerts: events.map(presentReport) };
     });
   };

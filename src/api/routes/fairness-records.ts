@@ -7,6 +7,7 @@ import { fairnessAssessed, fairnessMitigationComputed } from '../../events/catal
 import type { StoredEvent } from '../../events/envelope.js';
 import type { ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
+import type { LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { notFound } from '../problem-details.js';
 import { freshModelVersion } from './model-read.js';
@@ -28,9 +29,10 @@ export async function resolveModelVersion(runtime: Runtime, modelId: string, req
   return { record, versionEventId: added.id };
 }
 
-export async function modelExists(runtime: Runtime, modelId: string): Promise<boolean> {
+/** Whether the model was registered (by `point`, when given). */
+export async function modelExists(runtime: Runtime, modelId: string, point: LedgerPoint | null = null): Promise<boolean> {
   const [first] = await runtime.store.readStream(modelStreamId(modelId), { limit: 1 });
-  return first !== undefined;
+  return first !== undefined && (point === null || first.position <= point.position);
 }
 
 type Recorded = { event: StoredEvent; reused: boolean };

@@ -27,6 +27,8 @@ import { versionDeclaration } from '../../processors/explanation-service.js';
 import { loadScoringModel } from '../../processors/model-scoring.js';
 import { artifactInUse } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
+import { streamEventsAt, type LedgerPoint } from '../../projections/as-of/ledger-point.js';
+import { asOfQuery, ledgerPointOf } from '../as-of-query.js';
 import { principalOf } from '../auth/access-control.js';
 import { roleHas } from '../permissions.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
@@ -368,14 +370,16 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           version: z.coerce.number().int().positive().optional(),
           limit: z.coerce.number().int().min(1).max(100).default(20),
           offset: z.coerce.number().int().min(0).default(0),
+          ...asOfQuery,
         }),
         response: { 200: z.object({ modelId: z.uuid(), reports: z.array(assessmentSchema), total: z.number().int() }), ...errors },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { modelId } = request.params;
-      const { version, limit, offset } = request.query;
-      if (!(await modelExists(runtime, modelId))) throw notFound(`model ${modelId}`);
-      const events = await assessmentsOf(runtime, modelId, version);
+      const { version, limit, offset, ...at } = request.query;
+      const point = await ledgerPointOf(runtime, at, reply);
+      if (!(await modelExists(runtime, modelId, point))) throw notFound(point ? `model ${modelId} as of position ${point.position}` : `model ${modelId}`);
+      const events = await assessmentsOf(runtime, modelId, version, point);
       return { modelId, reports: events.slice(offset, offset + limit).map((e) => presentAssessment(e, false)), total: events.length };
     });
 
@@ -385,7 +389,7 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['fairness'],
         summary: "The metrics of a model's latest fairness assessment (optionally of one version)",
         params: modelParams,
-        querystring: z.strictObject({ version: z.coerce.number().int().positive().optional() }),
+        querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), ...asOfQuery }),
         response: {
           200: z.object({
             modelId: z.uuid(),
@@ -400,11 +404,13 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           ...errors,
         },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { modelId } = request.params;
-      if (!(await modelExists(runtime, modelId))) throw notFound(`model ${modelId}`);
-      const [latest] = await assessmentsOf(runtime, modelId, request.query.version);
-      if (!latest) throw notFound(`a fairness assessment of model ${modelId}${request.query.version ? ` version ${request.query.version}` : ''}`);
+      const { version, ...at } = request.query;
+      const point = await ledgerPointOf(runtime, at, reply);
+      if (!(await modelExists(runtime, modelId, point))) throw notFound(point ? `model ${modelId} as of position ${point.position}` : `model ${modelId}`);
+      const [latest] = await assessmentsOf(runtime, modelId, version, point);
+      if (!latest) throw notFound(`a fairness assessment of model ${modelId}${version ? ` version ${version}` : ''}`);
       const a = presentAssessment(latest, false);
       return { modelId, modelVersion: a.modelVersion, assessmentId: a.id, recordedAt: a.recordedAt, source: a.source, report: a.report, failedChecks: a.failedChecks, passed: a.passed };
     });
@@ -493,8 +499,10 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 }
 
 /** A model's fairness.assessed events (optionally of one version), newest first. */
-async function assessmentsOf(runtime: Runtime, modelId: string, version: number | undefined) {
-  const events = await runtime.store.readStream(fairnessStreamId(modelId, ''), { direction: 'backwards' });
+/** A model's fairness assessments, newest first (those recorded by `point`, when given). */
+async function assessmentsOf(runtime: Runtime, modelId: string, version: number | undefined, point: LedgerPoint | null) {
+  const streamId = fairnessStreamId(modelId, '');
+  const events = point ? (await streamEventsAt(runtime.store, streamId, point)).reverse() : await runtime.store.readStream(streamId, { direction: 'backwards' });
   return events.filter((e) => e.type === 'fairness.assessed' && (version === undefined || e.data.modelVersion === version)).map((e) => runtime.catalogue.upcast(e));
 }
 

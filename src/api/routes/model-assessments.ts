@@ -8,10 +8,10 @@ import type { Runtime } from '../../runtime.js';
  */
 export const ASSESSMENT_EVENT_TYPES = { 'explanation.computed': 'explainability', 'fairness.assessed': 'fairness' } as const;
 
-/** Every assessment of one version in the ledger, for the deploy gate and the model card. */
-export async function collectAssessments(runtime: Runtime, modelId: string, version: number): Promise<AssessmentEvidence[]> {
+/** Every assessment of one version in the ledger (up to position `to`, when given), for the deploy gate and the model card. */
+export async function collectAssessments(runtime: Runtime, modelId: string, version: number, to?: number): Promise<AssessmentEvidence[]> {
   const types = Object.keys(ASSESSMENT_EVENT_TYPES) as (keyof typeof ASSESSMENT_EVENT_TYPES)[];
-  const events = await runtime.store.readAll({ filter: { types, dataContains: { modelId, modelVersion: version } }, limit: 10_000 });
+  const events = await runtime.store.readAll({ filter: { types, dataContains: { modelId, modelVersion: version } }, limit: 10_000, ...(to === undefined ? {} : { to }) });
   return events.map((e) => ({
     kind: ASSESSMENT_EVENT_TYPES[e.type as keyof typeof ASSESSMENT_EVENT_TYPES],
     eventId: e.id,

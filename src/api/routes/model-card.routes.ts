@@ -7,6 +7,7 @@ import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { assembleModelCard, modelCardMarkdown } from '../model-card.js';
 import { notFound, problemSchema } from '../problem-details.js';
+import { asOfQuery, ledgerPointOf } from '../as-of-query.js';
 import { deploymentPolicyWithVersion } from './model-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 
@@ -22,11 +23,13 @@ export function modelCardRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['models'],
         summary: 'The model card, assembled from the ledger: JSON, or Markdown with Accept: text/markdown',
         params: z.strictObject({ id: z.uuid() }),
+        querystring: z.strictObject(asOfQuery),
         response: { 200: z.unknown(), ...errors },
       },
     }, async (request, reply) => {
-      const card = await assembleModelCard(runtime, request.params.id);
-      if (!card) throw notFound(`model ${request.params.id}`);
+      const point = await ledgerPointOf(runtime, request.query, reply);
+      const card = await assembleModelCard(runtime, request.params.id, point);
+      if (!card) throw notFound(point ? `model ${request.params.id} as of position ${point.position}` : `model ${request.params.id}`);
       const wanted = reply.request.headers.accept ?? '';
       if (/text\/markdown/.test(wanted) && !/application\/json/.test(wanted)) {
         void reply.type('text/markdown; charset=utf-8');

@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MODEL_TYPES, RISK_TIERS } from '../../events/catalogue/model.events.js';
 import { discloseEvents } from '../../events/event-disclosure.js';
-import { listModels, listModelVersions, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
+import { listModels, listModelVersions, modelInRows, modelRegistry, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
+import type { LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { presentEvent, auditEventSchema } from '../audit-query.js';
 import { principalOf } from '../auth/access-control.js';
 import { personalDataViewOf } from '../personal-data-view.js';
@@ -15,6 +16,8 @@ import { validationChecks } from './model-validation.js';
 import { freshModel, freshModelVersion, versionedModel } from './model-read.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
+import { asOfQuery, ledgerPointOf, readModelAt, readModelRowsAt } from '../as-of-query.js';
+import { modelStreamId } from '../../commands/model/model.decider.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 503: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -83,6 +86,12 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
     const knex = runtime.db.knex;
     const existing = (id: string) => freshModel(runtime, id);
+    const modelAt = async (point: LedgerPoint, id: string) => modelInRows(await readModelRowsAt(runtime, modelRegistry, { streamId: modelStreamId(id) }, point), id);
+    const existingModelAt = async (point: LedgerPoint, id: string) => {
+      const { model, versions } = await modelAt(point, id);
+      if (!model) throw notFound(`model ${id} as of position ${point.position}`);
+      return { model, versions };
+    };
 
     app.get('/api/v1/models', {
       config: { permission: 'models:read' },
@@ -98,12 +107,15 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           status: z.enum(['deployed']).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
           offset: z.coerce.number().int().min(0).default(0),
+          ...asOfQuery,
         }),
         response: { 200: z.object({ models: z.array(modelSchema), total: z.number().int() }), ...errors },
       },
-    }, async (request) => {
-      const { owner, ...filter } = request.query;
-      const found = await listModels(knex, { ...filter, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) });
+    }, async (request, reply) => {
+      const { owner, asOf, atPosition, ...rest } = request.query;
+      const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
+      const found = point ? await readModelAt(runtime, modelRegistry, 'ledger', point, (db) => listModels(db, filter)) : await listModels(knex, filter);
       return { models: found.models.map(presentModel), total: found.total };
     });
 
@@ -127,8 +139,13 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/models/:id', {
       config: { permission: 'models:read' },
-      schema: { tags: ['models'], summary: 'A model with its versions; its ETag is for If-Match on its writes', params: idParams, response: { 200: modelSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
+      schema: { tags: ['models'], summary: 'A model with its versions; its ETag is for If-Match on its writes', params: idParams, querystring: z.strictObject(asOfQuery), response: { 200: modelSchema.extend({ versions: z.array(versionSchema) }).meta({ headers: etagResponseHeader }), ...errors } },
     }, async (request, reply) => {
+      const point = await ledgerPointOf(runtime, request.query, reply);
+      if (point) {
+        const then = await existingModelAt(point, request.params.id);
+        return { ...presentModel(then.model), versions: then.versions.map(presentVersion) };
+      }
       const { value, streamVersion } = await versionedModel(runtime, request.params.id);
       if (!value) throw notFound(`model ${request.params.id}`);
       setETag(reply, streamVersion);
@@ -169,17 +186,21 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/models/:id/versions', {
       config: { permission: 'models:read' },
-      schema: { tags: ['models'], summary: "A model's versions, oldest first", params: idParams, response: { 200: z.object({ versions: z.array(versionSchema) }), ...errors } },
-    }, async (request) => {
+      schema: { tags: ['models'], summary: "A model's versions, oldest first", params: idParams, querystring: z.strictObject(asOfQuery), response: { 200: z.object({ versions: z.array(versionSchema) }), ...errors } },
+    }, async (request, reply) => {
+      const point = await ledgerPointOf(runtime, request.query, reply);
+      if (point) return { versions: (await existingModelAt(point, request.params.id)).versions.map(presentVersion) };
       if (!(await existing(request.params.id))) throw notFound(`model ${request.params.id}`);
       return { versions: (await listModelVersions(knex, request.params.id)).map(presentVersion) };
     });
 
     app.get('/api/v1/models/:id/versions/:version', {
       config: { permission: 'models:read' },
-      schema: { tags: ['models'], summary: 'One version', params: versionParams, response: { 200: versionSchema, ...errors } },
-    }, async (request) => {
-      const v = await freshModelVersion(runtime, request.params.id, request.params.version);
+      schema: { tags: ['models'], summary: 'One version', params: versionParams, querystring: z.strictObject(asOfQuery), response: { 200: versionSchema, ...errors } },
+    }, async (request, reply) => {
+      const point = await ledgerPointOf(runtime, request.query, reply);
+      const { id, version } = request.params;
+      const v = point ? ((await modelAt(point, id)).versions.find((x) => x.version === version) ?? null) : await freshModelVersion(runtime, id, version);
       if (!v) throw notFound(`version ${request.params.version} of model ${request.params.id}`);
       return presentVersion(v);
     });
