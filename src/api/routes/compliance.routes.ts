@@ -7,7 +7,7 @@ import { controlSchema } from '../../events/catalogue/compliance.events.js';
 import { CONTROL_STATUSES } from '../../processors/compliance/control-evaluation.js';
 import { complianceStatus, loadPackFacts, StatusTargetNotFound } from '../../processors/compliance/compliance-status.js';
 import { applicabilityKey } from '../../processors/compliance/ledger-facts.js';
-import { LedgerPointRefused, resolveLedgerPoint } from '../../processors/compliance/ledger-point.js';
+import { LedgerPointOutOfRange, resolveLedgerPoint } from '../../processors/compliance/ledger-point.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { invalidFields, notFound, problemSchema } from '../problem-details.js';
@@ -102,7 +102,7 @@ export function complianceRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const point = await resolveLedgerPoint(runtime.store, { ...(asOf ? { asOf } : {}), ...(atPosition !== undefined ? { atPosition } : {}) });
         return await complianceStatus(runtime, point, query);
       } catch (error) {
-        if (error instanceof LedgerPointRefused) throw invalidFields([{ field: `querystring.${error.field}`, message: error.message }]);
+        if (error instanceof LedgerPointOutOfRange) throw invalidFields([{ field: `querystring.${error.field}`, message: error.message }]);
         if (error instanceof StatusTargetNotFound) throw notFound(error.message);
         throw error;
       }
