@@ -1,0 +1,42 @@
+import type {} from 'pdfkit'; // the PDFKit namespace's types
+import { textRuns, type PdfFontName } from './pdf-fonts.js';
+
+export type TextStyle = { font: Extract<PdfFontName, 'Body' | 'Body-Bold'>; size: number; color?: string };
+type Options = PDFKit.Mixins.TextOptions;
+
+/**
+ * Draws text at (x, y) within `width`, switching to the fallback font for the characters the body
+ * font lacks (pdfkit draws one font per call; `continued` keeps the runs on one wrapped paragraph).
+ */
+export function drawText(doc: PDFKit.PDFDocument, text: string, x: number, y: number, style: TextStyle, options: Options = {}): void {
+  const runs = textRuns(text);
+  doc.fillColor(style.color ?? '#111111').fontSize(style.size);
+  runs.forEach((run, i) => {
+    doc.font(run.fallback ? 'Fallback' : style.font);
+    const continued = i < runs.length - 1;
+    if (i === 0) doc.text(run.text, x, y, { lineGap: 1, ...options, continued });
+    else doc.text(run.text, { continued });
+  });
+}
+
+/**
+ * The height `drawText` will take. Mixed-font text is measured in each font and the larger height
+ * kept: a slight overestimate (a little white space) is safe, an underestimate would overprint.
+ */
+export function textHeight(doc: PDFKit.PDFDocument, text: string, width: number, style: TextStyle, options: Options = {}): number {
+  const runs = textRuns(text);
+  doc.fontSize(style.size);
+  doc.font(style.font);
+  let height = doc.heightOfString(text, { lineGap: 1, ...options, width });
+  if (runs.some((r) => r.fallback)) {
+    doc.font('Fallback');
+    height = Math.max(height, doc.heightOfString(text, { lineGap: 1, ...options, width }));
+  }
+  return height;
+}
+
+/** The width of one line of text in the style (for column sizing). */
+export function textWidth(doc: PDFKit.PDFDocument, text: string, style: TextStyle): number {
+  doc.fontSize(style.size).font(style.font);
+  return doc.widthOfString(text);
+}
