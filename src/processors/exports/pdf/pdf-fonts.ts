@@ -39,6 +39,16 @@ export function pdfFontBytes(name: PdfFontName): Buffer {
   return loaded().bytes[name];
 }
 
+/**
+ * The body fonts' ascent per point of size (DejaVu Sans Bold shares it). Text drawn with its baseline
+ * this far below the line's top keeps one baseline when a line switches to the fallback font,
+ * whose ascent is larger.
+ */
+export function bodyAscent(): number {
+  const { body } = loaded();
+  return body.ascent / body.unitsPerEm;
+}
+
 /** A stretch of text drawn in one font. */
 export type TextRun = { text: string; fallback: boolean };
 

@@ -9,23 +9,31 @@ const MAX_CELL_CHARS = 1200;
 const TRUNCATED = ' … [truncated: the full value is in the embedded document.json]';
 
 /**
- * Column widths in proportion to what they hold (the wider of the label and the typical cell,
- * from a sample of rows), each at least a minimum, together the content width.
+ * Column widths in proportion to what they hold (the wider of the label and the typical cell, from
+ * a sample of rows), together the content width. Numbers, dates and booleans keep their widest
+ * value on one line (a wrapped number misreads); text columns share what is left and wrap.
  */
 function columnWidths(frame: PageFrame, columns: TableColumn[], rows: TableRow[], style: TextStyle): number[] {
   const sample = rows.slice(0, 200);
   const minimum = Math.min(40, CONTENT_WIDTH / columns.length);
-  const wanted = columns.map((c) => {
+  const rigid = columns.map((c) => c.type !== undefined && c.type !== 'text');
+  const wanted = columns.map((c, i) => {
     const label = textWidth(frame.doc, c.label, { ...style, font: 'Body-Bold' });
     const cells = sample.map((r) => Math.min(textWidth(frame.doc, cellText(r[c.key] ?? null, c.type).slice(0, 200), style), 220)).sort((a, b) => a - b);
-    const typical = cells.length === 0 ? 0 : cells[Math.floor(cells.length * 0.9)]!;
-    return Math.max(Math.min(label, 140), typical) + 2 * PAD;
+    const typical = cells.length === 0 ? 0 : rigid[i] ? cells[cells.length - 1]! : cells[Math.floor(cells.length * 0.9)]!;
+    return Math.max(Math.min(label, rigid[i] ? 80 : 140), typical) + 2 * PAD + 1;
   });
   const total = wanted.reduce((a, b) => a + b, 0);
   if (total <= CONTENT_WIDTH) return wanted.map((w) => w + (CONTENT_WIDTH - total) / columns.length);
-  const flexible = CONTENT_WIDTH - minimum * columns.length;
-  const excess = wanted.reduce((a, w) => a + Math.max(0, w - minimum), 0);
-  return wanted.map((w) => minimum + (excess === 0 ? flexible / columns.length : (Math.max(0, w - minimum) / excess) * flexible));
+  const fixed = wanted.reduce((a, w, i) => a + (rigid[i] ? w : 0), 0);
+  const flexibleCount = rigid.filter((r) => !r).length;
+  if (flexibleCount === 0 || fixed + minimum * flexibleCount > CONTENT_WIDTH) {
+    // Too many rigid columns for the page: every column shrinks in proportion.
+    return wanted.map((w) => (w / total) * CONTENT_WIDTH);
+  }
+  const room = CONTENT_WIDTH - fixed - minimum * flexibleCount;
+  const excess = wanted.reduce((a, w, i) => a + (rigid[i] ? 0 : Math.max(0, w - minimum)), 0);
+  return wanted.map((w, i) => (rigid[i] ? w : minimum + (excess === 0 ? room / flexibleCount : (Math.max(0, w - minimum) / excess) * room)));
 }
 
 /** A cell's text cut to at most `maxHeight` when drawn `width` wide (only for values longer than a page). */

@@ -1,5 +1,5 @@
 import type {} from 'pdfkit'; // the PDFKit namespace's types
-import { textRuns, type PdfFontName } from './pdf-fonts.js';
+import { bodyAscent, textRuns, type PdfFontName } from './pdf-fonts.js';
 
 export type TextStyle = { font: Extract<PdfFontName, 'Body' | 'Body-Bold'>; size: number; color?: string };
 type Options = PDFKit.Mixins.TextOptions;
@@ -14,7 +14,7 @@ export function drawText(doc: PDFKit.PDFDocument, text: string, x: number, y: nu
   runs.forEach((run, i) => {
     doc.font(run.fallback ? 'Fallback' : style.font);
     const continued = i < runs.length - 1;
-    if (i === 0) doc.text(run.text, x, y, { lineGap: 1, ...options, continued });
+    if (i === 0) doc.text(run.text, x, y, { lineGap: 1, ...options, continued, ...(runs.length > 1 ? { baseline: -bodyAscent() * style.size } : {}) });
     else doc.text(run.text, { continued });
   });
 }

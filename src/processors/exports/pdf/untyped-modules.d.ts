@@ -3,6 +3,8 @@
 declare module 'fontkit' {
   export interface Font {
     hasGlyphForCodePoint(codePoint: number): boolean;
+    readonly ascent: number;
+    readonly unitsPerEm: number;
   }
   export function create(buffer: Uint8Array, postscriptName?: string): Font | { fonts: Font[] };
 }
