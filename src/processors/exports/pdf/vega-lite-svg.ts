@@ -12,13 +12,22 @@ export class PdfChartFailed extends Error {
   }
 }
 
+const LOADING_REFUSED = 'charts carry their data inline; loading a URL or file is refused';
+
 /**
  * Vega in Node can fetch URLs and read files for a spec's data and images. A chart in an export
  * carries its data inline (the contract says so), and a URL in one would make the document depend
- * on, or leak, something outside the ledger: every load is refused.
+ * on, or leak, something outside the ledger: every load is refused, and noted, because vega only
+ * logs a failed load and would draw the chart empty.
  */
-const refuse = (): Promise<never> => Promise.reject(new Error('charts carry their data inline; loading a URL or file is refused'));
-const noLoading: vega.Loader = { ...vega.loader(), load: refuse, sanitize: refuse, http: refuse, file: refuse };
+function refusingLoader(): { loader: vega.Loader; attempted: () => string | undefined } {
+  let attempt: string | undefined;
+  const refuse = (uri: unknown): Promise<never> => {
+    attempt ??= String(uri);
+    return Promise.reject(new Error(LOADING_REFUSED));
+  };
+  return { loader: { ...vega.loader(), load: refuse, sanitize: refuse, http: refuse, file: refuse }, attempted: () => attempt };
+}
 
 /** A page-friendly size for charts that do not set one (vega-lite's default is a 300 x 300 square). */
 const DEFAULT_CONFIG = { view: { continuousWidth: 440, continuousHeight: 200 } };
@@ -32,8 +41,10 @@ export async function vegaLiteToSvg(title: string, spec: Record<string, unknown>
   try {
     const config = { ...DEFAULT_CONFIG, ...(spec.config as Record<string, unknown> | undefined) };
     const compiled = vegaLite.compile({ ...spec, config } as unknown as vegaLite.TopLevelSpec).spec;
-    view = new vega.View(vega.parse(compiled), { renderer: 'none', loader: noLoading, logLevel: vega.None });
+    const { loader, attempted } = refusingLoader();
+    view = new vega.View(vega.parse(compiled), { renderer: 'none', loader, logLevel: vega.None });
     const svg = await view.toSVG();
+    if (attempted() !== undefined) throw new Error(`${LOADING_REFUSED} (${attempted()})`);
     const match = /^<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
     if (!match) throw new Error('vega produced no sized SVG');
     return { svg, width: Number(match[1]), height: Number(match[2]) };

@@ -1,0 +1,288 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import canonicalize from 'canonicalize';
+import type { PDFRawStream, PDFRef} from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFString, decodePDFRawStream } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContentDigest, ExportDocument, TableRow } from '../../../../src/processors/exports/export-document.js';
+import { MAX_PDF_TABLE_ROWS, PdfTableTooLarge } from '../../../../src/processors/exports/pdf/pdf-document-content.js';
+import { pdfExportRenderer } from '../../../../src/processors/exports/pdf/pdf-export-renderer.js';
+import { PdfChartFailed } from '../../../../src/processors/exports/pdf/vega-lite-svg.js';
+import { ASSESSMENT_ROWS, COVER_FACTS, reportDocument } from './report-document.js';
+
+/**
+ * The PDF renderer, checked with tools that are not ours: poppler (pdfinfo, pdftoppm, pdftotext,
+ * pdffonts, pdfdetach, pdfimages) reads what it wrote, node:crypto and the `canonicalize` package
+ * recompute the content part's digest and canonical form. The manifest is a test input: fixed bytes
+ * from a fake `manifestFor` that records the digests it was asked to sign.
+ */
+const FAKE_MANIFEST = Buffer.from('{"manifest":"fixed test bytes","seal":"ed25519:…"}\n', 'utf8');
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const tool = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+
+let dir: string;
+
+async function render(document: ExportDocument, file: string): Promise<ContentDigest[]> {
+  const asked: ContentDigest[] = [];
+  await pdfExportRenderer.render(
+    document,
+    async (contents) => {
+      asked.push(...contents);
+      return FAKE_MANIFEST;
+    },
+    createWriteStream(file),
+  );
+  return asked;
+}
+
+/** Renders into memory, counting the bytes that reached the output. */
+async function renderToCounter(document: ExportDocument): Promise<{ error: unknown; bytes: number }> {
+  let bytes = 0;
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done();
+    },
+  });
+  try {
+    await pdfExportRenderer.render(document, async () => FAKE_MANIFEST, out);
+    return { error: undefined, bytes };
+  } catch (error) {
+    return { error, bytes };
+  }
+}
+
+/** pdfdetach's copy of an embedded file (poppler, not our reader). */
+function detach(file: string, name: string): Buffer {
+  const list = tool('pdfdetach', '-list', file);
+  const line = list.split('\n').find((l) => l.trim().endsWith(`: ${name}`));
+  if (!line) throw new Error(`${name} not embedded: ${list}`);
+  const out = join(dir, `detached-${name}-${Math.random()}`);
+  tool('pdfdetach', '-save', line.trim().split(':')[0]!, '-o', out, file);
+  return readFileSync(out);
+}
+
+const compact = (s: string) => s.replace(/\s+/g, '');
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'raia-pdf-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the PDF export renderer', () => {
+  let file: string;
+  let asked: ContentDigest[];
+  let pages: number;
+  let text: string;
+
+  beforeAll(async () => {
+    file = join(dir, 'report.pdf');
+    asked = await render(reportDocument(), file);
+    pages = Number(/^Pages:\s+(\d+)$/m.exec(tool('pdfinfo', file))![1]);
+    text = tool('pdftotext', '-layout', file, '-');
+  }, 120_000);
+
+  it('renders every page to PNG with pdftoppm, as many as pdfinfo counts', () => {
+    // Cover, contents, then at least the 200-row table's ~35 rows a page: more than 8 pages.
+    expect(pages).toBeGreaterThan(8);
+    const out = join(dir, 'png');
+    const run = spawnSync('pdftoppm', ['-png', '-r', '50', file, out], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe(''); // poppler reports syntax errors and missing fonts on stderr
+    const images = readdirSync(dir).filter((f) => f.startsWith('png') && f.endsWith('.png'));
+    expect(images).toHaveLength(pages);
+  });
+
+  it('numbers every page "page X of Y" in the footer', () => {
+    const perPage = text.split('\f').filter((p) => p.trim() !== '');
+    expect(perPage).toHaveLength(pages);
+    perPage.forEach((p, i) => expect(p).toContain(`page ${i + 1} of ${pages}`));
+  });
+
+  it('names the cover facts on page 1, with names outside Latin-1 intact', () => {
+    const cover = compact(tool('pdftotext', '-f', '1', '-l', '1', file, '-'));
+    expect(cover).toContain(compact('Annex IV technical documentation: credit-default-scorer v7'));
+    for (const fact of [COVER_FACTS.model, COVER_FACTS.version, COVER_FACTS.pack, COVER_FACTS.head, COVER_FACTS.owner]) expect(cover).toContain(compact(fact));
+    expect(cover).toContain(compact('2026-12-01 09:30:00Z')); // the seal's Date, in UTC
+  });
+
+  it('lists the sections with their pages on the contents page, and heads each section', () => {
+    const contents = tool('pdftotext', '-layout', '-f', '2', '-l', '2', file, '-');
+    const headings = reportDocument().sections.map((s) => s.heading);
+    headings.forEach((heading, i) => {
+      const entry = new RegExp(`^\\s*${i + 1}\\s+${heading}\\s+(\\d+)\\s*$`, 'm').exec(contents);
+      expect(entry, heading).not.toBeNull();
+      const page = tool('pdftotext', '-layout', '-f', entry![1]!, '-l', entry![1]!, file, '-');
+      expect(page).toMatch(new RegExp(`^\\s*${i + 1}\\s+${heading}\\s*$`, 'm'));
+    });
+  });
+
+  it('spreads the 200-row table over pages, repeating its header row on each, every row once', () => {
+    const perPage = text.split('\f');
+    const tablePages = perPage.filter((p) => /assessment-\d{3}/.test(p));
+    expect(tablePages.length).toBeGreaterThan(3);
+    tablePages.forEach((p, i) => {
+      expect(p).toMatch(/Assessment\s+Metric\s+Group\s+Value\s+Passed\s+Assessed at/);
+      if (i > 0) expect(p).toContain('Fairness assessments (continued)');
+    });
+    expect(perPage.find((p) => p.includes('Fairness assessments (200 rows)'))).toBeDefined();
+    const ids = [...text.matchAll(/assessment-(\d{3})/g)].map((m) => Number(m[1]));
+    expect(ids).toEqual(Array.from({ length: ASSESSMENT_ROWS }, (_, i) => i + 1));
+    // Formatted cells: grouped integers, UTC dates, yes/no, an empty table said so.
+    expect(text).toContain('1,284,733');
+    expect(text).toMatch(/assessment-002\s+equalized odds difference\s+age 25-60\s+0\.37\s+yes\s+2026-11-02 12:00:00Z/);
+    expect(text).toContain('No rows.');
+  });
+
+  it('wraps long cells instead of cutting them', () => {
+    // In drawing order (-raw) a wrapped cell's lines follow each other; in layout order they interleave with the next column.
+    const raw = tool('pdftotext', '-raw', file, '-');
+    const cell = 'Zoë Ødegård 名前 — an exceedingly long dataset description that has to wrap over several lines in its cell';
+    expect(compact(raw).includes(compact(cell))).toBe(true);
+    expect(text.includes(cell)).toBe(false); // so it did wrap
+  });
+
+  it('embeds every font it uses, none of the 14 standard ones', () => {
+    const rows = tool('pdffonts', file).trim().split('\n').slice(2);
+    expect(rows.length).toBeGreaterThanOrEqual(3); // body, bold, and the CJK fallback used for 名前
+    for (const row of rows) {
+      const [name, , , , emb] = row.split(/\s{2,}|\s(?=yes|no)/).filter(Boolean);
+      expect(row, name).toMatch(/\syes\s+yes\s+yes\s/); // emb, sub, uni
+      expect(name).not.toMatch(/Helvetica|Times|Courier/);
+      expect(emb).toBeDefined();
+    }
+    expect(tool('pdffonts', file)).toContain('NotoSansJP');
+  });
+
+  it('draws charts as vectors, not images', () => {
+    const images = tool('pdfimages', '-list', file).trim().split('\n').slice(2);
+    expect(images).toEqual([]);
+    expect(text).toContain('Selection rate by group');
+    expect(text).toContain('Population stability index'); // an axis title, drawn by the chart itself
+  });
+
+  it('declares PDF/A-3b in its XMP metadata, with the document title, on PDF 1.7', () => {
+    const info = tool('pdfinfo', file);
+    expect(info).toMatch(/^PDF version:\s+1\.7$/m);
+    expect(info).toMatch(/^CreationDate:\s+Tue Dec\s+1 09:30:00 2026 UTC$/m); // the latest cover time, not the clock
+    const xmp = tool('pdfinfo', '-meta', file);
+    expect(xmp).toMatch(/<pdfaid:part>3<\/pdfaid:part>/);
+    expect(xmp).toMatch(/<pdfaid:conformance>B<\/pdfaid:conformance>/);
+    expect(xmp).toContain('<xmp:CreateDate>2026-12-01T09:30:00Z</xmp:CreateDate>');
+    expect(xmp).toContain('Annex IV technical documentation: credit-default-scorer v7');
+  });
+
+  it('embeds document.json, whose SHA-256 it asked the manifest for, and the manifest bytes unchanged', () => {
+    const documentJson = detach(file, 'document.json');
+    expect(asked).toEqual([{ name: 'document.json', sha256: sha256(documentJson) }]);
+    expect(detach(file, 'manifest.json').equals(FAKE_MANIFEST)).toBe(true);
+  });
+
+  it('makes document.json the canonical JSON of the cover and sections with every row', () => {
+    const documentJson = detach(file, 'document.json').toString('utf8');
+    const parsed = JSON.parse(documentJson) as { title: string; cover: unknown[]; sections: Array<{ heading: string; blocks: Array<{ rows?: unknown[] }> }> };
+    expect(canonicalize(parsed)).toBe(documentJson); // RFC 8785, by an implementation that is not ours
+    expect(parsed.cover).toContainEqual({ label: 'Latest seal', value: COVER_FACTS.seal });
+    const table = parsed.sections[2]!.blocks[0]!.rows!;
+    expect(table).toHaveLength(ASSESSMENT_ROWS);
+    expect(table[1]).toEqual({ id: 'assessment-002', metric: 'equalized odds difference', group: 'age 25-60', value: 0.37, passed: true, at: '2026-11-02T12:00:00.000Z' });
+  });
+
+  it('reads back the manifest and the digest recomputed from the embedded document.json', async () => {
+    const inspected = await pdfExportRenderer.inspect(file);
+    expect(inspected.manifest.equals(FAKE_MANIFEST)).toBe(true);
+    expect(inspected.contents).toEqual([{ name: 'document.json', sha256: sha256(detach(file, 'document.json')) }]);
+  });
+
+  it('recomputes a different digest when one byte of the embedded document.json is changed', async () => {
+    const pdf = await PDFDocument.load(readFileSync(file));
+    const tree = pdf.catalog.lookup(PDFName.of('Names'), PDFDict).lookup(PDFName.of('EmbeddedFiles'), PDFDict).lookup(PDFName.of('Names'), PDFArray);
+    const at = tree.asArray().findIndex((o) => o instanceof PDFString && o.decodeText() === 'document.json');
+    const ref = tree.lookup(at + 1, PDFDict).lookup(PDFName.of('EF'), PDFDict).get(PDFName.of('F')) as PDFRef;
+    const stream = pdf.context.lookup(ref) as PDFRawStream;
+    const bytes = Buffer.from(decodePDFRawStream(stream).decode());
+    const i = bytes.indexOf('0.37'); // assessment-002's value becomes 0.38
+    bytes[i + 3] = '8'.charCodeAt(0);
+    pdf.context.assign(ref, pdf.context.flateStream(bytes, { Type: 'EmbeddedFile', Subtype: 'application/json' }));
+    const tampered = join(dir, 'tampered.pdf');
+    writeFileSync(tampered, await pdf.save());
+
+    expect(detach(tampered, 'document.json').equals(bytes)).toBe(true); // poppler sees the edit
+    const original = await pdfExportRenderer.inspect(file);
+    const inspected = await pdfExportRenderer.inspect(tampered);
+    expect(inspected.manifest.equals(FAKE_MANIFEST)).toBe(true);
+    expect(inspected.contents).toEqual([{ name: 'document.json', sha256: sha256(bytes) }]);
+    expect(inspected.contents[0]!.sha256).not.toBe(original.contents[0]!.sha256);
+  });
+
+  it('renders the same document to the same bytes, streamed rows or not', async () => {
+    const again = join(dir, 'again.pdf');
+    await render(reportDocument({ streamedRows: true }), again);
+    expect(sha256(readFileSync(again))).toBe(sha256(readFileSync(file)));
+  }, 60_000);
+});
+
+describe('what the PDF renderer refuses', () => {
+  const withTable = (rows: TableRow[] | AsyncIterable<TableRow>): ExportDocument => ({
+    ...reportDocument(),
+    sections: [{ heading: 'Audit log', blocks: [{ kind: 'table', name: 'Events', columns: [{ key: 'n', label: 'n', type: 'integer' }], rows }] }],
+  });
+
+  it(`refuses a table over ${MAX_PDF_TABLE_ROWS} rows before writing a byte, telling the user to use CSV or XLSX`, async () => {
+    const { error, bytes } = await renderToCounter(withTable(Array.from({ length: MAX_PDF_TABLE_ROWS + 1 }, (_, n) => ({ n }))));
+    expect(error).toBeInstanceOf(PdfTableTooLarge);
+    expect((error as Error).message).toMatch(/"Events".*CSV or XLSX/);
+    expect(bytes).toBe(0);
+  });
+
+  it('stops reading a streamed table at the first row past the limit', async () => {
+    let pulled = 0;
+    async function* endless(): AsyncIterable<TableRow> {
+      for (;;) yield { n: pulled++ };
+    }
+    const { error, bytes } = await renderToCounter(withTable(endless()));
+    expect(error).toBeInstanceOf(PdfTableTooLarge);
+    expect(pulled).toBe(MAX_PDF_TABLE_ROWS + 1);
+    expect(bytes).toBe(0);
+  });
+
+  it('renders a table of exactly the limit', async () => {
+    const { error, bytes } = await renderToCounter(withTable(Array.from({ length: MAX_PDF_TABLE_ROWS }, (_, n) => ({ n }))));
+    expect(error).toBeUndefined();
+    expect(bytes).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('fails on a chart it cannot compile, naming it, before writing a byte', async () => {
+    const document: ExportDocument = { ...reportDocument(), sections: [{ heading: 'Charts', blocks: [{ kind: 'chart', title: 'Broken', spec: { mark: 'no-such-mark', data: { values: [] } } }] }] };
+    const { error, bytes } = await renderToCounter(document);
+    expect(error).toBeInstanceOf(PdfChartFailed);
+    expect((error as Error).message).toContain('"Broken"');
+    expect(bytes).toBe(0);
+  });
+
+  it('does not read files or URLs named by a chart', async () => {
+    const secret = join(dir, 'secret.csv');
+    writeFileSync(secret, 'label,value\nTOP-SECRET-LABEL,1\n');
+    const document: ExportDocument = {
+      ...reportDocument(),
+      sections: [{ heading: 'Charts', blocks: [{ kind: 'chart', title: 'Outside data', spec: { data: { url: secret }, mark: 'bar', encoding: { x: { field: 'label', type: 'nominal' }, y: { field: 'value', type: 'quantitative' } } } }] }],
+    };
+    const { error, bytes } = await renderToCounter(document);
+    expect(error).toBeInstanceOf(PdfChartFailed); // not an empty chart: vega alone only logs a failed load
+    expect((error as Error).message).toContain(secret);
+    expect(bytes).toBe(0);
+  });
+
+  it('keeps the XMP metadata well formed for a title with XML characters', async () => {
+    const out = join(dir, 'title.pdf');
+    await render(reportDocument({ title: 'R&D <draft> "fairness" report' }), out);
+    expect(tool('pdfinfo', out)).toMatch(/^Title:\s+R&D <draft> "fairness" report$/m);
+    const xmp = tool('pdfinfo', '-meta', out);
+    expect(xmp).toContain('R&#38;D &#60;draft&#62; &#34;fairness&#34; report');
+    expect(xmp).not.toContain('<draft>');
+  }, 60_000);
+});
