@@ -4,12 +4,19 @@ import type {} from 'pdfkit'; // the PDFKit namespace's types
 export const PAGE = { size: 'A4' as const, width: 595.28, height: 841.89, margin: { top: 56, bottom: 64, left: 56, right: 56 } };
 export const CONTENT_WIDTH = PAGE.width - PAGE.margin.left - PAGE.margin.right;
 export const CONTENT_BOTTOM = PAGE.height - PAGE.margin.bottom;
+/** The height one page offers to content. */
+export const CONTENT_HEIGHT = CONTENT_BOTTOM - PAGE.margin.top;
 
 /** Where the next block goes; blocks that do not fit start a new page. */
 export class PageFrame {
   y = PAGE.margin.top;
-  pageIndex = 0;
   constructor(readonly doc: PDFKit.PDFDocument) {}
+
+  /** The page being written, counted from 0 (pages are buffered, so pdfkit counts them all). */
+  get pageIndex(): number {
+    const { start, count } = this.doc.bufferedPageRange();
+    return start + count - 1;
+  }
 
   get left(): number {
     return PAGE.margin.left;
@@ -21,7 +28,6 @@ export class PageFrame {
 
   newPage(): void {
     this.doc.addPage();
-    this.pageIndex += 1;
     this.y = PAGE.margin.top;
   }
 

@@ -4,9 +4,9 @@ import type { CellValue, ExportKind } from '../export-document.js';
 import { cellText } from './pdf-cell-text.js';
 import type { MaterialisedBlock, PdfContent } from './pdf-document-content.js';
 import { needsFallback, pdfFontBytes } from './pdf-fonts.js';
-import { CONTENT_WIDTH, PAGE, PageFrame } from './pdf-page-frame.js';
+import { CONTENT_HEIGHT, CONTENT_WIDTH, PAGE, PageFrame } from './pdf-page-frame.js';
 import { drawTable } from './pdf-table.js';
-import { drawText, textHeight, type TextStyle } from './pdf-text.js';
+import { drawText, fitText, splitToFit, textHeight, type TextStyle } from './pdf-text.js';
 import { vegaLiteToSvg } from './vega-lite-svg.js';
 
 const KIND_LABELS: Record<ExportKind, string> = {
@@ -69,7 +69,7 @@ function escapeXmpInfo(doc: PDFKit.PDFDocument): void {
 function facts(frame: PageFrame, rows: Array<{ label: string; value: CellValue }>, labelWidth: number): void {
   const valueWidth = CONTENT_WIDTH - labelWidth - 8;
   for (const { label, value } of rows) {
-    const text = cellText(value);
+    const text = fitText(frame.doc, cellText(value), valueWidth, BODY, CONTENT_HEIGHT - 10);
     const height = Math.max(textHeight(frame.doc, label, labelWidth, LABEL), textHeight(frame.doc, text, valueWidth, BODY)) + 5;
     frame.ensure(height);
     drawText(frame.doc, label, frame.left, frame.y, LABEL, { width: labelWidth });
@@ -79,20 +79,29 @@ function facts(frame: PageFrame, rows: Array<{ label: string; value: CellValue }
   frame.y += 6;
 }
 
+/** Paragraph by paragraph, each flowing onto the next page where it does not fit, never past the footer. */
 function paragraph(frame: PageFrame, text: string): void {
-  // Paragraph by paragraph, so a long text flows over pages instead of overprinting the footer.
   for (const part of text.split(/\n{2,}/)) {
-    const height = textHeight(frame.doc, part, CONTENT_WIDTH, BODY);
-    if (height > frame.remaining() && height > 200) {
-      const lines = part.split('\n');
-      if (lines.length > 1) {
-        for (const line of lines) paragraph(frame, line);
-        continue;
+    let rest = part;
+    for (;;) {
+      const height = textHeight(frame.doc, rest, CONTENT_WIDTH, BODY);
+      if (height <= frame.remaining()) {
+        drawText(frame.doc, rest, frame.left, frame.y, BODY, { width: CONTENT_WIDTH });
+        frame.y += height + 6;
+        break;
       }
+      const [head, tail] = splitToFit(frame.doc, rest, CONTENT_WIDTH, BODY, frame.remaining());
+      if (head === '' && frame.y === PAGE.margin.top) {
+        // One word wider than a page's lines can hold: cut it rather than loop.
+        const cut = fitText(frame.doc, rest, CONTENT_WIDTH, BODY, frame.remaining());
+        drawText(frame.doc, cut, frame.left, frame.y, BODY, { width: CONTENT_WIDTH });
+        frame.y += textHeight(frame.doc, cut, CONTENT_WIDTH, BODY) + 6;
+        break;
+      }
+      if (head !== '') drawText(frame.doc, head, frame.left, frame.y, BODY, { width: CONTENT_WIDTH });
+      frame.newPage();
+      rest = tail;
     }
-    frame.ensure(height);
-    drawText(frame.doc, part, frame.left, frame.y, BODY, { width: CONTENT_WIDTH, align: 'left' });
-    frame.y = Math.max(frame.y + height, frame.doc.y) + 6;
   }
 }
 
@@ -154,26 +163,29 @@ function cover(frame: PageFrame, content: PdfContent): void {
   drawText(frame.doc, note, frame.left, frame.y, SMALL, { width: CONTENT_WIDTH });
 }
 
-/** Heading lines fit on a contents page; computed up front so the pages can be kept free for it. */
-const tocPagesFor = (headings: string[]): number => Math.max(1, Math.ceil((headings.length * TOC_LINE + 40) / (PAGE.height - PAGE.margin.top - PAGE.margin.bottom)));
+/** The pages the contents take, one line per section: reserved before the sections are drawn, filled after. */
+function tocPagesFor(headings: string[]): number {
+  const first = Math.floor((CONTENT_HEIGHT - 30) / TOC_LINE); // below the "Contents" heading, as contents() draws
+  const next = Math.floor(CONTENT_HEIGHT / TOC_LINE);
+  return 1 + Math.max(0, Math.ceil((headings.length - first) / next));
+}
 
 function contents(doc: PDFKit.PDFDocument, firstPage: number, entries: Array<{ heading: string; page: number; destination: string }>): void {
-  const frame = new PageFrame(doc);
-  doc.switchToPage(firstPage);
-  frame.pageIndex = firstPage;
-  drawText(doc, 'Contents', frame.left, frame.y, HEADING, { width: CONTENT_WIDTH });
-  frame.y += 30;
+  let page = firstPage;
+  let y = PAGE.margin.top;
+  doc.switchToPage(page);
+  drawText(doc, 'Contents', PAGE.margin.left, y, HEADING, { width: CONTENT_WIDTH });
+  y += 30;
   entries.forEach((entry, i) => {
-    if (frame.remaining() < TOC_LINE) {
-      frame.pageIndex += 1;
-      doc.switchToPage(frame.pageIndex);
-      frame.y = PAGE.margin.top;
+    if (y + TOC_LINE > PAGE.height - PAGE.margin.bottom) {
+      doc.switchToPage(++page);
+      y = PAGE.margin.top;
     }
     const label = `${i + 1}  ${entry.heading}`;
-    // One line per entry (long headings end in an ellipsis), so the page count above holds.
-    drawText(doc, label, frame.left, frame.y, BODY, { width: CONTENT_WIDTH - 50, height: TOC_LINE, ellipsis: true, lineBreak: false, goTo: entry.destination });
-    drawText(doc, String(entry.page), frame.left + CONTENT_WIDTH - 40, frame.y, BODY, { width: 40, align: 'right', lineBreak: false });
-    frame.y += TOC_LINE;
+    // One line per entry (long headings end in an ellipsis), so the page count reserved holds.
+    drawText(doc, label, PAGE.margin.left, y, BODY, { width: CONTENT_WIDTH - 50, height: TOC_LINE, ellipsis: true, lineBreak: false, goTo: entry.destination });
+    drawText(doc, String(entry.page), PAGE.margin.left + CONTENT_WIDTH - 40, y, BODY, { width: 40, align: 'right', lineBreak: false });
+    y += TOC_LINE;
   });
 }
 

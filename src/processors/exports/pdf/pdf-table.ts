@@ -1,12 +1,11 @@
 import type { TableColumn, TableRow } from '../export-document.js';
 import { alignOf, cellText } from './pdf-cell-text.js';
-import { CONTENT_BOTTOM, CONTENT_WIDTH, PAGE, type PageFrame } from './pdf-page-frame.js';
-import { drawText, textHeight, textWidth, type TextStyle } from './pdf-text.js';
+import { CONTENT_HEIGHT, CONTENT_WIDTH, type PageFrame } from './pdf-page-frame.js';
+import { TRUNCATED, drawText, fitText, textHeight, textWidth, type TextStyle } from './pdf-text.js';
 
 const PAD = 3;
 /** Past this a cell is cut on the page (the full value stays in document.json): a cell is not a document. */
 const MAX_CELL_CHARS = 1200;
-const TRUNCATED = ' … [truncated: the full value is in the embedded document.json]';
 
 /**
  * Column widths in proportion to what they hold (the wider of the label and the typical cell, from
@@ -36,15 +35,10 @@ function columnWidths(frame: PageFrame, columns: TableColumn[], rows: TableRow[]
   return wanted.map((w, i) => (rigid[i] ? w : minimum + (excess === 0 ? room / flexibleCount : (Math.max(0, w - minimum) / excess) * room)));
 }
 
-/** A cell's text cut to at most `maxHeight` when drawn `width` wide (only for values longer than a page). */
+/** A cell's text, cut past MAX_CELL_CHARS or past what one page holds. */
 function fitCell(frame: PageFrame, text: string, width: number, style: TextStyle, maxHeight: number): string {
-  let shown = text.length > MAX_CELL_CHARS ? text.slice(0, MAX_CELL_CHARS) + TRUNCATED : text;
-  let keep = Math.min(text.length, MAX_CELL_CHARS);
-  while (keep > 0 && textHeight(frame.doc, shown, width, style) > maxHeight) {
-    keep = Math.floor(keep / 2);
-    shown = text.slice(0, keep) + TRUNCATED;
-  }
-  return shown;
+  const capped = text.length > MAX_CELL_CHARS ? text.slice(0, MAX_CELL_CHARS) + TRUNCATED : text;
+  return fitText(frame.doc, capped, width, style, maxHeight);
 }
 
 /**
@@ -59,7 +53,7 @@ export function drawTable(frame: PageFrame, name: string, columns: TableColumn[]
   const widths = columnWidths(frame, columns, rows, style);
   const xs = widths.map((_, i) => frame.left + widths.slice(0, i).reduce((a, b) => a + b, 0));
   const headerHeight = Math.max(...columns.map((c, i) => textHeight(doc, c.label, widths[i]! - 2 * PAD, headerStyle))) + 2 * PAD;
-  const pageRoom = CONTENT_BOTTOM - PAGE.margin.top - 20 - headerHeight;
+  const pageRoom = CONTENT_HEIGHT - 20 - headerHeight;
 
   const caption = (continued: boolean) => {
     const text = continued ? `${name} (continued)` : `${name} (${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`;

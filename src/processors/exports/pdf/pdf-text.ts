@@ -40,3 +40,37 @@ export function textWidth(doc: PDFKit.PDFDocument, text: string, style: TextStyl
   doc.fontSize(style.size).font(style.font);
   return doc.widthOfString(text);
 }
+
+/** Appended where a value is cut on the page; the embedded document.json keeps it whole. */
+export const TRUNCATED = ' … [truncated: the full value is in the embedded document.json]';
+
+/**
+ * The text cut to fit `maxHeight` when drawn `width` wide, marked as cut; unchanged when it fits.
+ * For a table cell or a fact longer than a page, which has nowhere else to go.
+ */
+export function fitText(doc: PDFKit.PDFDocument, text: string, width: number, style: TextStyle, maxHeight: number): string {
+  if (textHeight(doc, text, width, style) <= maxHeight) return text;
+  let keep = text.length;
+  let shown: string;
+  do {
+    keep = Math.floor(keep / 2);
+    shown = text.slice(0, keep) + TRUNCATED;
+  } while (keep > 0 && textHeight(doc, shown, width, style) > maxHeight);
+  return shown;
+}
+
+/**
+ * Splits text at a word boundary into the longest head that fits `maxHeight` and the rest, so a
+ * paragraph longer than the space left flows onto the next page. The head is empty when not even
+ * one word fits.
+ */
+export function splitToFit(doc: PDFKit.PDFDocument, text: string, width: number, style: TextStyle, maxHeight: number): [string, string] {
+  const words = text.split(/(?<=\s)/); // each word keeps its trailing space
+  let [low, high] = [0, words.length]; // the longest fitting prefix has `low` words
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (textHeight(doc, words.slice(0, mid).join('').trimEnd(), width, style) <= maxHeight) low = mid;
+    else high = mid - 1;
+  }
+  return [words.slice(0, low).join('').trimEnd(), words.slice(low).join('')];
+}

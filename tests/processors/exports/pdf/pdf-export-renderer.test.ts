@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import canonicalize from 'canonicalize';
-import type { PDFRawStream, PDFRef} from 'pdf-lib';
+import type { PDFRawStream, PDFRef } from 'pdf-lib';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFString, decodePDFRawStream } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContentDigest, ExportDocument, TableRow } from '../../../../src/processors/exports/export-document.js';
 import { MAX_PDF_TABLE_ROWS, PdfTableTooLarge } from '../../../../src/processors/exports/pdf/pdf-document-content.js';
 import { pdfExportRenderer } from '../../../../src/processors/exports/pdf/pdf-export-renderer.js';
 import { PdfChartFailed } from '../../../../src/processors/exports/pdf/vega-lite-svg.js';
-import { ASSESSMENT_ROWS, COVER_FACTS, reportDocument } from './report-document.js';
+import { ASSESSMENT_ROWS, COVER_FACTS, longReportDocument, reportDocument } from './report-document.js';
 
 /**
  * The PDF renderer, checked with tools that are not ours: poppler (pdfinfo, pdftoppm, pdftotext,
@@ -224,6 +224,40 @@ describe('the PDF export renderer', () => {
     await render(reportDocument({ streamedRows: true }), again);
     expect(sha256(readFileSync(again))).toBe(sha256(readFileSync(file)));
   }, 60_000);
+});
+
+describe('a long PDF report', () => {
+  let file: string;
+  let perPage: string[];
+
+  beforeAll(async () => {
+    file = join(dir, 'long.pdf');
+    await render(longReportDocument(80, 2), file); // 81 sections: contents over two pages
+    perPage = tool('pdftotext', '-layout', file, '-').split('\f').filter((p) => p.trim() !== '');
+  }, 180_000);
+
+  it('lists every section on the contents pages with the page its heading is on', () => {
+    const headings = longReportDocument(80, 2).sections.map((s) => s.heading);
+    const contents = perPage[1]! + perPage[2]!;
+    expect(perPage[2]).not.toMatch(/^\s*1\s+A paragraph/m);
+    headings.forEach((heading, i) => {
+      const entry = new RegExp(`^\\s*${i + 1}\\s+${heading}\\s+(\\d+)\\s*$`, 'm').exec(contents);
+      expect(entry, heading).not.toBeNull();
+      expect(compact(perPage[Number(entry![1]) - 1]!)).toContain(compact(`${i + 1} ${heading}`)); // headings may wrap
+    });
+  });
+
+  it('flows a paragraph longer than a page onto the next pages, every word once, above the footer', () => {
+    const words = perPage.join(' ').match(/\bword\d+\b/g)!;
+    expect(words).toEqual(Array.from({ length: 600 }, (_, i) => `word${i + 1}`));
+    const pages = perPage.filter((p) => /\bword\d+\b/.test(p)).length;
+    expect(pages).toBeGreaterThan(1);
+    perPage.forEach((p, i) => {
+      // The footer is the last line of every page: nothing was drawn over or below it.
+      const lines = p.trimEnd().split('\n');
+      expect(lines[lines.length - 1]).toMatch(new RegExp(`page ${i + 1} of ${perPage.length}$`));
+    });
+  });
 });
 
 describe('what the PDF renderer refuses', () => {

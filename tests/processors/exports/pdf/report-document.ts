@@ -120,3 +120,29 @@ export function reportDocument(options: { title?: string; streamedRows?: boolean
     subjects: [],
   };
 }
+
+/**
+ * A long report: `sections` sections, each a paragraph, a 25-row table and, for the first
+ * `charts`, a chart; one paragraph of several pages without a line break. About 60 pages at 40
+ * sections. The benchmark renders it; a test checks its contents pages and page flow.
+ */
+export function longReportDocument(sections = 40, charts = 10): ExportDocument {
+  const base = reportDocument();
+  const rows = assessmentRows(25);
+  const table = base.sections[2]!.blocks[0]! as Extract<ExportDocument['sections'][number]['blocks'][number], { kind: 'table' }>;
+  return {
+    ...base,
+    title: 'Annex IV technical documentation: a model with 50 assessments',
+    sections: [
+      { heading: 'A paragraph of several pages', blocks: [{ kind: 'paragraph', text: Array.from({ length: 600 }, (_, i) => `word${i + 1}`).join(' ') + ' ' + LONG.repeat(30) }] },
+      ...Array.from({ length: sections }, (_, s) => ({
+        heading: `Assessment ${s + 1}: ${s % 2 === 0 ? 'fairness of the credit decision by age group' : 'drift of the applicant population'}`,
+        blocks: [
+          { kind: 'paragraph' as const, text: LONG },
+          { ...table, name: `Metrics of assessment ${s + 1}`, rows },
+          ...(s < charts ? [s % 2 === 0 ? barChart(`Selection rate, assessment ${s + 1}`) : lineChart(`Drift, assessment ${s + 1}`)] : []),
+        ],
+      })),
+    ],
+  };
+}
