@@ -49,6 +49,9 @@ export function bodyAscent(): number {
   return body.ascent / body.unitsPerEm;
 }
 
+// eslint-disable-next-line no-control-regex -- the whole range from U+0000 is meant
+const BODY_ONLY = /^[\u0000-\u04ff\u2000-\u206f]*$/;
+
 /** A stretch of text drawn in one font. */
 export type TextRun = { text: string; fallback: boolean };
 
@@ -58,6 +61,8 @@ export type TextRun = { text: string; fallback: boolean };
  * Whitespace and combining marks stay in the run they follow, so words do not break at a switch.
  */
 export function textRuns(text: string): TextRun[] {
+  // Latin, Greek and Cyrillic up to U+04FF are all in DejaVu Sans: most text needs no lookup.
+  if (BODY_ONLY.test(text)) return [{ text, fallback: false }];
   const { body, fallback } = loaded();
   const runs: TextRun[] = [];
   let current = '';

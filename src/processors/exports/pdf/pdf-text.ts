@@ -49,7 +49,8 @@ export const TRUNCATED = ' … [truncated: the full value is in the embedded doc
  * For a table cell or a fact longer than a page, which has nowhere else to go.
  */
 export function fitText(doc: PDFKit.PDFDocument, text: string, width: number, style: TextStyle, maxHeight: number): string {
-  if (textHeight(doc, text, width, style) <= maxHeight) return text;
+  // Even one character a line, this many lines fit: no need to measure (most cells and facts).
+  if (text.length <= Math.floor(maxHeight / (style.size * 1.6 + 1)) || textHeight(doc, text, width, style) <= maxHeight) return text;
   let keep = text.length;
   let shown: string;
   do {
