@@ -16,7 +16,7 @@ import { ASSESSMENT_ROWS, COVER_FACTS, longReportDocument, reportDocument } from
 
 /**
  * The PDF renderer, checked with tools that are not ours: poppler (pdfinfo, pdftoppm, pdftotext,
- * pdffonts, pdfdetach, pdfimages) reads what it wrote, node:crypto and the `canonicalize` package
+ * pdffonts, pdfdetach, pdfimages) and qpdf read what it wrote, node:crypto and the `canonicalize` package
  * recompute the content part's digest and canonical form. The manifest is a test input: fixed bytes
  * from a fake `manifestFor` that records the digests it was asked to sign.
  */
@@ -95,6 +95,12 @@ describe('the PDF export renderer', () => {
     expect(run.stderr).toBe(''); // poppler reports syntax errors and missing fonts on stderr
     const images = readdirSync(dir).filter((f) => f.startsWith('png') && f.endsWith('.png'));
     expect(images).toHaveLength(pages);
+  });
+
+  it('passes qpdf\'s structural check (cross-reference table, objects, streams)', () => {
+    const run = spawnSync('qpdf', ['--check', file], { encoding: 'utf8' });
+    expect(run.stdout).toContain('No syntax or stream encoding errors found');
+    expect(run.status).toBe(0);
   });
 
   it('numbers every page "page X of Y" in the footer', () => {
