@@ -10,6 +10,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFName, PDFString, decodePDFRawStream 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContentDigest, ExportDocument, TableRow } from '../../../../src/processors/exports/export-document.js';
 import { MAX_PDF_TABLE_ROWS, PdfTableTooLarge } from '../../../../src/processors/exports/pdf/pdf-document-content.js';
+import { PdfExportUnreadable } from '../../../../src/processors/exports/pdf/pdf-embedded-files.js';
 import { pdfExportRenderer } from '../../../../src/processors/exports/pdf/pdf-export-renderer.js';
 import { PdfChartFailed } from '../../../../src/processors/exports/pdf/vega-lite-svg.js';
 import { ASSESSMENT_ROWS, COVER_FACTS, longReportDocument, reportDocument } from './report-document.js';
@@ -325,4 +326,29 @@ describe('what the PDF renderer refuses', () => {
     expect(xmp).toContain('R&#38;D &#60;draft&#62; &#34;fairness&#34; report');
     expect(xmp).not.toContain('<draft>');
   }, 60_000);
+
+  it('names a file that is not a PDF, or a PDF without the manifest, as unreadable', async () => {
+    const notPdf = join(dir, 'not.pdf');
+    writeFileSync(notPdf, 'just text, no PDF here');
+    await expect(pdfExportRenderer.inspect(notPdf)).rejects.toBeInstanceOf(PdfExportUnreadable);
+
+    const plain = await PDFDocument.create();
+    plain.addPage();
+    await plain.attach(Buffer.from('{}'), 'document.json', { mimeType: 'application/json' });
+    const noManifest = join(dir, 'no-manifest.pdf');
+    writeFileSync(noManifest, await plain.save());
+    await expect(pdfExportRenderer.inspect(noManifest)).rejects.toThrow(/embeds no manifest\.json/);
+  });
+
+  it('reads the embedded files of a PDF another library wrote', async () => {
+    const other = await PDFDocument.create();
+    other.addPage();
+    await other.attach(Buffer.from('{"a":1}'), 'document.json', { mimeType: 'application/json' });
+    await other.attach(FAKE_MANIFEST, 'manifest.json', { mimeType: 'application/json' });
+    const file = join(dir, 'pdf-lib.pdf');
+    writeFileSync(file, await other.save()); // object streams, compressed: not how pdfkit writes
+    const inspected = await pdfExportRenderer.inspect(file);
+    expect(inspected.manifest.equals(FAKE_MANIFEST)).toBe(true);
+    expect(inspected.contents).toEqual([{ name: 'document.json', sha256: sha256('{"a":1}') }]);
+  });
 });
