@@ -47,7 +47,15 @@ function fitCell(frame: PageFrame, text: string, width: number, style: TextStyle
  */
 export function drawTable(frame: PageFrame, name: string, columns: TableColumn[], rows: TableRow[]): void {
   const doc = frame.doc;
-  const style: TextStyle = { font: 'Body', size: columns.length > 8 ? 6.5 : 7.5 };
+  if (columns.length === 0) {
+    // Nothing to lay out (and no widths to divide the page by): say so rather than draw an empty frame.
+    const text = `${name}: a table without columns (${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`;
+    frame.ensure(20);
+    drawText(doc, text, frame.left, frame.y, { font: 'Body', size: 7.5, color: '#666666' }, { width: CONTENT_WIDTH });
+    frame.y += 20;
+    return;
+  }
+  const style: TextStyle = { font: 'Body', size: columns.length > 12 ? 5.5 : columns.length > 8 ? 6.5 : 7.5 };
   const headerStyle: TextStyle = { ...style, font: 'Body-Bold', color: '#ffffff' };
   const captionStyle: TextStyle = { font: 'Body-Bold', size: 9.5, color: '#1f3a5f' };
   const widths = columnWidths(frame, columns, rows, style);

@@ -267,6 +267,36 @@ describe('a long PDF report', () => {
   });
 });
 
+describe('unusual documents', () => {
+  it('renders a cover without sections, a table without columns, one of 30 columns and an empty heading', async () => {
+    const wide = Array.from({ length: 30 }, (_, i) => ({ key: `c${i}`, label: `column ${i}`, type: (i % 2 === 0 ? 'number' : 'text') as 'number' | 'text' }));
+    const documents: ExportDocument[] = [
+      { ...reportDocument(), cover: [], sections: [] },
+      {
+        ...reportDocument(),
+        sections: [
+          { heading: '', blocks: [{ kind: 'table', name: 'No columns', columns: [], rows: [{}, {}] }] },
+          { heading: 'Wide', blocks: [{ kind: 'table', name: 'Thirty columns', columns: wide, rows: [Object.fromEntries(wide.map((c, i) => [c.key, c.type === 'number' ? i * 1000.5 : `text ${i} that wraps`]))] }] },
+          { heading: 'Nothing', blocks: [] },
+        ],
+      },
+    ];
+    for (const [i, document] of documents.entries()) {
+      const out = join(dir, `unusual-${i}.pdf`);
+      await render(document, out);
+      const pages = Number(/^Pages:\s+(\d+)$/m.exec(tool('pdfinfo', out))![1]);
+      expect(pages).toBe(i === 0 ? 2 : 3); // cover and contents, then the sections on one page
+      const run = spawnSync('pdftoppm', ['-png', '-r', '30', out, join(dir, `unusual-${i}`)], { encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      expect(run.stderr).toBe('');
+    }
+    const text = tool('pdftotext', join(dir, 'unusual-1.pdf'), '-');
+    expect(text).toContain('No columns: a table without columns (2 rows)');
+    // Thirty columns on a portrait page wrap their labels; in drawing order the last one is whole.
+    expect(compact(tool('pdftotext', '-raw', join(dir, 'unusual-1.pdf'), '-'))).toContain('column29');
+  }, 60_000);
+});
+
 describe('what the PDF renderer refuses', () => {
   const withTable = (rows: TableRow[] | AsyncIterable<TableRow>): ExportDocument => ({
     ...reportDocument(),
