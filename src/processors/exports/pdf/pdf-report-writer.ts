@@ -105,10 +105,13 @@ function paragraph(frame: PageFrame, text: string): void {
   }
 }
 
-/** Charts with characters the body font lacks name the fallback font, which `fontCallback` maps. */
+/**
+ * Charts with characters the body font lacks name the fallback font, which `fontCallback` maps. A
+ * text element's lines may be tspans, which inherit the element's font.
+ */
 const withFallbackFont = (svg: string): string =>
-  svg.replace(/<text([^>]*)>([^<]*)<\/text>/g, (whole, attributes: string, text: string) =>
-    needsFallback(text) ? `<text${attributes.replace(/font-family="[^"]*"/, 'font-family="Fallback"')}>${text}</text>` : whole,
+  svg.replace(/<text([^>]*)>([\s\S]*?)<\/text>/g, (whole, attributes: string, content: string) =>
+    needsFallback(content.replace(/<[^>]*>/g, '')) ? `<text${attributes.replace(/font-family="[^"]*"/, 'font-family="Fallback"')}>${content}</text>` : whole,
   );
 
 type ChartSvg = Awaited<ReturnType<typeof vegaLiteToSvg>>;
