@@ -4,7 +4,7 @@ import type { CellValue, ExportKind } from '../export-document.js';
 import { cellText } from './pdf-cell-text.js';
 import type { MaterialisedBlock, PdfContent } from './pdf-document-content.js';
 import { needsFallback, pdfFontBytes } from './pdf-fonts.js';
-import { CONTENT_HEIGHT, CONTENT_WIDTH, PAGE, PageFrame } from './pdf-page-frame.js';
+import { CONTENT_BOTTOM, CONTENT_HEIGHT, CONTENT_WIDTH, PAGE, PageFrame } from './pdf-page-frame.js';
 import { drawTable } from './pdf-table.js';
 import { drawText, fitText, splitToFit, textHeight, type TextStyle } from './pdf-text.js';
 import { vegaLiteToSvg } from './vega-lite-svg.js';
@@ -162,7 +162,9 @@ function cover(frame: PageFrame, content: PdfContent): void {
     'This file is PDF/A-3. It embeds document.json, the content of these pages as canonical JSON, and manifest.json, ' +
     'the signed evidence manifest naming every ledger event reported here and the SHA-256 of document.json. ' +
     'Verify it offline with `npm run verify-export -- <file>`.';
-  frame.y = Math.max(frame.y + 12, PAGE.height - PAGE.margin.bottom - 60);
+  const height = textHeight(frame.doc, note, CONTENT_WIDTH, SMALL);
+  frame.ensure(height + 12); // a cover with many facts takes two pages; the note ends it
+  frame.y = Math.max(frame.y + 12, CONTENT_BOTTOM - height);
   drawText(frame.doc, note, frame.left, frame.y, SMALL, { width: CONTENT_WIDTH });
 }
 
@@ -207,9 +209,10 @@ function footers(doc: PDFKit.PDFDocument, title: string): void {
 }
 
 /**
- * Lays the content out as a PDF/A-3b document and returns it, ended, as pdfkit's readable stream:
- * cover, contents, numbered sections (each in the outline), footers with "page X of Y", the
- * content and the manifest as associated files.
+ * Lays the content out as a PDF/A-3b document: cover, contents, numbered sections (each in the
+ * outline), footers with "page X of Y", the content and the manifest as associated files.
+ * `onStart` receives pdfkit's readable stream before anything is drawn (the caller pipes it); the
+ * document is ended when this resolves.
  */
 export async function writeReport(content: PdfContent, attachments: Attachments, onStart: (doc: PDFKit.PDFDocument) => void): Promise<void> {
   // Charts first: a chart that cannot be drawn fails the render before a byte is written.

@@ -270,6 +270,7 @@ describe('a long PDF report', () => {
 describe('unusual documents', () => {
   it('renders a cover without sections, a table without columns, one of 30 columns and an empty heading', async () => {
     const wide = Array.from({ length: 30 }, (_, i) => ({ key: `c${i}`, label: `column ${i}`, type: (i % 2 === 0 ? 'number' : 'text') as 'number' | 'text' }));
+    const manyFacts = Array.from({ length: 60 }, (_, i) => ({ label: `Fact ${i + 1}`, value: `value ${i + 1}` }));
     const documents: ExportDocument[] = [
       { ...reportDocument(), cover: [], sections: [] },
       {
@@ -281,11 +282,12 @@ describe('unusual documents', () => {
         ],
       },
     ];
+    documents.push({ ...reportDocument(), cover: manyFacts, sections: [] });
     for (const [i, document] of documents.entries()) {
       const out = join(dir, `unusual-${i}.pdf`);
       await render(document, out);
       const pages = Number(/^Pages:\s+(\d+)$/m.exec(tool('pdfinfo', out))![1]);
-      expect(pages).toBe(i === 0 ? 2 : 3); // cover and contents, then the sections on one page
+      expect(pages).toBe([2, 3, 3][i]); // cover and contents, then the sections on one page; a cover of 60 facts takes two
       const run = spawnSync('pdftoppm', ['-png', '-r', '30', out, join(dir, `unusual-${i}`)], { encoding: 'utf8' });
       expect(run.status).toBe(0);
       expect(run.stderr).toBe('');
@@ -294,6 +296,11 @@ describe('unusual documents', () => {
     expect(text).toContain('No columns: a table without columns (2 rows)');
     // Thirty columns on a portrait page wrap their labels; in drawing order the last one is whole.
     expect(compact(tool('pdftotext', '-raw', join(dir, 'unusual-1.pdf'), '-'))).toContain('column29');
+    const longCover = tool('pdftotext', '-layout', join(dir, 'unusual-2.pdf'), '-').split('\f');
+    expect(longCover[0]).toMatch(/^\s*Fact 1\s+value 1\s*$/m);
+    expect(longCover[1]).toMatch(/^\s*Fact 60\s+value 60\s*$/m);
+    expect(longCover[1]).toContain('Verify it offline');
+    expect(longCover[2]).toContain('Contents');
   }, 60_000);
 });
 
