@@ -6,7 +6,7 @@ import type { MaterialisedBlock, PdfContent } from './pdf-document-content.js';
 import { needsFallback, pdfFontBytes } from './pdf-fonts.js';
 import { CONTENT_BOTTOM, CONTENT_HEIGHT, CONTENT_WIDTH, PAGE, PageFrame } from './pdf-page-frame.js';
 import { drawTable } from './pdf-table.js';
-import { drawText, fitText, splitToFit, textHeight, type TextStyle } from './pdf-text.js';
+import { breakLongWords, drawText, fitText, splitToFit, textHeight, type TextStyle } from './pdf-text.js';
 import { vegaLiteToSvg } from './vega-lite-svg.js';
 
 const KIND_LABELS: Record<ExportKind, string> = {
@@ -82,7 +82,7 @@ function facts(frame: PageFrame, rows: Array<{ label: string; value: CellValue }
 /** Paragraph by paragraph, each flowing onto the next page where it does not fit, never past the footer. */
 function paragraph(frame: PageFrame, text: string): void {
   for (const part of text.split(/\n{2,}/)) {
-    let rest = part;
+    let rest = breakLongWords(frame.doc, part, CONTENT_WIDTH, BODY); // so a long token flows over pages too
     for (;;) {
       const height = textHeight(frame.doc, rest, CONTENT_WIDTH, BODY);
       if (height <= frame.remaining()) {

@@ -4,12 +4,33 @@ import { bodyAscent, textRuns, type PdfFontName } from './pdf-fonts.js';
 export type TextStyle = { font: Extract<PdfFontName, 'Body' | 'Body-Bold'>; size: number; color?: string };
 type Options = PDFKit.Mixins.TextOptions;
 
+/** Tokens longer than this are broken by us: pdfkit breaks a word wider than a line in time quadratic in its length. */
+const LONG_WORD = 80;
+
+/**
+ * Breaks words longer than LONG_WORD characters into line-sized pieces (at the average character
+ * width, with a margin), so a hash, a URL or a base64 blob wraps in linear time. Shorter words are
+ * left to pdfkit, which breaks them exactly.
+ */
+export function breakLongWords(doc: PDFKit.PDFDocument, text: string, width: number | undefined, style: TextStyle): string {
+  if (width === undefined || text.length <= LONG_WORD) return text;
+  return text.replace(new RegExp(`\\S{${LONG_WORD + 1},}`, 'gu'), (word) => {
+    const characters = Array.from(word);
+    doc.fontSize(style.size).font(style.font);
+    const perCharacter = doc.widthOfString(word) / characters.length;
+    const perLine = Math.max(1, Math.floor(width / (perCharacter * 1.25)));
+    const lines: string[] = [];
+    for (let i = 0; i < characters.length; i += perLine) lines.push(characters.slice(i, i + perLine).join(''));
+    return lines.join('\n');
+  });
+}
+
 /**
  * Draws text at (x, y) within `width`, switching to the fallback font for the characters the body
  * font lacks (pdfkit draws one font per call; `continued` keeps the runs on one wrapped paragraph).
  */
 export function drawText(doc: PDFKit.PDFDocument, text: string, x: number, y: number, style: TextStyle, options: Options = {}): void {
-  const runs = textRuns(text);
+  const runs = textRuns(breakLongWords(doc, text, options.width, style));
   doc.fillColor(style.color ?? '#111111').fontSize(style.size);
   runs.forEach((run, i) => {
     doc.font(run.fallback ? 'Fallback' : style.font);
@@ -23,7 +44,8 @@ export function drawText(doc: PDFKit.PDFDocument, text: string, x: number, y: nu
  * The height `drawText` will take. Mixed-font text is measured in each font and the larger height
  * kept: a slight overestimate (a little white space) is safe, an underestimate would overprint.
  */
-export function textHeight(doc: PDFKit.PDFDocument, text: string, width: number, style: TextStyle, options: Options = {}): number {
+export function textHeight(doc: PDFKit.PDFDocument, original: string, width: number, style: TextStyle, options: Options = {}): number {
+  const text = breakLongWords(doc, original, width, style);
   const runs = textRuns(text);
   doc.fontSize(style.size);
   doc.font(style.font);

@@ -283,11 +283,19 @@ describe('unusual documents', () => {
       },
     ];
     documents.push({ ...reportDocument(), cover: manyFacts, sections: [] });
+    const odd = ['nul \u0000 here', 'lone \ud800 surrogate', 'emoji 🙂', 'مرحبا بالعالم', '', 'tab\tand\nnewline', 'x'.repeat(20_000)];
+    documents.push({
+      ...reportDocument(),
+      sections: [
+        { heading: 'Odd text', blocks: odd.map((text) => ({ kind: 'paragraph' as const, text })) },
+        { heading: 'Odd cells', blocks: [{ kind: 'table', name: 'Odd', columns: [{ key: 'v', label: 'Value' }], rows: odd.map((v) => ({ v })) }] },
+      ],
+    });
     for (const [i, document] of documents.entries()) {
       const out = join(dir, `unusual-${i}.pdf`);
       await render(document, out);
       const pages = Number(/^Pages:\s+(\d+)$/m.exec(tool('pdfinfo', out))![1]);
-      expect(pages).toBe([2, 3, 3][i]); // cover and contents, then the sections on one page; a cover of 60 facts takes two
+      if (i < 3) expect(pages).toBe([2, 3, 3][i]); // cover and contents, then the sections on one page; a cover of 60 facts takes two
       const run = spawnSync('pdftoppm', ['-png', '-r', '30', out, join(dir, `unusual-${i}`)], { encoding: 'utf8' });
       expect(run.status).toBe(0);
       expect(run.stderr).toBe('');
@@ -301,6 +309,10 @@ describe('unusual documents', () => {
     expect(longCover[1]).toMatch(/^\s*Fact 60\s+value 60\s*$/m);
     expect(longCover[1]).toContain('Verify it offline');
     expect(longCover[2]).toContain('Contents');
+    // A 20,000-character word flows whole over pages as a paragraph, and is cut in a table cell.
+    const oddText = compact(tool('pdftotext', join(dir, 'unusual-3.pdf'), '-'));
+    expect(oddText.match(/\[truncated:thefullvalueisintheembeddeddocument\.json\]/g)).toHaveLength(1);
+    expect(oddText.match(/x/g)!.length).toBeGreaterThanOrEqual(20_000 + 1200);
   }, 60_000);
 });
 
