@@ -4,6 +4,10 @@ import { bodyAscent, textRuns, type PdfFontName } from './pdf-fonts.js';
 export type TextStyle = { font: Extract<PdfFontName, 'Body' | 'Body-Bold'>; size: number; color?: string };
 type Options = PDFKit.Mixins.TextOptions;
 
+/** Tabs and other control characters (but newlines) as spaces: fonts draw them as empty boxes. */
+// eslint-disable-next-line no-control-regex -- control characters are what it replaces
+const printable = (text: string): string => text.replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ');
+
 /** Tokens longer than this are broken by us: pdfkit breaks a word wider than a line in time quadratic in its length. */
 const LONG_WORD = 80;
 
@@ -30,7 +34,7 @@ export function breakLongWords(doc: PDFKit.PDFDocument, text: string, width: num
  * font lacks (pdfkit draws one font per call; `continued` keeps the runs on one wrapped paragraph).
  */
 export function drawText(doc: PDFKit.PDFDocument, text: string, x: number, y: number, style: TextStyle, options: Options = {}): void {
-  const runs = textRuns(breakLongWords(doc, text, options.width, style));
+  const runs = textRuns(printable(breakLongWords(doc, text, options.width, style)));
   doc.fillColor(style.color ?? '#111111').fontSize(style.size);
   runs.forEach((run, i) => {
     doc.font(run.fallback ? 'Fallback' : style.font);
@@ -45,7 +49,7 @@ export function drawText(doc: PDFKit.PDFDocument, text: string, x: number, y: nu
  * kept: a slight overestimate (a little white space) is safe, an underestimate would overprint.
  */
 export function textHeight(doc: PDFKit.PDFDocument, original: string, width: number, style: TextStyle, options: Options = {}): number {
-  const text = breakLongWords(doc, original, width, style);
+  const text = printable(breakLongWords(doc, original, width, style));
   const runs = textRuns(text);
   doc.fontSize(style.size);
   doc.font(style.font);
