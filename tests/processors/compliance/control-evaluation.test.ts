@@ -107,6 +107,16 @@ describe('control evaluation (given events, when evaluated, then status and gaps
     expect(evaluate(ledger(registered(), versionAdded()), art12, '2025-01-06T01:00:00Z')).toMatchObject({ status: 'partial', gaps: ['the ledger has never been sealed'] });
   });
 
+  it('the shipped EU AI Act Art. 5: a model in the unacceptable tier is a prohibited practice until withdrawn; other tiers are outside it', () => {
+    const art5 = shippedPacks().find((p) => p.framework === 'EU AI Act')!.controls.find((c) => c.id === 'Art. 5')!;
+    expect(evaluate(ledger(registered('unacceptable'), versionAdded()), art5, '2025-01-02T00:00:00Z')).toMatchObject({
+      status: 'missing',
+      gaps: ['a prohibited practice (Art. 5, unacceptable risk tier) is registered and not withdrawn'],
+    });
+    expect(evaluate(ledger(registered('unacceptable'), versionAdded(), ['model.deleted', { modelId: MODEL }]), art5, '2025-01-02T00:00:00Z')).toMatchObject({ status: 'met', requirements: [{ evidence: [{ eventId: 'e3' }] }] });
+    expect(evaluate(ledger(registered('high'), versionAdded()), art5, '2025-01-02T00:00:00Z').status).toBe('not_applicable');
+  });
+
   it('conditions on event data', () => {
     const data = { failedChecks: [], report: { task: 'binary', rows: 20 }, passed: true, metrics: { auc: 0.8 } };
     expect(conditionHolds(data, { path: 'failedChecks', op: 'empty' })).toBe(true);
