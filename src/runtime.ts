@@ -33,6 +33,9 @@ import { PredictionLog } from './platform/prediction-log.js';
 import { ScoringModelCache } from './processors/model-scoring.js';
 import { versionDeclaration } from './processors/explanation-service.js';
 import { startExplanationJobs, type ExplanationJobs } from './processors/explanation-jobs.js';
+import { startExportJobs, type ExportJobs } from './processors/exports/export-jobs.js';
+import { exportRenderers } from './processors/exports/export-renderers.js';
+import type { ExportFormat, ExportRenderer } from './processors/exports/export-document.js';
 import { startDriftScheduler, type DriftScheduler } from './processors/drift-scheduler.js';
 import { startStreamMonitor, type StreamMonitor } from './processors/stream-monitor.js';
 import { connectNatsRecordSource } from './platform/nats-record-source.js';
@@ -73,6 +76,10 @@ export type Runtime = {
   explanationJobs: ExplanationJobs;
   /** Runs the scheduled drift checks (POST /drift/schedules). */
   driftScheduler: DriftScheduler;
+  /** Renders requested exports (POST /export/*) into blob storage. */
+  exportJobs: ExportJobs;
+  /** Export file formats by name (CSV bundle, XLSX; PDF once its renderer is wired), for rendering and verification. */
+  exportRenderers: ReadonlyMap<ExportFormat, ExportRenderer>;
   /** Monitors started data streams (NATS, webhook, Kafka) in windows against their reference. */
   streams: StreamMonitor;
   mailSender: MailSender;
@@ -209,10 +216,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     cleanups.push(() => explanationJobs.stop());
     const driftScheduler = await startDriftScheduler({ store, catalogue, blobs, logger });
     cleanups.push(() => driftScheduler.stop());
+    const renderers = exportRenderers();
+    const exportJobs = await startExportJobs({ store, catalogue, vault, blobs, sealer, keys, renderers, workDir: join(config.dataDir, 'exports'), maxBytes: config.RAIA_MAX_DATASET_BYTES, knex: db.knex, logger });
+    cleanups.push(() => exportJobs.stop());
     const streamsNatsUrl = config.RAIA_STREAMS_NATS_URL ?? config.NATS_URL;
     const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
     cleanups.push(() => streams.close());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, streams, mailSender, backgroundTasks, startedAt: new Date(), close };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, backgroundTasks, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -28,6 +28,7 @@ import { dataQualityRoutes } from './routes/data-quality.routes.js';
 import { driftRoutes } from './routes/drift.routes.js';
 import { streamRoutes } from './routes/streams.routes.js';
 import { fairnessRoutes } from './routes/fairness.routes.js';
+import { exportRoutes } from './routes/exports.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -146,6 +147,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(driftRoutes(runtime));
   await app.register(streamRoutes(runtime));
   await app.register(fairnessRoutes(runtime));
+  await app.register(exportRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../events/envelope.js';
 import { discloseEvents } from '../events/event-disclosure.js';
 import type { Runtime } from '../runtime.js';
-import { collectAssessments } from './routes/model-assessments.js';
+import { assessmentEvents, assessmentEvidence } from './routes/model-assessments.js';
 
 type VersionCard = {
   version: number;
@@ -47,10 +47,23 @@ export type ModelCard = {
  * ledger itself, not a read model: purpose, versions, data lineage, metrics, validation,
  * assessments, approvals and deployments, each traceable to the event that recorded it.
  */
-export async function assembleModelCard(runtime: Runtime, modelId: string): Promise<ModelCard | null> {
+export async function assembleModelCard(runtime: ModelCardSources, modelId: string): Promise<ModelCard | null> {
+  return (await assembleModelCardWithEvidence(runtime, modelId))?.card ?? null;
+}
+
+type ModelCardSources = Pick<Runtime, 'store' | 'catalogue' | 'vault'>;
+
+/**
+ * The card and the ledger events it was assembled from (as stored: sealed form), for an export's
+ * evidence manifest; `upTo` leaves out everything recorded after that position.
+ */
+export async function assembleModelCardWithEvidence(runtime: ModelCardSources, modelId: string, options: { upTo?: number } = {}): Promise<{ card: ModelCard; evidence: StoredEvent[] } | null> {
+  const upTo = options.upTo ?? Number.MAX_SAFE_INTEGER;
+  const stored = (await runtime.store.readStream(`model-${modelId}`)).filter((e) => e.position <= upTo);
   // A card is a document handed on (to regulators, in exports): it never carries personal data in clear.
-  const events = await discloseEvents(await runtime.store.readStream(`model-${modelId}`), runtime, 'pseudonymised');
+  const events = await discloseEvents(stored, runtime, 'pseudonymised');
   if (events.length === 0) return null;
+  const evidence = [...stored];
   const at = (e: StoredEvent) => e.occurredAt.toISOString();
   // The union of the model events' fields (each event type validated by the catalogue on append).
   type ModelEventData = {
@@ -114,8 +127,12 @@ export async function assembleModelCard(runtime: Runtime, modelId: string): Prom
         break;
     }
   }
-  for (const v of card.versions) v.assessments = await collectAssessments(runtime, modelId, v.version);
-  return card;
+  for (const v of card.versions) {
+    const assessments = (await assessmentEvents(runtime, modelId, v.version)).filter((e) => e.position <= upTo);
+    v.assessments = assessments.map(assessmentEvidence);
+    evidence.push(...assessments);
+  }
+  return { card, evidence };
 }
 
 const cell = (s: unknown) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');

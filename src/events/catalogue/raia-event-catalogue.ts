@@ -8,8 +8,9 @@ import { explanationEvents } from './explanation.events.js';
 import { datasetEvents } from './dataset.events.js';
 import { driftEvents } from './drift.events.js';
 import { streamEvents } from './stream.events.js';
+import { exportEvents } from './export.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
-  return new EventCatalogue().register(ledgerSealed, subjectErased, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents);
+  return new EventCatalogue().register(ledgerSealed, subjectErased, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...exportEvents);
 }
