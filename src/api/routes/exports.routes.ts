@@ -161,7 +161,8 @@ export function exportRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['exports'],
         summary: 'Download a completed export; `Repr-Digest`/`Digest` carry its SHA-256 (RFC 9530, RFC 3230)',
         params: z.strictObject({ id: z.uuid() }),
-        response: errors,
+        produces: ['application/zip', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/pdf'],
+        response: { 200: z.unknown().describe('the file, streamed'), ...errors },
       },
     }, async (request, reply) => {
       const job = await visibleJob(request, request.params.id);

@@ -1,8 +1,10 @@
 import type { JsonObject } from '../../events/envelope.js';
 import { CommandRefused, assertNever, type Decider, type DomainEvent } from '../decider.js';
 
-import type { ExportFormat, ExportKind } from '../../processors/exports/export-document.js';
+import type { EXPORT_FORMATS, EXPORT_KINDS } from '../../events/catalogue/export.events.js';
 
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export type ExportDeletionReason = 'requested' | 'subject-erased';
 
 export type ExportRequest = { exportId: string; kind: ExportKind; format: ExportFormat; params: JsonObject; requesterId: string; personalData: 'clear' | 'pseudonymised' };

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { csvRecord } from './csv-format.js';
 import { documentTables, uniqueNames } from './document-tables.js';
 import type { ContentDigest, ExportRenderer, TableRow } from './export-document.js';
+import { eachZipEntry, readAll } from './zip-entries.js';
 
 export const CSV_MANIFEST_ENTRY = 'manifest.json';
 /** How a CSV file of the bundle is named among the manifest's content digests. */
@@ -67,29 +67,16 @@ export const csvBundleRenderer: ExportRenderer = {
   },
 
   async inspect(file) {
-    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, z) => (err ? reject(err) : resolve(z))));
     const contents: ContentDigest[] = [];
     let manifest: Buffer | null = null;
-    const openEntry = (entry: yauzl.Entry) => new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))));
-    await new Promise<void>((resolve, reject) => {
-      zip.on('error', reject);
-      zip.on('end', resolve);
-      zip.on('entry', (entry: yauzl.Entry) => {
-        void (async () => {
-          const stream = await openEntry(entry);
-          if (entry.fileName === CSV_MANIFEST_ENTRY) {
-            const chunks: Buffer[] = [];
-            for await (const c of stream) chunks.push(c as Buffer);
-            manifest = Buffer.concat(chunks);
-          } else {
-            const hash = createHash('sha256');
-            for await (const c of stream) hash.update(c as Buffer);
-            contents.push({ name: csvContentName(entry.fileName), sha256: hash.digest('hex') });
-          }
-          zip.readEntry();
-        })().catch(reject);
-      });
-      zip.readEntry();
+    await eachZipEntry(file, async (name, stream) => {
+      if (name === CSV_MANIFEST_ENTRY) {
+        manifest = await readAll(stream);
+        return;
+      }
+      const hash = createHash('sha256');
+      for await (const c of stream) hash.update(c as Buffer);
+      contents.push({ name: csvContentName(name), sha256: hash.digest('hex') });
     });
     if (!manifest) throw new Error(`the bundle has no ${CSV_MANIFEST_ENTRY}`);
     return { manifest, contents };

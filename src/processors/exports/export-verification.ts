@@ -4,6 +4,8 @@ import { checkSealSignature } from '../../events/ledger-seal.js';
 import type { ContentDigest, ExportRenderer } from './export-document.js';
 import { MANIFEST_FORMAT, checkManifestSignature, storedEventOf, type EvidenceManifest, type ProvenEvent } from './evidence-manifest.js';
 import { rootFromInclusionProof } from './merkle-inclusion.js';
+import { CSV_MANIFEST_ENTRY } from './csv-bundle-renderer.js';
+import { eachZipEntry } from './zip-entries.js';
 
 export type VerificationReport = {
   ok: boolean;
@@ -120,27 +122,33 @@ export function verifyManifest(manifestBytes: Buffer, contents: ContentDigest[],
   return report(manifest, eventsChecked);
 }
 
-/** Which renderer reads a file: PDF by its header, a ZIP as XLSX when it holds a workbook, else as a CSV bundle. */
+/** Which renderer reads a file: PDF by its header; a ZIP as XLSX when it holds a workbook part, as a CSV bundle when it holds manifest.json. */
 export async function rendererFor(file: string, renderers: ReadonlyMap<string, ExportRenderer>): Promise<ExportRenderer | null> {
   const handle = await open(file, 'r');
+  let start: Buffer;
   try {
-    const head = Buffer.alloc(4096);
+    const head = Buffer.alloc(5);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const start = head.subarray(0, bytesRead);
-    if (start.subarray(0, 5).toString('latin1') === '%PDF-') return renderers.get('pdf') ?? null;
-    if (start.subarray(0, 2).toString('latin1') !== 'PK') return null;
-    // exceljs writes [Content_Types].xml or xl/ parts first; a CSV bundle starts with its .csv files.
-    const names = start.toString('latin1');
-    return (/\[Content_Types\]\.xml|xl\//.test(names) ? renderers.get('xlsx') : renderers.get('csv')) ?? null;
+    start = head.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+  if (start.toString('latin1') === '%PDF-') return renderers.get('pdf') ?? null;
+  if (start.subarray(0, 2).toString('latin1') !== 'PK') return null;
+  const names = new Set<string>();
+  await eachZipEntry(file, async (name, stream) => {
+    names.add(name);
+    stream.resume();
+  });
+  if (names.has('xl/workbook.xml')) return renderers.get('xlsx') ?? null;
+  if (names.has(CSV_MANIFEST_ENTRY)) return renderers.get('csv') ?? null;
+  return null;
 }
 
 /** Verifies an exported file (PDF, XLSX, CSV bundle) offline, against the manifest embedded in it. */
 export async function verifyExportFile(file: string, renderers: ReadonlyMap<string, ExportRenderer>, options: { trustedKeyIds?: Set<string> } = {}): Promise<VerificationReport> {
-  const renderer = await rendererFor(file, renderers);
   const empty = (problem: string): VerificationReport => ({ ok: false, problems: [problem], passed: [], exportId: null, kind: null, format: null, generatedAt: null, ledgerHead: null, signerKeyId: null, eventsChecked: 0, contentsChecked: 0 });
+  const renderer = await rendererFor(file, renderers).catch(() => null);
   if (!renderer) return empty('the file is not a RAIA export this build can read (PDF, XLSX or CSV bundle)');
   let inspected;
   try {

@@ -26,7 +26,9 @@ export function canonicalCell(value: unknown): string | number | boolean | null 
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  // An empty text cell is not written as a value: it reads back as no value.
+  if (typeof value === 'string') return value === '' ? null : value;
+  if (typeof value === 'boolean') return value;
   if (typeof value === 'object') {
     const v = value as { richText?: { text: string }[]; text?: unknown; result?: unknown; error?: unknown };
     if (v.richText) return v.richText.map((r) => r.text).join('');
@@ -103,26 +105,31 @@ export const xlsxRenderer: ExportRenderer = {
     await workbook.commit();
   },
 
+  // Read whole with exceljs's workbook reader: its streaming reader loses parts of files whose workbook
+  // part comes last, as the streaming writer puts it (sheet names unknown, or a crash on `model.sheets`).
+  // Verifying a very large workbook therefore needs memory in proportion to it (docs/exports.md).
   async inspect(file) {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'emit' });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file);
     const contents: ContentDigest[] = [];
     let manifest: Buffer | null = null;
-    for await (const sheet of reader) {
-      const sheetName = (sheet as unknown as { name: string }).name;
-      if (sheetName === XLSX_MANIFEST_SHEET) {
+    for (const sheet of workbook.worksheets) {
+      if (sheet.name === XLSX_MANIFEST_SHEET) {
         let text = '';
-        for await (const row of sheet) if (row.number > 1) text += String((row.values as unknown[])[1] ?? '');
+        sheet.eachRow((row, n) => {
+          if (n > 1) text += String((row.values as unknown[])[1] ?? '');
+        });
         manifest = Buffer.from(text, 'base64');
         continue;
       }
       const hash = createHash('sha256');
       let width = 0;
-      for await (const row of sheet) {
+      sheet.eachRow((row, n) => {
         const cells = (row.values as unknown[]).slice(1);
-        if (row.number === 1) width = cells.length;
-        hash.update(canonicalRow(row.number, cells, width));
-      }
-      contents.push({ name: sheetContentName(sheetName), sha256: hash.digest('hex') });
+        if (n === 1) width = cells.length;
+        hash.update(canonicalRow(n, cells, width));
+      });
+      contents.push({ name: sheetContentName(sheet.name), sha256: hash.digest('hex') });
     }
     if (!manifest) throw new Error(`the workbook has no '${XLSX_MANIFEST_SHEET}' sheet`);
     return { manifest, contents };

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyExportFile } from '../../src/processors/exports/export-verification.js';
+import { startTestServer, type TestServer } from '../support/test-runtime.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe.each(['postgres', 'pglite'] as const)('export jobs over HTTP on %s', (dialect) => {
+  let server: TestServer;
+  let base: string;
+  let admin: Record<string, string>;
+  let scientist: Record<string, string>;
+  let modelId: string;
+
+  const post = async (path: string, body: unknown, headers = admin) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+  const job = async (exportId: string, headers = admin): Promise<Json> => {
+    for (let i = 0; i < 300; i++) {
+      const res = (await (await fetch(`${base}/api/v1/export/jobs?exportId=${exportId}`, { headers })).json()) as Json;
+      const found = res.jobs[0];
+      if (found && (found.status === 'completed' || found.status === 'failed')) return found;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`export ${exportId} did not finish`);
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    base = await server.app.listen({ port: 0, host: '127.0.0.1' });
+    admin = { authorization: `Bearer ${await server.tokenFor('admin')}` };
+    scientist = { authorization: `Bearer ${await server.tokenFor('data_scientist')}` };
+    const created = await post('/api/v1/models', { name: 'credit =HYPERLINK("x")', type: 'classification', riskTier: 'high', description: 'line one\nline "two", with comma' }, scientist);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    modelId = created.body.id;
+  });
+  afterAll(async () => {
+    server.app.server.closeAllConnections();
+    await server.close();
+  });
+
+  it('request → completed → download (checksum matches) → verifies offline → delete → 410', async () => {
+    for (const [path, kind, params] of [['csv', 'audit-log', {}], ['excel', 'model-card', { modelId }]] as const) {
+      const asked = await post(`/api/v1/export/${path}`, { kind, params });
+      expect(asked.status, JSON.stringify(asked.body)).toBe(202);
+      expect(asked.body.position).toBeGreaterThan(0);
+      const done = await job(asked.body.exportId);
+      expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed', kind, format: path === 'csv' ? 'csv' : 'xlsx' });
+      const res = await fetch(`${base}/api/v1/export/jobs/${asked.body.exportId}/download`, { headers: admin });
+      expect(res.status).toBe(200);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const sha = createHash('sha256').update(bytes).digest();
+      expect(sha.toString('hex')).toBe(done.sha256);
+      expect(res.headers.get('repr-digest')).toBe(`sha-256=:${sha.toString('base64')}:`);
+      expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${done.filename}"`);
+      expect(bytes.length).toBe(done.size);
+
+      const file = join(server.dataDir, done.filename);
+      writeFileSync(file, bytes);
+      const report = await verifyExportFile(file, server.runtime.exportRenderers);
+      expect(report.problems).toEqual([]);
+      expect(report).toMatchObject({ ok: true, exportId: asked.body.exportId, kind, ledgerHead: done.ledgerHead });
+      expect(report.eventsChecked).toBeGreaterThan(0);
+
+      const form = new FormData();
+      form.append('file', new Blob([bytes]), done.filename);
+      const verified = (await (await fetch(`${base}/api/v1/export/verify`, { method: 'POST', headers: admin, body: form })).json()) as Json;
+      expect(verified, JSON.stringify(verified)).toMatchObject({ ok: true, problems: [] });
+
+      const deleted = await fetch(`${base}/api/v1/export/jobs/${asked.body.exportId}`, { method: 'DELETE', headers: admin });
+      expect(deleted.status).toBe(200);
+      expect((await fetch(`${base}/api/v1/export/jobs/${asked.body.exportId}/download`, { headers: admin })).status).toBe(410);
+      expect(await server.runtime.blobs.exists(done.sha256)).toBe(false);
+      const recorded = await server.runtime.store.readStream(`export-${asked.body.exportId}`);
+      expect(recorded.map((e) => e.type)).toEqual(['export.requested', 'export.completed', 'export.deleted']);
+      expect(recorded[2]!.data).toMatchObject({ reason: 'requested', blobRemoved: true });
+    }
+  });
+
+  it('audit-log and timeline exports need audit:read; others\' jobs are not found', async () => {
+    const refused = await post('/api/v1/export/csv', { kind: 'audit-log', params: {} }, scientist);
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toContain('audit:read');
+    expect((await post('/api/v1/export/csv', { kind: 'timeline', params: { streamId: `model-${modelId}` } }, scientist)).status).toBe(403);
+    const own = await post('/api/v1/export/csv', { kind: 'model-card', params: { modelId } }, scientist);
+    expect(own.status).toBe(202);
+    await job(own.body.exportId, scientist);
+    const other = { authorization: `Bearer ${await server.tokenFor('data_scientist')}` };
+    expect((await fetch(`${base}/api/v1/export/jobs/${own.body.exportId}/download`, { headers: other })).status).toBe(404);
+    const listed = (await (await fetch(`${base}/api/v1/export/jobs`, { headers: other })).json()) as Json;
+    expect(listed.jobs).toEqual([]);
+    const viewer = { authorization: `Bearer ${await server.tokenFor('viewer')}` };
+    expect((await post('/api/v1/export/csv', { kind: 'model-card', params: { modelId } }, viewer)).status).toBe(403);
+  });
+
+  it('bad input is a 400 naming the field; unsupported kinds and formats say so', async () => {
+    const bad = await post('/api/v1/export/csv', { kind: 'model-card', params: { modelId: 'nope' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: Json) => e.field)).toContain('body.params.modelId');
+    const unknownKind = await post('/api/v1/export/csv', { kind: 'everything', params: {} });
+    expect(unknownKind.status).toBe(400);
+    expect(JSON.stringify(unknownKind.body.errors)).toContain('body.kind');
+    const compliance = await post('/api/v1/compliance/generate-report', { modelId, version: 1 });
+    expect(compliance.status).toBe(400);
+    expect(compliance.body.detail).toContain('unsupported kind');
+    const pdf = await post('/api/v1/export/pdf', { kind: 'model-card', params: { modelId } });
+    expect(pdf.status).toBe(202);
+    const failed = await job(pdf.body.exportId);
+    expect(failed).toMatchObject({ status: 'failed', failure: 'no PDF renderer is installed in this build' });
+    const missing = await post('/api/v1/export/csv', { kind: 'model-card', params: { modelId: '0193f0c2-0000-7000-8000-000000000000' } });
+    expect((await job(missing.body.exportId)).failure).toContain('does not exist');
+    expect((await fetch(`${base}/api/v1/export/jobs/0193f0c2-0000-7000-8000-000000000000/download`, { headers: admin })).status).toBe(404);
+    const notMultipart = await post('/api/v1/export/verify', {});
+    expect(notMultipart.status).toBe(415);
+  });
+});
