@@ -16,6 +16,7 @@ const assessors: Role[] = ['admin', 'risk_officer', 'data_scientist']; // run ex
 const operators: Role[] = ['admin', 'risk_officer', 'auditor']; // health details and metrics
 const auditors: Role[] = ['admin', 'auditor'];
 const admins: Role[] = ['admin'];
+const exporters: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor'];
 
 const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/auth/register': 'public',
@@ -119,6 +120,17 @@ const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/audit/search': auditors,
   'GET /api/v1/audit/verify': auditors,
   'GET /api/v1/audit/timeline/{streamId}': auditors,
+
+  // Exports: everyone but the viewer asks for, lists, downloads, deletes and verifies their own;
+  // audit-log and timeline exports additionally need audit:read (checked per kind, tested in exports.test.ts).
+  'POST /api/v1/export/pdf': exporters,
+  'POST /api/v1/export/excel': exporters,
+  'POST /api/v1/export/csv': exporters,
+  'POST /api/v1/compliance/generate-report': exporters,
+  'GET /api/v1/export/jobs': exporters,
+  'GET /api/v1/export/jobs/{id}/download': exporters,
+  'DELETE /api/v1/export/jobs/{id}': exporters,
+  'POST /api/v1/export/verify': exporters,
 };
 
 describe('route permissions against a table written by hand', () => {
