@@ -27,7 +27,8 @@ export function canonicalCell(value: unknown): string | number | boolean | null 
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   // An empty text cell is not written as a value: it reads back as no value.
-  if (typeof value === 'string') return value === '' ? null : value;
+  // Line ends are stored as LF in a workbook's XML, whatever was written.
+  if (typeof value === 'string') return value === '' ? null : value.replace(/\r\n?/g, '\n');
   if (typeof value === 'boolean') return value;
   if (typeof value === 'object') {
     const v = value as { richText?: { text: string }[]; text?: unknown; result?: unknown; error?: unknown };
