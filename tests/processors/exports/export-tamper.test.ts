@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
@@ -63,6 +64,15 @@ describe('exports verify offline, and tampering is named', () => {
     const cell = join(server.dataDir, 'cell.zip');
     await rezip(file, cell, (name, bytes) => (name === 'audit-log.csv' ? Buffer.from(bytes.toString('utf8').replace('model.registered', 'model.deleted')) : bytes));
     expect((await verifyExportFile(cell, server.runtime.exportRenderers)).problems).toEqual(["content file 'audit-log.csv' does not match its digest"]);
+    // The same through `npm run verify-export` (its compiled entry point, run here from source).
+    const cli = (path: string) => spawnSync(process.execPath, ['--import', 'tsx', 'src/verify-export.ts', path], { encoding: 'utf8' });
+    const good = cli(file);
+    expect(good.status, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/^VERIFIED: /);
+    const bad = cli(cell);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain("FAIL  content file 'audit-log.csv' does not match its digest");
+    expect(cli(join(server.dataDir, 'absent.zip')).status).toBe(2);
 
     const manifest = join(server.dataDir, 'manifest.zip');
     await rezip(file, manifest, (name, bytes) => {
@@ -137,7 +147,7 @@ describe('exports verify offline, and tampering is named', () => {
 });
 
 async function readManifest(file: string): Promise<Buffer> {
-  let found = Buffer.alloc(0);
+  let found: Buffer = Buffer.alloc(0);
   await eachZipEntry(file, async (name, stream) => {
     if (name === 'manifest.json') found = await readAll(stream);
     else stream.resume();
