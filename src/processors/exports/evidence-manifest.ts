@@ -4,7 +4,7 @@ import type { JsonObject, StoredEvent } from '../../events/envelope.js';
 import type { EventStore } from '../../events/event-store.js';
 import { LEDGER_STREAM, keyFingerprint, type LedgerSealed } from '../../events/ledger-seal.js';
 import type { ContentDigest, ExportFormat, ExportKind } from './export-document.js';
-import { inclusionProofs } from './merkle-inclusion.js';
+import { StreamingInclusionProofs } from './merkle-inclusion.js';
 
 export const MANIFEST_FORMAT = 'raia-export-manifest/v1';
 
@@ -110,14 +110,14 @@ export async function proveEvents(store: EventStore, seals: SealRef[], events: S
   const proven = new Map<string, ProvenEvent>();
   for (const [index, covered] of bySeal) {
     const { fromPosition, toPosition } = seals[index]!.seal;
-    const hashes: string[] = [];
+    const proofs = new StreamingInclusionProofs(toPosition - fromPosition + 1, covered.map((e) => e.position - fromPosition));
     for (let after = fromPosition - 1; after < toPosition; ) {
       const page = await store.readAll({ after, to: toPosition, limit: PAGE });
       if (page.length === 0) break;
-      for (const e of page) hashes.push(e.hash);
+      for (const e of page) proofs.add(e.hash);
       after = page[page.length - 1]!.position;
     }
-    const paths = inclusionProofs(hashes, covered.map((e) => e.position - fromPosition));
+    const paths = proofs.proofs();
     for (const e of covered) proven.set(e.id, { envelope: envelopeJson(e), seal: index, leafIndex: e.position - fromPosition, proof: paths.get(e.position - fromPosition)! });
   }
   return events.map((e) => proven.get(e.id)!);

@@ -83,3 +83,48 @@ export class StreamingMerkleRoot {
     return hash.toString('hex');
   }
 }
+
+/** The leaf ranges [from, to) whose subtree hashes form PATH(m, D[lo:hi]), deepest first (RFC 6962 §2.1.1). */
+function siblingRanges(m: number, lo: number, hi: number): [number, number][] {
+  if (hi - lo <= 1) return [];
+  const k = split(hi - lo);
+  return m < lo + k ? [...siblingRanges(m, lo, lo + k), [lo + k, hi]] : [...siblingRanges(m, lo + k, hi), [lo, lo + k]];
+}
+
+/**
+ * Audit paths of some leaves of a tree of `size` leaves, from the leaves fed in order one at a
+ * time: each path is O(log n) subtree hashes whose ranges are known from the size alone, each
+ * computed by its own streaming root. Memory stays O(k log n) whatever the segment's size, so a
+ * million-event seal segment is proven without holding its hashes.
+ */
+export class StreamingInclusionProofs {
+  private readonly ranges: { from: number; to: number; root: StreamingMerkleRoot }[] = [];
+  private readonly byLeaf = new Map<number, { from: number; to: number; root: StreamingMerkleRoot }[]>();
+  private next = 0;
+
+  constructor(
+    private readonly size: number,
+    indices: readonly number[],
+  ) {
+    for (const i of new Set(indices)) {
+      if (!Number.isInteger(i) || i < 0 || i >= size) throw new RangeError(`leaf ${i} is outside a tree of ${size}`);
+      const path = siblingRanges(i, 0, size).map(([from, to]) => ({ from, to, root: new StreamingMerkleRoot() }));
+      this.ranges.push(...path);
+      this.byLeaf.set(i, path);
+    }
+    this.ranges.sort((a, b) => a.from - b.from);
+  }
+
+  add(leafHex: string): void {
+    const i = this.next++;
+    for (const r of this.ranges) {
+      if (r.from > i) break;
+      if (i < r.to) r.root.add(leafHex);
+    }
+  }
+
+  proofs(): Map<number, string[]> {
+    if (this.next !== this.size) throw new Error(`${this.next} of ${this.size} leaves were given`);
+    return new Map([...this.byLeaf].map(([i, path]) => [i, path.map((r) => r.root.root())]));
+  }
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../../src/events/ledger-seal.js';
-import { StreamingMerkleRoot, inclusionProofs, rootFromInclusionProof } from '../../../src/processors/exports/merkle-inclusion.js';
+import { StreamingInclusionProofs, StreamingMerkleRoot, inclusionProofs, rootFromInclusionProof } from '../../../src/processors/exports/merkle-inclusion.js';
 
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 const leaf = (i: number) => createHash('sha256').update(`event ${i}`).digest('hex');
@@ -32,6 +32,9 @@ describe('RFC 6962 inclusion proofs', () => {
         expect(proofs.get(m)).toEqual(path(m, leaves));
         expect(rootFromInclusionProof(leaves[m]!, m, n, proofs.get(m)!)).toBe(root);
       }
+      const fed = new StreamingInclusionProofs(n, [0, n - 1, n >> 1]);
+      for (const l of leaves) fed.add(l);
+      for (const [m, p] of fed.proofs()) expect(p).toEqual(path(m, leaves));
       const streaming = new StreamingMerkleRoot();
       for (const l of leaves) streaming.add(l);
       expect(streaming.root()).toBe(root);
