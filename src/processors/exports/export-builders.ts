@@ -101,7 +101,7 @@ export const eventRow = (e: StoredEvent): TableRow => ({
 const disclosureNote = (view: PersonalDataView) =>
   `Personal fields are ${view === 'clear' ? 'shown in clear' : 'shown as pseudonyms'}; credentials are withheld. Hashes cover each event as stored (personal fields sealed), so they verify against the ledger and the evidence manifest, not against the disclosed data shown.`;
 
-const PAGE = 2000;
+const PAGE = 5000;
 
 const auditLog: ExportBuilder = async (context, raw) => {
   const params = exportParamSchemas['audit-log'].parse(raw) as ExportParams['audit-log'];
@@ -118,16 +118,19 @@ const auditLog: ExportBuilder = async (context, raw) => {
   const range = new EvidenceRangeAccumulator();
   const subjects: string[] = [];
   const seen = new Set<string>();
+  const read = (after: number) => (after < to ? context.store.readAll({ after, to, limit: PAGE, filter }) : Promise.resolve([]));
   async function* rows(): AsyncGenerator<TableRow> {
-    for (let after = params.after ?? 0; after < to; ) {
-      const page = await context.store.readAll({ after, to, limit: PAGE, filter });
+    // The next page is read while this one is rendered: the database and the renderer overlap.
+    let pending = read(params.after ?? 0);
+    for (;;) {
+      const page = await pending;
       if (page.length === 0) break;
+      pending = read(page[page.length - 1]!.position);
       const shown = await disclose(context, page, subjects, seen);
       for (let i = 0; i < page.length; i++) {
         range.add(page[i]!);
         yield eventRow(shown[i]!);
       }
-      after = page[page.length - 1]!.position;
     }
   }
   const criteria = Object.entries(params).map(([label, value]) => ({ label, value: Array.isArray(value) ? value.join(', ') : (value as CellValue) }));
