@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyExportFile } from '../../src/processors/exports/export-verification.js';
+import { eachZipEntry, readAll } from '../../src/processors/exports/zip-entries.js';
+import { exportsShowingSubject } from '../../src/projections/export-jobs.projection.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -94,6 +96,38 @@ describe.each(['postgres', 'pglite'] as const)('export jobs over HTTP on %s', (d
     expect(listed.jobs).toEqual([]);
     const viewer = { authorization: `Bearer ${await server.tokenFor('viewer')}` };
     expect((await post('/api/v1/export/csv', { kind: 'model-card', params: { modelId } }, viewer)).status).toBe(403);
+  });
+
+  it('personal data is in clear only for personal-data:read, and its subjects are recorded', async () => {
+    const userId = randomUUID();
+    const { vault, store } = server.runtime;
+    await store.append(`user-${userId}`, [{
+      id: randomUUID(), type: 'user.registered', schemaVersion: 1, actor: { kind: 'system', id: 'vitest' },
+      data: { userId, email: await vault.seal(userId, 'ada@example.org') as never, name: await vault.seal(userId, 'Ada Lovelace') as never, passwordHash: await vault.seal(userId, '$argon2id$secret') as never, emailDigest: 'a'.repeat(64), role: 'viewer', method: 'admin-bootstrap' },
+    }]);
+    const auditor = { authorization: `Bearer ${await server.tokenFor('auditor')}` };
+    const texts: Record<string, string> = {};
+    for (const [who, headers] of [['admin', admin], ['auditor', auditor]] as const) {
+      const asked = await post('/api/v1/export/csv', { kind: 'timeline', params: { streamId: `user-${userId}` } }, headers);
+      expect(asked.status, JSON.stringify(asked.body)).toBe(202);
+      const done = await job(asked.body.exportId, headers);
+      expect(done.subjects).toEqual(who === 'admin' ? [userId] : []);
+      const bytes = Buffer.from(await (await fetch(`${base}/api/v1/export/jobs/${asked.body.exportId}/download`, { headers })).arrayBuffer());
+      const file = join(server.dataDir, `${who}.zip`);
+      writeFileSync(file, bytes);
+      let text = '';
+      await eachZipEntry(file, async (name, stream) => void (text += (await readAll(stream)).toString('utf8')));
+      texts[who] = text;
+      // The manifest holds the events as stored: ciphertext, never the address.
+      expect(text.split('"envelope"').length).toBeGreaterThan(1);
+    }
+    expect(texts.admin).toContain('ada@example.org');
+    expect(texts.auditor).not.toContain('ada@example.org');
+    expect(texts.auditor).toContain(server.runtime.vault.pseudonym('ada@example.org'));
+    for (const t of Object.values(texts)) expect(t).not.toContain('$argon2id$secret');
+    const manifestOnly = texts.admin!.slice(texts.admin!.lastIndexOf('{"format":"raia-export-manifest/v1"'));
+    expect(manifestOnly).not.toContain('ada@example.org');
+    expect((await exportsShowingSubject(server.runtime.db.knex, userId)).map((j) => j.requesterId)).toHaveLength(1);
   });
 
   it('bad input is a 400 naming the field; unsupported kinds and formats say so', async () => {
