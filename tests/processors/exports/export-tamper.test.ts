@@ -124,6 +124,24 @@ describe('exports verify offline, and tampering is named', () => {
     expect((await verifyExportFile(event, server.runtime.exportRenderers)).problems).toEqual(['manifest signature invalid', `event ${registered.id.slice(0, 8)}… at position ${registered.position}: hash does not match its content`]);
   });
 
+  it('a dataset profile: every figure of the recorded profile is in the file, and the file verifies', async () => {
+    const datasetId = randomUUID();
+    const profile = { columns: { age: { mean: 41.5, missing: 2, histogram: [3, 5, 8] } }, rows: 16 };
+    await server.runtime.store.append(`dataset-${datasetId}`, [{ id: randomUUID(), type: 'dataset.profiled', schemaVersion: 1, actor, data: { datasetId, version: 1, profile, qualityScore: 87.5, issues: [{ column: 'age', kind: 'missing', count: 2 }], elapsedMs: 12, codeVersion: 'test' } }]);
+    const { file } = await exportFile('dataset-profile', 'csv', { datasetId });
+    expect(await verifyExportFile(file, server.runtime.exportRenderers)).toMatchObject({ ok: true, eventsChecked: 1 });
+    const entries = new Map<string, string>();
+    await eachZipEntry(file, async (name, stream) => void entries.set(name, (await readAll(stream)).toString('utf8')));
+    const details = [...entries].find(([name]) => name.startsWith('dataset-profiled-') && name.endsWith('-details.csv'))![1];
+    // Field order follows the stored JSON (PostgreSQL orders jsonb keys), so the rows are compared as a set.
+    const lines = details.split('\r\n');
+    expect(lines[0]).toBe('Field,Value');
+    expect(lines.slice(1).sort()).toEqual(['', 'issues[0].column,age', 'issues[0].count,2', 'issues[0].kind,missing', 'profile.columns.age.histogram[0],3', 'profile.columns.age.histogram[1],5', 'profile.columns.age.histogram[2],8', 'profile.columns.age.mean,41.5', 'profile.columns.age.missing,2', 'profile.rows,16']);
+    const facts = [...entries].find(([name]) => name.startsWith('dataset-profiled-at-position'))![1];
+    expect(facts).toContain('qualityScore,87.5\r\n');
+    expect((await exportFile('dataset-profile', 'csv', { datasetId: randomUUID() }).catch((e: Error) => e.message))).toMatch(/export.completed/);
+  });
+
   it('neutralises formula-like text in both formats; numbers stay numbers', async () => {
     const { file } = await exportFile('model-card', 'csv', { modelId });
     const entries = new Map<string, string>();
