@@ -33,6 +33,9 @@ import { PredictionLog } from './platform/prediction-log.js';
 import { ScoringModelCache } from './processors/model-scoring.js';
 import { versionDeclaration } from './processors/explanation-service.js';
 import { startExplanationJobs, type ExplanationJobs } from './processors/explanation-jobs.js';
+import { startExportJobs, type ExportJobs } from './processors/exports/export-jobs.js';
+import { exportRenderers } from './processors/exports/export-renderers.js';
+import type { ExportFormat, ExportRenderer } from './processors/exports/export-document.js';
 import { startDriftScheduler, type DriftScheduler } from './processors/drift-scheduler.js';
 import { startStreamMonitor, type StreamMonitor } from './processors/stream-monitor.js';
 import { publishShippedPacks } from './commands/compliance/shipped-packs.js';
@@ -47,7 +50,8 @@ import { registerAccount } from './commands/user/registration.js';
 import type { IdentityDependencies } from './commands/user/identity-dependencies.js';
 import { AccessTokens } from './api/auth/access-tokens.js';
 import { createOidcSignIn, type OidcSignIn } from './platform/oidc-sign-in.js';
-import { noExportsForSubject, type ExportsForSubject } from './processors/privacy/exports-for-subject.js';
+import type { ExportsForSubject } from './processors/privacy/exports-for-subject.js';
+import { exportJobsForSubject } from './processors/exports/exports-for-subject.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -75,6 +79,10 @@ export type Runtime = {
   explanationJobs: ExplanationJobs;
   /** Runs the scheduled drift checks (POST /drift/schedules). */
   driftScheduler: DriftScheduler;
+  /** Renders requested exports (POST /export/*) into blob storage. */
+  exportJobs: ExportJobs;
+  /** Export file formats by name (CSV bundle, XLSX; PDF once its renderer is wired), for rendering and verification. */
+  exportRenderers: ReadonlyMap<ExportFormat, ExportRenderer>;
   /** Monitors started data streams (NATS, webhook, Kafka) in windows against their reference. */
   streams: StreamMonitor;
   mailSender: MailSender;
@@ -217,10 +225,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     cleanups.push(() => explanationJobs.stop());
     const driftScheduler = await startDriftScheduler({ store, catalogue, blobs, logger });
     cleanups.push(() => driftScheduler.stop());
+    const renderers = exportRenderers();
+    const exportJobs = await startExportJobs({ store, catalogue, vault, blobs, sealer, keys, renderers, workDir: join(config.dataDir, 'exports'), maxBytes: config.RAIA_MAX_DATASET_BYTES, knex: db.knex, logger });
+    cleanups.push(() => exportJobs.stop());
     const streamsNatsUrl = config.RAIA_STREAMS_NATS_URL ?? config.NATS_URL;
     const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
     cleanups.push(() => streams.close());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, streams, mailSender, exportsForSubject: noExportsForSubject, backgroundTasks, startedAt: new Date(), close };
+    const exportsForSubject = exportJobsForSubject({ knex: db.knex, store, catalogue, blobs });
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

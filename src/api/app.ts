@@ -31,6 +31,7 @@ import { fairnessRoutes } from './routes/fairness.routes.js';
 import { privacyRoutes } from './routes/privacy.routes.js';
 import { complianceRoutes } from './routes/compliance.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
+import { exportRoutes } from './routes/exports.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -155,6 +156,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(privacyRoutes(runtime, runtime.exportsForSubject));
   await app.register(complianceRoutes(runtime));
   await app.register(incidentRoutes(runtime));
+  await app.register(exportRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

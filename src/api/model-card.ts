@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../events/envelope.js';
 import { discloseEvents } from '../events/event-disclosure.js';
 import type { Runtime } from '../runtime.js';
-import { collectAssessments } from './routes/model-assessments.js';
+import { assessmentEvents, assessmentEvidence } from './routes/model-assessments.js';
 import { modelStreamId } from '../commands/model/model.decider.js';
 import { streamEventsAt, type LedgerPoint } from '../projections/as-of/ledger-point.js';
 
@@ -52,12 +52,23 @@ export type ModelCard = {
  * ledger itself, not a read model: purpose, versions, data lineage, metrics, validation,
  * assessments, approvals and deployments, each traceable to the event that recorded it.
  */
-export async function assembleModelCard(runtime: Runtime, modelId: string, point: LedgerPoint | null = null): Promise<ModelCard | null> {
+export async function assembleModelCard(runtime: ModelCardSources, modelId: string, point: LedgerPoint | null = null): Promise<ModelCard | null> {
+  return (await assembleModelCardWithEvidence(runtime, modelId, point))?.card ?? null;
+}
+
+type ModelCardSources = Pick<Runtime, 'store' | 'catalogue' | 'vault'>;
+
+/**
+ * The card and the ledger events it was assembled from (as stored: sealed form), for an export's
+ * evidence manifest; as the ledger stood at `point` when given.
+ */
+export async function assembleModelCardWithEvidence(runtime: ModelCardSources, modelId: string, point: LedgerPoint | null = null): Promise<{ card: ModelCard; evidence: StoredEvent[] } | null> {
   const streamId = modelStreamId(modelId);
   const stored = point ? await streamEventsAt(runtime.store, streamId, point) : await runtime.store.readStream(streamId);
   // A card is a document handed on (to regulators, in exports): it never carries personal data in clear.
   const events = await discloseEvents(stored, runtime, 'pseudonymised');
   if (events.length === 0) return null;
+  const evidence = [...stored];
   const at = (e: StoredEvent) => e.occurredAt.toISOString();
   // The union of the model events' fields (each event type validated by the catalogue on append).
   type ModelEventData = {
@@ -121,8 +132,12 @@ export async function assembleModelCard(runtime: Runtime, modelId: string, point
         break;
     }
   }
-  for (const v of card.versions) v.assessments = await collectAssessments(runtime, modelId, v.version, point?.position);
-  return card;
+  for (const v of card.versions) {
+    const assessments = await assessmentEvents(runtime, modelId, v.version, point?.position);
+    v.assessments = assessments.map(assessmentEvidence);
+    evidence.push(...assessments);
+  }
+  return { card, evidence };
 }
 
 const cell = (s: unknown) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -19,6 +19,7 @@ const admins: Role[] = ['admin'];
 const complianceReaders: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor']; // compliance status, packs, incidents
 const complianceManagers: Role[] = ['admin', 'risk_officer']; // publish packs and controls, statements of applicability
 const incidentReporters: Role[] = ['admin', 'risk_officer', 'data_scientist']; // report, update, close serious incidents
+const exporters: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor'];
 
 const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/auth/register': 'public',
@@ -138,6 +139,16 @@ const table: Record<string, Role[] | 'public'> = {
   // Someone else's export (the id called here is not the caller's) needs privacy:export; everyone may export their own (tests/api/privacy.test.ts).
   'GET /api/v1/privacy/data-export/{userId}': admins,
   'POST /api/v1/privacy/data-deletion/{userId}': admins,
+  // Exports: everyone but the viewer asks for, lists, downloads, deletes and verifies their own;
+  // audit-log and timeline exports additionally need audit:read (checked per kind, tested in exports.test.ts).
+  'POST /api/v1/export/pdf': exporters,
+  'POST /api/v1/export/excel': exporters,
+  'POST /api/v1/export/csv': exporters,
+  'POST /api/v1/compliance/generate-report': exporters,
+  'GET /api/v1/export/jobs': exporters,
+  'GET /api/v1/export/jobs/{id}/download': exporters,
+  'DELETE /api/v1/export/jobs/{id}': exporters,
+  'POST /api/v1/export/verify': exporters,
 };
 
 describe('route permissions against a table written by hand', () => {

@@ -1,4 +1,5 @@
 import type { AssessmentEvidence } from '../../commands/model/model.decider.js';
+import type { StoredEvent } from '../../events/envelope.js';
 import type { Runtime } from '../../runtime.js';
 
 /**
@@ -8,13 +9,19 @@ import type { Runtime } from '../../runtime.js';
  */
 export const ASSESSMENT_EVENT_TYPES = { 'explanation.computed': 'explainability', 'fairness.assessed': 'fairness' } as const;
 
-/** Every assessment of one version in the ledger (up to position `to`, when given), for the deploy gate and the model card. */
-export async function collectAssessments(runtime: Runtime, modelId: string, version: number, to?: number): Promise<AssessmentEvidence[]> {
+/** The ledger events assessing one version (up to position `to`, when given): the model card's and an export's evidence. */
+export async function assessmentEvents(runtime: Pick<Runtime, 'store'>, modelId: string, version: number, to?: number): Promise<StoredEvent[]> {
   const types = Object.keys(ASSESSMENT_EVENT_TYPES) as (keyof typeof ASSESSMENT_EVENT_TYPES)[];
-  const events = await runtime.store.readAll({ filter: { types, dataContains: { modelId, modelVersion: version } }, limit: 10_000, ...(to === undefined ? {} : { to }) });
-  return events.map((e) => ({
-    kind: ASSESSMENT_EVENT_TYPES[e.type as keyof typeof ASSESSMENT_EVENT_TYPES],
-    eventId: e.id,
-    failingChecks: Array.isArray(e.data.failedChecks) ? e.data.failedChecks.map(String) : [],
-  }));
+  return runtime.store.readAll({ filter: { types, dataContains: { modelId, modelVersion: version } }, limit: 10_000, ...(to === undefined ? {} : { to }) });
+}
+
+export const assessmentEvidence = (e: StoredEvent): AssessmentEvidence => ({
+  kind: ASSESSMENT_EVENT_TYPES[e.type as keyof typeof ASSESSMENT_EVENT_TYPES],
+  eventId: e.id,
+  failingChecks: Array.isArray(e.data.failedChecks) ? e.data.failedChecks.map(String) : [],
+});
+
+/** Every assessment of one version in the ledger (up to position `to`, when given), for the deploy gate and the model card. */
+export async function collectAssessments(runtime: Pick<Runtime, 'store'>, modelId: string, version: number, to?: number): Promise<AssessmentEvidence[]> {
+  return (await assessmentEvents(runtime, modelId, version, to)).map(assessmentEvidence);
 }

@@ -10,10 +10,11 @@ import { driftEvents } from './drift.events.js';
 import { streamEvents } from './stream.events.js';
 import { complianceEvents } from './compliance.events.js';
 import { incidentEvents } from './incident.events.js';
+import { exportEvents } from './export.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
   return new EventCatalogue()
-    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents)
+    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents)
     .registerUpcaster(userLoggedInV1Upcaster);
 }

@@ -58,8 +58,12 @@ export async function buildAnnexIvReport(deps: Deps, request: { modelId: string;
   const version = model.versions.get(request.version);
   if (!version) throw new AnnexIvSubjectNotFound(`version ${request.version} of model ${request.modelId}`);
   const [headEvent] = point.position > 0 ? await deps.store.readAll({ after: point.position - 1, to: point.position, limit: 1 }) : [];
-  // The newest seal at or before the position (read on its own: a ledger holds many).
-  const [seal = null] = point.position > 0 ? await deps.store.readAll({ direction: 'backwards', to: point.position, limit: 1, filter: { types: ['ledger.sealed'] } }) : [];
+  // The seal that covers the position when one was recorded since (an export seals the ledger up to
+  // the point it reports, so its seal comes right after), otherwise the newest one at or before it.
+  const [next] = await deps.store.readAll({ after: point.position, limit: 1, filter: { types: ['ledger.sealed'] } });
+  const covering = next && Number(next.data.fromPosition) <= point.position && point.position <= Number(next.data.toPosition) ? next : null;
+  const [before = null] = covering || point.position === 0 ? [] : await deps.store.readAll({ direction: 'backwards', to: point.position, limit: 1, filter: { types: ['ledger.sealed'] } });
+  const seal = covering ?? before;
 
   const evidence = new Map<string, StoredEvent>();
   const cite = (...events: StoredEvent[]) => {
@@ -69,7 +73,8 @@ export async function buildAnnexIvReport(deps: Deps, request: { modelId: string;
   const training = version.trainingDatasetId ? (facts.byDataset.get(version.trainingDatasetId) ?? []) : [];
   const pack = packsInForce(facts, EU_AI_ACT)[0] ?? null;
   if (pack) cite(...pack.events);
-  if (seal) cite(seal);
+  // A seal recorded after the point is not part of what the report states; it proves it (in the manifest).
+  if (before) cite(before);
   if (headEvent) cite(headEvent);
 
   const gaps: ControlResult[] = pack ? pack.controls.map((c) => evaluateControl(pack, c, facts, { model, version }, point.at)) : [];
@@ -104,7 +109,7 @@ export async function buildAnnexIvReport(deps: Deps, request: { modelId: string;
       { label: 'As of', value: point.at },
       { label: 'Ledger head position', value: point.position },
       { label: 'Ledger head hash', value: headEvent?.hash ?? null },
-      { label: 'Latest seal', value: seal ? `position ${seal.position}, covering ${text(seal.data.fromPosition)}-${text(seal.data.toPosition)}, head ${text(seal.data.headHash)}` : 'none' },
+      { label: covering ? 'Sealed by' : 'Latest seal', value: seal ? `${covering ? 'the seal recorded after this point at ' : ''}position ${seal.position}, covering ${text(seal.data.fromPosition)}-${text(seal.data.toPosition)}, head ${text(seal.data.headHash)}` : 'none' },
       { label: 'Seal key id', value: seal ? text(seal.data.keyId) : null },
       { label: 'Sealed at', value: seal ? time(seal) : null },
     ],

@@ -7,12 +7,3 @@ export type ExportsForSubject = {
   /** Deletes the export's file and records why; purging one already purged changes nothing. */
   purge(exportId: string, reason: string): Promise<void>;
 };
-
-/**
- * No export jobs to consult. Stands in until the export jobs (processors/exports) are wired: the
- * composition root replaces it with one reading their `export_jobs` read model.
- */
-export const noExportsForSubject: ExportsForSubject = {
-  find: async () => [],
-  purge: async () => undefined,
-};

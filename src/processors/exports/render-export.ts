@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import { join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import type { ExportRequest, ExportResult } from '../../commands/export/export.decider.js';
+import type { StoredEvent } from '../../events/envelope.js';
+import type { EventCatalogue } from '../../events/event-catalogue.js';
+import type { EventStore } from '../../events/event-store.js';
+import type { PersonalDataVault } from '../../events/personal-data.js';
+import type { BlobStorage } from '../../platform/blob-storage.js';
+import type { LedgerSealer } from '../ledger-sealer.js';
+import { ExportInputError, exportBuilders, type BuiltExport } from './export-builders.js';
+import type { ContentDigest, ExportDocument, ExportFormat, ExportRenderer, TableRow } from './export-document.js';
+import { MANIFEST_FORMAT, compactSeals, proveEvents, readSeals, signManifest, type EvidenceManifest } from './evidence-manifest.js';
+
+export type ExportDependencies = {
+  store: EventStore;
+  catalogue: EventCatalogue;
+  vault: PersonalDataVault;
+  blobs: BlobStorage;
+  sealer: Pick<LedgerSealer, 'sealNow'>;
+  keys: { signingKey: KeyObject; verifyKey: KeyObject };
+  renderers: ReadonlyMap<ExportFormat, ExportRenderer>;
+  /** Where files are rendered before they go to blob storage. */
+  workDir: string;
+  maxBytes: number;
+};
+
+/** Why a job cannot be rendered, said to the requester as `export.failed`'s reason. */
+export class ExportRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExportRefused';
+  }
+}
+
+async function collect<T>(items: T[] | AsyncIterable<T>): Promise<T[]> {
+  if (Array.isArray(items)) return items;
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** Counts rows as the renderer pulls them, for the job's progress. */
+function counted(document: ExportDocument, onRow: () => void): ExportDocument {
+  const wrap = (rows: TableRow[] | AsyncIterable<TableRow>): AsyncIterable<TableRow> => ({
+    async *[Symbol.asyncIterator]() {
+      for await (const row of rows) {
+        onRow();
+        yield row;
+      }
+    },
+  });
+  return { ...document, sections: document.sections.map((s) => ({ ...s, blocks: s.blocks.map((b) => (b.kind === 'table' ? { ...b, rows: wrap(b.rows) } : b)) })) };
+}
+
+/**
+ * Renders one export: seals the ledger (so every event the file reports is under a signed seal),
+ * builds the document up to that sealed head, renders it with the evidence manifest, and stores
+ * the file in blob storage. Returns what `export.completed` records.
+ */
+export async function renderExport(deps: ExportDependencies, request: ExportRequest, options: { onRow?: () => void } = {}): Promise<ExportResult> {
+  const started = performance.now();
+  const builder = exportBuilders[request.kind];
+  if (!builder) throw new ExportRefused(`unsupported kind: ${request.kind} exports are not available in this build`);
+  const renderer = deps.renderers.get(request.format);
+  if (!renderer) throw new ExportRefused(`no ${request.format.toUpperCase()} renderer is installed in this build`);
+
+  await deps.sealer.sealNow();
+  const seals = await readSeals(deps.store);
+  const latest = seals.length - 1;
+  if (latest < 0) throw new Error('the ledger has no seal to prove the export against');
+  const head = { position: seals[latest]!.seal.toPosition, hash: seals[latest]!.seal.headHash };
+
+  let built: BuiltExport;
+  try {
+    built = await builder({ store: deps.store, catalogue: deps.catalogue, vault: deps.vault, view: request.personalData, upTo: head.position }, request.params);
+  } catch (error) {
+    if (error instanceof ExportInputError) throw new ExportRefused(error.message);
+    throw error;
+  }
+  const generatedAt = new Date().toISOString();
+  const manifestFor = async (contents: ContentDigest[]): Promise<Buffer> => {
+    const evidence: StoredEvent[] = await collect(built.document.evidence);
+    const range = built.range;
+    const ends = range?.first && range.last ? [range.first, range.last] : [];
+    const proven = await proveEvents(deps.store, seals, [...evidence, ...ends]);
+    const used = compactSeals(seals, latest, proven);
+    const listed = proven.slice(0, evidence.length).map(used.remap);
+    const [first, last] = proven.slice(evidence.length).map(used.remap);
+    const manifest: EvidenceManifest = signManifest(
+      {
+        format: MANIFEST_FORMAT,
+        exportId: request.exportId,
+        kind: request.kind,
+        fileFormat: request.format,
+        params: request.params,
+        generatedAt,
+        ledgerHead: head,
+        seals: used.seals,
+        latestSeal: used.latestSeal,
+        events: listed,
+        range: range ? { fromPosition: range.first?.position ?? 0, toPosition: range.last?.position ?? 0, count: range.merkle.count, merkleRoot: range.merkle.root(), first: first ?? null, last: last ?? null } : null,
+        contents,
+      },
+      deps.keys.signingKey,
+      deps.keys.verifyKey,
+    );
+    return Buffer.from(JSON.stringify(manifest), 'utf8');
+  };
+
+  await mkdir(deps.workDir, { recursive: true });
+  const file = join(deps.workDir, `${request.exportId}-${randomUUID()}.${renderer.extension}`);
+  try {
+    const out = createWriteStream(file, { mode: 0o600 });
+    try {
+      await renderer.render(options.onRow ? counted(built.document, options.onRow) : built.document, manifestFor, out);
+    } finally {
+      if (!out.writableEnded) out.end();
+      await finished(out).catch(() => undefined);
+    }
+    const stored = await deps.blobs.put(createReadStream(file), { maxBytes: deps.maxBytes });
+    return {
+      exportId: request.exportId,
+      sha256: stored.sha256,
+      size: stored.size,
+      blob: { store: deps.blobs.kind, sha256: stored.sha256 },
+      contentType: renderer.contentType,
+      filename: `raia-${request.kind}-${request.exportId}.${renderer.extension}`,
+      ledgerHead: head,
+      subjects: [...new Set(built.document.subjects)].sort(),
+      elapsedMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    await rm(file, { force: true });
+  }
+}
