@@ -112,6 +112,9 @@ describe('performanceMetrics', () => {
       expect(refusal.code).toBe('PERFORMANCE_INPUT_INVALID');
       expect(refusal.message).toBe('invalid performance input: yPred has 1 values for 2 rows');
     }
+    expect(() => performanceMetrics({ task: 'regression', yTrue: [1, Infinity], yPred: [2] })).toThrow(
+      'invalid performance input: yPred has 1 values for 2 rows; yTrue row 1 is Infinity; values must be finite',
+    );
     expect(reasonsOf(() => performanceMetrics({ task: 'regression', yTrue: [1, Infinity], yPred: [2] }))).toEqual([
       'yPred has 1 values for 2 rows',
       'yTrue row 1 is Infinity; values must be finite',

@@ -154,26 +154,26 @@ describe('raia-threshold-wrapper/v1 scoring model', () => {
 
   it('validates the document, naming the field', () => {
     const base = JSON.parse(JSON.stringify(deterministic)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const cases: [unknown, string][] = [
-      [[], '$'],
-      [{ ...base, format: 'raia-linear/v1' }, 'format'],
-      [{ ...base, wraps: { modelId: 'm' } }, 'wraps.version'],
-      [{ ...base, wraps: { version: 1 } }, 'wraps.modelId'],
-      [{ ...base, attribute: { name: 'sex', labels: [] } }, 'attribute.labels'],
-      [{ ...base, attribute: { name: 'sex', labels: ['F', 'F', 'X'] } }, 'attribute.labels'],
-      [{ ...base, seed: -1 }, 'seed'],
-      [{ ...base, seed: 2 ** 32 }, 'seed'],
-      [{ ...base, artifact: { ...base.artifact, kind: 'other' } }, 'artifact.kind'],
-      [{ ...base, artifact: { ...base.artifact, attribute: 'race' } }, 'artifact.attribute'],
-      [{ ...base, artifact: { ...base.artifact, labels: ['F', 'M'] } }, 'artifact.labels'],
-      [{ ...base, artifact: { ...base.artifact, groups: [] } }, 'artifact.groups'],
-      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], code: 5 }] } }, 'artifact.groups[0].code'],
-      [{ ...base, artifact: { ...base.artifact, groups: [base.artifact.groups[0], base.artifact.groups[0]] } }, 'artifact.groups[1].code'],
-      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], group: 'M' }] } }, 'artifact.groups[0].group'],
-      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], thresholdLow: null }] } }, 'artifact.groups[0].thresholdLow'],
-      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], probabilityLow: 1.5 }] } }, 'artifact.groups[0].probabilityLow'],
+    const cases: [unknown, string, string][] = [
+      [[], '$', 'must be a JSON object'],
+      [{ ...base, format: 'raia-linear/v1' }, 'format', 'must be "raia-threshold-wrapper/v1"'],
+      [{ ...base, wraps: { modelId: 'm' } }, 'wraps.version', 'must be a positive integer'],
+      [{ ...base, wraps: { version: 1 } }, 'wraps.modelId', 'must be a model id'],
+      [{ ...base, attribute: { name: 'sex', labels: [] } }, 'attribute.labels', 'must be a non-empty array of strings'],
+      [{ ...base, attribute: { name: 'sex', labels: ['F', 'F', 'X'] } }, 'attribute.labels', 'must be unique'],
+      [{ ...base, seed: -1 }, 'seed', 'must be an unsigned 32-bit integer'],
+      [{ ...base, seed: 2 ** 32 }, 'seed', 'must be an unsigned 32-bit integer'],
+      [{ ...base, artifact: { ...base.artifact, kind: 'other' } }, 'artifact.kind', 'must be "raia.fairness.threshold-optimizer" version 1'],
+      [{ ...base, artifact: { ...base.artifact, attribute: 'race' } }, 'artifact.attribute', 'must equal attribute.name ("sex")'],
+      [{ ...base, artifact: { ...base.artifact, labels: ['F', 'M'] } }, 'artifact.labels', 'must equal attribute.labels'],
+      [{ ...base, artifact: { ...base.artifact, groups: [] } }, 'artifact.groups', 'must be a non-empty array of group rules'],
+      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], code: 5 }] } }, 'artifact.groups[0].code', 'must be an index into attribute.labels (0..2)'],
+      [{ ...base, artifact: { ...base.artifact, groups: [base.artifact.groups[0], base.artifact.groups[0]] } }, 'artifact.groups[1].code', 'repeats another group\'s code'],
+      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], group: 'M' }] } }, 'artifact.groups[0].group', 'must be the label of code 0'],
+      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], thresholdLow: null }] } }, 'artifact.groups[0].thresholdLow', 'must be a finite number'],
+      [{ ...base, artifact: { ...base.artifact, groups: [{ ...base.artifact.groups[0], probabilityLow: 1.5 }] } }, 'artifact.groups[0].probabilityLow', 'must be a number in [0, 1]'],
     ];
-    for (const [doc, field] of cases) {
+    for (const [doc, field, message] of cases) {
       const error = (() => {
         try {
           parseThresholdWrapper(doc);
@@ -184,6 +184,7 @@ describe('raia-threshold-wrapper/v1 scoring model', () => {
       })();
       expect(error, field).toBeInstanceOf(ModelArtifactError);
       expect((error as ModelArtifactError).field, field).toBe(field);
+      expect((error as ModelArtifactError).message, field).toBe(`${field}: ${message}`);
     }
     expect(parseThresholdWrapper(base)).toEqual(deterministic);
   });
