@@ -52,6 +52,8 @@ describe('rocAuc', () => {
     expect(rocAuc([0, 1], [NaN, NaN])).toEqual({ value: null, reason: 'scores row 0 is NaN' });
     // ±Infinity are ordinary, comparable scores: the positive 0.5 beats −∞ and loses to +∞.
     expect(rocAuc([0, 1, 0], [-Infinity, 0.5, Infinity]).value).toBe(0.5);
+    // Only the first yTrue.length scores are read: a NaN past them is not this call's business.
+    expect(rocAuc([0, 1], [0.1, 0.9, NaN]).value).toBe(1);
   });
 
   it('equals the brute-force fraction of correctly ranked pairs', () => {
