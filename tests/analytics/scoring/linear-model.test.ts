@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearScoringModel, parseLinearModel, ScoringInputError } from '../../../src/analytics/scoring/linear-model.js';
+import { linearScoringModel, parseLinearModel, ScoringInputError, sigmoid, softmaxInto } from '../../../src/analytics/scoring/linear-model.js';
 import { ModelArtifactError } from '../../../src/analytics/scoring/scoring-model.js';
 
 const regression = {
@@ -124,6 +124,8 @@ describe('parseLinearModel + linearScoringModel', () => {
 
 describe('parseLinearModel refuses a malformed document, naming the field', () => {
   const cases: [string, unknown, string, string][] = [
+    ['null', null, '$', 'must be a JSON object'],
+    ['a string', 'raia-linear/v1', '$', 'must be a JSON object'],
     ['not an object', [1, 2], '$', 'must be a JSON object'],
     ['wrong format', { ...regression, format: 'raia-linear/v2' }, 'format', 'must be "raia-linear/v1"'],
     ['unknown task', { ...regression, task: 'ranking' }, 'task', 'must be "regression", "binary" or "multiclass"'],
@@ -170,3 +172,28 @@ describe('parseLinearModel refuses a malformed document, naming the field', () =
     expect((thrown as ModelArtifactError).message).toBe(`${field}: ${message}`);
   });
 });
+
+describe('sigmoid and softmax', () => {
+  it('keeps a sigmoid far below 0 as the subnormal e^z instead of 1 / (1 + ∞) = 0', () => {
+    // e^−720 ≈ 1.9e−313 is subnormal but not 0; 1 + e^720 overflows to ∞.
+    expect(sigmoid(-720)).toBeGreaterThan(0);
+    expect(sigmoid(-720)).toBe(Math.exp(-720));
+    expect(sigmoid(0)).toBe(0.5);
+    expect(sigmoid(720)).toBe(1);
+  });
+
+  it('writes exactly z.length probabilities at the offset and leaves the rest of the buffer alone', () => {
+    const out = Float64Array.of(9, 9, 9, 9, 9, 9);
+    const argmax = softmaxInto(Float64Array.of(0, Math.LN2, 0), out, 1);
+    expect(argmax).toBe(1);
+    // e^0 : e^ln2 : e^0 = 1 : 2 : 1.
+    expect(Array.from(out)).toEqual([9, 0.25, 0.5, 0.25, 9, 9]);
+    // Ties go to the first largest.
+    expect(softmaxInto(Float64Array.of(1, 3, 3), new Float64Array(3), 0)).toBe(1);
+  });
+
+  it('accepts an explicit null for the classes of a regression', () => {
+    expect(parseLinearModel({ ...regression, classes: null }).classes).toBeNull();
+  });
+});
+
