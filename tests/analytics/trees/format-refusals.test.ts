@@ -228,6 +228,9 @@ describe('XGBoost JSON refusals, word for word', () => {
     ['base_score empty', (d) => (d.learner.learner_model_param.base_score = ''), `${P}.base_score: not a number: ""`],
     ['base_score empty vector', (d) => (d.learner.learner_model_param.base_score = '[]'), `${P}.base_score: not a number: "[]"`],
     ['base_score half a vector', (d) => (d.learner.learner_model_param.base_score = '[5E-1'), `${P}.base_score: not a number: "[5E-1"`],
+    ['base_score blank vector', (d) => (d.learner.learner_model_param.base_score = '[ ]'), `${P}.base_score: not a number: "[ ]"`],
+    ['base_score opening bracket only', (d) => (d.learner.learner_model_param.base_score = '[0.55'), `${P}.base_score: not a number: "[0.55"`],
+    ['base_score closing bracket only', (d) => (d.learner.learner_model_param.base_score = '0.55]'), `${P}.base_score: not a number: "0.55]"`],
     ['base_score two targets', (d) => (d.learner.learner_model_param.base_score = '[5E-1,5E-1]'), `${P}.base_score: multi-target base scores are not supported`],
     ['base_score 0 for logistic', (d) => (d.learner.learner_model_param.base_score = '0'), `${P}.base_score: must be a probability in (0, 1) for binary:logistic, got 0`],
     ['base_score 1 for logistic', (d) => (d.learner.learner_model_param.base_score = 1), `${P}.base_score: must be a probability in (0, 1) for binary:logistic, got 1`],
@@ -236,6 +239,11 @@ describe('XGBoost JSON refusals, word for word', () => {
       'objective name not text',
       (d) => (d.learner.objective.name = 7),
       'learner.objective.name: unsupported objective 7 (supported: reg:squarederror, reg:linear, reg:absoluteerror, reg:pseudohubererror, binary:logistic, reg:logistic, binary:logitraw)',
+    ],
+    [
+      'objective name in an array',
+      (d) => (d.learner.objective.name = ['binary:logistic']),
+      'learner.objective.name: unsupported objective ["binary:logistic"] (supported: reg:squarederror, reg:linear, reg:absoluteerror, reg:pseudohubererror, binary:logistic, reg:logistic, binary:logitraw)',
     ],
     ['no gradient_booster', (d) => delete d.learner.gradient_booster, 'learner.gradient_booster: must be an object'],
     ['dart', (d) => (d.learner.gradient_booster.name = 'dart'), 'learner.gradient_booster.name: only "gbtree" boosters are supported, got "dart"'],
@@ -316,6 +324,7 @@ describe('XGBoost JSON accepted variants', () => {
     expect(base('reg:squarederror', ' 2.5E-1 ').baseScore).toBe(0.25);
     expect(base('reg:squarederror', '[ 2.5E-1 ]').baseScore).toBe(0.25);
     expect(base('reg:squarederror', '[0]').baseScore).toBe(0);
+    expect(base('reg:squarederror', ' [2.5E-1] ').baseScore).toBe(0.25);
   });
 
   it('takes one class or one target as single-output, and no split_type at all', () => {
