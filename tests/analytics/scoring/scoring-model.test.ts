@@ -18,6 +18,11 @@ describe('scalarOutput', () => {
     expect(Array.from(out)).toEqual([1.5, -2]);
   });
 
+  it('is the prediction of a regressor even if it also returned an array of probabilities', async () => {
+    const out = await scalarOutput(given('regression', null, [3, 4], [0.1, 0.9, 0.2, 0.8]))(new Float64Array(2), 2);
+    expect(Array.from(out)).toEqual([3, 4]);
+  });
+
   it('is the positive-class probability of a binary classifier, and the chosen class of a multiclass one', async () => {
     const binary = given('binary', ['no', 'yes'], [0, 1], [0.8, 0.2, 0.3, 0.7]);
     expect(Array.from(await scalarOutput(binary)(new Float64Array(2), 2))).toEqual([0.2, 0.7]);

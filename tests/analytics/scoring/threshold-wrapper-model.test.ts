@@ -311,6 +311,13 @@ describe('raia-threshold-wrapper/v1 scoring model', () => {
     await expect(model.score(matrix([[0.9, 0, 0]]), 1)).resolves.toMatchObject({ predictions: Float64Array.of(1) });
   });
 
+  it('scores a batch when the first label has no rule (only the rows given are decided)', async () => {
+    // Only M (code 1) has a rule: a decision for any row beyond the batch would find group 0 ruleless.
+    const onlyM = wrapperOf([rule(1, 'M', { thresholdHigh: 0.7, thresholdLow: 0.7 })]);
+    const out = await thresholdWrapperModel(onlyM, fakeModel()).score(matrix([[0.69, 0, 1], [0.7, 0, 1]]), 2);
+    expect(Array.from(out.predictions)).toEqual([0, 1]);
+  });
+
   it('refuses a wrapped model without two classes', () => {
     const noClasses = { ...fakeModel(), classes: null };
     const threeClasses = { ...fakeModel(), classes: ['a', 'b', 'c'] };
