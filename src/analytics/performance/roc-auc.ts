@@ -10,7 +10,11 @@ import { metricOf, undefinedMetric, type MetricValue } from './metric-value.js';
 export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>, positive = 1): MetricValue {
   const n = yTrue.length;
   const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = 0; i < n; i++) {
+    // NaN equals no score, not even itself: its tie group below would never advance (a hang).
+    if (Number.isNaN(scores[i])) return undefinedMetric(`scores row ${i} is NaN`);
+    order[i] = i;
+  }
   order.sort((a, b) => scores[a]! - scores[b]!);
   let positives = 0;
   let positiveRankSum = 0;

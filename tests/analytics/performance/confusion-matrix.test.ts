@@ -37,8 +37,9 @@ describe('confusion matrix and the metrics read from it', () => {
     expect(neverPredicted.recall.value).toBe(0);
     expect(neverPredicted.f1.value).toBe(0);
     const absent = precisionRecallF1(classCounts(confusionMatrix([0, 0], [0, 0], 2), 2, 1), 'yes');
-    expect(absent.recall.value).toBeNull();
-    expect(absent.f1.value).toBeNull();
+    expect(absent.recall).toEqual({ value: null, reason: 'class yes never occurs in yTrue' });
+    expect(absent.f1).toEqual({ value: null, reason: 'class yes is neither predicted nor occurs in yTrue' });
+    expect(accuracy(confusionMatrix([], [], 2), 2)).toEqual({ value: null, reason: 'no rows' });
   });
 
   it('macro-averages over classes present (scikit-learn example: P 0.22…, R 0.33…, F1 0.26…)', () => {
@@ -68,6 +69,6 @@ describe('logLoss', () => {
   it('clips probabilities to [1e-15, 1 − 1e-15]', () => {
     expect(logLoss([0], Float64Array.of(0, 1), 2).value).toBeCloseTo(-Math.log(1e-15), 12);
     expect(logLoss([1], Float64Array.of(0, 1), 2).value).toBeCloseTo(-Math.log(1 - 1e-15), 20);
-    expect(logLoss([], new Float64Array(0), 2).value).toBeNull();
+    expect(logLoss([], new Float64Array(0), 2)).toEqual({ value: null, reason: 'no rows' });
   });
 });

@@ -89,4 +89,117 @@ describe('performanceMetrics', () => {
     expect(() => performanceMetrics({ task: 'binary', yTrue: [0], yPred: [0], classes: ['a', 'b', 'c'] })).toThrow(/binary task has 2 classes/);
     expect(() => performanceMetrics({ task: 'regression', yTrue: [1, NaN], yPred: [1, 2] })).toThrow(/yTrue row 1 is NaN/);
   });
+
+  /** The reasons a malformed input is refused with (every one, in order). */
+  function reasonsOf(attempt: () => unknown): string[] {
+    try {
+      attempt();
+    } catch (error) {
+      expect(error).toBeInstanceOf(PerformanceInputError);
+      return (error as PerformanceInputError).reasons;
+    }
+    throw new Error('expected the input to be refused');
+  }
+
+  it('names the error, its code and every reason in its message', () => {
+    const attempt = () => performanceMetrics({ task: 'regression', yTrue: [1, 2], yPred: [1] });
+    expect(attempt).toThrow(PerformanceInputError);
+    try {
+      attempt();
+    } catch (error) {
+      const refusal = error as PerformanceInputError;
+      expect(refusal.name).toBe('PerformanceInputError');
+      expect(refusal.code).toBe('PERFORMANCE_INPUT_INVALID');
+      expect(refusal.message).toBe('invalid performance input: yPred has 1 values for 2 rows');
+    }
+    expect(() => performanceMetrics({ task: 'regression', yTrue: [1, Infinity], yPred: [2] })).toThrow(
+      'invalid performance input: yPred has 1 values for 2 rows; yTrue row 1 is Infinity; values must be finite',
+    );
+    expect(reasonsOf(() => performanceMetrics({ task: 'regression', yTrue: [1, Infinity], yPred: [2] }))).toEqual([
+      'yPred has 1 values for 2 rows',
+      'yTrue row 1 is Infinity; values must be finite',
+    ]);
+    expect(reasonsOf(() => performanceMetrics({ task: 'regression', yTrue: [1, 2], yPred: [1, NaN] }))).toEqual(['yPred row 1 is NaN; values must be finite']);
+  });
+
+  it('refuses class indexes that are not integers in 0..k-1, in yTrue and in yPred', () => {
+    const binary = (yTrue: number[], yPred: number[]) => () => performanceMetrics({ task: 'binary', yTrue, yPred });
+    expect(reasonsOf(binary([0, 0.5], [0, 1]))).toEqual(['yTrue row 1 is 0.5; class indexes run 0..1']);
+    expect(reasonsOf(binary([0, 1], [-1, 1]))).toEqual(['yPred row 0 is -1; class indexes run 0..1']);
+    expect(reasonsOf(binary([0, 1], [1, 2]))).toEqual(['yPred row 1 is 2; class indexes run 0..1']);
+    // 0 and k − 1 are valid.
+    expect(performanceMetrics({ task: 'binary', yTrue: [0, 1], yPred: [1, 0] }).accuracy.value).toBe(0);
+  });
+
+  it('refuses fewer than two classes and a probability table of the wrong size', () => {
+    expect(reasonsOf(() => performanceMetrics({ task: 'multiclass', yTrue: [0], yPred: [0], classes: ['only'] }))).toEqual([
+      'classification needs at least 2 classes, got 1',
+    ]);
+    expect(
+      reasonsOf(() => performanceMetrics({ task: 'multiclass', yTrue: [0, 1], yPred: [0, 1], probabilities: Float64Array.of(0.5, 0.5, 0.5), classes: ['a', 'b'] })),
+    ).toEqual(['probabilities has 3 values for 2 rows × 2 classes']);
+  });
+
+  it('accepts probabilities of exactly 0 and 1, refuses any below 0 or NaN', () => {
+    const report = performanceMetrics({ task: 'binary', yTrue: [0, 1], yPred: [0, 1], probabilities: Float64Array.of(1, 0, 0, 1) });
+    expect(report.rocAuc.value).toBe(1);
+    // Each true-class probability 1 is clipped to 1 − 1e-15 (scikit-learn's eps): −ln(1 − 1e-15) ≈ 1e-15.
+    expect(report.logLoss.value).toBeCloseTo(-Math.log(1 - 1e-15), 25);
+    const refused = (probabilities: Float64Array) => () => performanceMetrics({ task: 'binary', yTrue: [0, 1], yPred: [0, 1], probabilities });
+    expect(reasonsOf(refused(Float64Array.of(0.5, 0.5, -0.25, 0.5)))).toEqual(['probabilities row 1 class 0 is -0.25, outside [0, 1]']);
+    expect(reasonsOf(refused(Float64Array.of(0.5, NaN, 0.5, 0.5)))).toEqual(['probabilities row 0 class 1 is NaN, outside [0, 1]']);
+  });
+
+  it('reports binary precision, recall and F1 of the positive class, not their macro average', () => {
+    // Confusion [[2, 0], [1, 1]]: class 1 has P 1, R ½, F1 2/3; class 0 has P 2/3, R 1, F1 0.8.
+    const report = performanceMetrics({ task: 'binary', yTrue: [0, 0, 1, 1], yPred: [0, 0, 0, 1] });
+    expect(report.precision.value).toBe(1);
+    expect(report.recall.value).toBe(0.5);
+    expect(report.f1.value).toBeCloseTo(2 / 3, 15);
+    const multiclass = performanceMetrics({ task: 'multiclass', yTrue: [0, 0, 1, 1], yPred: [0, 0, 0, 1] });
+    expect(multiclass.precision.value).toBeCloseTo((1 + 2 / 3) / 2, 15);
+    expect(multiclass.recall.value).toBe(0.75);
+  });
+
+  it('counts the classes from the probability columns when no labels are given', () => {
+    // Two rows, three columns: three classes although only indexes 0 and 1 occur.
+    const report = performanceMetrics({
+      task: 'multiclass',
+      yTrue: [0, 1],
+      yPred: [0, 1],
+      probabilities: Float64Array.of(0.7, 0.2, 0.1, 0.2, 0.7, 0.1),
+    });
+    expect(report.classes).toEqual(['0', '1', '2']);
+    expect(report.confusionMatrix).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 0],
+    ]);
+    // No rows and no labels: nothing to count classes from.
+    expect(reasonsOf(() => performanceMetrics({ task: 'multiclass', yTrue: [], yPred: [], probabilities: new Float64Array(0) }))).toEqual([
+      'classification needs at least 2 classes, got 0',
+    ]);
+  });
+
+  it('counts the classes from the largest index in yTrue or yPred when there are neither labels nor probabilities', () => {
+    expect(performanceMetrics({ task: 'multiclass', yTrue: [0, 1], yPred: [2, 0] }).classes).toEqual(['0', '1', '2']);
+    expect(performanceMetrics({ task: 'multiclass', yTrue: [3, 0], yPred: [0, 1] }).classes).toEqual(['0', '1', '2', '3']);
+    expect(reasonsOf(() => performanceMetrics({ task: 'multiclass', yTrue: [0, 0], yPred: [0, 0] }))).toEqual([
+      'classification needs at least 2 classes, got 1',
+    ]);
+    // A non-integer index leaves no class count; the index itself is refused too.
+    expect(reasonsOf(() => performanceMetrics({ task: 'multiclass', yTrue: [0, 1.5], yPred: [0, 1] }))).toEqual([
+      'classification needs at least 2 classes, got 0',
+      'yTrue row 0 is 0; class indexes run 0..-1',
+      'yPred row 0 is 0; class indexes run 0..-1',
+    ]);
+  });
+
+  it('gives macro precision, recall and F1 as null when no class occurs (no rows)', () => {
+    const report = performanceMetrics({ task: 'multiclass', yTrue: [], yPred: [], classes: ['a', 'b', 'c'] });
+    expect(report.precision).toEqual({ value: null, reason: 'no rows' });
+    expect(report.recall).toEqual({ value: null, reason: 'no rows' });
+    expect(report.f1).toEqual({ value: null, reason: 'no rows' });
+    expect(report.accuracy).toEqual({ value: null, reason: 'no rows' });
+  });
 });

@@ -41,5 +41,21 @@ describe('regression metrics', () => {
     expect(r2Score([1], [1])).toEqual({ value: null, reason: expect.stringMatching(/fewer than two rows/) });
     expect(meanSquaredError([], []).value).toBeNull();
     expect(meanAbsoluteError([], []).reason).toBe('no rows');
+    expect(meanSquaredError([], []).reason).toBe('no rows');
+    expect(rootMeanSquaredError([], []).reason).toBe('no rows');
+    expect(meanAbsolutePercentageError([], [])).toEqual({ value: null, reason: 'no rows' });
+    expect(r2Score([], []).reason).toBe('R² is not defined for fewer than two rows (got 0)');
+  });
+
+  it('defines R² from two rows on', () => {
+    // ȳ = 2, Σ spread² = 2, Σ residual² = 0 + 1 → 1 − ½.
+    expect(r2Score([1, 3], [1, 2]).value).toBe(0.5);
+  });
+
+  it('treats a zero denominator as constant y even when y is not constant (force_finite)', () => {
+    // 5e-324 squared underflows to 0, so Σ(y − ȳ)² is exactly 0 although y varies: scikit-learn's
+    // force_finite then answers 1 for a zero numerator and 0 otherwise, never NaN or −∞.
+    expect(r2Score([0, 5e-324], [0, 0]).value).toBe(1);
+    expect(r2Score([0, 5e-324], [1, 0]).value).toBe(0);
   });
 });

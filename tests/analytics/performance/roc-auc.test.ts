@@ -38,6 +38,24 @@ describe('rocAuc', () => {
     expect(rocAuc([], []).value).toBeNull();
   });
 
+  it('says which class is missing, and when there are no rows at all', () => {
+    expect(rocAuc([1, 1, 1], [0.2, 0.5, 0.9]).reason).toBe('ROC AUC needs both classes in yTrue; found only positives');
+    expect(rocAuc([0, 0], [0.2, 0.5]).reason).toBe('ROC AUC needs both classes in yTrue; found only negatives');
+    // Rows labelled neither 0 nor the positive class count as negatives (one-vs-rest).
+    expect(rocAuc([2, 0], [0.2, 0.5], 1).reason).toBe('ROC AUC needs both classes in yTrue; found only negatives');
+    expect(rocAuc([], []).reason).toBe('ROC AUC needs both classes in yTrue; found only negatives (no rows)');
+  });
+
+  it('refuses a NaN score instead of looping forever on it (scikit-learn raises on NaN input)', () => {
+    // NaN equals nothing, so its tie group never advanced: the call hung before this check.
+    expect(rocAuc([0, 1, 1], [0.2, NaN, 0.7])).toEqual({ value: null, reason: 'scores row 1 is NaN' });
+    expect(rocAuc([0, 1], [NaN, NaN])).toEqual({ value: null, reason: 'scores row 0 is NaN' });
+    // ±Infinity are ordinary, comparable scores: the positive 0.5 beats −∞ and loses to +∞.
+    expect(rocAuc([0, 1, 0], [-Infinity, 0.5, Infinity]).value).toBe(0.5);
+    // Only the first yTrue.length scores are read: a NaN past them is not this call's business.
+    expect(rocAuc([0, 1], [0.1, 0.9, NaN]).value).toBe(1);
+  });
+
   it('equals the brute-force fraction of correctly ranked pairs', () => {
     fc.assert(
       fc.property(
@@ -64,6 +82,22 @@ describe('rocAucOneVsRest', () => {
 
   it('is null when a class never occurs in yTrue', () => {
     const probabilities = Float64Array.of(0.6, 0.3, 0.1, 0.2, 0.7, 0.1);
-    expect(rocAucOneVsRest([0, 1], probabilities, ['a', 'b', 'c'])).toEqual({ value: null, reason: expect.stringMatching(/class c/) });
+    expect(rocAucOneVsRest([0, 1], probabilities, ['a', 'b', 'c'])).toEqual({
+      value: null,
+      reason: 'one-vs-rest ROC AUC needs every class in yTrue, and class c never occurs',
+    });
+    // Class a (index 0) is the first undefined one: it never occurs, although row 0 is class c.
+    expect(rocAucOneVsRest([2, 1], probabilities, ['a', 'b', 'c']).reason).toBe(
+      'one-vs-rest ROC AUC needs every class in yTrue, and class a never occurs',
+    );
+  });
+
+  it('says so when yTrue holds a single class', () => {
+    const probabilities = Float64Array.of(0.6, 0.3, 0.1, 0.2, 0.7, 0.1);
+    expect(rocAucOneVsRest([0, 0], probabilities, ['a', 'b', 'c'])).toEqual({
+      value: null,
+      reason: 'one-vs-rest ROC AUC needs every class in yTrue, and only class a occurs',
+    });
+    expect(rocAucOneVsRest([], new Float64Array(0), ['a', 'b']).reason).toBe('one-vs-rest ROC AUC needs every class in yTrue, and class a never occurs');
   });
 });
