@@ -239,9 +239,24 @@ describe.each(['postgres', 'pglite'] as const)('data-subject export and erasure 
     for (const value of values) expect(before.some((h) => h.startsWith(`${value} in`)), `${value} found before erasure`).toBe(true);
     // The dataset value is sealed at rest from the start; it is readable only through the key.
     expect((await get(`/api/v1/privacy/data-export/${ada.userId}`, admin)).body).toContain(ada.salary);
+    // An administrator's export of Ada's timeline shows her data in clear: a file that must not outlive her key.
+    const asked = await post('/api/v1/export/csv', { kind: 'timeline', params: { streamId: `user-${ada.userId}` } }, admin);
+    expect(asked.statusCode, asked.body).toBe(202);
+    const exportId = asked.json().exportId as string;
+    let job: { status: string; subjects: string[]; sha256: string } | undefined;
+    for (let i = 0; i < 400 && !['completed', 'failed'].includes(job?.status ?? ''); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      job = (await get(`/api/v1/export/jobs?exportId=${exportId}`, admin)).json().jobs[0];
+    }
+    expect(job).toMatchObject({ status: 'completed', subjects: [ada.userId] });
+    expect((await get(`/api/v1/export/jobs/${exportId}/download`, admin)).statusCode).toBe(200);
 
     const res = await post(`/api/v1/privacy/data-deletion/${ada.userId}`, { reason: 'GDPR art. 17 request #4711' }, admin);
     expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().removed.exports).toEqual([{ id: exportId, action: 'purged' }]);
+    expect((await get(`/api/v1/export/jobs/${exportId}/download`, admin)).statusCode).toBe(410);
+    // The file is gone from blob storage (it is compressed: the plaintext search alone would not see it).
+    expect(await runtime.blobs.exists(job!.sha256)).toBe(false);
 
     expect(await plaintextHits([...values, ada.salary])).toEqual([]);
     // Bob, not erased, is still there (the search does look where the data lives).
