@@ -14,6 +14,7 @@ import { runMigrations } from '../src/platform/migrations.js';
 import { exportRenderers } from '../src/processors/exports/export-renderers.js';
 import { renderExport } from '../src/processors/exports/render-export.js';
 import { startLedgerSealer } from '../src/processors/ledger-sealer.js';
+import { annexReportWorkload } from './support/annex-report-workload.js';
 
 /**
  * Exports of a large audit log: a ledger of EVENTS `model.updated` events (about 300 bytes of
@@ -24,7 +25,8 @@ import { startLedgerSealer } from '../src/processors/ledger-sealer.js';
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const EVENTS = Number(process.env.BENCH_EXPORT_EVENTS ?? 1_000_000);
 const BATCH = 1000;
-const TARGETS = { csvEventsPerSec: 100_000, xlsxEventsPerSec: 30_000 };
+const TARGETS = { csvEventsPerSec: 100_000, xlsxEventsPerSec: 30_000, annexReportMs: 3_000 };
+const ANNEX_ASSESSMENTS = 50;
 
 const round = (x: number, digits = 0) => Number(x.toFixed(digits));
 const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
@@ -57,6 +59,10 @@ async function peakRssDuring<T>(work: () => Promise<T>): Promise<{ result: T; pe
 
 export async function run(): Promise<Record<string, unknown>> {
   const loadAtStart = round(loadavg()[0]!, 2);
+  // The Annex IV report first, in a server of its own (its ledger is small; the audit-log fill is not).
+  console.log(`  Annex IV report of a version with ${ANNEX_ASSESSMENTS} fairness assessments…`);
+  const annex = await annexReportWorkload(ANNEX_ASSESSMENTS);
+  console.log(`  annex report: ${annex.timesMs.join(', ')} ms (median ${annex.medianMs}), ${round(annex.pdfBytes / 1024)} KB`);
   const schema = `bench_export_${randomBytes(4).toString('hex')}`;
   const db = await openDatabase({ url: DATABASE_URL, schema });
   const dir = mkdtempSync(join(tmpdir(), 'raia-bench-export-'));
@@ -103,10 +109,10 @@ export async function run(): Promise<Record<string, unknown>> {
       exportPeakRssMb: Math.max(figures.csvPeakRssMb!, figures.xlsxPeakRssMb!),
       rssBeforeExportsMb: mb(rssBefore),
       ...figures,
-      // The Annex IV report is wired by the lead (helper "compliance"); measured then.
-      annexReportMs: null,
+      annexReportMs: annex.medianMs,
+      annexReport: { assessments: ANNEX_ASSESSMENTS, timesMs: annex.timesMs.join(' '), pdfKb: round(annex.pdfBytes / 1024) },
       targets: TARGETS,
-      targetsMet: { csvEventsPerSec: figures.csvEventsPerSec! >= TARGETS.csvEventsPerSec, xlsxEventsPerSec: figures.xlsxEventsPerSec! >= TARGETS.xlsxEventsPerSec },
+      targetsMet: { csvEventsPerSec: figures.csvEventsPerSec! >= TARGETS.csvEventsPerSec, xlsxEventsPerSec: figures.xlsxEventsPerSec! >= TARGETS.xlsxEventsPerSec, annexReportMs: annex.medianMs <= TARGETS.annexReportMs },
       machine: { cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, postgres: serverVersion, loadAvg1mAtStart: loadAtStart },
     };
   } finally {

@@ -109,7 +109,7 @@ describe.each(['postgres', 'pglite'] as const)('compliance as code on %s', (dial
     expect(await head()).toBe(before);
 
     const eu = await call('GET', `/api/v1/compliance/packs/${shipped[0].packId}`, auditor);
-    expect(eu.body.controls.map((c: Json) => c.id)).toEqual(['Art. 9', 'Art. 10', 'Art. 11 + Annex IV', 'Art. 12', 'Art. 13', 'Art. 14', 'Art. 15', 'Art. 72', 'Art. 73']);
+    expect(eu.body.controls.map((c: Json) => c.id)).toEqual(['Art. 5', 'Art. 9', 'Art. 10', 'Art. 11 + Annex IV', 'Art. 12', 'Art. 13', 'Art. 14', 'Art. 15', 'Art. 72', 'Art. 73']);
     const iso = await call('GET', `/api/v1/compliance/packs/${shipped[2].packId}`, auditor);
     expect(iso.body.controls.map((c: Json) => c.id)).toContain('A.6.2.4');
     const nist = await call('GET', `/api/v1/compliance/packs/${shipped[1].packId}`, auditor);
@@ -139,7 +139,7 @@ describe.each(['postgres', 'pglite'] as const)('compliance as code on %s', (dial
     const limited = await status(`modelId=${limitedId}&framework=${encodeURIComponent(EU)}`);
     expect(limited.models[0].frameworks[0].controls.every((c: Json) => c.status === 'not_applicable')).toBe(true);
     expect(controlOf(limited, EU, 'Art. 9').notApplicable.reason).toBe('applies to risk tier high; the model is limited');
-    expect(limited.models[0].frameworks[0].counts).toMatchObject({ not_applicable: 9, met: 0 });
+    expect(limited.models[0].frameworks[0].counts).toMatchObject({ not_applicable: 10, met: 0 });
 
     // Fairness on the training dataset, validation, approval.
     const fairness = await call('POST', '/api/v1/fairness/detect-bias', scientist, { modelId, version: 1, datasetId: dataset.id, labelColumn: 'y', predictionColumn: 'yhat', protectedAttributes: ['sex'], options: { minGroupSize: 2, bootstrap: { resamples: 50, seed: 3 } } });
@@ -175,7 +175,7 @@ describe.each(['postgres', 'pglite'] as const)('compliance as code on %s', (dial
     for (const m of missingOnly.models) for (const f of m.frameworks) for (const c of f.controls) expect(c.status).toBe('missing');
     expect(missingOnly.summary.models).toBeGreaterThanOrEqual(2);
     const total = Object.values(missingOnly.summary.counts as Record<string, number>).reduce((a, b) => a + b, 0);
-    expect(total).toBe(missingOnly.summary.models * 9);
+    expect(total).toBe(missingOnly.summary.models * 10);
     const summary = await status(`framework=${encodeURIComponent(EU)}&detail=summary`);
     expect(summary.summary).toEqual(missingOnly.summary);
     expect(summary.models.every((m: Json) => m.frameworks.every((f: Json) => f.controls.length === 0))).toBe(true);
