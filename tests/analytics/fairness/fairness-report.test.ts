@@ -149,6 +149,21 @@ describe('assessFairness options', () => {
     expect(reasonsOf(() => assessFairness(input, { bootstrap: false, referenceGroups: { g: 'z' } }))).toEqual(['reference group z not found in g']);
   });
 
+  it('bins scores as asked and reports the intersections asked for', () => {
+    // a: scores .9 (y=1) and .1 (y=0); b: .2 (y=1) and .8 (y=0). One bin: |Σy − Σs| / n = |1 − 1| / 2 = 0 for both.
+    const scored = rowsInput([[0, 1, 1, 0.9], [0, 0, 0, 0.1], [1, 1, 0, 0.2], [1, 0, 1, 0.8]], ['a', 'b'], { scores: true });
+    const one = assessFairness(scored, { minGroupSize: 1, bootstrap: false, calibrationBins: 1 });
+    expect(one.calibrationBins).toBe(1);
+    expect(one.groupings[0]!.groups.map((g) => g.metrics.expectedCalibrationError.value)).toEqual([0, 0]);
+    // Two bins: a (|0 − .1| + |1 − .9|)/2 = .1, b (|1 − .2| + |0 − .8|)/2 = .8.
+    const two = assessFairness(scored, { minGroupSize: 1, bootstrap: false, calibrationBins: 2 });
+    expect(two.groupings[0]!.groups.map((g) => g.metrics.expectedCalibrationError.value)).toEqual([expect.closeTo(0.1, 14), expect.closeTo(0.8, 14)]);
+    const twoAttributes = { ...scored, attributes: [...scored.attributes, { name: 'h', codes: Int32Array.of(0, 1, 0, 1), labels: ['x', 'y'] }] };
+    expect(assessFairness(twoAttributes, { bootstrap: false, intersections: 'none' }).groupings.map((g) => g.name)).toEqual(['g', 'h']);
+    expect(assessFairness(twoAttributes, { bootstrap: false }).groupings.map((g) => g.name)).toEqual(['g', 'h', 'g × h']);
+    expect(assessFairness(twoAttributes, { bootstrap: false, minGroupSize: 1, referenceGroups: { 'g × h': 'g=b, h=y' } }).groupings[2]!.referenceGroup).toBe('g=b, h=y');
+  });
+
   it('accepts one bin and one resample', () => {
     expect(assessFairness(input, { calibrationBins: 1, bootstrap: { resamples: 1 } }).bootstrap!.resamples).toBe(1);
   });
