@@ -72,6 +72,23 @@ describe('computeDisparities', () => {
     expect(Array.from(single).every(Number.isNaN)).toBe(true);
   });
 
+  it('counts only groups with a defined selection rate', () => {
+    // Two compared groups, one without a selection rate: no difference, no ratio.
+    const oneDefined = ratesOf({
+      selectionRate: [0.3, NaN],
+      accuracy: [1, NaN],
+      truePositiveRate: [1, NaN],
+      falsePositiveRate: [0, NaN],
+      falseNegativeRate: [0, NaN],
+      precision: [1, NaN],
+      expectedCalibrationError: [NaN, NaN],
+      disparateImpact: [1, NaN],
+    });
+    const out = new Float64Array(DISPARITY_METRICS.length);
+    computeDisparities(oneDefined, 2, Uint8Array.of(1, 1), 0, out);
+    expect(Array.from(out).every(Number.isNaN)).toBe(true);
+  });
+
   it('refuses a rates array shorter than every metric for every group', () => {
     expect(() => computeDisparities(new Float64Array(GROUP_METRICS.length * 2 - 1), 2, Uint8Array.of(1, 1), 0, new Float64Array(9))).toThrow(new RangeError('rates array too short'));
     expect(() => computeDisparities(new Float64Array(GROUP_METRICS.length * 2), 2, Uint8Array.of(1, 1), 0, new Float64Array(9))).not.toThrow();

@@ -77,6 +77,9 @@ describe('detectRegressionBias', () => {
       recommendations: ['rootMeanSquaredError could not be computed for g (fewer than two compared groups have a defined value (1)); review the groups individually.'],
     });
     expect(result).toMatchObject({ passed: true, failed: 0, undetermined: 1, highestSeverity: 'none' });
+    // An interval without a value (all resamples defined, the point estimate not) says nothing either.
+    const withInterval = detectRegressionBias(report(grouping('g', { meanError: { value: null, reason: 'r', groupsCompared: [], ci: ci(0.1, 0.9) } })), { rules: [{ metric: 'meanError', threshold: 0.5 }] });
+    expect(withInterval.checks[0]).toMatchObject({ value: null, conclusive: null, recommendations: ['meanError could not be computed for g (r); review the groups individually.'] });
     // A defined value carries no reason key at all.
     const defined = detectRegressionBias(report(grouping('g', { meanPrediction: { value: 0, groupsCompared: ['A', 'B'] } })), { rules: [{ metric: 'meanPrediction', threshold: 1 }] });
     expect('reason' in defined.checks[0]!).toBe(false);
