@@ -91,6 +91,15 @@ describe('ksTwoSample details (scipy.stats.ks_2samp)', () => {
     expect(ksTwoSample(x, y, { method: 'exact' }).method).toBe('exact');
   });
 
+  it('rounds the effective size half to even, as numpy does, for the asymptotic p-value', () => {
+    // n1 = n2 = 5: n1·n2/(n1 + n2) = 2.5 → 2 (kstwo.sf(.6, 2) = .32; at 3 it would be .144).
+    const five = ksTwoSample([1, 2, 3, 4, 5], [3.5, 4.5, 5.5, 6.5, 7.5], { method: 'asymp' });
+    expect(rel(five.pValue, 0.31999999999999984)).toBeLessThan(1e-9);
+    // n1 = n2 = 7: 3.5 → 4.
+    const seven = ksTwoSample([1, 2, 3, 4, 5, 6, 7], [3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5], { method: 'asymp' });
+    expect(rel(seven.pValue, 0.35089546022490614)).toBeLessThan(1e-9);
+  });
+
   it('sorts unsorted input and refuses an empty sample', () => {
     expect(ksTwoSample([8, 1, 7, 2, 6, 3, 5, 4], y.slice().reverse()).statistic).toBe(0.5);
     expect(() => ksTwoSample([], [1])).toThrow(new RangeError('ksTwoSample needs two non-empty samples'));
