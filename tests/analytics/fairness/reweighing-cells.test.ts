@@ -17,21 +17,22 @@ describe('reweigh with sample weights, hand-computed', () => {
   // w(g, y) = m_g·m_y / (M·m_gy): w(A,1) = 9/12, w(A,0) = 9/6, w(B,1) = 9/6, w(B,0) = 9/12.
   const yTrue = Uint8Array.of(1, 0, 1, 0, 0);
   const attributes = [{ name: 'g', codes: Int32Array.of(0, 0, 1, 1, 1), labels: ['A', 'B'] }];
-  const result = reweigh(yTrue, attributes, Float64Array.of(2, 1, 1, 1, 1));
+  // Computed inside each test (not once here) so that mutation testing sees which tests run the code.
+  const weighted = () => reweigh(yTrue, attributes, Float64Array.of(2, 1, 1, 1, 1));
 
   it('gives each cell its weight, rows and mass', () => {
-    expect(result.cells).toEqual([
+    expect(weighted().cells).toEqual([
       { group: 'A', levels: { g: 'A' }, label: 0, rows: 1, mass: 1, weight: 1.5 },
       { group: 'A', levels: { g: 'A' }, label: 1, rows: 1, mass: 2, weight: 0.75 },
       { group: 'B', levels: { g: 'B' }, label: 0, rows: 2, mass: 2, weight: 0.75 },
       { group: 'B', levels: { g: 'B' }, label: 1, rows: 1, mass: 1, weight: 1.5 },
     ]);
-    expect(result.attribute).toBe('g');
-    expect(result.baseRate).toBe(0.5);
+    expect(weighted().attribute).toBe('g');
+    expect(weighted().baseRate).toBe(0.5);
   });
 
   it('multiplies each row’s own weight by its cell weight', () => {
-    expect(Array.from(result.rowWeights)).toEqual([1.5, 1.5, 1.5, 0.75, 0.75]);
+    expect(Array.from(weighted().rowWeights)).toEqual([1.5, 1.5, 1.5, 0.75, 0.75]);
   });
 
   it('names intersections and their levels', () => {

@@ -36,10 +36,11 @@ describe('demographic parity rules, hand-computed', () => {
     [1, 0, 0.4],
     [1, 0, 0.3],
   ]);
-  const result = optimizeThresholds(data, { constraint: 'demographic_parity' });
+  // Computed inside each test (not once here) so that mutation testing sees which tests run the code.
+  const result = () => optimizeThresholds(data, { constraint: 'demographic_parity' });
 
   it('places every group at the best common selection rate', () => {
-    const [a, b] = result.artifact.groups;
+    const [a, b] = result().artifact.groups;
     expect(a).toEqual({
       code: 0,
       group: 'a',
@@ -63,7 +64,7 @@ describe('demographic parity rules, hand-computed', () => {
   });
 
   it('describes the artifact', () => {
-    expect(result.artifact).toMatchObject({
+    expect(result().artifact).toMatchObject({
       kind: 'raia.fairness.threshold-optimizer',
       version: 1,
       constraint: 'demographic_parity',
@@ -77,7 +78,7 @@ describe('demographic parity rules, hand-computed', () => {
 
   it('summarises before (score ≥ 0.5) and expected after', () => {
     // Before: a TP, TN (selection 1/2); b TP, FP, TN, TN (selection 1/2): 5 of 6 correct.
-    expect(result.before).toEqual({
+    expect(result().before).toEqual({
       accuracy: 5 / 6,
       demographicParityDifference: 0,
       equalizedOddsDifference: 1 / 3, // TPR 1 and 1; FPR 0 and 1/3
@@ -87,15 +88,15 @@ describe('demographic parity rules, hand-computed', () => {
       ],
     });
     // Expected after: a 1/2 TP + 1 TN of 2; b 1 TP + 3 TN of 4: 5.5 of 6.
-    expect(result.afterExpected.accuracy).toBeCloseTo(5.5 / 6, 12);
-    expect(result.afterExpected.demographicParityDifference).toBe(0);
-    expect(result.afterExpected.equalizedOddsDifference).toBeCloseTo(0.5, 12); // TPR 1/2 vs 1
-    expect(result.afterExpected.groups.map((g) => [g.group, g.rows, g.accuracy])).toEqual([
+    expect(result().afterExpected.accuracy).toBeCloseTo(5.5 / 6, 12);
+    expect(result().afterExpected.demographicParityDifference).toBe(0);
+    expect(result().afterExpected.equalizedOddsDifference).toBeCloseTo(0.5, 12); // TPR 1/2 vs 1
+    expect(result().afterExpected.groups.map((g) => [g.group, g.rows, g.accuracy])).toEqual([
       ['a', 2, 0.75],
       ['b', 4, 1],
     ]);
-    expect(result.accuracyCost).toBeCloseTo(5 / 6 - 5.5 / 6, 12);
-    expect(result.constraintMet).toBe(true);
+    expect(result().accuracyCost).toBeCloseTo(5 / 6 - 5.5 / 6, 12);
+    expect(result().constraintMet).toBe(true);
   });
 
   it('summarises the given decisions when yPred is passed', () => {
@@ -139,10 +140,10 @@ describe('equalized odds rules, hand-computed', () => {
     [1, 0, 0.5],
     [1, 0, 0.2],
   ]);
-  const result = optimizeThresholds(data, { constraint: 'equalized_odds', tolerance: 0.05 });
+  const result = () => optimizeThresholds(data, { constraint: 'equalized_odds', tolerance: 0.05 });
 
   it('equalises TPR and FPR at the best point of the lower envelope', () => {
-    const [a, b] = result.artifact.groups;
+    const [a, b] = result().artifact.groups;
     expect(a).toEqual({
       code: 0,
       group: 'a',
@@ -163,24 +164,24 @@ describe('equalized odds rules, hand-computed', () => {
       constantRate: 0,
       expected: { selectionRate: 1 / 6, truePositiveRate: 0.5, falsePositiveRate: 0 },
     });
-    expect(result.artifact.tolerance).toBe(0.05);
-    expect(result.artifact.constraint).toBe('equalized_odds');
+    expect(result().artifact.tolerance).toBe(0.05);
+    expect(result().artifact.constraint).toBe('equalized_odds');
   });
 
   it('summarises before and expected after', () => {
     // Before (score ≥ .5): a TP TP FP TN (TPR 1, FPR 1/2); b TP FP TN (TPR 1, FPR 1/2): 5 of 7 correct.
-    expect(result.before.accuracy).toBeCloseTo(5 / 7, 12);
-    expect(result.before.equalizedOddsDifference).toBe(0);
-    expect(result.before.demographicParityDifference).toBeCloseTo(3 / 4 - 2 / 3, 12);
+    expect(result().before.accuracy).toBeCloseTo(5 / 7, 12);
+    expect(result().before.equalizedOddsDifference).toBe(0);
+    expect(result().before.demographicParityDifference).toBeCloseTo(3 / 4 - 2 / 3, 12);
     // After: a 1 TP + 2 TN, b 1/2 TP + 2 TN: 5.5 of 7; selection 1/4 vs 1/6.
-    expect(result.afterExpected.accuracy).toBeCloseTo(5.5 / 7, 12);
-    expect(result.afterExpected.equalizedOddsDifference).toBe(0);
-    expect(result.afterExpected.demographicParityDifference).toBeCloseTo(1 / 12, 12);
-    expect(result.afterExpected.groups.map((g) => [g.rows, g.accuracy])).toEqual([
+    expect(result().afterExpected.accuracy).toBeCloseTo(5.5 / 7, 12);
+    expect(result().afterExpected.equalizedOddsDifference).toBe(0);
+    expect(result().afterExpected.demographicParityDifference).toBeCloseTo(1 / 12, 12);
+    expect(result().afterExpected.groups.map((g) => [g.rows, g.accuracy])).toEqual([
       [4, 0.75],
       [3, expect.closeTo(2.5 / 3, 12)],
     ]);
-    expect(result.constraintMet).toBe(true);
+    expect(result().constraintMet).toBe(true);
   });
 
   it('refuses a group without positives or without negatives, naming it', () => {
