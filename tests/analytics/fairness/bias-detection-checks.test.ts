@@ -44,6 +44,13 @@ describe('severityOf edges', () => {
     expect(severityOf(0.79, 0.8, 'lower')).toBe('low');
   });
 
+  it('counts a value on a cut-off plus its 1e-12 slack as the milder grade', () => {
+    expect(severityOf(1.5 * 0.1 + 1e-12, 0.1, 'upper')).toBe('low');
+    expect(severityOf(2 * 0.1 + 1e-12, 0.1, 'upper')).toBe('medium');
+    expect(severityOf(0.875 * 0.8 - 1e-12, 0.8, 'lower')).toBe('low');
+    expect(severityOf(0.75 * 0.8 - 1e-12, 0.8, 'lower')).toBe('medium');
+  });
+
   it('calls anything beyond a threshold of 0 or less high', () => {
     expect(severityOf(1e-13, 0, 'upper')).toBe('high');
     expect(severityOf(0, 0, 'upper')).toBe('none');
@@ -109,6 +116,7 @@ describe('detectBias checks', () => {
     expect(check(ci(0.81, 0.9)).conclusive).toBe(true);
     expect(check(ci(0.8, 0.9)).conclusive).toBe(true);
     expect(check(ci(0.7, 0.79)).conclusive).toBe(true);
+    expect(check(ci(0.7, 0.8)).conclusive).toBe(false); // the upper end on the threshold passes, the lower does not
     const crossing = check(ci(0.75, 0.95, 0.9));
     expect(crossing.conclusive).toBe(false);
     expect(crossing.passed).toBe(true);
@@ -124,6 +132,7 @@ describe('detectBias checks', () => {
       detectBias(report(grouping('g', { equalizedOddsDifference: { value: 0.12, groupsCompared: ['a', 'b'], ci: interval } })), { rules: [{ metric: 'equalizedOddsDifference', threshold: 0.1 }] }).checks[0]!;
     expect(check(ci(0.11, 0.2)).conclusive).toBe(true);
     expect(check(ci(0.05, 0.1)).conclusive).toBe(true);
+    expect(check(ci(0.1, 0.2)).conclusive).toBe(false); // the lower end on the threshold passes, the upper does not
     const crossing = check(ci(0.05, 0.2));
     expect(crossing.conclusive).toBe(false);
     expect(crossing.recommendations).toHaveLength(2);

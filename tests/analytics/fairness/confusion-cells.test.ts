@@ -81,6 +81,8 @@ describe('forEachCellResample', () => {
       expect(scoreMass![k]).toBeCloseTo(mass[k]! * 0.6, 12);
       const k0 = cellIndex(0, 0, 0, 0, 2); // mean score 0
       expect(scoreMass![k0]).toBe(0);
+      // Cells without rows get no score (not 0 · an undefined mean).
+      for (let j = 0; j < mass.length; j++) if (cells.mass[j] === 0) expect(scoreMass![j]).toBe(0);
     });
     expect(seen).toEqual(Array.from({ length: 50 }, (_, r) => r));
   });

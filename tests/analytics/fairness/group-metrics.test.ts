@@ -67,5 +67,11 @@ describe('group tallies and rates', () => {
     expect(rateOf(rates, 2, 'selectionRate', 0)).toBe(1); // FP 1, TP 2
     expect(GROUP_METRICS.map((m) => rateOf(rates, 2, m, 1)).every(Number.isNaN)).toBe(true);
     expect(createGroupTallies(3, 4, true).binScores).toHaveLength(12);
+    // Score tallies given no score sums count the confusion cells and leave the bins empty.
+    const scored = createGroupTallies(1, 2, true);
+    tallyGroups(mass, null, 2, 2, Int32Array.of(0, 0), scored);
+    expect([scored.tp[0], scored.fn[0], scored.fp[0], scored.tn[0]]).toEqual([3, 1, 1, 3]);
+    expect(Array.from(scored.binScores!)).toEqual([0, 0]);
+    expect(Array.from(scored.binPositives!)).toEqual([0, 0]);
   });
 });
