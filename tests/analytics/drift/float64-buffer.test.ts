@@ -7,6 +7,10 @@ describe('Float64 buffer', () => {
     for (let i = 0; i < 100; i++) buffer.push(i / 2);
     expect(buffer.length).toBe(100);
     expect(Array.from(buffer.view())).toEqual(Array.from({ length: 100 }, (_, i) => i / 2));
+    // A requested capacity below 16 still leaves room to grow from.
+    const zero = createFloat64Buffer(0);
+    for (const x of [1, 2, 3]) zero.push(x);
+    expect(Array.from(zero.view())).toEqual([1, 2, 3]);
     const empty = createFloat64Buffer();
     expect(empty.length).toBe(0);
     expect(empty.view()).toHaveLength(0);

@@ -30,6 +30,20 @@ describe('two-proportion z-test (Evidently z_stattest)', () => {
     expect(r.statistic).toBeCloseTo((0 - 0.5) / Math.sqrt(p * (1 - p) * (1 / 20 + 1 / 20)), 12);
   });
 
+  it('compares two different single categories, and gives NaN for an empty sample', () => {
+    // Shares of the non-first category: 0 and 1, pooled 3/5.
+    const r = proportionsZTest(new Map([['a', 2]]), new Map([['b', 3]]));
+    expect(r.statistic).toBeCloseTo(-1 / Math.sqrt(0.6 * 0.4 * (1 / 2 + 1 / 3)), 12);
+    for (const [reference, current] of [
+      [new Map<string, number>(), new Map([['a', 3]])],
+      [new Map([['a', 2]]), new Map<string, number>()],
+    ] as const) {
+      const empty = proportionsZTest(reference, current);
+      expect(empty.statistic).toBeNaN();
+      expect(empty.pValue).toBeNaN();
+    }
+  });
+
   it('is 0 with p = 1 when both samples hold the same single category, NaN when the pooled share is 0', () => {
     expect(proportionsZTest(new Map([['a', 5]]), new Map([['a', 9]]))).toEqual({ statistic: 0, pValue: 1 });
     const degenerate = proportionsZTest(new Map([['a', 5]]), new Map([['a', 3], ['b', 0]]));
