@@ -214,6 +214,7 @@ function groupingReport(
   const { grouping, tallies, rows, small, included, reference, rates, disparities } = state;
   const G = grouping.groupCount;
   const referenceLabel = reference >= 0 ? grouping.groupLabels[reference]! : null;
+  const referenceRate = reference >= 0 ? rates[M_SELECTION * G + reference]! : NaN;
   const interval = (column: number, source: Float64Array): ConfidenceInterval | undefined =>
     samples ? percentileInterval(source.subarray(column * resamples, (column + 1) * resamples), level) : undefined;
 
@@ -223,7 +224,7 @@ function groupingReport(
     GROUP_METRICS.forEach((metric, m) => {
       const value = finiteOrNull(rates[m * G + g]!);
       const estimate: MetricEstimate = { value };
-      if (value === null) estimate.reason = undefinedRateReason(metric, tallies, g, hasScores, referenceLabel);
+      if (value === null) estimate.reason = undefinedRateReason(metric, tallies, g, hasScores, referenceLabel, referenceRate);
       const ci = samples ? interval(m * G + g, samples.groups) : undefined;
       if (ci) estimate.ci = ci;
       metrics[metric] = estimate;
@@ -254,7 +255,7 @@ function groupingReport(
     }
     const value = finiteOrNull(disparities[d]!);
     const estimate: DisparityReport = { value, groupsCompared: compared };
-    if (value === null) estimate.reason = disparityReason(metric, compared.length, referenceLabel, hasScores);
+    if (value === null) estimate.reason = disparityReason(metric, compared.length, referenceLabel, referenceRate, hasScores);
     const ci = samples ? interval(d, samples.disparities) : undefined;
     if (ci) estimate.ci = ci;
     result[metric] = estimate;
@@ -273,11 +274,15 @@ function groupingReport(
   };
 }
 
-function disparityReason(metric: DisparityMetricName, compared: number, referenceLabel: string | null, hasScores: boolean): string {
+function disparityReason(metric: DisparityMetricName, compared: number, referenceLabel: string | null, referenceRate: number, hasScores: boolean): string {
   if (metric === 'calibrationDifference' && !hasScores) return 'no scores were supplied';
   if (metric === 'disparateImpactRatio') {
     if (referenceLabel === null) return 'no reference group';
-    return compared === 0 ? 'no other compared group has a defined selection rate' : `the reference group ${referenceLabel} has selection rate 0`;
+    // A reference selecting nobody leaves every ratio undefined, so no group counts as compared:
+    // its rate, not the count of compared groups, says why.
+    if (referenceRate === 0) return `the reference group ${referenceLabel} has selection rate 0`;
+    if (Number.isNaN(referenceRate)) return `the reference group ${referenceLabel} has no rows (or zero total weight)`;
+    return 'no other compared group has a defined selection rate';
   }
   if (metric === 'demographicParityRatio' && compared >= 2) return 'no compared group has a positive selection rate';
   return `fewer than two compared groups have a defined value (${compared})`;

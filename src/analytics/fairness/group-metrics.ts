@@ -132,7 +132,7 @@ export function groupRates(tallies: GroupTallies, reference: number, rates: Floa
 }
 
 /** Why a group's rate is undefined, in words a reviewer can act on. */
-export function undefinedRateReason(metric: GroupMetricName, tallies: GroupTallies, g: number, hasScores: boolean, referenceLabel: string | null): string {
+export function undefinedRateReason(metric: GroupMetricName, tallies: GroupTallies, g: number, hasScores: boolean, referenceLabel: string | null, referenceRate: number): string {
   const TP = tallies.tp[g]!;
   const FP = tallies.fp[g]!;
   const FN = tallies.fn[g]!;
@@ -152,6 +152,7 @@ export function undefinedRateReason(metric: GroupMetricName, tallies: GroupTalli
     case 'expectedCalibrationError':
       return hasScores ? 'the group has no rows' : 'no scores were supplied';
     case 'disparateImpact':
-      return referenceLabel === null ? 'no reference group' : `the reference group ${referenceLabel} has selection rate 0`;
+      if (referenceLabel === null) return 'no reference group';
+      return Number.isNaN(referenceRate) ? `the reference group ${referenceLabel} has no rows (or zero total weight)` : `the reference group ${referenceLabel} has selection rate 0`;
   }
 }

@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { sampleBinomial, sampleMultinomial } from '../../../src/analytics/fairness/binomial-sampler.js';
 import { createRandom } from '../../../src/analytics/fairness/seeded-random.js';
 
+/**
+ * A generator that throws once it has given `budget` numbers: both samplers use a few uniforms per
+ * variate (BTRD ~1.2 on average), so a sampler that loops fails fast instead of hanging.
+ */
+function budgeted(random: () => number, budget: number): () => number {
+  let left = budget;
+  return () => {
+    if (left-- <= 0) throw new Error(`more than ${budget} uniforms drawn`);
+    return random();
+  };
+}
+
 function moments(n: number, p: number, draws: number, seed: number) {
-  const random = createRandom(seed);
+  const random = budgeted(createRandom(seed), 10 * draws);
   let sum = 0;
   let sumSq = 0;
   let min = Infinity;
@@ -19,11 +31,15 @@ function moments(n: number, p: number, draws: number, seed: number) {
   return { mean, variance: sumSq / draws - mean * mean, min, max };
 }
 
-/** log C(n, k) p^k q^(n-k), by summing logs: an independent computation of the pmf. */
-function binomialPmf(n: number, k: number, p: number): number {
+/** C(n, k) p^k q^(n-k) for k = 0..n, from log C(n, k) built up as a sum of logs: an independent computation of the pmf. */
+function binomialPmfs(n: number, p: number): Float64Array {
+  const pmf = new Float64Array(n + 1);
   let logC = 0;
-  for (let i = 1; i <= k; i++) logC += Math.log(n - k + i) - Math.log(i);
-  return Math.exp(logC + k * Math.log(p) + (n - k) * Math.log(1 - p));
+  for (let k = 0; k <= n; k++) {
+    if (k > 0) logC += Math.log(n - k + 1) - Math.log(k);
+    pmf[k] = Math.exp(logC + k * Math.log(p) + (n - k) * Math.log(1 - p));
+  }
+  return pmf;
 }
 
 describe('seeded random', () => {
@@ -64,18 +80,22 @@ describe('binomial sampler', () => {
     [20, 0.5],
     [100, 0.25],
     [12, 0.3],
+    // Far tails of BTRD (|k − m| > 15): the log-scale squeeze and the Stirling-corrected final test.
+    [5000, 0.4],
+    [1000, 0.05],
   ])('Binomial(%i, %f) matches the exact pmf (chi-square)', (n, p) => {
     const draws = 200_000;
-    const random = createRandom(99);
+    const random = budgeted(createRandom(99), 10 * draws);
     const counts = new Float64Array(n + 1);
     for (let i = 0; i < draws; i++) counts[sampleBinomial(n, p, random)]! += 1;
     let chi2 = 0;
     let dof = -1;
     let pooledObserved = 0;
     let pooledExpected = 0;
+    const pmf = binomialPmfs(n, p);
     for (let k = 0; k <= n; k++) {
       pooledObserved += counts[k]!;
-      pooledExpected += draws * binomialPmf(n, k, p);
+      pooledExpected += draws * pmf[k]!;
       // Pool cells until the expected count is at least 20.
       if (pooledExpected >= 20 || k === n) {
         chi2 += (pooledObserved - pooledExpected) ** 2 / pooledExpected;

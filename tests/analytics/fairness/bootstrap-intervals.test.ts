@@ -27,3 +27,24 @@ describe('bootstrap percentile interval', () => {
     expect(percentileInterval(Float64Array.from([NaN, NaN]), 0.95)).toEqual({ lower: null, upper: null, level: 0.95, resamples: 2, undefinedResamples: 2 });
   });
 });
+
+describe('bootstrap percentile interval edges', () => {
+  it('gives a point interval from a single defined replicate', () => {
+    expect(percentileInterval(Float64Array.of(NaN, 4, NaN), 0.95)).toEqual({ lower: 4, upper: 4, level: 0.95, resamples: 3, undefinedResamples: 2 });
+  });
+
+  it('sorts numerically, negatives and all, in place', () => {
+    // numpy.percentile([-10, -2, 1, 3, 20], [5, 95]) = [-8.4, 16.6].
+    const values = Float64Array.of(3, -2, 20, -10, 1);
+    const ci = percentileInterval(values, 0.9);
+    expect(ci.lower).toBeCloseTo(-8.4, 12);
+    expect(ci.upper).toBeCloseTo(16.6, 12);
+    expect(Array.from(values)).toEqual([-10, -2, 1, 3, 20]);
+  });
+
+  it('narrows as the level falls', () => {
+    // 0..100 at 50 %: the 25th and 75th percentiles.
+    const values = Float64Array.from({ length: 101 }, (_, i) => 100 - i);
+    expect(percentileInterval(values, 0.5)).toMatchObject({ lower: 25, upper: 75 });
+  });
+});

@@ -49,12 +49,13 @@ const byName = (groupings: GroupingReport[], name: string) => groupings.find((g)
 const metricsOf = (grouping: GroupingReport, group: string) => grouping.groups.find((g) => g.group === group)!.metrics;
 
 describe('assessFairness on a hand-computed dataset', () => {
-  const report = assessFairness(handInput(), { minGroupSize: 1, bootstrap: false });
-  const sex = byName(report.groupings, 'sex');
+  // Computed inside each test (not once here) so that mutation testing sees which tests run the code.
+  const report = () => assessFairness(handInput(), { minGroupSize: 1, bootstrap: false });
+  const sex = () => byName(report().groupings, 'sex');
 
   it('reports per-group rates equal to the hand-computed confusion matrices', () => {
     // A: TP=3 FN=1 FP=2 TN=4 → selection 5/10, accuracy 7/10, TPR 3/4, FPR 2/6, FNR 1/4, precision 3/5.
-    const a = metricsOf(sex, 'A');
+    const a = metricsOf(sex(), 'A');
     expect(a.selectionRate.value).toBeCloseTo(0.5, 12);
     expect(a.accuracy.value).toBeCloseTo(0.7, 12);
     expect(a.truePositiveRate.value).toBeCloseTo(0.75, 12);
@@ -65,7 +66,7 @@ describe('assessFairness on a hand-computed dataset', () => {
     // .3·.05 + .1·.85 + .2·.85 + .4·.05 = .015 + .085 + .17 + .02 = .29.
     expect(a.expectedCalibrationError.value).toBeCloseTo(0.29, 12);
     // B: TP=1 FN=3 FP=1 TN=5 → selection 2/10, accuracy 6/10, TPR 1/4, FPR 1/6, FNR 3/4, precision 1/2.
-    const b = metricsOf(sex, 'B');
+    const b = metricsOf(sex(), 'B');
     expect(b.selectionRate.value).toBeCloseTo(0.2, 12);
     expect(b.accuracy.value).toBeCloseTo(0.6, 12);
     expect(b.truePositiveRate.value).toBeCloseTo(0.25, 12);
@@ -77,14 +78,14 @@ describe('assessFairness on a hand-computed dataset', () => {
   });
 
   it('reports across-group metrics from those rates', () => {
-    const d = sex.disparities;
+    const d = sex().disparities;
     expect(d.demographicParityDifference.value).toBeCloseTo(0.3, 12); // .5 − .2
     expect(d.demographicParityRatio.value).toBeCloseTo(0.4, 12); // .2 / .5
-    expect(sex.referenceGroup).toBe('A'); // highest selection rate
+    expect(sex().referenceGroup).toBe('A'); // highest selection rate
     expect(d.disparateImpactRatio.value).toBeCloseTo(0.4, 12);
-    expect(metricsOf(sex, 'B').disparateImpact.value).toBeCloseTo(0.4, 12);
-    expect(metricsOf(sex, 'A').disparateImpact.value).toBeCloseTo(1, 12);
-    expect(sex.fourFifthsRule).toEqual({ threshold: 0.8, ratio: expect.closeTo(0.4, 12), passed: false });
+    expect(metricsOf(sex(), 'B').disparateImpact.value).toBeCloseTo(0.4, 12);
+    expect(metricsOf(sex(), 'A').disparateImpact.value).toBeCloseTo(1, 12);
+    expect(sex().fourFifthsRule).toEqual({ threshold: 0.8, ratio: expect.closeTo(0.4, 12), passed: false });
     expect(d.equalOpportunityDifference.value).toBeCloseTo(0.5, 12); // .75 − .25
     expect(d.equalizedOddsDifference.value).toBeCloseTo(0.5, 12); // max(.5, 1/3 − 1/6)
     expect(d.falsePositiveRateDifference.value).toBeCloseTo(1 / 6, 12);
@@ -103,7 +104,7 @@ describe('assessFairness on a hand-computed dataset', () => {
   });
 
   it('reports intersections, with undefined rates as null and a reason', () => {
-    const both = byName(report.groupings, 'sex × region');
+    const both = byName(report().groupings, 'sex × region');
     expect(both.groups.map((g) => g.group)).toEqual(['sex=A, region=north', 'sex=A, region=south', 'sex=B, region=north', 'sex=B, region=south']);
     // A-north: TP3 FN1 FP1 → selection 4/5, TPR 3/4, FPR 1/1, precision 3/4, accuracy 3/5.
     const an = metricsOf(both, 'sex=A, region=north');
