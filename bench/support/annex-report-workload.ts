@@ -2,17 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { publishShippedPacks } from '../../src/commands/compliance/shipped-packs.js';
 import { renderExport } from '../../src/processors/exports/render-export.js';
 import { startTestServer } from '../../tests/support/test-runtime.js';
+import { treeModel } from '../../tests/support/tree-model-fixture.js';
 
-const treeModel = {
-  format: 'raia-tree-ensemble/v1',
-  task: 'binary',
-  decision: '<=',
-  aggregation: 'sum',
-  baseScore: 0,
-  link: 'logistic',
-  featureNames: ['age', 'income'],
-  trees: [{ nodes: [{ feature: 0, threshold: 30, left: 1, right: 2, missingGoesLeft: true, cover: 10 }, { leaf: -1, cover: 4 }, { leaf: 0.5, cover: 6 }] }],
-};
 const rows = 400;
 const csv = ['age,income,sex,region,y,yhat', ...Array.from({ length: rows }, (_, i) => `${20 + (i % 50)},${30 + 3 * (i % 70)},${i % 2 === 0 ? 'A' : 'B'},${['north', 'south', 'east'][i % 3]},${i % 3 === 0 ? 1 : 0},${(i * 7) % 5 === 0 ? 1 : 0}`)].join('\n');
 

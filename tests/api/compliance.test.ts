@@ -3,21 +3,8 @@ import { v5 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishShippedPacks } from '../../src/commands/compliance/shipped-packs.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
+import { treeModel } from '../support/tree-model-fixture.js';
 
-// A two-tree RAIA ensemble (as in model-registry.test.ts): enough for a version that validates.
-const treeModel = {
-  format: 'raia-tree-ensemble/v1',
-  task: 'binary',
-  decision: '<=',
-  aggregation: 'sum',
-  baseScore: 0.1,
-  link: 'logistic',
-  featureNames: ['age', 'income'],
-  trees: [
-    { nodes: [{ feature: 0, threshold: 30, left: 1, right: 2, missingGoesLeft: true, cover: 10 }, { leaf: -1, cover: 4 }, { leaf: 0.5, cover: 6 }] },
-    { nodes: [{ feature: 1, threshold: 50, left: 1, right: 2, missingGoesLeft: false, cover: 10 }, { leaf: -0.25, cover: 5 }, { leaf: 0.75, cover: 5 }] },
-  ],
-};
 const inputSchema = [
   { name: 'age', type: 'number' },
   { name: 'income', type: 'number' },

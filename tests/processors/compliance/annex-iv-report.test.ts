@@ -3,17 +3,8 @@ import { publishShippedPacks } from '../../../src/commands/compliance/shipped-pa
 import type { ExportBlock, TableRow } from '../../../src/processors/exports/export-document.js';
 import { AnnexIvSubjectNotFound, buildAnnexIvReport } from '../../../src/processors/compliance/annex-iv-report.js';
 import { startTestServer, type TestServer } from '../../support/test-runtime.js';
+import { treeModel } from '../../support/tree-model-fixture.js';
 
-const treeModel = {
-  format: 'raia-tree-ensemble/v1',
-  task: 'binary',
-  decision: '<=',
-  aggregation: 'sum',
-  baseScore: 0,
-  link: 'logistic',
-  featureNames: ['age', 'income'],
-  trees: [{ nodes: [{ feature: 0, threshold: 30, left: 1, right: 2, missingGoesLeft: true, cover: 10 }, { leaf: -1, cover: 4 }, { leaf: 0.5, cover: 6 }] }],
-};
 // Rows i = 0..19: sex A for even i, B for odd; yhat = 1 for i in {0, 4, 8, 12, 16} (all in A).
 // Selection rates by hand: A 5/10 = 0.5, B 0/10 = 0; demographic parity difference 0.5.
 const csv = ['age,income,sex,y,yhat', ...Array.from({ length: 20 }, (_, i) => `${20 + i},${30 + 3 * i},${i % 2 === 0 ? 'A' : 'B'},${i % 3 === 0 ? 1 : 0},${i % 4 === 0 ? 1 : 0}`)].join('\n');
