@@ -1,4 +1,4 @@
-import { ZipArchive } from 'archiver';
+import yazl from 'yazl';
 import { canonicalJson } from '../../events/canonical-json.js';
 import type { JsonValue } from '../../events/envelope.js';
 import { csvTable, type CsvCell } from './csv-table.js';
@@ -22,17 +22,12 @@ export function subjectExportTables(e: SubjectDataExport): Record<string, string
 
 /** The export as a ZIP: `export.json` (the whole document) and a CSV file per table. */
 export async function subjectExportZip(e: SubjectDataExport): Promise<Buffer> {
-  const archive = new ZipArchive({ zlib: { level: 6 } });
+  const zip = new yazl.ZipFile();
+  const mtime = new Date(e.generatedAt);
+  zip.addBuffer(Buffer.from(JSON.stringify(e, null, 2), 'utf8'), 'export.json', { mtime });
+  for (const [name, text] of Object.entries(subjectExportTables(e))) zip.addBuffer(Buffer.from(text, 'utf8'), name, { mtime });
+  zip.end();
   const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    archive.on('data', (chunk: Buffer) => chunks.push(chunk));
-    archive.on('end', () => resolve(Buffer.concat(chunks)));
-    archive.on('error', reject);
-    archive.on('warning', reject);
-  });
-  const date = new Date(e.generatedAt);
-  archive.append(JSON.stringify(e, null, 2), { name: 'export.json', date });
-  for (const [name, text] of Object.entries(subjectExportTables(e))) archive.append(text, { name, date });
-  await archive.finalize();
-  return done;
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
