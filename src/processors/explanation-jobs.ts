@@ -1,16 +1,13 @@
 import { handleCommand } from '../commands/command-handler.js';
 import { explanationJobDecider, explanationJobStreamId } from '../commands/explanation/explanation-job.decider.js';
 import type { StoredEvent } from '../events/envelope.js';
-import type { Subscription } from '../events/event-store.js';
 import type { Knex } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
-import { inEventSpan } from '../platform/event-tracing.js';
 import { explain, type ExplanationDependencies, type Rows } from './explanation-service.js';
 import type { ExplanationParams, ExplanationMethod } from './explanation-engine.js';
-import { loadCheckpoint, saveCheckpoint } from './processor-checkpoints.js';
+import { followRequests } from './request-follower.js';
 
 export const EXPLAINER = 'explainer';
-const RETRY_MS = 2000;
 
 export type ExplanationJobs = {
   /** Jobs this process is computing now (status `running`) and their rows done so far; others are read from the ledger. */
@@ -26,10 +23,6 @@ export type ExplanationJobs = {
  */
 export async function startExplanationJobs(deps: ExplanationDependencies & { knex: Knex; logger?: Logger }): Promise<ExplanationJobs> {
   const running = new Map<string, { done: number; total: number }>();
-  let checkpoint = await loadCheckpoint(deps.knex, EXPLAINER);
-  let subscription: Subscription | null = null;
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
 
   const run = async (event: StoredEvent) => {
     const d = event.data as { jobId: string; requestKey: string; modelId: string; modelVersion: number; method: ExplanationMethod | 'auto'; params: ExplanationParams; rows: Rows; background: Rows | null };
@@ -45,32 +38,6 @@ export async function startExplanationJobs(deps: ExplanationDependencies & { kne
     }
   };
 
-  const follow = () => {
-    subscription = deps.store.subscribeToAll({
-      after: checkpoint,
-      async onEvents(events) {
-        for (const e of events) {
-          if (stopped) return;
-          if (e.type === 'explanation.requested') await inEventSpan(EXPLAINER, e, () => run(deps.catalogue.upcast(e)));
-          checkpoint = e.position;
-        }
-        await saveCheckpoint(deps.knex, EXPLAINER, checkpoint);
-      },
-      onError(error) {
-        if (stopped) return;
-        deps.logger?.error({ err: error, checkpoint }, 'explanation jobs failed; retrying from the checkpoint');
-        retry = setTimeout(() => !stopped && follow(), RETRY_MS);
-      },
-    });
-  };
-  follow();
-
-  return {
-    running: () => running,
-    async stop() {
-      stopped = true;
-      clearTimeout(retry);
-      await subscription?.stop();
-    },
-  };
+  const follower = await followRequests(deps, EXPLAINER, 'explanation.requested', run);
+  return { running: () => running, stop: () => follower.stop() };
 }

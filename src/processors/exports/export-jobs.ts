@@ -1,16 +1,13 @@
 import { handleCommand } from '../../commands/command-handler.js';
 import { exportDecider, exportStreamId, type ExportRequest } from '../../commands/export/export.decider.js';
 import type { StoredEvent } from '../../events/envelope.js';
-import type { Subscription } from '../../events/event-store.js';
 import type { Knex } from '../../platform/database.js';
-import { inEventSpan } from '../../platform/event-tracing.js';
 import type { Logger } from '../../platform/logger.js';
-import { loadCheckpoint, saveCheckpoint } from '../processor-checkpoints.js';
+import { followRequests } from '../request-follower.js';
 import { resultEventId } from '../result-event-id.js';
 import { ExportRefused, renderExport, type ExportDependencies } from './render-export.js';
 
 export const EXPORTER = 'exporter';
-const RETRY_MS = 2000;
 
 export type ExportJobs = {
   /** Jobs this process renders now and the rows written so far; the others' status is in the export_jobs read model. */
@@ -27,10 +24,6 @@ export type ExportJobs = {
  */
 export async function startExportJobs(deps: ExportDependencies & { knex: Knex; logger?: Logger }): Promise<ExportJobs> {
   const running = new Map<string, { rows: number }>();
-  let checkpoint = await loadCheckpoint(deps.knex, EXPORTER);
-  let subscription: Subscription | null = null;
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
   const actor = { kind: 'system' as const, id: EXPORTER };
 
   const run = async (event: StoredEvent) => {
@@ -44,7 +37,7 @@ export async function startExportJobs(deps: ExportDependencies & { knex: Knex; l
       const result = await renderExport(deps, request, { onRow: () => void progress.rows++ });
       await handleCommand(deps, exportDecider, exportStreamId(request.exportId), { type: 'CompleteExport', ...result }, meta);
     } catch (error) {
-      if (stopped) throw error;
+      if (follower.isStopped()) throw error;
       const reason = error instanceof ExportRefused ? error.message : `the export could not be rendered: ${error instanceof Error ? error.message : String(error)}`;
       if (!(error instanceof ExportRefused)) deps.logger?.warn({ exportId: request.exportId, err: error }, 'export failed');
       await handleCommand(deps, exportDecider, exportStreamId(request.exportId), { type: 'FailExport', reason }, meta);
@@ -53,36 +46,6 @@ export async function startExportJobs(deps: ExportDependencies & { knex: Knex; l
     }
   };
 
-  const follow = () => {
-    subscription = deps.store.subscribeToAll({
-      after: checkpoint,
-      async onEvents(events) {
-        for (const e of events) {
-          if (stopped) return;
-          if (e.type === 'export.requested') {
-            await inEventSpan(EXPORTER, e, () => run(deps.catalogue.upcast(e)));
-            // Each finished job moves the checkpoint at once: a restart renders only unfinished ones.
-            await saveCheckpoint(deps.knex, EXPORTER, e.position);
-          }
-          checkpoint = e.position;
-        }
-        await saveCheckpoint(deps.knex, EXPORTER, checkpoint);
-      },
-      onError(error) {
-        if (stopped) return;
-        deps.logger?.error({ err: error, checkpoint }, 'export jobs failed; retrying from the checkpoint');
-        retry = setTimeout(() => !stopped && follow(), RETRY_MS);
-      },
-    });
-  };
-  follow();
-
-  return {
-    running: () => running,
-    async stop() {
-      stopped = true;
-      clearTimeout(retry);
-      await subscription?.stop();
-    },
-  };
+  const follower = await followRequests(deps, EXPORTER, 'export.requested', run);
+  return { running: () => running, stop: () => follower.stop() };
 }
