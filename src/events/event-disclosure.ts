@@ -26,6 +26,9 @@ function fieldsOf(catalogue: EventCatalogue, event: Pick<StoredEvent, 'type' | '
   return definition ? classifiedOf(definition) : [];
 }
 
+/** Whether disclosure may rewrite events of this type and version: their schema declares classified fields. Sealed values of no declared class are the caller's to look for (SEALED_FIELD_JSON_KEY). */
+export const hasClassifiedFields = (catalogue: EventCatalogue, event: Pick<StoredEvent, 'type' | 'schemaVersion'>): boolean => fieldsOf(catalogue, event).length > 0;
+
 /**
  * Ledger events as they may leave the server, by the classes their catalogue schemas declare
  * (field-classification.ts): credentials withheld, personal fields in clear or pseudonymised,

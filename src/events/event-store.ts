@@ -99,12 +99,28 @@ export type VerifyOptions = {
   sealArchive?: WitnessFloor | null;
 };
 
+/**
+ * An event as text, for bulk readers that pass its fields on without looking inside (exports):
+ * the time as ISO 8601 text, `data` and `metadata` as the store renders their JSON.
+ */
+export type StoredEventText = Omit<StoredEvent, 'occurredAt' | 'data' | 'metadata'> & { occurredAt: string; dataJson: string; metadataJson: string };
+
+/** A ledger position and its event's hash: what Merkle trees and proofs are built from. */
+export type PositionHash = { position: number; hash: string };
+
 /** The ledger port (ARCHITECTURE.md). Adapters: postgres (also on PGlite), eventstoredb. */
 export interface EventStore {
   readonly name: string;
   append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * Optional bulk reads, cheaper where an adapter can skip building typed events: the same pages
+   * as `readAll` (forwards) as text, and only positions with hashes. `bulk-ledger-reads.ts` falls
+   * back to `readAll` for an adapter without them.
+   */
+  readAllText?(options: ReadAllOptions): Promise<StoredEventText[]>;
+  readAllHashes?(options: { after: number; to: number; limit?: number }): Promise<PositionHash[]>;
   head(): Promise<LedgerHead>;
   /** Catch up from `after`, then follow live; every position exactly once, in order. */
   subscribeToAll(options: SubscribeOptions): Subscription;

@@ -12,6 +12,9 @@ const KEYS_TABLE = 'raia_subject_keys';
 /** A personal field as stored in an event: AES-256-GCM ciphertext under the subject's own key. */
 export type SealedField = { $pii: 'v1'; subject: string; iv: string; ct: string; tag: string };
 
+/** Text every sealed field's JSON holds (its key): JSON without it holds no sealed field. */
+export const SEALED_FIELD_JSON_KEY = '"$pii"';
+
 export const isSealedField = (v: unknown): v is SealedField =>
   typeof v === 'object' && v !== null && (v as { $pii?: unknown }).$pii === 'v1';
 

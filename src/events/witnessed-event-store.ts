@@ -20,6 +20,8 @@ export function witnessAppends(store: EventStore, witness: LedgerWitnessFile, se
     },
     readStream: (streamId, options) => store.readStream(streamId, options),
     readAll: (options) => store.readAll(options),
+    ...(store.readAllText ? { readAllText: store.readAllText.bind(store) } : {}),
+    ...(store.readAllHashes ? { readAllHashes: store.readAllHashes.bind(store) } : {}),
     head: () => store.head(),
     subscribeToAll: (options) => store.subscribeToAll(options),
     async verify(options = {}) {

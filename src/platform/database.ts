@@ -44,6 +44,12 @@ export type Database = {
    * dominate, such as the ledger's append transaction.
    */
   withScriptConnection<T>(work: (run: RunScript, runCopy: RunCopyScript) => Promise<T>): Promise<T>;
+  /**
+   * Runs one query (`$1`… placeholders) and answers its rows as arrays of column text, untouched by
+   * type parsers (cast every column to text in the query): for bulk readers that pass values on as
+   * text, such as exports, where building typed rows costs more than the database's own work.
+   */
+  queryTextRows(sql: string, values: readonly unknown[]): Promise<(string | null)[][]>;
   /** Calls `onMessage` for every NOTIFY on `channel` from any process; returns an unlisten function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -51,6 +57,9 @@ export type Database = {
 
 // int8 (bigint) and numeric come back as strings by default; positions fit in a double (2^53).
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** Every column as the server sent it, as text. */
+const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (value: string) => value };
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -110,6 +119,14 @@ async function openPostgres(url: string, schema: string, poolSize: number): Prom
         await knex.client.releaseConnection(connection);
       }
     },
+    async queryTextRows(sql, values) {
+      const connection = (await knex.client.acquireConnection()) as pg.Client;
+      try {
+        return (await connection.query<(string | null)[]>({ text: sql, values: [...values], rowMode: 'array', types: RAW_TEXT })).rows;
+      } finally {
+        await knex.client.releaseConnection(connection);
+      }
+    },
     async listen(channel, onMessage) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -155,6 +172,14 @@ async function openPglite(pglite: PGlite, schema: string, lock: DataDirectoryLoc
             await connection.exec(sql.replace(/\bFROM STDIN\b/, "FROM '/dev/blob'"), { blob: new Blob([rows]) });
           },
         );
+      } finally {
+        await knex.client.releaseConnection(connection);
+      }
+    },
+    async queryTextRows(sql, values) {
+      const connection = (await knex.client.acquireConnection()) as PGlite;
+      try {
+        return (await connection.query<(string | null)[]>(sql, [...values], { rowMode: 'array' })).rows;
       } finally {
         await knex.client.releaseConnection(connection);
       }

@@ -190,7 +190,7 @@ describe.each(['postgres', 'pglite'] as const)('export jobs over HTTP on %s', (d
     expect(unwrapped).toMatch(/Sealedbythesealrecordedafterthispointatposition\d+,covering\d+-\d+/);
 
     const report = await verifyExportFile(file, server.runtime.exportRenderers);
-    expect(report.problems).toEqual([]);
+    expect(report.problems, JSON.stringify(report)).toEqual([]);
     expect(report).toMatchObject({ ok: true, exportId: asked.body.exportId, kind: 'compliance-report' });
     expect(report.eventsChecked).toBeGreaterThan(0);
 

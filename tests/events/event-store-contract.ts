@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/envelope.js';
 import { DuplicateEventConflict, InvalidEvent, WrongExpectedVersion, type EventStore } from '../../src/events/event-store.js';
 import { GENESIS_HASH, eventHash } from '../../src/events/hash-chain.js';
+import { readAllHashes, readAllText } from '../../src/events/bulk-ledger-reads.js';
 import { newEvent, sleep, testActor } from '../support/events.js';
 
 export type OpenedStore = { store: EventStore; cleanup(): Promise<void> };
@@ -156,6 +157,33 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       expect(await positions({ after: p + 1, to: p + 5, limit: 10 })).toEqual([p + 2, p + 3, p + 4, p + 5]);
       expect(await positions({ after: p + 8, direction: 'backwards', limit: 3 })).toEqual([p + 7, p + 6, p + 5]);
       expect(await positions({ after: p + 5, direction: 'backwards', limit: 3 })).toEqual([p + 4, p + 3, p + 2]);
+    });
+
+    it('bulk reads (events as text, positions with hashes) give readAll\'s events in position order, past 9 → 10 and 99 → 100', async () => {
+      const head = await store.head();
+      const s = stream();
+      const tricky = { text: 'a, b: "c" \\ d', nested: { list: [1, 2.5, -3, true, null, 'x, y'], empty: {}, none: [] }, unicode: 'é ✓ \u2028', n: 0 };
+      await store.append(s, Array.from({ length: 120 }, (_, n) => newEvent({ ...tricky, n }, n % 3 === 0 ? { type: 'contract.third' } : {})));
+      const p = head.position;
+      const typed = await store.readAll({ after: p, limit: 200 });
+      expect(typed.map((e) => e.position)).toEqual(Array.from({ length: 120 }, (_, i) => p + 1 + i));
+      for (const [after, limit] of [[p, 200], [p + 5, 7], [p + 95, 10]] as const) {
+        const text = await readAllText(store, { after, limit });
+        expect(text.map((e) => e.position)).toEqual(Array.from({ length: Math.min(limit, p + 120 - after) }, (_, i) => after + 1 + i));
+        for (const e of text) {
+          const t = typed.find((x) => x.position === e.position)!;
+          const { occurredAt, data, metadata, ...rest } = t;
+          expect(e).toMatchObject({ ...rest, occurredAt: occurredAt.toISOString() });
+          expect(JSON.parse(e.dataJson)).toEqual(data);
+          expect(JSON.parse(e.metadataJson)).toEqual(metadata);
+          // Compact, as JSON.stringify writes it: no space after ':' or ',' outside strings.
+          expect(e.dataJson).toBe(JSON.stringify(JSON.parse(e.dataJson)));
+        }
+        const hashes = await readAllHashes(store, { after, to: after + limit, limit });
+        expect(hashes).toEqual(typed.filter((x) => x.position > after && x.position <= after + limit).map((x) => ({ position: x.position, hash: x.hash })));
+      }
+      const thirds = await readAllText(store, { after: p, filter: { streamId: s, types: ['contract.third'] }, limit: 100 });
+      expect(thirds.map((e) => e.position)).toEqual(typed.filter((x) => x.type === 'contract.third').map((x) => x.position));
     });
 
     it('filters $all by causation and by JSON containment on data', async () => {

@@ -11,7 +11,9 @@ import {
   type EventStore,
   type ExpectedVersion,
   type LedgerHead,
+  type PositionHash,
   type ReadAllOptions,
+  type StoredEventText,
   type ReadStreamOptions,
   type SubscribeOptions,
   type Subscription,
@@ -25,6 +27,7 @@ import { validateNewEvents, validateStreamId, type ValidatedEvent } from '../new
 import { decideOnView, MAX_VIEW_STREAMS, type LedgerView } from './ledger-view.js';
 import { copyRows, LEDGER_COPY_COLUMNS, unchainedFields } from './ledger-copy-rows.js';
 import { insertRowsStatement } from './ledger-insert-rows.js';
+import { compactJsonbText } from './jsonb-text.js';
 
 /** Key of the transaction-scoped advisory lock that serialises appends (ARCHITECTURE.md design (b)). */
 const APPEND_LOCK_KEY = 0x52414941; // "RAIA"
@@ -73,6 +76,34 @@ const toEvent = (row: EventRow): StoredEvent => ({
   metadata: row.metadata,
   prevHash: row.prev_hash,
   hash: row.hash,
+});
+
+/** The columns of an event as text; the time in the form `Date#toISOString` writes (the ledger keeps milliseconds). */
+// Each cast is renamed: ORDER BY "position" would otherwise sort by the text output column ('10' < '7').
+const TEXT_COLUMNS = `position::text AS position_text, id::text, stream_id, stream_version::text, type, schema_version::text,
+  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  actor->>'kind', actor->>'id', actor->>'role', actor->>'apiKeyId', correlation_id, causation_id, data::text, metadata::text, prev_hash, hash`;
+
+function textActor(kind: string, id: string, role: string | null, apiKeyId: string | null): Actor {
+  if (kind === 'user') return apiKeyId === null ? { kind, id, role: role ?? '' } : { kind, id, role: role ?? '', apiKeyId };
+  return { kind: kind as 'service' | 'system', id };
+}
+
+const textEvent = (r: (string | null)[]): StoredEventText => ({
+  id: r[1]!,
+  type: r[4]!,
+  schemaVersion: Number(r[5]),
+  streamId: r[2]!,
+  streamVersion: Number(r[3]),
+  position: Number(r[0]),
+  occurredAt: r[6]!,
+  actor: textActor(r[7]!, r[8]!, r[9]!, r[10]!),
+  correlationId: r[11]!,
+  causationId: r[12]!,
+  dataJson: compactJsonbText(r[13]!),
+  metadataJson: compactJsonbText(r[14]!),
+  prevHash: r[15]!,
+  hash: r[16]!,
 });
 
 type PendingAppend = {
@@ -529,10 +560,11 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toEvent);
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+  /** The query of a `readAll` page, selecting `columns`. */
+  private allQuery(options: ReadAllOptions, columns: string) {
     const backwards = options.direction === 'backwards';
     const limit = Math.min(options.limit ?? 1000, MAX_READ);
-    const q = this.knex(EVENTS_TABLE).select(this.knex.raw(COLUMNS));
+    const q = this.knex(EVENTS_TABLE).select(this.knex.raw(columns));
     if (options.after !== undefined) q.where('position', backwards ? '<' : '>', options.after);
     if (options.to !== undefined) q.where('position', '<=', options.to);
     const f = options.filter;
@@ -551,8 +583,24 @@ export class PostgresEventStore implements EventStore {
       if (f.from) q.where('occurred_at', '>=', f.from.toISOString());
       if (f.to) q.where('occurred_at', '<=', f.to.toISOString());
     }
-    const rows: EventRow[] = await q.orderBy('position', backwards ? 'desc' : 'asc').limit(limit);
+    return q.orderBy('position', backwards ? 'desc' : 'asc').limit(limit);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await this.allQuery(options, COLUMNS);
     return rows.map(toEvent);
+  }
+
+  /** `readAll` as text: the rows come as the server's text and are not parsed (no JSON, no dates), which is most of a bulk read's cost. */
+  async readAllText(options: ReadAllOptions): Promise<StoredEventText[]> {
+    const { sql, bindings } = this.allQuery({ ...options, direction: 'forwards' }, TEXT_COLUMNS).toSQL().toNative();
+    const rows = await this.db.queryTextRows(sql, bindings);
+    return rows.map(textEvent);
+  }
+
+  async readAllHashes(options: { after: number; to: number; limit?: number }): Promise<PositionHash[]> {
+    const { sql, bindings } = this.allQuery(options, 'position::text AS position_text, hash').toSQL().toNative();
+    return (await this.db.queryTextRows(sql, bindings)).map((r) => ({ position: Number(r[0]), hash: r[1]! }));
   }
 
   async head(): Promise<LedgerHead> {

@@ -1,7 +1,23 @@
-import type { CellValue, ExportDocument, TableColumn, TableRow } from './export-document.js';
+import type { CellValue, ExportDocument, RowPages, TableColumn, TableRow, TableRows } from './export-document.js';
 
 /** A table as the tabular formats (CSV, XLSX) write it. */
-export type DocumentTable = { name: string; columns: TableColumn[]; rows: Iterable<TableRow> | AsyncIterable<TableRow> };
+export type DocumentTable = { name: string; columns: TableColumn[]; rows: TableRows };
+
+const isRowPages = (rows: TableRows): rows is RowPages => 'pages' in rows;
+
+/** Any table's rows a page at a time, as renderers read them. */
+export async function* rowPages(rows: TableRows): AsyncGenerator<TableRow[]> {
+  if (Array.isArray(rows)) {
+    if (rows.length > 0) yield rows;
+  } else if (isRowPages(rows)) {
+    for await (const page of rows.pages) if (page.length > 0) yield page;
+  } else {
+    for await (const row of rows) yield [row];
+  }
+}
+
+/** Rows given a page at a time, as a table's rows. */
+export const pagesOf = (pages: AsyncIterable<TableRow[]>): RowPages => ({ pages });
 
 const facts = (name: string, items: Array<{ label: string; value: CellValue }>): DocumentTable => ({
   name,

@@ -4,7 +4,8 @@ import type { JsonObject, StoredEvent } from '../../events/envelope.js';
 import type { EventStore } from '../../events/event-store.js';
 import { LEDGER_STREAM, keyFingerprint, type LedgerSealed } from '../../events/ledger-seal.js';
 import type { ContentDigest, ExportFormat, ExportKind } from './export-document.js';
-import { StreamingInclusionProofs } from './merkle-inclusion.js';
+import { eachHash } from '../../events/bulk-ledger-reads.js';
+import { MerkleTreeStream } from './merkle-inclusion.js';
 
 export const MANIFEST_FORMAT = 'raia-export-manifest/v1';
 
@@ -88,37 +89,36 @@ export function checkManifestSignature(manifest: EvidenceManifest): string | nul
   }
 }
 
-const PAGE = 5000;
-
 /** Seals of the ledger (oldest first) and the sealed head they reach. */
 export async function readSeals(store: EventStore): Promise<SealRef[]> {
   const events = await store.readStream(LEDGER_STREAM);
   return events.map((e) => ({ position: e.position, seal: e.data as unknown as LedgerSealed }));
 }
 
+/** The index of the seal whose segment holds `position`, or -1. */
+export function sealCovering(seals: SealRef[], position: number): number {
+  return seals.findIndex((s) => s.seal.fromPosition <= position && position <= s.seal.toPosition);
+}
+
 /**
- * Proves events against the seals covering them: one pass over each seal segment's hashes gives
- * every audit path needed in it. Events past the last seal cannot be proven (the caller seals first).
+ * Proves events against the seals covering them: one pass over each seal segment's hashes (only
+ * positions and hashes are read) gives every audit path needed in it. Events past the last seal
+ * cannot be proven (the caller seals first).
  */
 export async function proveEvents(store: EventStore, seals: SealRef[], events: StoredEvent[]): Promise<ProvenEvent[]> {
   const bySeal = new Map<number, StoredEvent[]>();
   for (const e of events) {
-    const index = seals.findIndex((s) => s.seal.fromPosition <= e.position && e.position <= s.seal.toPosition);
+    const index = sealCovering(seals, e.position);
     if (index < 0) throw new Error(`event at position ${e.position} is not covered by a seal`);
     bySeal.set(index, [...(bySeal.get(index) ?? []), e]);
   }
   const proven = new Map<string, ProvenEvent>();
   for (const [index, covered] of bySeal) {
     const { fromPosition, toPosition } = seals[index]!.seal;
-    const proofs = new StreamingInclusionProofs(toPosition - fromPosition + 1, covered.map((e) => e.position - fromPosition));
-    for (let after = fromPosition - 1; after < toPosition; ) {
-      const page = await store.readAll({ after, to: toPosition, limit: PAGE });
-      if (page.length === 0) break;
-      for (const e of page) proofs.add(e.hash);
-      after = page[page.length - 1]!.position;
-    }
-    const paths = proofs.proofs();
-    for (const e of covered) proven.set(e.id, { envelope: envelopeJson(e), seal: index, leafIndex: e.position - fromPosition, proof: paths.get(e.position - fromPosition)! });
+    const size = toPosition - fromPosition + 1;
+    const tree = new MerkleTreeStream({ proofs: covered.map((e) => ({ index: e.position - fromPosition, size })) });
+    await eachHash(store, fromPosition - 1, toPosition, (e) => tree.add(e.hash));
+    for (const e of covered) proven.set(e.id, { envelope: envelopeJson(e), seal: index, leafIndex: e.position - fromPosition, proof: tree.proof(e.position - fromPosition, size) });
   }
   return events.map((e) => proven.get(e.id)!);
 }

@@ -6,10 +6,15 @@ import type { JsonObject, JsonValue, StoredEvent } from '../../events/envelope.j
 import type { EventCatalogue } from '../../events/event-catalogue.js';
 import { discloseEvents, type PersonalDataView } from '../../events/event-disclosure.js';
 import type { AllFilter, EventStore } from '../../events/event-store.js';
-import { isSealedField, type PersonalDataVault } from '../../events/personal-data.js';
+import { SEALED_FIELD_JSON_KEY, isSealedField, type PersonalDataVault } from '../../events/personal-data.js';
 import type { CellValue, ExportDocument, ExportKind, ExportSection, TableColumn, TableRow } from './export-document.js';
 import { exportParamSchemas, type ExportParams } from './export-params.js';
-import { StreamingMerkleRoot } from './merkle-inclusion.js';
+import { readAllText } from '../../events/bulk-ledger-reads.js';
+import type { StoredEventText } from '../../events/event-store.js';
+import { hasClassifiedFields } from '../../events/event-disclosure.js';
+import type { SealRef } from './evidence-manifest.js';
+import { RangeEvidence } from './range-evidence.js';
+import { pagesOf } from './document-tables.js';
 
 export type BuildContext = {
   store: EventStore;
@@ -18,21 +23,11 @@ export type BuildContext = {
   view: PersonalDataView;
   /** The sealed ledger head: nothing recorded after it goes into the export. */
   upTo: number;
+  /** The ledger's seals, oldest first, the last closing at `upTo`. */
+  seals: SealRef[];
 };
 
-/** The events an audit-log export lists, committed to as a range (evidence-manifest.ts EvidenceRange). */
-export class EvidenceRangeAccumulator {
-  readonly merkle = new StreamingMerkleRoot();
-  first: StoredEvent | null = null;
-  last: StoredEvent | null = null;
-  add(e: StoredEvent): void {
-    this.merkle.add(e.hash);
-    this.first ??= e;
-    this.last = e;
-  }
-}
-
-export type BuiltExport = { document: ExportDocument; range: EvidenceRangeAccumulator | null };
+export type BuiltExport = { document: ExportDocument; range: RangeEvidence<StoredEventText> | null };
 export type ExportBuilder = (context: BuildContext, params: JsonObject) => Promise<BuiltExport>;
 
 /** Refused before anything is rendered: the thing to export does not exist, or the kind has no builder yet. */
@@ -105,6 +100,51 @@ const disclosureNote = (view: PersonalDataView) =>
 
 const PAGE = 5000;
 
+/** A text event as a typed one (its JSON parsed, its time a date). */
+export const parsedEvent = (e: StoredEventText): StoredEvent => {
+  const { occurredAt, dataJson, metadataJson, ...rest } = e;
+  return { ...rest, occurredAt: new Date(occurredAt), data: JSON.parse(dataJson) as JsonObject, metadata: JSON.parse(metadataJson) as JsonObject };
+};
+
+/** A row straight from the text the ledger gave: for events with nothing to disclose, nothing is parsed. */
+const textEventRow = (e: StoredEventText): TableRow => ({
+  position: e.position,
+  occurredAt: e.occurredAt,
+  id: e.id,
+  type: e.type,
+  schemaVersion: e.schemaVersion,
+  streamId: e.streamId,
+  streamVersion: e.streamVersion,
+  actorKind: e.actor.kind,
+  actorId: e.actor.id,
+  actorRole: e.actor.kind === 'user' ? e.actor.role : null,
+  correlationId: e.correlationId,
+  causationId: e.causationId,
+  data: e.dataJson,
+  metadata: e.metadataJson,
+  prevHash: e.prevHash,
+  hash: e.hash,
+});
+
+/** Whether an event's shown form differs from its stored form: its type declares classified fields, or it holds a sealed value. */
+const mustDisclose = (catalogue: EventCatalogue, e: StoredEventText) =>
+  hasClassifiedFields(catalogue, e) || e.dataJson.includes(SEALED_FIELD_JSON_KEY) || e.metadataJson.includes(SEALED_FIELD_JSON_KEY);
+
+/** The rows of a page: events with something to disclose go through disclosure together, the others pass as text. */
+async function pageRows(context: BuildContext, page: StoredEventText[], subjects: string[], seen: Set<string>): Promise<TableRow[]> {
+  const rows: TableRow[] = new Array(page.length);
+  const slow: number[] = [];
+  for (let i = 0; i < page.length; i++) {
+    if (mustDisclose(context.catalogue, page[i]!)) slow.push(i);
+    else rows[i] = textEventRow(page[i]!);
+  }
+  if (slow.length > 0) {
+    const shown = await disclose(context, slow.map((i) => parsedEvent(page[i]!)), subjects, seen);
+    slow.forEach((i, k) => (rows[i] = eventRow(shown[k]!)));
+  }
+  return rows;
+}
+
 const auditLog: ExportBuilder = async (context, raw) => {
   const params = exportParamSchemas['audit-log'].parse(raw) as ExportParams['audit-log'];
   const filter: AllFilter = {
@@ -116,23 +156,24 @@ const auditLog: ExportBuilder = async (context, raw) => {
     ...(params.from ? { from: new Date(params.from) } : {}),
     ...(params.until ? { to: new Date(params.until) } : {}),
   };
+  const filtered = Object.keys(filter).length > 0;
+  const after = params.after ?? 0;
   const to = Math.min(params.to ?? context.upTo, context.upTo);
-  const range = new EvidenceRangeAccumulator();
+  // Unfiltered, the range is every position in (after, to]: its ends are known before it is read.
+  const range = new RangeEvidence<StoredEventText>(context.seals, filtered ? null : { from: after + 1, to });
+  await range.prepare(context.store);
   const subjects: string[] = [];
   const seen = new Set<string>();
-  const read = (after: number) => (after < to ? context.store.readAll({ after, to, limit: PAGE, filter }) : Promise.resolve([]));
-  async function* rows(): AsyncGenerator<TableRow> {
+  const read = (from: number) => (from < to ? readAllText(context.store, { after: from, to, limit: PAGE, ...(filtered ? { filter } : {}) }) : Promise.resolve([]));
+  async function* rows(): AsyncGenerator<TableRow[]> {
     // The next page is read while this one is rendered: the database and the renderer overlap.
-    let pending = read(params.after ?? 0);
+    let pending = read(after);
     for (;;) {
       const page = await pending;
       if (page.length === 0) break;
       pending = read(page[page.length - 1]!.position);
-      const shown = await disclose(context, page, subjects, seen);
-      for (let i = 0; i < page.length; i++) {
-        range.add(page[i]!);
-        yield eventRow(shown[i]!);
-      }
+      for (const e of page) range.add(e);
+      yield await pageRows(context, page, subjects, seen);
     }
   }
   const criteria = Object.entries(params).map(([label, value]) => ({ label, value: Array.isArray(value) ? value.join(', ') : (value as CellValue) }));
@@ -142,7 +183,7 @@ const auditLog: ExportBuilder = async (context, raw) => {
       kind: 'audit-log',
       title: 'Audit log',
       cover: [{ label: 'Ledger head (sealed)', value: context.upTo }, ...criteria],
-      sections: [{ heading: 'Audit log', blocks: [{ kind: 'paragraph', text: disclosureNote(context.view) }, { kind: 'table', name: 'Audit log', columns: EVENT_COLUMNS, rows: rows() }] }],
+      sections: [{ heading: 'Audit log', blocks: [{ kind: 'paragraph', text: disclosureNote(context.view) }, { kind: 'table', name: 'Audit log', columns: EVENT_COLUMNS, rows: pagesOf(rows()) }] }],
       evidence: [],
       subjects,
     },

@@ -29,11 +29,17 @@ export type TableColumn = {
 
 export type TableRow = Record<string, CellValue>;
 
+/** Rows a page at a time: a large table (a million-event audit log) streams without a promise per row. */
+export type RowPages = { readonly pages: AsyncIterable<TableRow[]> };
+
+/** A table's rows: in memory, streamed one by one, or streamed a page at a time. */
+export type TableRows = TableRow[] | AsyncIterable<TableRow> | RowPages;
+
 export type ExportBlock =
   | { kind: 'paragraph'; text: string }
   /** Label/value pairs (a cover's facts, a model's description). */
   | { kind: 'facts'; facts: Array<{ label: string; value: CellValue }> }
-  | { kind: 'table'; name: string; columns: TableColumn[]; rows: TableRow[] | AsyncIterable<TableRow> }
+  | { kind: 'table'; name: string; columns: TableColumn[]; rows: TableRows }
   /** A vega-lite specification with its data inlined (values), rendered to vector graphics. */
   | { kind: 'chart'; title: string; spec: Record<string, unknown> };
 

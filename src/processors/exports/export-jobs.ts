@@ -34,7 +34,7 @@ export async function startExportJobs(deps: ExportDependencies & { knex: Knex; l
     const progress = { rows: 0 };
     running.set(request.exportId, progress);
     try {
-      const result = await renderExport(deps, request, { onRow: () => void progress.rows++ });
+      const result = await renderExport(deps, request, { onRows: (count) => void (progress.rows += count) });
       await handleCommand(deps, exportDecider, exportStreamId(request.exportId), { type: 'CompleteExport', ...result }, meta);
     } catch (error) {
       if (follower.isStopped()) throw error;

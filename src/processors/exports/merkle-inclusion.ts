@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 // RFC 6962 §2.1 (as revised by RFC 9162 §2.1): leaf hash SHA-256(0x00 ‖ d), node SHA-256(0x01 ‖ l ‖ r).
 const LEAF = Buffer.from([0]);
@@ -57,33 +57,6 @@ export function rootFromInclusionProof(leafHex: string, index: number, treeSize:
   return sn === 0 ? r.toString('hex') : null;
 }
 
-/**
- * The RFC 6962 Merkle Tree Hash of a sequence of leaves fed one at a time, in O(log n) memory:
- * a stack of perfect subtrees, merged while the two on top are the same size; at the end the
- * stack is folded right to left, which is exactly how MTH splits at the largest power of two.
- */
-export class StreamingMerkleRoot {
-  private readonly stack: { size: number; hash: Buffer }[] = [];
-  count = 0;
-
-  add(leafHex: string): void {
-    let node = { size: 1, hash: leafHash(leafHex) };
-    while (this.stack.length > 0 && this.stack[this.stack.length - 1]!.size === node.size) {
-      const left = this.stack.pop()!;
-      node = { size: left.size * 2, hash: nodeHash(left.hash, node.hash) };
-    }
-    this.stack.push(node);
-    this.count++;
-  }
-
-  root(): string {
-    if (this.stack.length === 0) return createHash('sha256').digest('hex');
-    let hash = this.stack[this.stack.length - 1]!.hash;
-    for (let i = this.stack.length - 2; i >= 0; i--) hash = nodeHash(this.stack[i]!.hash, hash);
-    return hash.toString('hex');
-  }
-}
-
 /** The leaf ranges [from, to) whose subtree hashes form PATH(m, D[lo:hi]), deepest first (RFC 6962 §2.1.1). */
 function siblingRanges(m: number, lo: number, hi: number): [number, number][] {
   if (hi - lo <= 1) return [];
@@ -91,40 +64,118 @@ function siblingRanges(m: number, lo: number, hi: number): [number, number][] {
   return m < lo + k ? [...siblingRanges(m, lo, lo + k), [lo + k, hi]] : [...siblingRanges(m, lo + k, hi), [lo, lo + k]];
 }
 
+/** Whether leaves [from, to) form a perfect subtree of the tree rooted at leaf 0 (a power of two, aligned to its size). */
+const isPerfectBlock = (from: number, to: number) => {
+  const size = to - from;
+  return (size & (size - 1)) === 0 && from % size === 0;
+};
+
 /**
- * Audit paths of some leaves of a tree of `size` leaves, from the leaves fed in order one at a
- * time: each path is O(log n) subtree hashes whose ranges are known from the size alone, each
- * computed by its own streaming root. Memory stays O(k log n) whatever the segment's size, so a
- * million-event seal segment is proven without holding its hashes.
+ * RFC 6962 Merkle trees over leaves fed one at a time, in one pass and O(log n) memory: the root
+ * of the first `size` leaves for any size reached, and audit paths of chosen leaves in the tree of
+ * a chosen size, with no hashing beyond the tree's own 2n − 1 hashes. It keeps a stack of perfect
+ * subtrees (merged while the two on top are the same size). Every node of MTH(D[0:n]) is either
+ * such a perfect, aligned subtree, formed once as leaves arrive (kept when a wanted path names
+ * it), or a node on the tree's right edge, the fold of a suffix of the stack when n leaves are in.
+ * So the tree of a whole export range and the proofs of its ends against a seal segment starting
+ * at the same position come from the same hashes.
  */
-export class StreamingInclusionProofs {
-  private readonly ranges: { from: number; to: number; root: StreamingMerkleRoot }[] = [];
-  private readonly byLeaf = new Map<number, { from: number; to: number; root: StreamingMerkleRoot }[]>();
-  private next = 0;
+export class MerkleTreeStream {
+  private readonly stack: { from: number; size: number; hash: Buffer }[] = [];
+  /** Perfect subtrees some wanted path names (`from:size`), and those formed so far. */
+  private readonly wantedBlocks = new Set<string>();
+  private readonly blocks = new Map<string, Buffer>();
+  /** Tree sizes at which roots or paths are wanted, with the paths wanted there. */
+  private readonly checkpoints = new Map<number, number[]>();
+  private readonly roots = new Map<number, string>();
+  private readonly paths = new Map<string, string[]>();
+  private readonly leafBuffer = Buffer.alloc(33);
+  private readonly nodeBuffer = Buffer.alloc(65);
+  count = 0;
 
-  constructor(
-    private readonly size: number,
-    indices: readonly number[],
-  ) {
-    for (const i of new Set(indices)) {
-      if (!Number.isInteger(i) || i < 0 || i >= size) throw new RangeError(`leaf ${i} is outside a tree of ${size}`);
-      const path = siblingRanges(i, 0, size).map(([from, to]) => ({ from, to, root: new StreamingMerkleRoot() }));
-      this.ranges.push(...path);
-      this.byLeaf.set(i, path);
-    }
-    this.ranges.sort((a, b) => a.from - b.from);
+  /** `proofs`: audit paths wanted, each of leaf `index` in the tree of the first `size` leaves. */
+  constructor(options: { proofs?: ReadonlyArray<{ index: number; size: number }>; roots?: readonly number[] } = {}) {
+    this.leafBuffer[0] = 0;
+    this.nodeBuffer[0] = 1;
+    for (const size of options.roots ?? []) this.wantAt(size);
+    this.want(options.proofs ?? []);
   }
 
+  /** Asks for more audit paths, before any leaf of their tree sizes has been given. */
+  want(proofs: ReadonlyArray<{ index: number; size: number }>): void {
+    for (const { index, size } of proofs) {
+      if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`leaf ${index} is outside a tree of ${size}`);
+      if (this.count > 0) throw new Error('paths must be asked for before the first leaf is given');
+      this.wantAt(size).push(index);
+      for (const [from, to] of siblingRanges(index, 0, size)) if (isPerfectBlock(from, to)) this.wantedBlocks.add(`${from}:${to - from}`);
+    }
+  }
+
+  private wantAt(size: number): number[] {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`a tree has at least one leaf, not ${size}`);
+    let wanted = this.checkpoints.get(size);
+    if (!wanted) this.checkpoints.set(size, (wanted = []));
+    return wanted;
+  }
+
+  /** Adds the next leaf: an event's hash (hex). */
   add(leafHex: string): void {
-    const i = this.next++;
-    for (const r of this.ranges) {
-      if (r.from > i) break;
-      if (i < r.to) r.root.add(leafHex);
+    this.leafBuffer.write(leafHex, 1, 32, 'hex');
+    this.push(this.count, 1, hash('sha256', this.leafBuffer, 'buffer'));
+    this.count++;
+    const wanted = this.checkpoints.get(this.count);
+    if (wanted) this.settle(this.count, wanted);
+  }
+
+  private push(from: number, size: number, node: Buffer): void {
+    const keep = this.wantedBlocks.size > 0;
+    for (;;) {
+      if (keep && this.wantedBlocks.has(`${from}:${size}`)) this.blocks.set(`${from}:${size}`, node);
+      const top = this.stack[this.stack.length - 1];
+      if (!top || top.size !== size) break;
+      this.stack.pop();
+      node = this.node(top.hash, node);
+      from = top.from;
+      size *= 2;
+    }
+    this.stack.push({ from, size, hash: node });
+  }
+
+  private node(left: Buffer, right: Buffer): Buffer {
+    left.copy(this.nodeBuffer, 1);
+    right.copy(this.nodeBuffer, 33);
+    return hash('sha256', this.nodeBuffer, 'buffer');
+  }
+
+  /** The hash of leaves [from, count): the right-edge fold of the stack entries from `from` on. */
+  private foldFrom(from: number): Buffer {
+    let i = this.stack.length - 1;
+    let node = this.stack[i]!.hash;
+    while (--i >= 0 && this.stack[i]!.from >= from) node = this.node(this.stack[i]!.hash, node);
+    return node;
+  }
+
+  private settle(size: number, indices: number[]): void {
+    this.roots.set(size, this.foldFrom(0).toString('hex'));
+    for (const index of indices) {
+      const path = siblingRanges(index, 0, size).map(([from, to]) => (isPerfectBlock(from, to) ? this.blocks.get(`${from}:${to - from}`)! : this.foldFrom(from)).toString('hex'));
+      this.paths.set(`${index}:${size}`, path);
     }
   }
 
-  proofs(): Map<number, string[]> {
-    if (this.next !== this.size) throw new Error(`${this.next} of ${this.size} leaves were given`);
-    return new Map([...this.byLeaf].map(([i, path]) => [i, path.map((r) => r.root.root())]));
+  /** MTH of the first `size` leaves (default: all leaves so far; a size passed must have been asked for in `roots` or `proofs`). */
+  root(size = this.count): string {
+    if (size === 0) return createHash('sha256').digest('hex');
+    if (size === this.count) return this.foldFrom(0).toString('hex');
+    const root = this.roots.get(size);
+    if (root === undefined) throw new Error(`the root of ${size} leaves was not asked for, or not reached (${this.count} leaves given)`);
+    return root;
+  }
+
+  /** PATH(index, D[0:size]), hex, deepest sibling first; the tree must have reached `size` leaves. */
+  proof(index: number, size: number): string[] {
+    const path = this.paths.get(`${index}:${size}`);
+    if (!path) throw new Error(`no path of leaf ${index} in a tree of ${size} was asked for, or ${size} leaves were not given (${this.count} were)`);
+    return path;
   }
 }

@@ -11,9 +11,10 @@ import type { EventStore } from '../../events/event-store.js';
 import type { PersonalDataVault } from '../../events/personal-data.js';
 import type { BlobStorage } from '../../platform/blob-storage.js';
 import type { LedgerSealer } from '../ledger-sealer.js';
-import { ExportInputError, exportBuilders, type BuiltExport } from './export-builders.js';
-import type { ContentDigest, ExportDocument, ExportFormat, ExportRenderer, TableRow } from './export-document.js';
-import { MANIFEST_FORMAT, compactSeals, proveEvents, readSeals, signManifest, type EvidenceManifest } from './evidence-manifest.js';
+import { ExportInputError, exportBuilders, parsedEvent, type BuiltExport } from './export-builders.js';
+import { pagesOf, rowPages } from './document-tables.js';
+import type { ContentDigest, ExportDocument, ExportFormat, ExportRenderer, TableRows } from './export-document.js';
+import { MANIFEST_FORMAT, compactSeals, envelopeJson, proveEvents, readSeals, signManifest, type EvidenceManifest, type ProvenEvent } from './evidence-manifest.js';
 
 export type ExportDependencies = {
   store: EventStore;
@@ -44,15 +45,16 @@ async function collect<T>(items: T[] | AsyncIterable<T>): Promise<T[]> {
 }
 
 /** Counts rows as the renderer pulls them, for the job's progress. */
-function counted(document: ExportDocument, onRow: () => void): ExportDocument {
-  const wrap = (rows: TableRow[] | AsyncIterable<TableRow>): AsyncIterable<TableRow> => ({
-    async *[Symbol.asyncIterator]() {
-      for await (const row of rows) {
-        onRow();
-        yield row;
-      }
-    },
-  });
+function counted(document: ExportDocument, onRows: (count: number) => void): ExportDocument {
+  const wrap = (rows: TableRows): TableRows =>
+    pagesOf({
+      async *[Symbol.asyncIterator]() {
+        for await (const page of rowPages(rows)) {
+          onRows(page.length);
+          yield page;
+        }
+      },
+    });
   return { ...document, sections: document.sections.map((s) => ({ ...s, blocks: s.blocks.map((b) => (b.kind === 'table' ? { ...b, rows: wrap(b.rows) } : b)) })) };
 }
 
@@ -61,7 +63,7 @@ function counted(document: ExportDocument, onRow: () => void): ExportDocument {
  * builds the document up to that sealed head, renders it with the evidence manifest, and stores
  * the file in blob storage. Returns what `export.completed` records.
  */
-export async function renderExport(deps: ExportDependencies, request: ExportRequest, options: { onRow?: () => void } = {}): Promise<ExportResult> {
+export async function renderExport(deps: ExportDependencies, request: ExportRequest, options: { onRows?: (count: number) => void } = {}): Promise<ExportResult> {
   const started = performance.now();
   const builder = exportBuilders[request.kind];
   if (!builder) throw new ExportRefused(`unsupported kind: ${request.kind} exports are not available in this build`);
@@ -76,7 +78,7 @@ export async function renderExport(deps: ExportDependencies, request: ExportRequ
 
   let built: BuiltExport;
   try {
-    built = await builder({ store: deps.store, catalogue: deps.catalogue, vault: deps.vault, view: request.personalData, upTo: head.position }, request.params);
+    built = await builder({ store: deps.store, catalogue: deps.catalogue, vault: deps.vault, view: request.personalData, upTo: head.position, seals }, request.params);
   } catch (error) {
     if (error instanceof ExportInputError) throw new ExportRefused(error.message);
     throw error;
@@ -84,9 +86,13 @@ export async function renderExport(deps: ExportDependencies, request: ExportRequ
   const generatedAt = new Date().toISOString();
   const manifestFor = async (contents: ContentDigest[]): Promise<Buffer> => {
     const evidence: StoredEvent[] = await collect(built.document.evidence);
-    const range = built.range;
-    const ends = range?.first && range.last ? [range.first, range.last] : [];
-    const proven = await proveEvents(deps.store, seals, [...evidence, ...ends]);
+    const range = built.range ? { evidence: built.range, ...(await built.range.finish(deps.store)) } : null;
+    // A range's ends come proven from the pass over it when it was contiguous; else they are proven here.
+    const ends = range?.evidence.first && range.evidence.last ? [parsedEvent(range.evidence.first), parsedEvent(range.evidence.last)] : [];
+    const endsProven: ProvenEvent[] = range?.ends
+      ? [range.ends.first, range.ends.last].map((p, i) => ({ envelope: envelopeJson(ends[i]!), seal: p.seal, leafIndex: p.leafIndex, proof: p.proof }))
+      : await proveEvents(deps.store, seals, ends);
+    const proven = [...(await proveEvents(deps.store, seals, evidence)), ...endsProven];
     const used = compactSeals(seals, latest, proven);
     const listed = proven.slice(0, evidence.length).map(used.remap);
     const [first, last] = proven.slice(evidence.length).map(used.remap);
@@ -102,7 +108,7 @@ export async function renderExport(deps: ExportDependencies, request: ExportRequ
         seals: used.seals,
         latestSeal: used.latestSeal,
         events: listed,
-        range: range ? { fromPosition: range.first?.position ?? 0, toPosition: range.last?.position ?? 0, count: range.merkle.count, merkleRoot: range.merkle.root(), first: first ?? null, last: last ?? null } : null,
+        range: range ? { fromPosition: range.evidence.first?.position ?? 0, toPosition: range.evidence.last?.position ?? 0, count: range.count, merkleRoot: range.root, first: first ?? null, last: last ?? null } : null,
         contents,
       },
       deps.keys.signingKey,
@@ -116,7 +122,7 @@ export async function renderExport(deps: ExportDependencies, request: ExportRequ
   try {
     const out = createWriteStream(file, { mode: 0o600 });
     try {
-      await renderer.render(options.onRow ? counted(built.document, options.onRow) : built.document, manifestFor, out);
+      await renderer.render(options.onRows ? counted(built.document, options.onRows) : built.document, manifestFor, out);
     } finally {
       if (!out.writableEnded) out.end();
       await finished(out).catch(() => undefined);

@@ -1,8 +1,31 @@
 import { createHash } from 'node:crypto';
-import type { Writable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
-import { documentTables, uniqueNames } from './document-tables.js';
-import type { CellValue, ContentDigest, ExportRenderer, TableColumn, TableRow } from './export-document.js';
+import yazl from 'yazl';
+import { documentTables, rowPages, uniqueNames } from './document-tables.js';
+import type { CellValue, ContentDigest, ExportRenderer, TableColumn } from './export-document.js';
+import {
+  CELL_STYLE,
+  WORKSHEET_TAIL,
+  appPropsXml,
+  booleanCell,
+  cellText,
+  columnLetters,
+  contentTypesXml,
+  corePropsXml,
+  excelSerial,
+  numberCell,
+  packageRelsXml,
+  sheetPartName,
+  stylesXml,
+  textCell,
+  workbookRelsXml,
+  workbookXml,
+  worksheetHead,
+  type CellStyle,
+} from './spreadsheet-ml.js';
 
 export const XLSX_MANIFEST_SHEET = 'RAIA manifest';
 /** How a sheet is named among the manifest's content digests. */
@@ -49,23 +72,102 @@ export function canonicalRow(rowNumber: number, cells: readonly unknown[], width
   return values.every((v) => v === null) ? '' : `${rowNumber}:${JSON.stringify(values)}\n`;
 }
 
-const NUMBER_FORMATS: Partial<Record<NonNullable<TableColumn['type']>, string>> = { percent: '0.00%', integer: '0', date: 'yyyy-mm-dd hh:mm:ss.000' };
+/** The style a column's cells take from its type. */
+const COLUMN_STYLE: Record<NonNullable<TableColumn['type']>, CellStyle> = {
+  text: CELL_STYLE.plain,
+  number: CELL_STYLE.plain,
+  boolean: CELL_STYLE.plain,
+  integer: CELL_STYLE.integer,
+  percent: CELL_STYLE.percent,
+  date: CELL_STYLE.date,
+};
+const NUMERIC = new Set<TableColumn['type']>(['number', 'integer', 'percent']);
 
-/** A value typed by its column: numbers stay numbers, dates become dates; formula-like text stays text (exceljs writes strings as strings). */
-function typed(value: CellValue, type: TableColumn['type']): CellValue {
-  if (value === null) return null;
-  if ((type === 'number' || type === 'integer' || type === 'percent') && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  if (type === 'date' && typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value);
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
-  return value;
+const CHUNK = 256 * 1024;
+/** Deflate level of the parts: 1, the fastest; see csv-bundle-renderer.ts. */
+const COMPRESSION_LEVEL = 1;
+
+/** Writes `text` to a part's stream, waiting when it is full, so a million rows never pile up in memory. */
+async function write(stream: PassThrough, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, 'drain');
 }
 
 /**
- * An XLSX workbook through exceljs's streaming WorkbookWriter (rows are committed as written, so
- * memory stays flat): a sheet per table with a frozen, bold header row and typed cells, then the
- * `RAIA manifest` sheet holding the signed evidence manifest (base64, in pieces). The digest of a
- * sheet is SHA-256 over the canonical serialisation of its cell values (canonicalRow), which a
- * reader recomputes from the file alone.
+ * A worksheet written row by row: typed cells by column type (numbers stay numbers, formula-like
+ * text stays inline text, never a formula), and the SHA-256 over the canonical serialisation of
+ * what was written (canonicalRow), which a reader recomputes from the file alone.
+ */
+class SheetWriter {
+  private readonly hash = createHash('sha256');
+  private readonly refs: string[];
+  private readonly styles: CellStyle[];
+  private rowNumber = 0;
+  private pending = '';
+
+  constructor(
+    private readonly part: PassThrough,
+    private readonly columns: ReadonlyArray<Pick<TableColumn, 'type'>>,
+  ) {
+    this.refs = columns.map((_, i) => columnLetters(i));
+    this.styles = columns.map((c) => COLUMN_STYLE[c.type ?? 'text']);
+  }
+
+  /** A row of cells in column order; `style` overrides the columns' (the header's bold). */
+  async row(values: readonly CellValue[], style?: CellStyle): Promise<void> {
+    const n = ++this.rowNumber;
+    let xml = `<row r="${n}">`;
+    const canonical: (string | number | boolean | null)[] = new Array(this.columns.length);
+    let empty = true;
+    for (let i = 0; i < this.columns.length; i++) {
+      const ref = this.refs[i]! + n;
+      const type = this.columns[i]!.type;
+      const cellStyle = style ?? this.styles[i]!;
+      let value = values[i] ?? null;
+      canonical[i] = null;
+      if (value === null) continue;
+      if (NUMERIC.has(type) && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) value = Number(value);
+      if (type === 'date' && typeof value === 'string' && !Number.isNaN(Date.parse(value))) value = new Date(value);
+      if (value instanceof Date) {
+        xml += numberCell(ref, excelSerial(value.getTime()), cellStyle);
+        canonical[i] = value.toISOString();
+      } else if (typeof value === 'number') {
+        if (!Number.isFinite(value)) continue;
+        xml += numberCell(ref, value, cellStyle);
+        canonical[i] = value;
+      } else if (typeof value === 'boolean') {
+        xml += booleanCell(ref, value);
+        canonical[i] = value;
+      } else {
+        const text = cellText(value);
+        // An empty text cell is not written: a reader sees no value there.
+        if (text === '') continue;
+        xml += textCell(ref, text, cellStyle);
+        canonical[i] = text;
+      }
+      empty = false;
+    }
+    this.pending += xml + '</row>';
+    if (!empty) this.hash.update(`${n}:${JSON.stringify(canonical)}\n`);
+    if (this.pending.length >= CHUNK) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    await write(this.part, this.pending);
+    this.pending = '';
+  }
+
+  async end(): Promise<string> {
+    this.pending += WORKSHEET_TAIL;
+    await this.flush();
+    this.part.end();
+    return this.hash.digest('hex');
+  }
+}
+
+/**
+ * An XLSX workbook, streamed: a sheet per table with a frozen, bold header row and typed cells, then
+ * the `RAIA manifest` sheet holding the signed evidence manifest (base64, in pieces). Rows go
+ * through a bounded buffer into the deflater, so memory stays flat whatever the table's size.
  */
 export const xlsxRenderer: ExportRenderer = {
   format: 'xlsx',
@@ -73,37 +175,47 @@ export const xlsxRenderer: ExportRenderer = {
   extension: 'xlsx',
 
   async render(document, manifestFor, out) {
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as unknown as Writable, useStyles: true, useSharedStrings: false });
-    workbook.creator = 'RAIA';
-    workbook.created = new Date(0);
+    const zip = new yazl.ZipFile();
+    const written = pipeline(zip.outputStream, out);
+    // A failure while rows are produced must not leave the zip stream waiting forever.
+    written.catch(() => undefined);
+    const mtime = new Date(0);
+    const tables = [...documentTables(document)];
     const name = sheetNames();
+    const names = [...tables.map((t) => name(t.name)), XLSX_MANIFEST_SHEET];
+    const fixed: Array<[string, string]> = [
+      ['[Content_Types].xml', contentTypesXml(names.length)],
+      ['_rels/.rels', packageRelsXml()],
+      ['docProps/core.xml', corePropsXml('RAIA', mtime)],
+      ['docProps/app.xml', appPropsXml()],
+      ['xl/workbook.xml', workbookXml(names)],
+      ['xl/_rels/workbook.xml.rels', workbookRelsXml(names.length)],
+      ['xl/styles.xml', stylesXml()],
+    ];
+    for (const [path, xml] of fixed) zip.addBuffer(Buffer.from(xml, 'utf8'), path, { mtime, mode: 0o100644 });
+    const sheet = (n: number, columns: ReadonlyArray<{ width: number; style: CellStyle }>, frozenHeader: boolean) => {
+      const part = new PassThrough({ highWaterMark: 4 * CHUNK });
+      zip.addReadStream(part, sheetPartName(n), { mtime, mode: 0o100644, compressionLevel: COMPRESSION_LEVEL });
+      part.write(worksheetHead(columns, frozenHeader));
+      return part;
+    };
+
     const contents: ContentDigest[] = [];
-    for (const table of documentTables(document)) {
-      const sheetName = name(table.name);
-      const sheet = workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
-      sheet.columns = table.columns.map((c) => ({ key: c.key, width: Math.min(60, Math.max(10, c.label.length + 2)), ...(NUMBER_FORMATS[c.type ?? 'text'] ? { style: { numFmt: NUMBER_FORMATS[c.type ?? 'text']! } } : {}) }));
-      const hash = createHash('sha256');
-      const width = table.columns.length;
-      const labels = table.columns.map((c) => c.label);
-      const header = sheet.addRow(labels);
-      header.font = { bold: true };
-      header.commit();
-      hash.update(canonicalRow(1, labels, width));
-      let rowNumber = 1;
-      for await (const row of table.rows as AsyncIterable<TableRow>) {
-        const values = table.columns.map((c) => typed(row[c.key] ?? null, c.type));
-        sheet.addRow(values).commit();
-        hash.update(canonicalRow(++rowNumber, values, width));
-      }
-      sheet.commit();
-      contents.push({ name: sheetContentName(sheetName), sha256: hash.digest('hex') });
+    for (const [i, table] of tables.entries()) {
+      const widths = table.columns.map((c) => ({ width: Math.min(60, Math.max(10, c.label.length + 2)), style: COLUMN_STYLE[c.type ?? 'text'] }));
+      const writer = new SheetWriter(sheet(i + 1, widths, true), table.columns);
+      await writer.row(table.columns.map((c) => c.label), CELL_STYLE.header);
+      const keys = table.columns.map((c) => c.key);
+      for await (const page of rowPages(table.rows)) for (const row of page) await writer.row(keys.map((k) => row[k] ?? null));
+      contents.push({ name: sheetContentName(names[i]!), sha256: await writer.end() });
     }
     const manifest = (await manifestFor(contents)).toString('base64');
-    const sheet = workbook.addWorksheet(XLSX_MANIFEST_SHEET);
-    sheet.addRow(['RAIA evidence manifest (base64 of its JSON, in pieces; verify with npm run verify-export)']).commit();
-    for (let i = 0; i < manifest.length; i += MANIFEST_PIECE) sheet.addRow([manifest.slice(i, i + MANIFEST_PIECE)]).commit();
-    sheet.commit();
-    await workbook.commit();
+    const writer = new SheetWriter(sheet(names.length, [{ width: 100, style: CELL_STYLE.plain }], false), [{ type: 'text' }]);
+    await writer.row(['RAIA evidence manifest (base64 of its JSON, in pieces; verify with npm run verify-export)']);
+    for (let i = 0; i < manifest.length; i += MANIFEST_PIECE) await writer.row([manifest.slice(i, i + MANIFEST_PIECE)]);
+    await writer.end();
+    zip.end();
+    await written;
   },
 
   // Read whole with exceljs's workbook reader: its streaming reader loses parts of files whose workbook

@@ -129,7 +129,8 @@ describe('exports verify offline, and tampering is named', () => {
     const profile = { columns: { age: { mean: 41.5, missing: 2, histogram: [3, 5, 8] } }, rows: 16 };
     await server.runtime.store.append(`dataset-${datasetId}`, [{ id: randomUUID(), type: 'dataset.profiled', schemaVersion: 1, actor, data: { datasetId, version: 1, profile, qualityScore: 87.5, issues: [{ column: 'age', kind: 'missing', count: 2 }], elapsedMs: 12, codeVersion: 'test' } }]);
     const { file } = await exportFile('dataset-profile', 'csv', { datasetId });
-    expect(await verifyExportFile(file, server.runtime.exportRenderers)).toMatchObject({ ok: true, eventsChecked: 1 });
+    const verified = await verifyExportFile(file, server.runtime.exportRenderers);
+    expect(verified, JSON.stringify(verified.problems)).toMatchObject({ ok: true, eventsChecked: 1 });
     const entries = new Map<string, string>();
     await eachZipEntry(file, async (name, stream) => void entries.set(name, (await readAll(stream)).toString('utf8')));
     const details = [...entries].find(([name]) => name.startsWith('dataset-profiled-') && name.endsWith('-details.csv'))![1];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../../src/events/ledger-seal.js';
-import { StreamingInclusionProofs, StreamingMerkleRoot, inclusionProofs, rootFromInclusionProof } from '../../../src/processors/exports/merkle-inclusion.js';
+import { MerkleTreeStream, inclusionProofs, rootFromInclusionProof } from '../../../src/processors/exports/merkle-inclusion.js';
 
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 const leaf = (i: number) => createHash('sha256').update(`event ${i}`).digest('hex');
@@ -32,13 +32,29 @@ describe('RFC 6962 inclusion proofs', () => {
         expect(proofs.get(m)).toEqual(path(m, leaves));
         expect(rootFromInclusionProof(leaves[m]!, m, n, proofs.get(m)!)).toBe(root);
       }
-      const fed = new StreamingInclusionProofs(n, [0, n - 1, n >> 1]);
-      for (const l of leaves) fed.add(l);
-      for (const [m, p] of fed.proofs()) expect(p).toEqual(path(m, leaves));
-      const streaming = new StreamingMerkleRoot();
+      const streaming = new MerkleTreeStream();
       for (const l of leaves) streaming.add(l);
       expect(streaming.root()).toBe(root);
     }
+  });
+
+  it('one pass gives the roots and paths of every prefix tree asked for, as the literal definition does', () => {
+    const leaves = Array.from({ length: 70 }, (_, i) => leaf(i));
+    const sizes = [1, 2, 3, 5, 8, 13, 32, 33, 64, 69, 70];
+    const wanted = sizes.flatMap((size) => [...new Set([0, size - 1, size >> 1, Math.min(size - 1, 7)])].map((index) => ({ index, size })));
+    const fed = new MerkleTreeStream({ proofs: wanted, roots: sizes });
+    for (const l of leaves) fed.add(l);
+    for (const size of sizes) {
+      const prefix = leaves.slice(0, size);
+      expect(fed.root(size)).toBe(mth(prefix).toString('hex'));
+      for (const { index } of wanted.filter((w) => w.size === size)) expect(fed.proof(index, size)).toEqual(path(index, prefix));
+    }
+    expect(() => fed.proof(3, 70)).toThrow(/no path of leaf 3 in a tree of 70/);
+    expect(() => new MerkleTreeStream({ proofs: [{ index: 5, size: 5 }] })).toThrow(RangeError);
+    const short = new MerkleTreeStream({ proofs: [{ index: 0, size: 10 }] });
+    for (const l of leaves.slice(0, 9)) short.add(l);
+    expect(() => short.proof(0, 10)).toThrow(/were not given/);
+    expect(new MerkleTreeStream().root()).toBe(createHash('sha256').digest('hex'));
   });
 
   it('a proof does not verify for another leaf, another index or an altered sibling', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../events/canonical-json.js';
-import type { CellValue, ExportBlock, ExportDocument, TableColumn, TableRow } from '../export-document.js';
+import { rowPages } from '../document-tables.js';
+import type { CellValue, ExportBlock, ExportDocument, TableColumn, TableRow, TableRows } from '../export-document.js';
 
 /**
  * A PDF table is a report, read by a person: past this many rows it is a data dump, which CSV and
@@ -32,16 +33,16 @@ export type PdfContent = {
   sections: Array<{ heading: string; blocks: MaterialisedBlock[] }>;
 };
 
-async function materialiseRows(name: string, rows: TableRow[] | AsyncIterable<TableRow>): Promise<TableRow[]> {
+async function materialiseRows(name: string, rows: TableRows): Promise<TableRow[]> {
   if (Array.isArray(rows)) {
     if (rows.length > MAX_PDF_TABLE_ROWS) throw new PdfTableTooLarge(name, MAX_PDF_TABLE_ROWS);
     return rows;
   }
   const out: TableRow[] = [];
-  for await (const row of rows) {
-    // Stop reading at the first row past the limit: the source may be a million-event cursor.
-    if (out.length === MAX_PDF_TABLE_ROWS) throw new PdfTableTooLarge(name, MAX_PDF_TABLE_ROWS);
-    out.push(row);
+  for await (const page of rowPages(rows)) {
+    // Stop reading at the first page past the limit: the source may be a million-event cursor.
+    if (out.length + page.length > MAX_PDF_TABLE_ROWS) throw new PdfTableTooLarge(name, MAX_PDF_TABLE_ROWS);
+    out.push(...page);
   }
   return out;
 }
