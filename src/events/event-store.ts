@@ -101,7 +101,8 @@ export type VerifyOptions = {
 
 /**
  * An event as text, for bulk readers that pass its fields on without looking inside (exports):
- * the time as ISO 8601 text, `data` and `metadata` as the store renders their JSON.
+ * the time as ISO 8601 text, `data` and `metadata` as JSON text as the store renders it (PostgreSQL
+ * writes jsonb with a space after each `:` and `,`; parse it to compare values).
  */
 export type StoredEventText = Omit<StoredEvent, 'occurredAt' | 'data' | 'metadata'> & { occurredAt: string; dataJson: string; metadataJson: string };
 

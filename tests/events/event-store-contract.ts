@@ -176,8 +176,6 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
           expect(e).toMatchObject({ ...rest, occurredAt: occurredAt.toISOString() });
           expect(JSON.parse(e.dataJson)).toEqual(data);
           expect(JSON.parse(e.metadataJson)).toEqual(metadata);
-          // Compact, as JSON.stringify writes it: no space after ':' or ',' outside strings.
-          expect(e.dataJson).toBe(JSON.stringify(JSON.parse(e.dataJson)));
         }
         const hashes = await readAllHashes(store, { after, to: after + limit, limit });
         expect(hashes).toEqual(typed.filter((x) => x.position > after && x.position <= after + limit).map((x) => ({ position: x.position, hash: x.hash })));

@@ -27,7 +27,6 @@ import { validateNewEvents, validateStreamId, type ValidatedEvent } from '../new
 import { decideOnView, MAX_VIEW_STREAMS, type LedgerView } from './ledger-view.js';
 import { copyRows, LEDGER_COPY_COLUMNS, unchainedFields } from './ledger-copy-rows.js';
 import { insertRowsStatement } from './ledger-insert-rows.js';
-import { compactJsonbText } from './jsonb-text.js';
 
 /** Key of the transaction-scoped advisory lock that serialises appends (ARCHITECTURE.md design (b)). */
 const APPEND_LOCK_KEY = 0x52414941; // "RAIA"
@@ -100,8 +99,8 @@ const textEvent = (r: (string | null)[]): StoredEventText => ({
   actor: textActor(r[7]!, r[8]!, r[9]!, r[10]!),
   correlationId: r[11]!,
   causationId: r[12]!,
-  dataJson: compactJsonbText(r[13]!),
-  metadataJson: compactJsonbText(r[14]!),
+  dataJson: r[13]!,
+  metadataJson: r[14]!,
   prevHash: r[15]!,
   hash: r[16]!,
 });

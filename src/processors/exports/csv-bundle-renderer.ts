@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
-import { csvField, csvRecord } from './csv-format.js';
+import { ByteChunks } from './byte-chunks.js';
+import { csvRecordBound, csvRecordInto } from './csv-format.js';
 import { documentTables, rowPages, uniqueNames } from './document-tables.js';
-import type { ContentDigest, ExportRenderer } from './export-document.js';
+import type { CellValue, ContentDigest, ExportRenderer } from './export-document.js';
 import { eachZipEntry, readAll } from './zip-entries.js';
 
 export const CSV_MANIFEST_ENTRY = 'manifest.json';
@@ -23,13 +24,6 @@ const COMPRESSION_LEVEL = 1;
 /** `Audit log` → `audit-log.csv`, a second one `audit-log-2.csv`. */
 const fileNames = () =>
   uniqueNames((name, n) => `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'table'}${n === 1 ? '' : `-${n}`}.csv`, [CSV_MANIFEST_ENTRY]);
-
-/** Writes `text` to a stream, waiting when it is full, so a million rows never pile up in memory. */
-async function write(stream: PassThrough, text: string, hash: ReturnType<typeof createHash>): Promise<void> {
-  const bytes = Buffer.from(text, 'utf8');
-  hash.update(bytes);
-  if (!stream.write(bytes)) await once(stream, 'drain');
-}
 
 /**
  * A ZIP of one RFC 4180 CSV file per table (UTF-8, CRLF, header row, formula-like text neutralised)
@@ -54,20 +48,24 @@ export const csvBundleRenderer: ExportRenderer = {
       const entry = new PassThrough({ highWaterMark: 4 * CHUNK });
       zip.addReadStream(entry, file, { mtime, mode: 0o100644, compressionLevel: COMPRESSION_LEVEL });
       const hash = createHash('sha256');
+      const bytes = new ByteChunks(CHUNK, async (chunk) => {
+        hash.update(chunk);
+        if (!entry.write(chunk)) await once(entry, 'drain');
+      });
       const keys = table.columns.map((c) => c.key);
-      let pending = csvRecord(table.columns.map((c) => c.label));
+      const record = async (values: CellValue[]) => {
+        const buf = await bytes.room(csvRecordBound(values));
+        bytes.offset = csvRecordInto(buf, bytes.offset, values);
+      };
+      await record(table.columns.map((c) => c.label));
+      const values: CellValue[] = new Array(keys.length);
       for await (const page of rowPages(table.rows)) {
         for (const row of page) {
-          let line = csvField(row[keys[0]!] ?? null);
-          for (let k = 1; k < keys.length; k++) line += ',' + csvField(row[keys[k]!] ?? null);
-          pending += line + '\r\n';
-        }
-        if (pending.length >= CHUNK) {
-          await write(entry, pending, hash);
-          pending = '';
+          for (let k = 0; k < keys.length; k++) values[k] = row[keys[k]!] ?? null;
+          await record(values);
         }
       }
-      await write(entry, pending, hash);
+      await bytes.flush();
       entry.end();
       contents.push({ name: csvContentName(file), sha256: hash.digest('hex') });
     }

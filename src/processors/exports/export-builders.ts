@@ -98,7 +98,7 @@ export const eventRow = (e: StoredEvent): TableRow => ({
 const disclosureNote = (view: PersonalDataView) =>
   `Personal fields are ${view === 'clear' ? 'shown in clear' : 'shown as pseudonyms'}; credentials are withheld. Hashes cover each event as stored (personal fields sealed), so they verify against the ledger and the evidence manifest, not against the disclosed data shown.`;
 
-const PAGE = 5000;
+const PAGE = 1000;
 
 /** A text event as a typed one (its JSON parsed, its time a date). */
 export const parsedEvent = (e: StoredEventText): StoredEvent => {

@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
 import yazl from 'yazl';
+import { ByteChunks } from './byte-chunks.js';
 import { documentTables, rowPages, uniqueNames } from './document-tables.js';
 import type { CellValue, ContentDigest, ExportRenderer, TableColumn } from './export-document.js';
 import {
@@ -87,11 +88,6 @@ const CHUNK = 256 * 1024;
 /** Deflate level of the parts: 1, the fastest; see csv-bundle-renderer.ts. */
 const COMPRESSION_LEVEL = 1;
 
-/** Writes `text` to a part's stream, waiting when it is full, so a million rows never pile up in memory. */
-async function write(stream: PassThrough, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
-}
-
 /**
  * A worksheet written row by row: typed cells by column type (numbers stay numbers, formula-like
  * text stays inline text, never a formula), and the SHA-256 over the canonical serialisation of
@@ -102,12 +98,16 @@ class SheetWriter {
   private readonly refs: string[];
   private readonly styles: CellStyle[];
   private rowNumber = 0;
-  private pending = '';
+  private readonly bytes: ByteChunks;
 
   constructor(
     private readonly part: PassThrough,
     private readonly columns: ReadonlyArray<Pick<TableColumn, 'type'>>,
   ) {
+    // Bounded: a full part stream is waited on, so a million rows never pile up in memory.
+    this.bytes = new ByteChunks(CHUNK, async (chunk) => {
+      if (!part.write(chunk)) await once(part, 'drain');
+    });
     this.refs = columns.map((_, i) => columnLetters(i));
     this.styles = columns.map((c) => COLUMN_STYLE[c.type ?? 'text']);
   }
@@ -146,19 +146,13 @@ class SheetWriter {
       }
       empty = false;
     }
-    this.pending += xml + '</row>';
+    await this.bytes.write(xml + '</row>');
     if (!empty) this.hash.update(`${n}:${JSON.stringify(canonical)}\n`);
-    if (this.pending.length >= CHUNK) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    await write(this.part, this.pending);
-    this.pending = '';
   }
 
   async end(): Promise<string> {
-    this.pending += WORKSHEET_TAIL;
-    await this.flush();
+    await this.bytes.write(WORKSHEET_TAIL);
+    await this.bytes.flush();
     this.part.end();
     return this.hash.digest('hex');
   }
