@@ -16,8 +16,8 @@ export const csvContentName = (fileName: string) => `file '${fileName}'`;
 const CHUNK = 256 * 1024;
 /**
  * Deflate level of the CSV files: 1, the fastest. Exports are mostly hashes and UUIDs, which no
- * level compresses well; level 6 (zlib's default) made the deflater the slowest stage of a
- * million-event export for a file only about a tenth smaller.
+ * level compresses much better: a million-event audit log is 110 MB at level 1 and was 107 MB at
+ * zlib's default level 6, which costs several times the deflater's time.
  */
 const COMPRESSION_LEVEL = 1;
 
