@@ -52,6 +52,8 @@ import { AccessTokens } from './api/auth/access-tokens.js';
 import { createOidcSignIn, type OidcSignIn } from './platform/oidc-sign-in.js';
 import type { ExportsForSubject } from './processors/privacy/exports-for-subject.js';
 import { exportJobsForSubject } from './processors/exports/exports-for-subject.js';
+import { startWebhooks, type Webhooks } from './processors/webhooks/webhooks.js';
+import { PublisherRegistry } from './processors/external-events/publisher-registry.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -90,6 +92,10 @@ export type Runtime = {
   exportsForSubject: ExportsForSubject;
   /** Work requests leave running after their answer (identity steps that depend on the address). */
   backgroundTasks: BackgroundTasks;
+  /** Webhook subscriptions' delivery (fan-out and dispatcher; docs/webhooks.md). */
+  webhooks: Webhooks;
+  /** External publishers and their event schemas (RAIA_EVENT_SCHEMAS_FILE). */
+  publishers: PublisherRegistry;
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -232,7 +238,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
     cleanups.push(() => streams.close());
     const exportsForSubject = exportJobsForSubject({ knex: db.knex, store, catalogue, blobs });
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, startedAt: new Date(), close };
+    const publishers = PublisherRegistry.fromFile(config.RAIA_EVENT_SCHEMAS_FILE);
+    const webhooks = await startWebhooks({ store, catalogue, vault, knex: db.knex, masterKey: keys.masterKey, allowedHosts: config.RAIA_WEBHOOK_ALLOWED_HOSTS, retryScheduleMs: config.RAIA_WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: config.RAIA_WEBHOOK_TIMEOUT_MS, logger });
+    cleanups.push(() => webhooks.stop());
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;
