@@ -54,6 +54,7 @@ import type { ExportsForSubject } from './processors/privacy/exports-for-subject
 import { exportJobsForSubject } from './processors/exports/exports-for-subject.js';
 import { startWebhooks, type Webhooks } from './processors/webhooks/webhooks.js';
 import { PublisherRegistry } from './processors/external-events/publisher-registry.js';
+import { startNotifier } from './processors/notifications/notifier.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -241,6 +242,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const publishers = PublisherRegistry.fromFile(config.RAIA_EVENT_SCHEMAS_FILE);
     const webhooks = await startWebhooks({ store, catalogue, vault, knex: db.knex, masterKey: keys.masterKey, allowedHosts: config.RAIA_WEBHOOK_ALLOWED_HOSTS, retryScheduleMs: config.RAIA_WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: config.RAIA_WEBHOOK_TIMEOUT_MS, logger });
     cleanups.push(() => webhooks.stop());
+    const notifier = await startNotifier({ store, catalogue, knex: db.knex, logger, onMailQueued: () => void mailSender.flush().catch((err: unknown) => logger.error({ err }, 'mail delivery failed')) });
+    cleanups.push(() => notifier.stop());
     return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, startedAt: new Date(), close };
   } catch (error) {
     await close();

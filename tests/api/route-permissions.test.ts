@@ -158,6 +158,13 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/events/subscriptions/{id}/deliveries': everyone,
   'POST /api/v1/events/subscriptions/{id}/replay': everyone,
   'DELETE /api/v1/events/subscriptions/{id}': everyone,
+  // Each user's own notifications.
+  'GET /api/v1/notifications': everyone,
+  'POST /api/v1/notifications/mark-read/{id}': everyone,
+  'DELETE /api/v1/notifications/{id}': everyone,
+  'POST /api/v1/notifications/mark-all-read': everyone,
+  'GET /api/v1/notifications/preferences': everyone,
+  'PUT /api/v1/notifications/preferences': everyone,
 };
 
 describe('route permissions against a table written by hand', () => {

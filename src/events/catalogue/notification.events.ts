@@ -46,7 +46,7 @@ export const notificationDeleted = defineEvent({
 export const notificationPreferencesSet = defineEvent({
   type: 'notification.preferences-set',
   schemaVersion: 1,
-  schema: z.object({ userId: z.string().min(1), preferences: z.record(z.enum(NOTIFICATION_KINDS), channels) }),
+  schema: z.object({ userId: z.string().min(1), preferences: z.partialRecord(z.enum(NOTIFICATION_KINDS), channels) }),
   description: 'A user chose, per kind of notification, the channels it reaches them on (none: muted).',
 });
 
