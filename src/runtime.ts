@@ -55,6 +55,7 @@ import { exportJobsForSubject } from './processors/exports/exports-for-subject.j
 import { startWebhooks, type Webhooks } from './processors/webhooks/webhooks.js';
 import { PublisherRegistry } from './processors/external-events/publisher-registry.js';
 import { startNotifier } from './processors/notifications/notifier.js';
+import { QueryCache, memoryCacheBackend, redisCacheBackend } from './platform/query-cache.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -97,6 +98,8 @@ export type Runtime = {
   webhooks: Webhooks;
   /** External publishers and their event schemas (RAIA_EVENT_SCHEMAS_FILE). */
   publishers: PublisherRegistry;
+  /** Answers of read-model queries (and room for provider responses, reports): Redis with REDIS_URL, else in-process (docs/cache.md). */
+  cache: QueryCache;
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -242,9 +245,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const publishers = PublisherRegistry.fromFile(config.RAIA_EVENT_SCHEMAS_FILE);
     const webhooks = await startWebhooks({ store, catalogue, vault, knex: db.knex, masterKey: keys.masterKey, allowedHosts: config.RAIA_WEBHOOK_ALLOWED_HOSTS, retryScheduleMs: config.RAIA_WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: config.RAIA_WEBHOOK_TIMEOUT_MS, logger });
     cleanups.push(() => webhooks.stop());
+    const cache = new QueryCache(config.REDIS_URL ? await redisCacheBackend(config.REDIS_URL, logger) : memoryCacheBackend(config.RAIA_CACHE_MAX_ENTRIES), config.DATABASE_SCHEMA ?? 'public', config.RAIA_CACHE_TTL_SECONDS, logger);
+    cleanups.push(() => cache.close());
     const notifier = await startNotifier({ store, catalogue, knex: db.knex, logger, onMailQueued: () => void mailSender.flush().catch((err: unknown) => logger.error({ err }, 'mail delivery failed')) });
     cleanups.push(() => notifier.stop());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, startedAt: new Date(), close };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -165,6 +165,9 @@ const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/notifications/mark-all-read': everyone,
   'GET /api/v1/notifications/preferences': everyone,
   'PUT /api/v1/notifications/preferences': everyone,
+  'GET /api/v1/cache/stats': operators,
+  'POST /api/v1/cache/clear/{category}': admins,
+  'DELETE /api/v1/cache/flush-all': admins,
 };
 
 describe('route permissions against a table written by hand', () => {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { CACHE_CATEGORIES } from '../../platform/query-cache.js';
 import { defineEvent } from '../event-catalogue.js';
-
-export const CACHE_CATEGORIES = ['read-models', 'provider-responses', 'reports'] as const;
 
 export const cacheCleared = defineEvent({
   type: 'cache.cleared',
