@@ -247,7 +247,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     cleanups.push(() => webhooks.stop());
     const cache = new QueryCache(config.REDIS_URL ? await redisCacheBackend(config.REDIS_URL, logger) : memoryCacheBackend(config.RAIA_CACHE_MAX_ENTRIES), config.DATABASE_SCHEMA ?? 'public', config.RAIA_CACHE_TTL_SECONDS, logger);
     cleanups.push(() => cache.close());
-    const notifier = await startNotifier({ store, catalogue, knex: db.knex, logger, onMailQueued: () => void mailSender.flush().catch((err: unknown) => logger.error({ err }, 'mail delivery failed')) });
+    const notifier = await startNotifier({ store, catalogue, vault, knex: db.knex, logger, onMailQueued: () => void mailSender.flush().catch((err: unknown) => logger.error({ err }, 'mail delivery failed')) });
     cleanups.push(() => notifier.stop());
     return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, startedAt: new Date(), close };
   } catch (error) {

@@ -127,6 +127,24 @@ describe.each(['postgres', 'pglite'] as const)('notifications on %s', (dialect) 
     expect(types.filter((t) => t.startsWith('notification.') && t !== 'notification.raised')).toEqual(['notification.read', 'notification.deleted', 'notification.all-read']);
   });
 
+  it('tells the reporter and the risk officers, once, when an open incident\'s Art. 73 deadline is near', async () => {
+    // A serious incident (15 days) the provider became aware of 14 days ago: its deadline is in 24 hours, inside the 48-hour notice.
+    const awareAt = new Date(Date.now() - 14 * 86_400_000).toISOString();
+    const reported = await call('POST', '/api/v1/incidents', scientist, { modelId, severity: 'high', category: 'serious-incident', description: 'wrong refusals', awareAt });
+    expect(reported.status, JSON.stringify(reported.body)).toBe(201);
+    const incidentId = reported.body.incidentId;
+    const isNotice = (n: Json) => n.kind === 'incident-deadline-near' && n.subject.id === incidentId;
+    const mine = await inbox(scientist, '', (b) => b.notifications.some(isNotice));
+    const theirs = await inbox(officer, '', (b) => b.notifications.some(isNotice));
+    for (const box of [mine, theirs]) expect(box.notifications.find(isNotice).title).toMatch(/deadline in 2[34] h \(serious-incident, Art\. 73\)/);
+    // Another incident event triggers another scan; the notice is not raised twice.
+    const other = await call('POST', '/api/v1/incidents', scientist, { modelId, severity: 'low', category: 'serious-incident', description: 'minor', awareAt: new Date().toISOString() });
+    expect(other.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 500));
+    const notices = (await server.runtime.store.readAll({ filter: { types: ['notification.raised'] } })).filter((e) => e.data.kind === 'incident-deadline-near');
+    expect(notices.map((e) => e.data.recipientId).sort()).toEqual([scientistId, officerId].sort());
+  });
+
   it('refuses bad preferences naming the field', async () => {
     const res = await call('PUT', '/api/v1/notifications/preferences', scientist, { preferences: { 'drift-alert': ['pigeon'] } });
     expect(res.status).toBe(400);

@@ -65,3 +65,17 @@ export function notificationFor(event: Pick<StoredEvent, 'type' | 'data' | 'stre
 
 /** Channels a kind reaches a user on when they chose none: in-app only. */
 export const DEFAULT_CHANNELS = ['in-app'] as const;
+
+/** The notice of an open incident whose Art. 73 reporting deadline is within `noticeMs` (or passed) and not yet reported to the authority. */
+export function deadlineNearFor(incident: { incidentId: string; status: string; deadline: string; authorityNotifiedAt: string | null; category: string }, now: Date, noticeMs: number): NotificationDraft | null {
+  if (incident.status !== 'open' || incident.authorityNotifiedAt !== null) return null;
+  const left = new Date(incident.deadline).getTime() - now.getTime();
+  if (left > noticeMs) return null;
+  const hours = Math.round(left / 3_600_000);
+  return {
+    kind: 'incident-deadline-near',
+    title: left <= 0 ? `Incident reporting deadline passed ${-hours} h ago (${incident.category}, Art. 73)` : `Incident reporting deadline in ${hours} h (${incident.category}, Art. 73): ${incident.deadline}`,
+    subject: { type: 'incident', id: incident.incidentId },
+    audience: ['actor', 'risk-officers'],
+  };
+}
