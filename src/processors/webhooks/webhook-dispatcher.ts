@@ -126,11 +126,11 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       req.end(body);
     });
 
-  const attempt = async (d: Claimed, target: Target | undefined, event: StoredEvent | undefined): Promise<boolean> => {
-    if (!target || !target.active) {
-      await knex(DELIVERIES).where('delivery_id', d.delivery_id).update({ status: 'cancelled' });
-      return false;
-    }
+  type Outcome = { deliveryId: string; status: 'delivered' | 'pending' | 'dead' | 'cancelled'; attempt?: { attempt: number; attemptedAt: Date; statusCode: number | null; error: string | null; durationMs: number }; nextAttemptAt?: Date };
+
+  /** One attempt; what it comes to is written with the rest of its batch (recordOutcomes). */
+  const attempt = async (d: Claimed, target: Target | undefined, event: StoredEvent | undefined): Promise<Outcome> => {
+    if (!target || !target.active) return { deliveryId: d.delivery_id, status: 'cancelled' };
     const started = performance.now();
     const attemptedAt = clock();
     let statusCode: number | null = null;
@@ -156,20 +156,33 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
         }
       }
     }
-    const durationMs = performance.now() - started;
+    const logged = { attempt: d.attempts, attemptedAt, statusCode, error, durationMs: performance.now() - started };
+    if (error === null) return { deliveryId: d.delivery_id, status: 'delivered', attempt: logged };
     const attemptNo = Math.min(d.attempts, maxAttempts);
-    await knex(ATTEMPTS).insert({ delivery_id: d.delivery_id, attempt: d.attempts, attempted_at: attemptedAt, status_code: statusCode, error, duration_ms: durationMs }).onConflict(['delivery_id', 'attempt']).ignore();
-    if (error === null) {
-      await knex(DELIVERIES).where('delivery_id', d.delivery_id).update({ status: 'delivered', delivered_at: clock(), last_status: statusCode, last_error: null });
-      return true;
-    }
     const dead = attemptNo >= maxAttempts;
-    await knex(DELIVERIES)
-      .where('delivery_id', d.delivery_id)
-      .update({ status: dead ? 'dead' : 'pending', last_status: statusCode, last_error: error, ...(dead ? {} : { next_attempt_at: new Date(clock().getTime() + options.retryScheduleMs[attemptNo - 1]!) }) });
     logger?.warn({ deliveryId: d.delivery_id, subscriptionId: d.subscription_id, attempt: d.attempts, error }, dead ? 'webhook delivery dead-lettered' : 'webhook delivery failed; will retry');
-    return false;
+    return dead ? { deliveryId: d.delivery_id, status: 'dead', attempt: logged } : { deliveryId: d.delivery_id, status: 'pending', attempt: logged, nextAttemptAt: new Date(clock().getTime() + options.retryScheduleMs[attemptNo - 1]!) };
   };
+
+  /** A batch's attempts and new states in one transaction: one insert, one update per distinct outcome. */
+  const recordOutcomes = (outcomes: Outcome[]) =>
+    knex.transaction(async (trx) => {
+      const attempts = outcomes.flatMap((o) => (o.attempt ? [{ delivery_id: o.deliveryId, attempt: o.attempt.attempt, attempted_at: o.attempt.attemptedAt, status_code: o.attempt.statusCode, error: o.attempt.error, duration_ms: o.attempt.durationMs }] : []));
+      if (attempts.length > 0) await trx(ATTEMPTS).insert(attempts).onConflict(['delivery_id', 'attempt']).ignore();
+      const now = clock();
+      const groups = new Map<string, { change: Record<string, unknown>; ids: string[] }>();
+      for (const o of outcomes) {
+        const change: Record<string, unknown> =
+          o.status === 'cancelled'
+            ? { status: 'cancelled' }
+            : { status: o.status, last_status: o.attempt!.statusCode, last_error: o.attempt!.error, ...(o.status === 'delivered' ? { delivered_at: now } : {}), ...(o.nextAttemptAt ? { next_attempt_at: o.nextAttemptAt } : {}) };
+        const key = JSON.stringify(change);
+        const group = groups.get(key) ?? { change, ids: [] };
+        group.ids.push(o.deliveryId);
+        groups.set(key, group);
+      }
+      for (const { change, ids } of groups.values()) await trx(DELIVERIES).whereIn('delivery_id', ids).update(change);
+    });
 
   const deliverDue = async (): Promise<number> => {
     let delivered = 0;
@@ -181,14 +194,17 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
         const subs = (await knex(SUBSCRIPTIONS).select('subscription_id', 'url', 'personal_data', 'active').whereIn('subscription_id', [...new Set(due.map((d) => d.subscription_id))])) as { subscription_id: string; url: string; personal_data: string; active: boolean }[];
         const targets = new Map(subs.map((s) => [s.subscription_id, { url: s.url, personalData: s.personal_data === 'clear' ? ('clear' as const) : ('pseudonymised' as const), active: s.active }]));
         const events = await eventsAt(due.map((d) => Number(d.event_position)));
+        const outcomes: Outcome[] = [];
         let next = 0;
         const worker = async () => {
           while (next < due.length) {
             const d = due[next++]!;
-            if (await attempt(d, targets.get(d.subscription_id), events.get(Number(d.event_position)))) delivered++;
+            outcomes.push(await attempt(d, targets.get(d.subscription_id), events.get(Number(d.event_position))));
           }
         };
         await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
+        await recordOutcomes(outcomes);
+        delivered += outcomes.filter((o) => o.status === 'delivered').length;
       }
     } while (again && !stopped);
     return delivered;
