@@ -52,6 +52,10 @@ import { AccessTokens } from './api/auth/access-tokens.js';
 import { createOidcSignIn, type OidcSignIn } from './platform/oidc-sign-in.js';
 import type { ExportsForSubject } from './processors/privacy/exports-for-subject.js';
 import { exportJobsForSubject } from './processors/exports/exports-for-subject.js';
+import { startWebhooks, type Webhooks } from './processors/webhooks/webhooks.js';
+import { PublisherRegistry } from './processors/external-events/publisher-registry.js';
+import { startNotifier } from './processors/notifications/notifier.js';
+import { QueryCache, memoryCacheBackend, redisCacheBackend } from './platform/query-cache.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -90,6 +94,12 @@ export type Runtime = {
   exportsForSubject: ExportsForSubject;
   /** Work requests leave running after their answer (identity steps that depend on the address). */
   backgroundTasks: BackgroundTasks;
+  /** Webhook subscriptions' delivery (fan-out and dispatcher; docs/webhooks.md). */
+  webhooks: Webhooks;
+  /** External publishers and their event schemas (RAIA_EVENT_SCHEMAS_FILE). */
+  publishers: PublisherRegistry;
+  /** Answers of read-model queries (and room for provider responses, reports): Redis with REDIS_URL, else in-process (docs/cache.md). */
+  cache: QueryCache;
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -232,7 +242,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
     cleanups.push(() => streams.close());
     const exportsForSubject = exportJobsForSubject({ knex: db.knex, store, catalogue, blobs });
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, startedAt: new Date(), close };
+    const publishers = PublisherRegistry.fromFile(config.RAIA_EVENT_SCHEMAS_FILE);
+    const webhooks = await startWebhooks({ store, catalogue, vault, knex: db.knex, masterKey: keys.masterKey, allowedHosts: config.RAIA_WEBHOOK_ALLOWED_HOSTS, retryScheduleMs: config.RAIA_WEBHOOK_RETRY_SCHEDULE_MS, timeoutMs: config.RAIA_WEBHOOK_TIMEOUT_MS, logger });
+    cleanups.push(() => webhooks.stop());
+    const cache = new QueryCache(config.REDIS_URL ? await redisCacheBackend(config.REDIS_URL, logger) : memoryCacheBackend(config.RAIA_CACHE_MAX_ENTRIES), config.DATABASE_SCHEMA ?? 'public', config.RAIA_CACHE_TTL_SECONDS, logger);
+    cleanups.push(() => cache.close());
+    const notifier = await startNotifier({ store, catalogue, vault, knex: db.knex, logger, onMailQueued: () => void mailSender.flush().catch((err: unknown) => logger.error({ err }, 'mail delivery failed')) });
+    cleanups.push(() => notifier.stop());
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

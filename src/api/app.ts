@@ -32,6 +32,9 @@ import { privacyRoutes } from './routes/privacy.routes.js';
 import { complianceRoutes } from './routes/compliance.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
 import { exportRoutes } from './routes/exports.routes.js';
+import { eventRoutes } from './routes/events.routes.js';
+import { notificationRoutes } from './routes/notifications.routes.js';
+import { cacheRoutes } from './routes/cache.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -121,6 +124,9 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'fairness', description: 'Fairness and bias: group and intersectional metrics, bias detection against a policy, mitigation (docs/fairness.md)' },
         { name: 'privacy', description: 'Data-subject rights: a person\'s data export and erasure with its impact report (docs/privacy.md)' },
         { name: 'compliance', description: 'Compliance as code: control packs (EU AI Act, NIST AI RMF, ISO/IEC 42001, custom), statements of applicability, status per model version with evidence and gaps, as of any position (docs/compliance.md)' },
+        { name: 'events', description: 'External events published into the ledger; webhook subscriptions to ledger events (Standard Webhooks), their delivery log and replay (docs/webhooks.md)' },
+        { name: 'notifications', description: 'Each user\'s notifications raised by rules (drift alerts, refused transitions, approvals, finished jobs), channels per kind (docs/notifications.md)' },
+        { name: 'cache', description: 'The query cache (Redis or in-process): statistics, clearing a category, flushing (docs/cache.md)' },
         { name: 'incidents', description: 'Serious incidents (EU AI Act Art. 73): report, update, close; reporting deadlines and overdue flags' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
@@ -157,6 +163,9 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(complianceRoutes(runtime));
   await app.register(incidentRoutes(runtime));
   await app.register(exportRoutes(runtime));
+  await app.register(eventRoutes(runtime));
+  await app.register(notificationRoutes(runtime));
+  await app.register(cacheRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   'compliance:manage', // publish control packs and controls, statements of applicability
   'incidents:report', // report, update and close serious incidents (EU AI Act Art. 73)
   'exports:create', // request, list, download and delete one's own export jobs
+  'events:publish', // record an external system's events in a namespace it publishes in
+  'cache:manage', // clear a cache category, flush the whole cache
   // Personal fields (e-mail, name, IP, personal dataset columns) in clear; without it they read as pseudonyms.
   'personal-data:read',
 ] as const;
@@ -42,7 +44,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   ],
   data_scientist: [
     'self:manage', 'models:read', 'models:write', 'models:predict', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage',
-    'compliance:read', 'incidents:report', 'exports:create',
+    'compliance:read', 'incidents:report', 'exports:create', 'events:publish',
   ],
   // Read-only, with full audit access (and keys, so audit exports can be automated).
   auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create'],

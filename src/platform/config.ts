@@ -157,6 +157,27 @@ export const configSchema = z.object({
     .enum(['true', 'false'], { error: 'must be true or false' })
     .transform((s) => s === 'true')
     .optional(),
+  /** Redis for the query cache (docs/cache.md); unset: an in-process LRU. */
+  REDIS_URL: optionalUrl(['redis://', 'rediss://']),
+  /** Entries the in-process cache keeps (LRU) when REDIS_URL is unset. */
+  RAIA_CACHE_MAX_ENTRIES: positiveInt(5000),
+  /** Seconds a cached answer lives (answers are keyed by projection position, so this only bounds memory). */
+  RAIA_CACHE_TTL_SECONDS: positiveInt(600),
+  /** JSON file registering external event publishers and their event schemas (docs/webhooks.md); unset: none. */
+  RAIA_EVENT_SCHEMAS_FILE: z.string().trim().min(1).optional(),
+  /** Comma-separated hosts, IPs or CIDR ranges webhooks may reach although private, loopback or link-local (docs/webhooks.md). */
+  RAIA_WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== '')),
+  /** Delays (ms, comma-separated) before each retry of a failed webhook delivery; after the last, the delivery is dead-lettered. */
+  RAIA_WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .default('5000,30000,120000,600000,1800000,7200000')
+    .refine((s) => s.split(',').every((x) => /^\d{1,9}$/.test(x.trim())), 'must be comma-separated milliseconds')
+    .transform((s) => s.split(',').map((x) => Number(x.trim()))),
+  /** Milliseconds a webhook receiver has to answer. */
+  RAIA_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

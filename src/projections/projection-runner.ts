@@ -89,6 +89,11 @@ export class ProjectionRunner {
     this.running.clear();
   }
 
+  /** The projection's version and the ledger position its tables reflect now (what cached answers are keyed by). */
+  async positionOf(name: string): Promise<{ version: number; position: number }> {
+    return this.checkpointOf(this.projection(name).name);
+  }
+
   private async checkpointOf(name: string): Promise<{ version: number; position: number }> {
     const row = await this.knex(PROJECTIONS_TABLE).select('version', 'position').where('name', name).first();
     return { version: row.version, position: Number(row.position) };

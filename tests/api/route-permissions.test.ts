@@ -149,6 +149,25 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/export/jobs/{id}/download': exporters,
   'DELETE /api/v1/export/jobs/{id}': exporters,
   'POST /api/v1/export/verify': exporters,
+
+  // External publishers are service accounts of data scientists (or admins), further limited to the namespaces the registry lists them in.
+  'POST /api/v1/events/publish': ['admin', 'data_scientist'],
+  // Everyone may subscribe a webhook to their own notifications; other topics need audit:read (checked per topic, webhooks.test.ts).
+  'POST /api/v1/events/subscribe/{topic}': everyone,
+  'GET /api/v1/events/subscriptions': everyone,
+  'GET /api/v1/events/subscriptions/{id}/deliveries': everyone,
+  'POST /api/v1/events/subscriptions/{id}/replay': everyone,
+  'DELETE /api/v1/events/subscriptions/{id}': everyone,
+  // Each user's own notifications.
+  'GET /api/v1/notifications': everyone,
+  'POST /api/v1/notifications/mark-read/{id}': everyone,
+  'DELETE /api/v1/notifications/{id}': everyone,
+  'POST /api/v1/notifications/mark-all-read': everyone,
+  'GET /api/v1/notifications/preferences': everyone,
+  'PUT /api/v1/notifications/preferences': everyone,
+  'GET /api/v1/cache/stats': operators,
+  'POST /api/v1/cache/clear/{category}': admins,
+  'DELETE /api/v1/cache/flush-all': admins,
 };
 
 describe('route permissions against a table written by hand', () => {

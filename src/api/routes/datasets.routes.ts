@@ -1,3 +1,4 @@
+import { cachedReadModelQuery } from '../../projections/cached-read-model-query.js';
 import multipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -169,7 +170,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const { owner, asOf, atPosition, ...rest } = request.query;
       const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
       const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
-      const found = point ? await readModelAt(runtime, datasetCatalog, 'ledger', point, (db) => listDatasets(db, filter)) : await listDatasets(knex, filter);
+      const found = point ? await readModelAt(runtime, datasetCatalog, 'ledger', point, (db) => listDatasets(db, filter)) : await cachedReadModelQuery(runtime, 'dataset_catalog', 'datasets.list', filter, () => listDatasets(knex, filter));
       return { datasets: found.datasets.map(({ datasetId, ...d }) => ({ id: datasetId, ...d })), total: found.total };
     });
 

@@ -1,3 +1,4 @@
+import { cachedReadModelQuery } from '../../projections/cached-read-model-query.js';
 import { findModel, findModelVersion, listModelVersions, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import { modelDecider, modelStreamId, type ModelState } from '../../commands/model/model.decider.js';
 import type { Runtime } from '../../runtime.js';
@@ -14,10 +15,12 @@ export const freshModelVersion = (runtime: Runtime, modelId: string, version: nu
 
 /** A model and its versions as one read, with the stream version they show (its ETag). */
 export const versionedModel = (runtime: Runtime, modelId: string): Promise<VersionedRead<{ model: ModelSummary; versions: ModelVersionRecord[] }>> =>
-  readVersioned(runtime, modelStreamId(modelId), 'model_registry', async () => {
-    const model = await findModel(runtime.db.knex, modelId);
-    return model && { model, versions: await listModelVersions(runtime.db.knex, modelId) };
-  });
+  readVersioned(runtime, modelStreamId(modelId), 'model_registry', () =>
+    cachedReadModelQuery(runtime, 'model_registry', 'models.get', modelId, async () => {
+      const model = await findModel(runtime.db.knex, modelId);
+      return model && { model, versions: await listModelVersions(runtime.db.knex, modelId) };
+    }),
+  );
 
 /**
  * A model's lifecycle state replayed from its stream: what may score must follow deployments and

@@ -18,6 +18,7 @@ import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 import { asOfQuery, ledgerPointOf, readModelAt, readModelRowsAt } from '../as-of-query.js';
 import { modelStreamId } from '../../commands/model/model.decider.js';
+import { cachedReadModelQuery } from '../../projections/cached-read-model-query.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 503: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -115,7 +116,7 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const { owner, asOf, atPosition, ...rest } = request.query;
       const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
       const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
-      const found = point ? await readModelAt(runtime, modelRegistry, 'ledger', point, (db) => listModels(db, filter)) : await listModels(knex, filter);
+      const found = point ? await readModelAt(runtime, modelRegistry, 'ledger', point, (db) => listModels(db, filter)) : await cachedReadModelQuery(runtime, 'model_registry', 'models.list', filter, () => listModels(knex, filter));
       return { models: found.models.map(presentModel), total: found.total };
     });
 

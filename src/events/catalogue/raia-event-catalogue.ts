@@ -11,10 +11,14 @@ import { streamEvents } from './stream.events.js';
 import { complianceEvents } from './compliance.events.js';
 import { incidentEvents } from './incident.events.js';
 import { exportEvents } from './export.events.js';
+import { webhookEvents } from './webhook.events.js';
+import { externalEvents } from './external-event.events.js';
+import { notificationEvents } from './notification.events.js';
+import { cacheEvents } from './cache.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
   return new EventCatalogue()
-    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents)
+    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents, ...webhookEvents, ...externalEvents, ...notificationEvents, ...cacheEvents)
     .registerUpcaster(userLoggedInV1Upcaster);
 }
