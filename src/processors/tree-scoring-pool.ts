@@ -69,6 +69,20 @@ export function createTreeScoringPool(threads: number = defaultThreads()): TreeS
     return w;
   };
 
+  // Idle shared scratch buffers (concurrent calls each take their own).
+  const idleScratch: Float64Array[] = [];
+  const takeScratch = (length: number): Float64Array => {
+    const i = idleScratch.findIndex((b) => b.length >= length);
+    const buffer = i >= 0 ? idleScratch.splice(i, 1)[0]! : new Float64Array(new SharedArrayBuffer(Math.max(1, length) * 8));
+    return buffer;
+  };
+  const releaseScratch = (buffer: Float64Array) => {
+    idleScratch.push(buffer);
+    // Keep a few, largest first, so memory stays bounded by the biggest recent batches.
+    idleScratch.sort((a, b) => b.length - a.length);
+    idleScratch.length = Math.min(idleScratch.length, 2);
+  };
+
   const margins = async (model: TreeEnsemble, X: Float64Array, nRows: number): Promise<Float64Array> => {
     const m = model.nFeatures;
     if (X.length < nRows * m) throw new RangeError(`X holds ${X.length} values, fewer than ${nRows} rows x ${m} features`);
@@ -81,6 +95,10 @@ export function createTreeScoringPool(threads: number = defaultThreads()): TreeS
     }
     const per = Math.ceil(nRows / shares);
     const isShared = X.buffer instanceof SharedArrayBuffer;
+    // An ordinary buffer cannot be shared: the workers' rows are copied once into shared scratch
+    // memory kept between calls (a fresh allocation per call costs page faults on every page).
+    const scratch = isShared ? null : takeScratch((nRows - Math.min(nRows, per)) * m);
+    if (scratch !== null) scratch.set(X.subarray(Math.min(nRows, per) * m, nRows * m));
     const answers: Promise<void>[] = [];
     // Workers take the shares after the first; the first is scored here while they run.
     for (let s = 1; s < shares; s++) {
@@ -88,18 +106,23 @@ export function createTreeScoringPool(threads: number = defaultThreads()): TreeS
       const to = Math.min(nRows, from + per);
       if (from >= to) break;
       const job = nextJob++;
-      const rows = isShared ? X.subarray(from * m, to * m) : X.slice(from * m, to * m);
+      const offset = (from - per) * m;
+      const rows = scratch === null ? X.subarray(from * m, to * m) : scratch.subarray(offset, offset + (to - from) * m);
       answers.push(
         new Promise<Float64Array>((resolve, reject) => {
           const w = worker(s - 1);
           pending.set(job, { worker: w, resolve, reject });
           hold(w);
-          w.postMessage({ job, compiled, X: rows, nRows: to - from } satisfies TreeScoringJob, isShared ? [] : [rows.buffer as ArrayBuffer]);
+          w.postMessage({ job, compiled, X: rows, nRows: to - from } satisfies TreeScoringJob);
         }).then((part) => out.set(part, from)),
       );
     }
     scoreCompiled(compiled, X, 0, Math.min(nRows, per), out);
-    await Promise.all(answers);
+    try {
+      await Promise.all(answers);
+    } finally {
+      if (scratch !== null) releaseScratch(scratch);
+    }
     return out;
   };
 
@@ -110,6 +133,7 @@ export function createTreeScoringPool(threads: number = defaultThreads()): TreeS
     async close() {
       await Promise.all(workers.filter((w) => w !== undefined).map((w) => w.terminate()));
       workers.length = 0;
+      idleScratch.length = 0;
     },
   };
 }
