@@ -2,7 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { linearScoringModel, parseLinearModel } from '../analytics/scoring/linear-model.js';
 import { ModelArtifactError, type ScoringModel } from '../analytics/scoring/scoring-model.js';
 import { parseThresholdWrapper, THRESHOLD_WRAPPER_FORMAT, thresholdWrapperModel } from '../analytics/scoring/threshold-wrapper-model.js';
-import { treeEnsembleScoringModel } from '../analytics/scoring/tree-ensemble-model.js';
+import { treeEnsembleScoringModel, type TreeEnsembleScorer } from '../analytics/scoring/tree-ensemble-model.js';
+import { sharedTreeScoringPool } from './tree-scoring-pool.js';
 import { parseRaiaTreeEnsemble } from '../analytics/trees/raia-tree-format.js';
 import { TreeModelFormatError } from '../analytics/trees/tree-model-format-error.js';
 import { parseXGBoostJson } from '../analytics/trees/xgboost-json-format.js';
@@ -72,6 +73,9 @@ export async function loadScoringModel(blobs: BlobStorage, declared: VersionDecl
   return model;
 }
 
+/** Tree ensembles score large batches across the process's worker threads (small ones stay on this thread). */
+const poolScorer: TreeEnsembleScorer = (model, X, nRows) => sharedTreeScoringPool().predict(model, X, nRows);
+
 async function openModel(blobs: BlobStorage, declared: VersionDeclaration, featureNames: string[], resolveVersion: VersionResolver | undefined, depth: number): Promise<ScoringModel> {
   const classes = declared.classes ?? undefined;
   if (declared.endpoint) return remoteScoringModel({ url: declared.endpoint.url, task: declared.task, featureNames, ...(classes ? { classes } : {}) });
@@ -82,12 +86,12 @@ async function openModel(blobs: BlobStorage, declared: VersionDeclaration, featu
       // ONNX graphs name no features: the input schema supplies them, and the width is checked.
       return loadOnnxModel(path, { task: declared.task, featureNames, ...(classes ? { classes } : {}) });
     case 'raia-tree-ensemble/v1':
-      return treeEnsembleScoringModel(parseRaiaTreeEnsemble(await readJsonArtifact(path)), declared.classes);
+      return treeEnsembleScoringModel(parseRaiaTreeEnsemble(await readJsonArtifact(path)), declared.classes, poolScorer);
     case 'xgboost-json': {
       const ensemble = parseXGBoostJson(await readJsonArtifact(path));
       // XGBoost files name features only when trained from a DataFrame: else the schema names them.
       if (ensemble.featureNames.length === featureNames.length && ensemble.featureNames.every((n, i) => n === `f${i}`)) ensemble.featureNames = featureNames;
-      return treeEnsembleScoringModel(ensemble, declared.classes);
+      return treeEnsembleScoringModel(ensemble, declared.classes, poolScorer);
     }
     case 'raia-linear/v1':
       return linearScoringModel(parseLinearModel(await readJsonArtifact(path)));

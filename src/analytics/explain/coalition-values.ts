@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_BATCH_ROWS, evaluate, normalisedWeights, type Background, type BatchPredict } from './model-contract.js';
+import { REUSED_BUFFER_BATCH_ROWS, evaluate, normalisedWeights, type Background, type BatchPredict } from './model-contract.js';
 
 /**
  * The interventional value function of a coalition S for an instance x (Janzing et al. 2020;
@@ -20,21 +20,26 @@ export async function coalitionValues(
   const m = background.nFeatures;
   const nB = background.nRows;
   const weights = normalisedWeights(background);
-  const perChunk = Math.max(1, Math.floor((options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS) / nB));
+  const perChunk = Math.max(1, Math.floor((options.maxBatchRows ?? REUSED_BUFFER_BATCH_ROWS) / nB));
   const bgData = background.data.subarray(0, nB * m);
   const out = new Float64Array(nCoalitions);
-  const buffer = new Float64Array(Math.min(perChunk, nCoalitions) * nB * m);
+  // Shared memory: a multi-threaded scorer hands shares of it to worker threads without copying.
+  const buffer = new Float64Array(new SharedArrayBuffer(Math.max(1, Math.min(perChunk, nCoalitions) * nB * m) * 8));
+  const fromX = new Int32Array(m);
   for (let start = 0; start < nCoalitions; start += perChunk) {
     const end = Math.min(nCoalitions, start + perChunk);
     for (let c = start; c < end; c++) {
-      const offset = (c - start) * nB * m;
-      buffer.set(bgData, offset);
       const xBase = (options.instanceOf === undefined ? 0 : options.instanceOf[c]!) * m;
       const maskBase = c * m;
-      for (let j = 0; j < m; j++) {
-        if (masks[maskBase + j] === 0) continue;
-        const xj = instances[xBase + j]!;
-        for (let p = offset + j, b = 0; b < nB; b++, p += m) buffer[p] = xj;
+      let nFromX = 0;
+      for (let j = 0; j < m; j++) if (masks[maskBase + j] !== 0) fromX[nFromX++] = j;
+      // Row by row (sequential writes): the background row, then the coalition's features from x.
+      for (let b = 0, p = (c - start) * nB * m, q = 0; b < nB; b++, p += m, q += m) {
+        for (let j = 0; j < m; j++) buffer[p + j] = bgData[q + j]!;
+        for (let k = 0; k < nFromX; k++) {
+          const j = fromX[k]!;
+          buffer[p + j] = instances[xBase + j]!;
+        }
       }
     }
     const rows = (end - start) * nB;

@@ -35,7 +35,7 @@ export async function exactShapley(predict: BatchPredict, rows: FeatureMatrix, b
       if (count > 1) allMasks.set(masks, r * nCoalitions * m);
       instanceOf.fill(r, r * nCoalitions, (r + 1) * nCoalitions);
     }
-    const v = await coalitionValues(predict, rows.data.subarray(first * m, (first + count) * m), allMasks, count * nCoalitions, background, { ...options, instanceOf });
+    const v = await coalitionValues(predict, rows.data.subarray(first * m, (first + count) * m), allMasks, count * nCoalitions, background, { ...options, maxBatchRows: options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS, instanceOf });
     for (let r = 0; r < count; r++) {
       const vBase = r * nCoalitions;
       const phi = values.subarray((first + r) * m, (first + r + 1) * m);

@@ -3,7 +3,19 @@ import { evaluate, type BatchPredict, type FeatureMatrix } from './model-contrac
 import { percentileOfSorted } from './percentile.js';
 import { mulberry32, randomNormal, type Random } from '../seeded-random.js';
 
-export type LimeOptions = { nSamples?: number; kernelWidth?: number; random?: Random; featureNames?: string[] };
+/**
+ * How far a perturbed sample is from the instance, for its kernel weight:
+ * - `binary` (default, and lime's default): Euclidean distance of the binary "same bin as the
+ *   instance" representation. With `discretize_continuous=True`, lime's explainer sets its
+ *   scaler's mean to 0 and scale to 1 for every discretised feature (lime_tabular.py,
+ *   LimeTabularExplainer.__init__), so its training-std scaling leaves these distances unscaled.
+ * - `training-std`: Euclidean distance of the sampled feature values from the instance's, each
+ *   feature divided by its training standard deviation (population std, as sklearn's
+ *   StandardScaler): lime's scaling where it does apply (features it does not discretise).
+ */
+export type LimeDistance = 'binary' | 'training-std';
+
+export type LimeOptions = { nSamples?: number; kernelWidth?: number; random?: Random; featureNames?: string[]; distance?: LimeDistance };
 
 export type LimeExplanation = {
   intercept: number;
@@ -25,8 +37,8 @@ export type LimeExplanation = {
  *   representation is 1 where the bin equals the instance's; the model sees values drawn inside
  *   the bin from a normal truncated to the bin, with the bin's training mean and std;
  * - sample weights sqrt(exp(-d^2 / w^2)) with w = 0.75 sqrt(M), d the Euclidean distance of the
- *   binary representation to the instance's (all ones). lime divides these by the training std
- *   first; we do not, as the binary representation is already on a common scale;
+ *   binary representation to the instance's (all ones), unscaled as in lime (see LimeDistance;
+ *   `distance: 'training-std'` measures sampled values in training standard deviations instead);
  * - surrogate: ridge regression (alpha = 1, with intercept) on all M binary features.
  * The first sample is the instance itself. Deterministic given `random`.
  */
@@ -38,7 +50,8 @@ export async function limeTabular(predict: BatchPredict, training: FeatureMatrix
   const bins = Array.from({ length: m }, (_, j) => quartileBins(training, j));
 
   const binary = new Uint8Array(n * m);
-  const inverse = new Float64Array(n * m);
+  // Shared memory: a multi-threaded scorer hands shares of it to worker threads without copying.
+  const inverse = new Float64Array(new SharedArrayBuffer(Math.max(1, n * m) * 8));
   const instanceBin = new Int32Array(m);
   for (let j = 0; j < m; j++) {
     const b = bins[j]!;
@@ -65,9 +78,11 @@ export async function limeTabular(predict: BatchPredict, training: FeatureMatrix
   const y = await evaluate(predict, inverse, n);
 
   const sampleWeight = new Float64Array(n);
+  const inverseStd = options.distance === 'training-std' ? trainingInverseStd(training) : null;
   for (let i = 0; i < n; i++) {
     let d2 = 0;
-    for (let j = 0; j < m; j++) d2 += 1 - binary[i * m + j]!;
+    if (inverseStd === null) for (let j = 0; j < m; j++) d2 += 1 - binary[i * m + j]!;
+    else for (let j = 0; j < m; j++) d2 += ((inverse[i * m + j]! - instance[j]!) * inverseStd[j]!) ** 2;
     sampleWeight[i] = Math.sqrt(Math.exp(-d2 / (width * width)));
   }
   const fit = weightedRidge(binary, y, sampleWeight, n, m, 1);
@@ -75,6 +90,28 @@ export async function limeTabular(predict: BatchPredict, training: FeatureMatrix
   const names = options.featureNames ?? Array.from({ length: m }, (_, j) => `x${j}`);
   const conditions = Array.from({ length: m }, (_, j) => describeBin(bins[j]!.edges, instanceBin[j]!, names[j]!));
   return { intercept: fit.intercept, weights: fit.coef, localPrediction, modelPrediction: y[0]!, score: fit.r2, conditions };
+}
+
+/** 1 / population std of each training column (NaN skipped); 1 for a constant column, as StandardScaler. */
+function trainingInverseStd(training: FeatureMatrix): Float64Array {
+  const m = training.nFeatures;
+  const out = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    let count = 0;
+    let mean = 0;
+    let m2 = 0;
+    for (let i = 0; i < training.nRows; i++) {
+      const v = training.data[i * m + j]!;
+      if (v !== v) continue;
+      count++;
+      const d = v - mean;
+      mean += d / count;
+      m2 += d * (v - mean);
+    }
+    const std = count > 0 ? Math.sqrt(m2 / count) : 0;
+    out[j] = std > 0 ? 1 / std : 1;
+  }
+  return out;
 }
 
 type Bins = { edges: number[]; frequency: Float64Array; mean: Float64Array; std: Float64Array; lower: Float64Array; upper: Float64Array };
@@ -137,32 +174,37 @@ function truncatedNormal(mean: number, std: number, lower: number, upper: number
  * Ridge with intercept and sample weights, as sklearn's Ridge: centre X and y at their weighted
  * means, solve (Xc' W Xc + alpha I) b = Xc' W yc, intercept = ybar - xbar . b. Also returns the
  * weighted R^2 (sklearn's score with sample_weight).
+ * X is binary, so the weighted moments are accumulated over each row's ones only and centred
+ * afterwards (Xc' W Xc = X' W X - W xbar xbar'); all sums go to buffers sized once.
  */
 function weightedRidge(X: Uint8Array, y: Float64Array, w: Float64Array, n: number, m: number, alpha: number): { coef: Float64Array; intercept: number; r2: number } {
   let wSum = 0;
-  let yBar = 0;
-  const xBar = new Float64Array(m);
-  for (let i = 0; i < n; i++) {
-    wSum += w[i]!;
-    yBar += w[i]! * y[i]!;
-    for (let j = 0; j < m; j++) xBar[j]! += w[i]! * X[i * m + j]!;
-  }
-  yBar /= wSum;
-  for (let j = 0; j < m; j++) xBar[j]! /= wSum;
+  let wy = 0;
+  const wx = new Float64Array(m);
+  const wxy = new Float64Array(m);
   const A = new Float64Array(m * m);
-  const rhs = new Float64Array(m);
-  const xc = new Float64Array(m);
+  const ones = new Int32Array(m);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) xc[j] = X[i * m + j]! - xBar[j]!;
     const wi = w[i]!;
-    const yc = y[i]! - yBar;
-    for (let j = 0; j < m; j++) {
-      const a = wi * xc[j]!;
-      rhs[j]! += a * yc;
-      for (let k = j; k < m; k++) A[j * m + k]! += a * xc[k]!;
+    const yi = y[i]!;
+    wSum += wi;
+    wy += wi * yi;
+    let k = 0;
+    for (let j = 0, p = i * m; j < m; j++, p++) if (X[p] !== 0) ones[k++] = j;
+    for (let a = 0; a < k; a++) {
+      const j = ones[a]!;
+      wx[j]! += wi;
+      wxy[j]! += wi * yi;
+      for (let b = a; b < k; b++) A[j * m + ones[b]!]! += wi;
     }
   }
+  const yBar = wy / wSum;
+  const xBar = new Float64Array(m);
+  for (let j = 0; j < m; j++) xBar[j] = wx[j]! / wSum;
+  const rhs = new Float64Array(m);
   for (let j = 0; j < m; j++) {
+    rhs[j] = wxy[j]! - wx[j]! * yBar;
+    for (let k = j; k < m; k++) A[j * m + k]! -= wx[j]! * xBar[k]!;
     A[j * m + j]! += alpha;
     for (let k = 0; k < j; k++) A[j * m + k] = A[k * m + j]!;
   }
@@ -173,7 +215,7 @@ function weightedRidge(X: Uint8Array, y: Float64Array, w: Float64Array, n: numbe
   let ssTot = 0;
   for (let i = 0; i < n; i++) {
     let pred = intercept;
-    for (let j = 0; j < m; j++) pred += coef[j]! * X[i * m + j]!;
+    for (let j = 0, p = i * m; j < m; j++, p++) if (X[p] !== 0) pred += coef[j]!;
     ssRes += w[i]! * (y[i]! - pred) ** 2;
     ssTot += w[i]! * (y[i]! - yBar) ** 2;
   }

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_BATCH_ROWS, evaluate, type BatchPredict, type FeatureMatrix } from './model-contract.js';
+import { REUSED_BUFFER_BATCH_ROWS, evaluate, type BatchPredict, type FeatureMatrix } from './model-contract.js';
 import { higherIsBetter, score, type PerformanceMetric } from './performance-metrics.js';
 import { mulberry32, shuffleInPlace, type Random } from '../seeded-random.js';
 
@@ -33,8 +33,9 @@ export async function permutationImportance(
   const baseline = score(options.metric, y, await evaluate(predict, data.data.subarray(0, n * m), n));
   const drops = new Float64Array(repeats * m);
   const tasks = repeats * m;
-  const perCall = Math.max(1, Math.floor((options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS) / n));
-  const buffer = new Float64Array(Math.min(perCall, tasks) * n * m);
+  const perCall = Math.max(1, Math.floor((options.maxBatchRows ?? REUSED_BUFFER_BATCH_ROWS) / n));
+  // Shared memory: a multi-threaded scorer hands shares of it to worker threads without copying.
+  const buffer = new Float64Array(new SharedArrayBuffer(Math.max(1, Math.min(perCall, tasks) * n * m) * 8));
   const perm = new Int32Array(n);
   for (let first = 0; first < tasks; first += perCall) {
     const count = Math.min(perCall, tasks - first);

@@ -14,6 +14,8 @@ export function parseRaiaTreeEnsemble(document: unknown): TreeEnsemble {
   const aggregation = oneOf(doc.aggregation, ['sum', 'mean'] as const, 'aggregation');
   const link = oneOf(doc.link, ['identity', 'logistic'] as const, 'link');
   const baseScore = finite(doc.baseScore, 'baseScore');
+  // Optional (absent in documents written before it existed): the precision inputs are rounded to before each comparison.
+  const comparisonPrecision = doc.comparisonPrecision === undefined ? 'float64' : oneOf(doc.comparisonPrecision, ['float64', 'float32'] as const, 'comparisonPrecision');
   if (!Array.isArray(doc.featureNames) || doc.featureNames.length === 0) throw new TreeModelFormatError('featureNames', 'must be a non-empty array of strings');
   const featureNames = doc.featureNames.map((name, i) => {
     if (typeof name !== 'string') throw new TreeModelFormatError(`featureNames[${i}]`, 'must be a string');
@@ -50,7 +52,7 @@ export function parseRaiaTreeEnsemble(document: unknown): TreeEnsemble {
     return parsed;
   });
 
-  return buildTreeEnsemble({ task, decision, aggregation, baseScore, link, featureNames, nFeatures, float32Inputs: false }, trees, (t, n, side) => `trees[${t}].nodes[${n}].${side}`);
+  return buildTreeEnsemble({ task, decision, aggregation, baseScore, link, featureNames, nFeatures, float32Inputs: comparisonPrecision === 'float32' }, trees, (t, n, side) => `trees[${t}].nodes[${n}].${side}`);
 }
 
 function asObject(v: unknown, field: string): Record<string, unknown> {

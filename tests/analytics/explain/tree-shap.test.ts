@@ -79,13 +79,15 @@ describe('interventional TreeSHAP (Lundberg et al. 2020)', () => {
         ([doc, rows, background]) => {
           const model = parseRaiaTreeEnsemble(doc);
           const m = doc.featureNames.length;
-          const result = treeShapInterventional(model, Float64Array.from(rows.flat()), rows.length, { data: Float64Array.from(background.flat()), nRows: background.length, nFeatures: m });
-          expect(Math.abs(result.baseValue - interventionalValue(doc, rows[0]!, background, 0))).toBeLessThanOrEqual(1e-9);
-          rows.forEach((x, r) => {
-            const expected = bruteForceShapley(m, (mask) => interventionalValue(doc, x, background, mask));
-            close(result.values.subarray(r * m, (r + 1) * m), expected, 1e-9);
-          });
-          expect(result.additivityGap).toBeLessThanOrEqual(1e-9);
+          for (const algorithm of ['path-walk', 'leaf-tables'] as const) {
+            const result = treeShapInterventional(model, Float64Array.from(rows.flat()), rows.length, { data: Float64Array.from(background.flat()), nRows: background.length, nFeatures: m }, algorithm);
+            expect(Math.abs(result.baseValue - interventionalValue(doc, rows[0]!, background, 0))).toBeLessThanOrEqual(1e-9);
+            rows.forEach((x, r) => {
+              const expected = bruteForceShapley(m, (mask) => interventionalValue(doc, x, background, mask));
+              close(result.values.subarray(r * m, (r + 1) * m), expected, 1e-9);
+            });
+            expect(result.additivityGap).toBeLessThanOrEqual(1e-9);
+          }
         },
       ),
       { numRuns: 300, seed: 20202 },

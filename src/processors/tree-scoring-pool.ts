@@ -1,0 +1,153 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { compiledTreeEnsemble } from '../analytics/trees/compiled-tree-ensemble.js';
+import { scoreCompiled } from '../analytics/trees/compiled-tree-scorer.js';
+import { applyLink } from '../analytics/trees/predict.js';
+import type { TreeEnsemble } from '../analytics/trees/tree-ensemble.js';
+import type { TreeScoringAnswer, TreeScoringJob } from './tree-scoring-worker.js';
+
+/**
+ * Scores large batches of a tree ensemble across threads: the calling thread takes one share of
+ * the rows and each worker thread another, all walking the same compiled model (its arrays are
+ * SharedArrayBuffers, so workers read them without a copy). Small batches, where posting a share
+ * would cost more than it saves, are scored on the calling thread alone.
+ */
+export type TreeScoringPool = {
+  readonly threads: number;
+  margins(model: TreeEnsemble, X: Float64Array, nRows: number): Promise<Float64Array>;
+  /** Margins through the model's link (identity or logistic). */
+  predict(model: TreeEnsemble, X: Float64Array, nRows: number): Promise<Float64Array>;
+  close(): Promise<void>;
+};
+
+/** Below this many row x tree walks a batch stays on one thread (~1 ms of work). */
+const MIN_PARALLEL_WALKS = 400_000;
+
+type Pending = { worker: Worker; resolve: (margins: Float64Array) => void; reject: (error: Error) => void };
+
+/** `threads` counts the calling thread: 1 means no workers at all. */
+export function createTreeScoringPool(threads: number = defaultThreads()): TreeScoringPool {
+  const workers: Worker[] = [];
+  const pending = new Map<number, Pending>();
+  let nextJob = 0;
+
+  // A worker is referenced only while it owes an answer, so an idle pool never keeps the process alive.
+  const busy = new Map<Worker, number>();
+  const hold = (w: Worker) => {
+    busy.set(w, (busy.get(w) ?? 0) + 1);
+    w.ref();
+  };
+  const release = (w: Worker) => {
+    const left = (busy.get(w) ?? 1) - 1;
+    busy.set(w, left);
+    if (left === 0) w.unref();
+  };
+
+  const worker = (i: number): Worker => {
+    if (workers[i] !== undefined) return workers[i]!;
+    const w = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), { workerData: { entry: new URL('./tree-scoring-worker.js', import.meta.url).href } });
+    w.unref();
+    w.on('message', (answer: TreeScoringAnswer) => {
+      const p = pending.get(answer.job);
+      pending.delete(answer.job);
+      release(w);
+      if (answer.margins) p?.resolve(answer.margins);
+      else p?.reject(new Error(`tree scoring worker: ${answer.error}`));
+    });
+    const fail = (error: Error) => {
+      workers[i] = undefined as unknown as Worker;
+      busy.delete(w);
+      for (const [job, p] of pending) {
+        if (p.worker !== w) continue;
+        pending.delete(job);
+        p.reject(error);
+      }
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`tree scoring worker exited with code ${code}`)));
+    workers[i] = w;
+    return w;
+  };
+
+  // Idle shared scratch buffers (concurrent calls each take their own).
+  const idleScratch: Float64Array[] = [];
+  const takeScratch = (length: number): Float64Array => {
+    const i = idleScratch.findIndex((b) => b.length >= length);
+    const buffer = i >= 0 ? idleScratch.splice(i, 1)[0]! : new Float64Array(new SharedArrayBuffer(Math.max(1, length) * 8));
+    return buffer;
+  };
+  const releaseScratch = (buffer: Float64Array) => {
+    idleScratch.push(buffer);
+    // Keep a few, largest first, so memory stays bounded by the biggest recent batches.
+    idleScratch.sort((a, b) => b.length - a.length);
+    idleScratch.length = Math.min(idleScratch.length, 2);
+  };
+
+  const margins = async (model: TreeEnsemble, X: Float64Array, nRows: number): Promise<Float64Array> => {
+    const m = model.nFeatures;
+    if (X.length < nRows * m) throw new RangeError(`X holds ${X.length} values, fewer than ${nRows} rows x ${m} features`);
+    const compiled = compiledTreeEnsemble(model);
+    const out = new Float64Array(nRows);
+    const shares = Math.min(threads, Math.max(1, Math.floor((nRows * model.nTrees) / MIN_PARALLEL_WALKS)));
+    if (shares === 1) {
+      scoreCompiled(compiled, X, 0, nRows, out);
+      return out;
+    }
+    const per = Math.ceil(nRows / shares);
+    const isShared = X.buffer instanceof SharedArrayBuffer;
+    // An ordinary buffer cannot be shared: the workers' rows are copied once into shared scratch
+    // memory kept between calls (a fresh allocation per call costs page faults on every page).
+    const scratch = isShared ? null : takeScratch((nRows - Math.min(nRows, per)) * m);
+    if (scratch !== null) scratch.set(X.subarray(Math.min(nRows, per) * m, nRows * m));
+    const answers: Promise<void>[] = [];
+    // Workers take the shares after the first; the first is scored here while they run.
+    for (let s = 1; s < shares; s++) {
+      const from = s * per;
+      const to = Math.min(nRows, from + per);
+      if (from >= to) break;
+      const job = nextJob++;
+      const offset = (from - per) * m;
+      const rows = scratch === null ? X.subarray(from * m, to * m) : scratch.subarray(offset, offset + (to - from) * m);
+      answers.push(
+        new Promise<Float64Array>((resolve, reject) => {
+          const w = worker(s - 1);
+          pending.set(job, { worker: w, resolve, reject });
+          hold(w);
+          w.postMessage({ job, compiled, X: rows, nRows: to - from } satisfies TreeScoringJob);
+        }).then((part) => out.set(part, from)),
+      );
+    }
+    scoreCompiled(compiled, X, 0, Math.min(nRows, per), out);
+    try {
+      await Promise.all(answers);
+    } finally {
+      if (scratch !== null) releaseScratch(scratch);
+    }
+    return out;
+  };
+
+  return {
+    threads,
+    margins,
+    predict: async (model, X, nRows) => applyLink(model, await margins(model, X, nRows)),
+    async close() {
+      await Promise.all(workers.filter((w) => w !== undefined).map((w) => w.terminate()));
+      workers.length = 0;
+      idleScratch.length = 0;
+    },
+  };
+}
+
+/** RAIA_SCORING_THREADS when set (1 = no worker threads), else the machine's available parallelism. */
+function defaultThreads(): number {
+  const configured = Number(process.env.RAIA_SCORING_THREADS);
+  return Number.isInteger(configured) && configured >= 1 ? configured : availableParallelism();
+}
+
+let shared: TreeScoringPool | undefined;
+
+/** The process's pool (created on first use; its workers do not keep the process alive). */
+export function sharedTreeScoringPool(): TreeScoringPool {
+  shared ??= createTreeScoringPool();
+  return shared;
+}
