@@ -1,3 +1,5 @@
+import type { ColumnDriftOptions } from '../analytics/drift/column-drift.js';
+import { DriftTestSpecError, runDriftTests, type DriftTestSpec } from '../analytics/drift/drift-test-suite.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { datasetDrift, type DatasetDriftResult } from '../analytics/drift/dataset-drift.js';
@@ -31,6 +33,14 @@ export type DriftRequest = {
   driftShare: number;
   tests: Record<string, DriftTestName>;
   thresholds: Record<string, number>;
+  /** Column options applied to every column (test, threshold, thresholds, psiBins, jsBase, smallReferenceLimit). */
+  defaults?: ColumnDriftOptions;
+  /** The same options per column, over `defaults` (and under `tests` / `thresholds`). */
+  columnOptions?: Record<string, ColumnDriftOptions>;
+  /** Extra tests run on every column beside the verdict's test, each reported with its parameters. */
+  additionalTests?: DriftTestSpec[];
+  /** Extra tests per column. */
+  columnTests?: Record<string, DriftTestSpec[]>;
   actor: Actor;
   causationId?: string;
   correlationId?: string;
@@ -74,7 +84,16 @@ export type DriftReport = {
   modelVersion: number | null;
   reference: { datasetId: string; version: number };
   current: { datasetId: string; version: number };
-  options: { driftShare: number; tests: Record<string, string>; thresholds: Record<string, number>; columns: string[] };
+  options: {
+    driftShare: number;
+    tests: Record<string, string>;
+    thresholds: Record<string, number>;
+    columns: string[];
+    defaults?: ColumnDriftOptions;
+    columnOptions?: Record<string, ColumnDriftOptions>;
+    additionalTests?: DriftTestSpec[];
+    columnTests?: Record<string, DriftTestSpec[]>;
+  };
   result: DatasetDriftResult;
   datasetDrift: boolean;
   driftShare: number;
@@ -166,6 +185,8 @@ export async function resolveDriftInputs(deps: DriftDetectionDeps, request: Omit
   const unknown = wantedNames.filter((n) => !shared.some((c) => c.name === n));
   if (unknown.length > 0) throw new DriftRequestError('columns', `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a column of both datasets`);
   for (const name of [...Object.keys(request.tests), ...Object.keys(request.thresholds)]) if (!wantedNames.includes(name)) throw new DriftRequestError(`tests.${name}`, 'is not a compared column');
+  for (const name of Object.keys(request.columnOptions ?? {})) if (!wantedNames.includes(name)) throw new DriftRequestError(`columnOptions.${name}`, 'is not a compared column');
+  for (const name of Object.keys(request.columnTests ?? {})) if (!wantedNames.includes(name)) throw new DriftRequestError(`columnTests.${name}`, 'is not a compared column');
   const compared = wantedNames.map((name) => ({ name, kind: ['integer', 'number'].includes(shared.find((c) => c.name === name)!.type) ? ('numeric' as const) : ('categorical' as const) }));
   return { reference, current, modelVersion: fromModel?.modelVersion ?? null, compared };
 }
@@ -189,12 +210,26 @@ export async function detectDrift(deps: DriftDetectionDeps, request: DriftReques
   const started = performance.now();
   const [ref, cur] = await readDriftColumnPair(deps.blobs, reference, current, compared);
   const { tests, thresholds, driftShare } = request;
-  const perColumn = Object.fromEntries(compared.map(({ name }) => [name, { ...(tests[name] ? { test: tests[name] } : {}), ...(thresholds[name] ? { threshold: thresholds[name] } : {}) }]));
+  const perColumn = Object.fromEntries(compared.map(({ name }) => [name, { ...request.columnOptions?.[name], ...(tests[name] ? { test: tests[name] } : {}), ...(thresholds[name] ? { threshold: thresholds[name] } : {}) }]));
   let result: DatasetDriftResult;
   try {
-    result = datasetDrift(compared.map((w) => ({ name: w.name, reference: ref.get(w.name)!, current: cur.get(w.name)! })), { driftShare, columns: perColumn });
+    result = datasetDrift(compared.map((w) => ({ name: w.name, reference: ref.get(w.name)!, current: cur.get(w.name)! })), { driftShare, columns: perColumn, ...(request.defaults ? { defaults: request.defaults } : {}) });
   } catch (error) {
     throw new DriftRequestError('tests', error instanceof Error ? error.message : String(error));
+  }
+  const extra = (name: string) => [...(request.additionalTests ?? []), ...(request.columnTests?.[name] ?? [])];
+  if (compared.some(({ name }) => extra(name).length > 0)) {
+    result = {
+      ...result,
+      columns: result.columns.map((column) => {
+        try {
+          return { ...column, tests: runDriftTests(ref.get(column.column)!, cur.get(column.column)!, extra(column.column)) };
+        } catch (error) {
+          if (error instanceof DriftTestSpecError) throw new DriftRequestError(request.columnTests?.[column.column] ? `columnTests.${column.column}` : 'additionalTests', `${column.column}: ${error.message}`);
+          throw error;
+        }
+      }),
+    };
   }
   const modelId = request.modelId ?? null;
   const severity = driftSeverity(result.shareOfDriftedColumns, result.datasetDrift);
@@ -205,7 +240,16 @@ export async function detectDrift(deps: DriftDetectionDeps, request: DriftReques
     modelVersion: inputs.modelVersion,
     reference: { datasetId: reference.datasetId, version: reference.version },
     current: { datasetId: current.datasetId, version: current.version },
-    options: { driftShare, tests, thresholds, columns: compared.map((c) => c.name) },
+    options: {
+      driftShare,
+      tests,
+      thresholds,
+      columns: compared.map((c) => c.name),
+      ...(request.defaults ? { defaults: request.defaults } : {}),
+      ...(request.columnOptions ? { columnOptions: request.columnOptions } : {}),
+      ...(request.additionalTests ? { additionalTests: request.additionalTests } : {}),
+      ...(request.columnTests ? { columnTests: request.columnTests } : {}),
+    },
     result,
     datasetDrift: result.datasetDrift,
     driftShare: result.shareOfDriftedColumns,

@@ -4,7 +4,6 @@ import { meanAbsoluteShap, rankFeatures } from '../analytics/explain/global-impo
 import { kernelShap } from '../analytics/explain/kernel-shap.js';
 import { limeTabular } from '../analytics/explain/lime-tabular.js';
 import type { Background, FeatureMatrix } from '../analytics/explain/model-contract.js';
-import { partialDependence } from '../analytics/explain/partial-dependence.js';
 import { permutationShap } from '../analytics/explain/permutation-shap.js';
 import { mulberry32 } from '../analytics/seeded-random.js';
 import { valuesAsRows, type ShapleyExplanation } from '../analytics/explain/shapley-explanation.js';
@@ -13,6 +12,7 @@ import { treeShapPathDependent } from '../analytics/explain/tree-shap.js';
 import { scalarOutput, type ScoringModel } from '../analytics/scoring/scoring-model.js';
 import type { TreeEnsemble } from '../analytics/trees/tree-ensemble.js';
 import { treeShapInWorker } from './tree-shap-in-worker.js';
+import { partialDependenceExplanation, PartialDependenceRequestError, type PartialDependenceMethod } from './partial-dependence-explanation.js';
 
 export type ShapleyMethod = 'tree-path-dependent' | 'tree-interventional' | 'kernel' | 'exact' | 'permutation';
 export type ExplanationMethod = ShapleyMethod | 'lime' | 'importance' | 'partial-dependence';
@@ -29,6 +29,13 @@ export type ExplanationParams = {
   /** Partial dependence: the feature index and grid points. */
   feature?: number;
   gridResolution?: number;
+  /** Two-way partial dependence: the second feature's index. */
+  feature2?: number;
+  percentiles?: [number, number];
+  /** Explicit grid per feature (in the order feature, feature2); null = computed. */
+  gridValues?: (number[] | null)[];
+  centered?: boolean;
+  pdMethod?: PartialDependenceMethod | 'auto';
 };
 
 export type ExplanationInput = {
@@ -162,19 +169,22 @@ export async function computeExplanation(model: ScoringModel, input: Explanation
       return { method, outputSpace: 'output', result: { explanations }, failedChecks: [] };
     }
     case 'partial-dependence': {
-      const feature = input.params.feature;
+      const { feature, feature2, gridResolution, percentiles, gridValues, centered, pdMethod } = input.params;
       if (feature === undefined) throw new ExplanationRequestError('feature', 'name the feature to vary');
-      const data = input.background ?? input.rows;
-      let pd;
       try {
-        pd = await partialDependence(scalarOutput(model), data, feature, { ...(input.params.gridResolution ? { gridResolution: input.params.gridResolution } : {}) });
+        const pd = await partialDependenceExplanation(model, ensembleOf(model), input.background ?? input.rows, {
+          features: feature2 === undefined ? [feature] : [feature, feature2],
+          ...(gridResolution ? { gridResolution } : {}),
+          ...(percentiles ? { percentiles } : {}),
+          ...(gridValues ? { gridValues } : {}),
+          ...(centered ? { centered } : {}),
+          ...(pdMethod ? { method: pdMethod } : {}),
+        });
+        return { method, outputSpace: pd.outputSpace, result: pd.result, failedChecks: [] };
       } catch (error) {
-        if (error instanceof RangeError) throw new ExplanationRequestError('feature', error.message);
+        if (error instanceof PartialDependenceRequestError) throw new ExplanationRequestError(error.field, error.message);
         throw error;
       }
-      const g = pd.grid.length;
-      const ice = Array.from({ length: pd.nRows }, (_, i) => Array.from(pd.ice.subarray(i * g, (i + 1) * g)));
-      return { method, outputSpace: 'output', result: { feature: model.featureNames[feature], grid: Array.from(pd.grid), average: Array.from(pd.average), ice, rows: pd.nRows }, failedChecks: [] };
     }
   }
 }

@@ -1,25 +1,71 @@
 import { DEFAULT_MAX_BATCH_ROWS, evaluate, type BatchPredict, type FeatureMatrix } from './model-contract.js';
-import { percentileOfSorted } from './percentile.js';
+import { mquantileOfSorted } from './mquantiles.js';
 
 export type GridOptions = { gridResolution?: number; percentiles?: [number, number] };
 
+/** Why a grid cannot be built from the options given (the caller maps it to a field). */
+export class GridOptionError extends RangeError {
+  constructor(
+    public readonly option: 'feature' | 'gridResolution' | 'percentiles' | 'gridValues',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GridOptionError';
+  }
+}
+
+/** numpy.linspace(start, stop, num, endpoint=True): k * step + start, the last point exactly `stop`. */
+export function linspace(start: number, stop: number, num: number): Float64Array {
+  const out = new Float64Array(num);
+  if (num === 1) return out.fill(start);
+  const step = (stop - start) / (num - 1);
+  for (let k = 0; k < num; k++) out[k] = k * step + start;
+  out[num - 1] = stop;
+  return out;
+}
+
 /**
- * Grid of a feature as sklearn's partial_dependence builds it: its distinct values when there are
- * fewer than `gridResolution` (default 20), otherwise `gridResolution` evenly spaced points between
- * the `percentiles` (default 5th and 95th, numpy's linear interpolation). NaN is ignored.
+ * Grid of a feature as scikit-learn's partial_dependence builds it (`_grid_from_X`): its sorted
+ * distinct values when there are fewer than `gridResolution` (default 100 in sklearn, 20 here),
+ * otherwise `gridResolution` points of numpy.linspace between the `percentiles` (default 5th and
+ * 95th) taken with scipy.stats.mstats.mquantiles' default plotting positions (alphap = betap = 0.4).
+ * Missing values (NaN) are ignored.
  */
 export function featureGrid(data: FeatureMatrix, feature: number, options: GridOptions = {}): Float64Array {
   const resolution = options.gridResolution ?? 20;
   const [lo, hi] = options.percentiles ?? [0.05, 0.95];
+  if (!(Number.isInteger(resolution) && resolution > 1)) throw new GridOptionError('gridResolution', 'must be an integer larger than 1');
+  if (!(lo >= 0 && hi <= 1 && lo < hi)) throw new GridOptionError('percentiles', 'must be two numbers in [0, 1], the first smaller than the second');
   const m = data.nFeatures;
   const column = Float64Array.from({ length: data.nRows }, (_, i) => data.data[i * m + feature]!).filter((v) => v === v).sort();
-  if (column.length === 0) throw new RangeError(`feature ${feature} has no observed values`);
+  if (column.length === 0) throw new GridOptionError('feature', `feature ${feature} has no observed values`);
   const distinct = Float64Array.from(new Set(column));
   if (distinct.length < resolution) return distinct;
-  const a = percentileOfSorted(column, lo);
-  const b = percentileOfSorted(column, hi);
-  if (a === b) throw new RangeError(`percentiles of feature ${feature} are equal; widen them`);
-  return Float64Array.from({ length: resolution }, (_, k) => a + ((b - a) * k) / (resolution - 1));
+  const a = mquantileOfSorted(column, lo);
+  const b = mquantileOfSorted(column, hi);
+  // numpy.allclose(a, b): |a - b| <= 1e-8 + 1e-5 |b|
+  if (Math.abs(a - b) <= 1e-8 + 1e-5 * Math.abs(b)) throw new GridOptionError('percentiles', `the percentiles of feature ${feature} are too close to each other; widen them`);
+  return linspace(a, b, resolution);
+}
+
+/** A caller's own grid (scikit-learn's `custom_values`): finite numbers, used in the order given. */
+export function explicitGrid(values: readonly number[]): Float64Array {
+  if (values.length === 0) throw new GridOptionError('gridValues', 'give at least one grid value');
+  if (values.some((v) => !Number.isFinite(v))) throw new GridOptionError('gridValues', 'grid values must be finite numbers');
+  return Float64Array.from(values);
+}
+
+/**
+ * ICE curves and the average centred at the first grid point (as scikit-learn's
+ * PartialDependenceDisplay with centered=True): every curve minus its own value at grid[0].
+ */
+export function centreCurves(curves: Float64Array, nGrid: number): Float64Array {
+  const out = new Float64Array(curves.length);
+  for (let start = 0; start < curves.length; start += nGrid) {
+    const origin = curves[start]!;
+    for (let k = 0; k < nGrid; k++) out[start + k] = curves[start + k]! - origin;
+  }
+  return out;
 }
 
 export type PartialDependence1D = {

@@ -15,6 +15,7 @@ import {
 } from './group-metrics.js';
 import { buildGroupings, compactCombine, type Grouping, type IntersectionSpec } from './intersection-groups.js';
 import { createRandom, type Random } from './seeded-random.js';
+import { metricFrame, type MetricFrame } from './metric-frame.js';
 
 export type BootstrapOptions = {
   /** Default 1000. */
@@ -37,6 +38,8 @@ export type FairnessOptions = {
   referenceGroups?: Readonly<Record<string, string>>;
   /** Equal-width calibration bins (default 10). */
   calibrationBins?: number;
+  /** AIF360's privileged group per grouping name; default the group with the highest selection rate. */
+  privilegedGroups?: Readonly<Record<string, string>>;
   /** Bootstrap percentile intervals; `false` skips them. */
   bootstrap?: BootstrapOptions | false;
 };
@@ -67,6 +70,8 @@ export type GroupingReport = {
   disparities: Record<DisparityMetricName, DisparityReport>;
   /** EEOC Uniform Guidelines, 29 CFR 1607.4(D): every compared group's selection rate ≥ 4/5 of the reference's. */
   fourFifthsRule: { threshold: 0.8; ratio: number | null; passed: boolean | null };
+  /** The same rows as fairlearn's MetricFrame and AIF360's ClassificationMetric report them (every group, and overall). */
+  libraryMetrics?: MetricFrame;
 };
 
 export type FairnessReport = {
@@ -155,9 +160,18 @@ export function assessFairness(input: ClassificationInput, options: FairnessOpti
     hasScores,
     calibrationBins,
     minGroupSize,
-    groupings: states.map((state, i) => groupingReport(state, bootstrap ? samples[i]! : null, resamples, level, hasScores, includeSmallGroups)),
+    groupings: states.map((state, i) => ({
+      ...groupingReport(state, bootstrap ? samples[i]! : null, resamples, level, hasScores, includeSmallGroups),
+      libraryMetrics: libraryMetrics(input, finest.index, state.grouping, options.privilegedGroups?.[state.grouping.name]),
+    })),
     bootstrap: bootstrap ? { method: 'percentile', resampling: 'multinomial-over-cells', resamples, level, effectiveRows: Math.round(cells.effectiveRows) } : null,
   };
+}
+
+function libraryMetrics(input: ClassificationInput, finestOfRow: Int32Array, grouping: Grouping, privileged: string | undefined): MetricFrame {
+  if (privileged !== undefined && !grouping.groupLabels.includes(privileged)) throw new FairnessInputError([`privileged group ${privileged} not found in ${grouping.name}`]);
+  const groupOfRow = Int32Array.from(finestOfRow, (c) => grouping.groupOfCell[c]!);
+  return metricFrame(input, groupOfRow, grouping.groupLabels, privileged ?? null);
 }
 
 function pointEstimates(
@@ -210,7 +224,7 @@ function groupingReport(
   level: number,
   hasScores: boolean,
   includeSmallGroups: boolean,
-): GroupingReport {
+): Omit<GroupingReport, 'libraryMetrics'> {
   const { grouping, tallies, rows, small, included, reference, rates, disparities } = state;
   const G = grouping.groupCount;
   const referenceLabel = reference >= 0 ? grouping.groupLabels[reference]! : null;

@@ -40,7 +40,10 @@ export type SemanticHint = 'id' | 'date' | 'category' | 'email' | 'constant';
 export type NumericProfile = {
   count: number;
   mean: number;
+  /** Sample standard deviation (ddof = 1, as pandas' std). */
   std: number;
+  /** Sample variance (ddof = 1), pandas' `var()`; NaN with fewer than two values. */
+  sampleVariance: number;
   min: number;
   max: number;
   sum: number;
@@ -57,7 +60,10 @@ export type NumericProfile = {
 
 export type ColumnProfile = {
   name: string;
+  /** Every cell of the column, missing ones included (pandas' `len(df)`). */
   count: number;
+  /** Non-missing cells: pandas' `describe()['count']` / `Series.count()`. */
+  nonMissingCount: number;
   missing: number;
   missingRate: number;
   distinct: number;
@@ -295,6 +301,7 @@ export function createColumnProfiler(name: string, options: ColumnProfilerOption
       count: n,
       mean,
       std,
+      sampleVariance: n > 1 ? m2 / (n - 1) : Number.NaN,
       min,
       max,
       sum,
@@ -337,6 +344,7 @@ export function createColumnProfiler(name: string, options: ColumnProfilerOption
     return {
       name,
       count,
+      nonMissingCount: count - missing,
       missing,
       missingRate: count > 0 ? missing / count : 0,
       distinct: distinctCount,

@@ -1,4 +1,4 @@
-import { createColumnProfiler, type Cell, type ColumnProfile, type ColumnProfilerOptions } from './column-profiler.js';
+import { createColumnProfiler, DEFAULT_MISSING_TOKENS, type Cell, type ColumnProfile, type ColumnProfilerOptions } from './column-profiler.js';
 import { createHyperLogLog } from './hyperloglog.js';
 import { hashLanes, hashNumber, hashString } from './murmur-hash.js';
 import { createRowHashSet } from './row-hash-set.js';
@@ -10,6 +10,9 @@ import { mulberry32 } from '../seeded-random.js';
  * distinct row hashes are kept exactly up to `duplicateLimit` (default 2^20), so the duplicate
  * count is exact up to hash collisions; beyond that it is estimated as rows - HLL(distinct rows),
  * whose standard error is 1.04/√m of the distinct count (`standardError` in the result).
+ * Rows are compared as pandas' DataFrame.duplicated() compares them: a missing cell (null, NaN,
+ * a missing token, blank) equals every other missing cell of its column, so `duplicateRows` is
+ * `df.duplicated().sum()` and `duplicateCompleteRows` is `df.dropna().duplicated().sum()`.
  */
 
 export type DatasetProfilerOptions = Omit<ColumnProfilerOptions, 'random'> & {
@@ -23,6 +26,13 @@ export type DatasetProfile = {
   columns: ColumnProfile[];
   missingCells: number;
   duplicates: { count: number; rate: number; exact: boolean; standardError: number };
+  /** pandas-named row counts: `df.isna().any(axis=1).sum()`, `len(df.dropna())`. */
+  rowsWithMissing: number;
+  completeRows: number;
+  /** `df.duplicated().sum()` (keep='first', missing equal to missing); equals duplicates.count. */
+  duplicateRows: number;
+  /** `df.dropna().duplicated().sum()`: duplicates among the complete rows; exact up to the same limit. */
+  duplicateCompleteRows: number;
 };
 
 /** Chunk of consecutive rows for one column: a Float64Array (NaN = missing) or an array of cells. */
@@ -32,6 +42,13 @@ export function createDatasetProfiler(columns: readonly string[], options: Datas
   const random = mulberry32(options.seed ?? 1);
   const profilers = columns.map((name) => createColumnProfiler(name, { ...options, random }));
   const rowSet = createRowHashSet(options.duplicateLimit ?? 1 << 20);
+  const completeRowSet = createRowHashSet(options.duplicateLimit ?? 1 << 20);
+  const missingTokens = new Set(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
+  const isMissing = (v: Cell) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && (missingTokens.has(v) || v.trim() === ''));
+  let rowMissing = false;
+  let rowsWithMissing = 0;
+  let completeDuplicates = 0;
+  let completeOverflowed = false;
   const rowHll = createHyperLogLog(options.hllPrecision ?? 14);
   let rows = 0;
   let duplicates = 0;
@@ -40,10 +57,12 @@ export function createDatasetProfiler(columns: readonly string[], options: Datas
   let r1 = 0;
 
   const mixCell = (v: Cell, column: number) => {
-    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) hashNumber(Number.NaN, 3 + column);
-    else if (typeof v === 'number') hashNumber(v, column);
+    if (isMissing(v)) {
+      rowMissing = true;
+      hashNumber(Number.NaN, 3 + column);
+    } else if (typeof v === 'number') hashNumber(v, column);
     else if (typeof v === 'boolean') hashNumber(v ? 1 : 0, 0x100 + column);
-    else hashString(v, column);
+    else hashString(v as string, column);
     r0 = Math.imul(((r0 << 5) | (r0 >>> 27)) ^ hashLanes[0]!, 0x9e3779b1);
     r1 = Math.imul(((r1 << 7) | (r1 >>> 25)) ^ hashLanes[1]!, 0x85ebca77);
   };
@@ -58,6 +77,13 @@ export function createDatasetProfiler(columns: readonly string[], options: Datas
       if (added === false) duplicates++;
       else if (added === undefined) overflowed = true;
     }
+    if (rowMissing) rowsWithMissing++;
+    else if (!completeOverflowed) {
+      const added = completeRowSet.add(l0, l1);
+      if (added === false) completeDuplicates++;
+      else if (added === undefined) completeOverflowed = true;
+    }
+    rowMissing = false;
   };
 
   return {
@@ -97,6 +123,10 @@ export function createDatasetProfiler(columns: readonly string[], options: Datas
         columns: columnProfiles,
         missingCells: columnProfiles.reduce((s, c) => s + c.missing, 0),
         duplicates: { count, rate: rows > 0 ? count / rows : 0, exact: !overflowed, standardError: overflowed ? rowHll.standardError : 0 },
+        rowsWithMissing,
+        completeRows: rows - rowsWithMissing,
+        duplicateRows: count,
+        duplicateCompleteRows: completeDuplicates,
       };
     },
   };

@@ -20,6 +20,32 @@ const driftOptions = {
   tests: z.record(z.string(), z.enum(DRIFT_TESTS)).default({}),
   thresholds: z.record(z.string(), z.number().positive()).default({}),
 };
+/** The column options docs/drift-and-quality.md lists, for every column (`defaults`) or one (`columnOptions[name]`). */
+const columnOptions = z.strictObject({
+  test: z.enum(DRIFT_TESTS).optional(),
+  threshold: z.number().positive().optional(),
+  thresholds: z.partialRecord(z.enum(DRIFT_TESTS), z.number().positive()).optional(),
+  psiBins: z.number().int().min(2).max(1000).optional().describe('Reference-quantile bins of the PSI reported for every numeric column (default 10)'),
+  jsBase: z.number().positive().refine((b) => b !== 1, 'must not be 1').optional().describe('Logarithm base of the Jensen–Shannon distance (default 2)'),
+  smallReferenceLimit: z.number().int().min(0).optional().describe('Reference size up to which the small-sample tests (KS, χ², z) are chosen (default 1000)'),
+});
+const threshold = z.number().positive().optional();
+const bins = z.number().int().min(2).max(1000).optional();
+/** One extra test of a column, named with its parameters (docs/drift-and-quality.md, "Several tests per column"). */
+const driftTestSpec = z.discriminatedUnion('method', [
+  z.strictObject({ method: z.literal('ks'), mode: z.enum(['auto', 'exact', 'asymp']).optional().describe("scipy.stats.ks_2samp's method"), threshold }),
+  z.strictObject({ method: z.literal('wasserstein'), normalised: z.boolean().optional().describe('Divide by the reference standard deviation (default true); raw is scipy.stats.wasserstein_distance'), threshold }),
+  z.strictObject({ method: z.literal('chisquare'), variant: z.enum(['goodness-of-fit', 'contingency']).optional(), correction: z.boolean().optional().describe("contingency: Yates' correction on 2×2 (scipy's default true)"), threshold }),
+  z.strictObject({ method: z.literal('z'), threshold }),
+  z.strictObject({ method: z.literal('jensenshannon'), base: z.number().positive().refine((b) => b !== 1, 'must not be 1').optional(), binning: z.enum(['auto', 'equal-width', 'quantile']).optional(), bins, threshold }),
+  z.strictObject({ method: z.literal('psi'), binning: z.enum(['quantile', 'equal-width']).optional(), bins, threshold }),
+]);
+const testOptions = {
+  defaults: columnOptions.optional(),
+  columnOptions: z.record(z.string(), columnOptions).optional(),
+  additionalTests: z.array(driftTestSpec).max(20).optional().describe('Tests run on every column beside the one that decides drift; each result names its method and parameters'),
+  columnTests: z.record(z.string(), z.array(driftTestSpec).max(20)).optional().describe('Extra tests per column'),
+};
 
 const presentReport = (e: StoredEvent) => ({ ...(e.data as Record<string, unknown>), eventId: e.id, position: e.position, detectedAt: e.occurredAt.toISOString() });
 
@@ -45,7 +71,7 @@ export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['drift'],
         summary: 'Detect drift of a current dataset version against a reference (given, or the model\'s training data)',
         description: 'Per column, as Evidently chooses by default: numeric with a reference of at most 1,000 rows KS (p < 0.05), else normalised Wasserstein (≥ 0.1); categorical chi-square (p < 0.05), else Jensen–Shannon distance (≥ 0.1); PSI for every column. Dataset drift when the share of drifted columns is at least driftShare (0.5). Tests and thresholds can be set per column.',
-        body: z.strictObject({ modelId: z.uuid().optional(), reference: datasetRef.optional(), current: datasetRef, ...driftOptions }),
+        body: z.strictObject({ modelId: z.uuid().optional(), reference: datasetRef.optional(), current: datasetRef, ...driftOptions, ...testOptions }),
         response: { 200: z.object({ reportId: z.uuid(), datasetDrift: z.boolean(), driftShare: z.number(), shareOfDriftedColumns: z.number(), columns: z.array(z.unknown()), alert: z.unknown(), eventId: z.string(), position: z.number().int() }), ...errors },
       },
     }, async (request) => {

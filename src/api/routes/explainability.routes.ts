@@ -186,17 +186,63 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'assessments:run' },
       schema: {
         tags: ['explainability'],
-        summary: 'Partial dependence and ICE curves of one feature over the rows (grid between its 5th and 95th percentiles)',
+        summary: 'Partial dependence (one feature or a pair) and ICE curves, on scikit-learn’s grid (mquantiles percentiles, numpy.linspace), by brute force or tree recursion',
+        description:
+          '`feature` names one feature; `features=a,b` asks for a two-way partial dependence. The grid is the distinct values when fewer than `grid`, else `grid` points between the `percentiles` (default 0.05,0.95, scipy mquantiles alphap=betap=0.4); `gridValues` ({"feature":[values]}) gives a grid explicitly. `centered=true` adds curves minus their value at the first grid point. `pdMethod`: brute (default; mean model output over the rows) or recursion (tree ensembles; margin over the tree covers). The result names its `estimand`.',
         params: z.strictObject({ modelId: z.uuid() }),
-        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS).optional(), feature: z.string().min(1).max(200), grid: z.coerce.number().int().min(2).max(200).default(20) }),
+        querystring: z.strictObject({
+          ...common,
+          rows: jsonRows(MAX_ROWS).optional(),
+          feature: z.string().min(1).max(200).optional(),
+          features: z.string().min(1).max(401).optional(),
+          grid: z.coerce.number().int().min(2).max(200).default(20),
+          percentiles: z
+            .string()
+            .regex(/^[^,]+,[^,]+$/, 'two numbers separated by a comma, e.g. 0.05,0.95')
+            .transform((t) => t.split(',').map(Number) as [number, number])
+            .refine(([a, b]) => a >= 0 && b <= 1 && a < b, 'must be two numbers in [0, 1], the first smaller')
+            .optional(),
+          gridValues: z
+            .string()
+            .max(200_000)
+            .transform((text, ctx) => {
+              try {
+                const parsed = z.record(z.string(), z.array(z.number()).min(1).max(1000)).safeParse(JSON.parse(text));
+                if (parsed.success) return parsed.data;
+              } catch {
+                /* reported below */
+              }
+              ctx.addIssue({ code: 'custom', message: 'must be a JSON object of feature name to an array of numbers' });
+              return z.NEVER;
+            })
+            .optional(),
+          centered: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+          pdMethod: z.enum(['auto', 'brute', 'recursion']).default('auto'),
+        }),
         response: { 200: explanationResponse, ...errors },
       },
     }, async (request) => {
       const { modelId } = request.params;
-      const { version, rows, background, datasetHash } = await prepare(modelId, request.query);
-      const feature = version.inputSchema.findIndex((f) => f.name === request.query.feature);
-      if (feature < 0) throw invalidFields([{ field: 'querystring.feature', message: `is not a feature of version ${version.version}` }]);
-      return run(request, modelId, version.version, 'partial-dependence', rows, background, params(request.query, { feature, gridResolution: request.query.grid }), datasetHash);
+      const q = request.query;
+      const { version, rows, background, datasetHash } = await prepare(modelId, q);
+      const named = q.features ? q.features.split(',').map((n) => n.trim()) : q.feature ? [q.feature] : [];
+      const field = q.features ? 'querystring.features' : 'querystring.feature';
+      if (named.length < 1 || named.length > 2) throw invalidFields([{ field, message: 'name one feature (feature) or two (features=a,b)' }]);
+      const indices = named.map((n) => version.inputSchema.findIndex((f) => f.name === n));
+      if (indices.some((j) => j < 0)) throw invalidFields([{ field, message: `${named.filter((_, s) => indices[s]! < 0).join(', ')} is not a feature of version ${version.version}` }]);
+      if (indices.length === 2 && indices[0] === indices[1]) throw invalidFields([{ field, message: 'name two different features' }]);
+      const stray = Object.keys(q.gridValues ?? {}).filter((n) => !named.includes(n));
+      if (stray.length > 0) throw invalidFields([{ field: 'querystring.gridValues', message: `${stray.join(', ')} is not a feature asked for` }]);
+      const extra: Partial<ExplanationParams> = {
+        feature: indices[0]!,
+        gridResolution: q.grid,
+        ...(indices.length === 2 ? { feature2: indices[1]! } : {}),
+        ...(q.percentiles ? { percentiles: q.percentiles } : {}),
+        ...(q.gridValues ? { gridValues: named.map((n) => q.gridValues![n] ?? null) } : {}),
+        ...(q.centered ? { centered: true } : {}),
+        ...(q.pdMethod !== 'auto' ? { pdMethod: q.pdMethod } : {}),
+      };
+      return run(request, modelId, version.version, 'partial-dependence', rows, background, params(q, extra), datasetHash);
     });
 
     app.post('/api/v1/explainability/what-if-analysis', {

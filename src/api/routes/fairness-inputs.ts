@@ -57,6 +57,7 @@ export const assessmentOptionsBody = z
     intersections: z.union([z.enum(['none', 'pairwise-and-all', 'all']), z.array(z.array(attributeName).min(2)).max(20)]).default('pairwise-and-all'),
     referenceGroups: z.record(z.string(), z.string()).default({}).describe('Reference group per grouping name (`sex`, `sex × race`) for disparate impact; default the highest selection rate'),
     calibrationBins: z.number().int().min(1).max(100).default(10),
+    privilegedGroups: z.record(z.string(), z.string()).optional().describe("AIF360's privileged group per grouping name (`sex`, `sex × race`) for the signed metrics in libraryMetrics.aif360; default the highest selection rate"),
     decisionThreshold: z.number().min(0).max(1).optional().describe('Decide positive when the score is at least this; default the model\'s own decisions (or the given yPred)'),
     bootstrap: z
       .union([
@@ -91,6 +92,7 @@ export function normaliseOptions(body: AssessmentOptionsBody): AssessmentOptions
     intersections: body.intersections,
     referenceGroups: body.referenceGroups,
     calibrationBins: body.calibrationBins,
+    ...(body.privilegedGroups ? { privilegedGroups: body.privilegedGroups } : {}),
     decisionThreshold: body.decisionThreshold ?? null,
     bootstrap: body.bootstrap === false ? null : body.bootstrap,
   };
@@ -126,6 +128,7 @@ export function checkGroupingNames(options: AssessmentOptions, policy: RecordedP
     if (unknown.length > 0) errors.add(field, `names unknown protected attribute ${unknown.join(', ')} (given: ${attributes.join(', ')})`);
   };
   for (const key of Object.keys(options.referenceGroups)) check(key, `body.options.referenceGroups.${key}`);
+  for (const key of Object.keys(options.privilegedGroups ?? {})) check(key, `body.options.privilegedGroups.${key}`);
   if (Array.isArray(options.intersections)) options.intersections.forEach((names, i) => names.forEach((n, j) => check(n, `body.options.intersections.${i}.${j}`)));
   policy.groupings?.forEach((g, i) => check(g, `body.policy.groupings.${i}`));
 }

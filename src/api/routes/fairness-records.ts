@@ -1,3 +1,4 @@
+import { evidenceFacts, inconclusiveReasons } from '../../commands/model/evidence-sufficiency.js';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { handleCommand } from '../../commands/command-handler.js';
@@ -91,11 +92,21 @@ const recordOf = (event: StoredEvent, reused: boolean) => ({
   reused,
 });
 
-export const assessmentSchema = fairnessAssessed.schema.extend({ ...recordFields, passed: z.boolean() }).meta({ id: 'FairnessAssessment' });
+export const assessmentSchema = fairnessAssessed.schema
+  .extend({
+    ...recordFields,
+    passed: z.boolean().describe('No check failed and the evidence is conclusive'),
+    status: z.enum(['passed', 'failed', 'inconclusive']).describe('inconclusive: no bias check could be decided (e.g. every group below minGroupSize); the deploy gate refuses it'),
+    inconclusiveReasons: z.array(z.string()),
+  })
+  .meta({ id: 'FairnessAssessment' });
 
 export function presentAssessment(event: StoredEvent, reused: boolean): z.infer<typeof assessmentSchema> {
   const data = fairnessAssessed.schema.parse(event.data);
-  return { ...recordOf(event, reused), passed: data.failedChecks.length === 0, ...data };
+  const facts = evidenceFacts('fairness.assessed', data as unknown as Record<string, unknown>);
+  const gaps = facts ? inconclusiveReasons(facts) : [];
+  const status = data.failedChecks.length > 0 ? 'failed' : gaps.length > 0 ? 'inconclusive' : 'passed';
+  return { ...recordOf(event, reused), passed: status === 'passed', status, inconclusiveReasons: gaps, ...data };
 }
 
 export const mitigationRecordSchema = fairnessMitigationComputed.schema.extend(recordFields);

@@ -193,7 +193,7 @@ function assess(outcomes: Outcomes, attributes: ProtectedAttribute[], options: A
     const report = engineCall(() =>
       assessFairness(
         { yTrue: outcomes.yTrue, yPred: outcomes.yPred, ...(outcomes.yScore ? { yScore: outcomes.yScore } : {}), attributes },
-        { ...common, referenceGroups: options.referenceGroups, calibrationBins: options.calibrationBins },
+        { ...common, referenceGroups: options.referenceGroups, calibrationBins: options.calibrationBins, ...(options.privilegedGroups ? { privilegedGroups: options.privilegedGroups } : {}) },
       ),
     );
     const result = detectBias(report, enginePolicy(policy));
@@ -330,14 +330,17 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       }
       const errs = new FieldErrors();
       if (!yTrueRaw) errs.add('body.yTrue', 'is required');
-      if (!yPredRaw) errs.add('body.yPred', 'is required');
+      // Without decisions, a classifier's come from its scores: score >= decisionThreshold (default 0.5).
+      const fromScores = !yPredRaw && task === 'binary' && yScoreRaw !== undefined;
+      if (!yPredRaw && !fromScores) errs.add('body.yPred', task === 'binary' ? 'is required, or send yScore (decisions are then score >= options.decisionThreshold, default 0.5)' : 'is required');
       errs.throwIfAny();
       const n = yTrueRaw!.length;
-      sameLength(yPredRaw!.length, n, 'body.yPred', errs);
+      if (yPredRaw) sameLength(yPredRaw.length, n, 'body.yPred', errs);
       if (yScoreRaw) sameLength(yScoreRaw.length, n, 'body.yScore', errs);
       if (yScoreRaw && task === 'regression') errs.add('body.yScore', 'applies to classification only');
       const { attributes } = protectedAttributes(protectedInput, n, rows, errs);
       const options = normaliseOptions(body.options);
+      if (fromScores && options.decisionThreshold === null) options.decisionThreshold = 0.5;
       const policy = normalisePolicy(body.policy, task, errs);
       checkGroupingNames(options, policy, attributes.map((a) => a.name), errs);
       if (options.decisionThreshold !== null && !yScoreRaw) errs.add('body.options.decisionThreshold', 'needs yScore');

@@ -1,3 +1,4 @@
+import { evidenceFacts } from '../../commands/model/evidence-sufficiency.js';
 import type { AssessmentEvidence } from '../../commands/model/model.decider.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import type { Runtime } from '../../runtime.js';
@@ -21,7 +22,13 @@ export const assessmentEvidence = (e: StoredEvent): AssessmentEvidence => ({
   failingChecks: Array.isArray(e.data.failedChecks) ? e.data.failedChecks.map(String) : [],
 });
 
-/** Every assessment of one version in the ledger (up to position `to`, when given), for the deploy gate and the model card. */
+/** An assessment with the facts of its size, which the deploy gate weighs against the policy's minimums. */
+export const gateEvidence = (e: StoredEvent): AssessmentEvidence => {
+  const facts = evidenceFacts(e.type, e.data);
+  return { ...assessmentEvidence(e), ...(facts ? { facts } : {}) };
+};
+
+/** Every assessment of one version in the ledger (up to position `to`, when given), for the deploy gate. */
 export async function collectAssessments(runtime: Pick<Runtime, 'store'>, modelId: string, version: number, to?: number): Promise<AssessmentEvidence[]> {
-  return (await assessmentEvents(runtime, modelId, version, to)).map(assessmentEvidence);
+  return (await assessmentEvents(runtime, modelId, version, to)).map(gateEvidence);
 }

@@ -12,7 +12,13 @@ import { deploymentPolicyWithVersion } from './model-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 406: problemSchema, 409: problemSchema, 412: problemSchema };
-const policySchema = z.object({ requireFourEyes: z.boolean(), approverRoles: z.array(z.string()), requiredAssessments: z.array(z.string()) });
+const evidenceMinimums = z
+  .strictObject({
+    minGroupSize: z.number().int().min(1).optional().describe('Every grouping of a fairness assessment needs two groups of at least this many rows'),
+    minExplanationRows: z.number().int().min(1).optional().describe('An explanation must cover at least this many rows'),
+  })
+  .describe('Below these minimums an assessment is inconclusive and the deploy gate refuses it');
+const policySchema = z.object({ requireFourEyes: z.boolean(), approverRoles: z.array(z.string()), requiredAssessments: z.array(z.string()), evidence: evidenceMinimums.optional() });
 
 /** Model cards, and the deployment policy that gates the lifecycle. */
 export function modelCardRoutes(runtime: Runtime): FastifyPluginAsyncZod {
@@ -57,6 +63,7 @@ export function modelCardRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           requireFourEyes: z.boolean(),
           approverRoles: z.array(z.enum(['admin', 'risk_officer', 'data_scientist', 'auditor', 'viewer'])).min(1),
           requiredAssessments: z.array(z.enum(ASSESSMENT_KINDS)),
+          evidence: evidenceMinimums.optional(),
           rationale: z.string().trim().min(1).max(2000),
         }),
         response: { 200: z.object({ policyVersion: z.number().int(), policy: policySchema, position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors },

@@ -4,7 +4,15 @@ import { CommandRefused, type Decider, type DomainEvent } from '../decider.js';
 
 export type AssessmentKind = 'explainability' | 'fairness';
 
-export type DeploymentPolicy = { requireFourEyes: boolean; approverRoles: string[]; requiredAssessments: AssessmentKind[] };
+import type { EvidenceMinimums } from './evidence-sufficiency.js';
+
+export type DeploymentPolicy = {
+  requireFourEyes: boolean;
+  approverRoles: string[];
+  requiredAssessments: AssessmentKind[];
+  /** Minimum size of the evidence the gate accepts (absent in policies set before it existed). */
+  evidence?: EvidenceMinimums;
+};
 
 /** The policy in force before anyone sets one: four eyes by a risk officer, both assessments required. */
 export const DEFAULT_DEPLOYMENT_POLICY: DeploymentPolicy = { requireFourEyes: true, approverRoles: ['risk_officer'], requiredAssessments: ['explainability', 'fairness'] };

@@ -1,3 +1,4 @@
+import { inconclusiveReasons, type EvidenceFacts } from './evidence-sufficiency.js';
 import type { Actor, JsonObject } from '../../events/envelope.js';
 import { CommandRefused, assertNever, type Decider, type DomainEvent } from '../decider.js';
 import type { AssessmentKind, VersionedPolicy } from './deployment-policy.js';
@@ -24,7 +25,7 @@ export type VersionSpec = {
 export type ValidationCheck = { name: string; passed: boolean; detail: string };
 
 /** An assessment of a version as the deploy gate sees it (explanation.computed, fairness.assessed events). */
-export type AssessmentEvidence = { kind: AssessmentKind; eventId: string; failingChecks: string[] };
+export type AssessmentEvidence = { kind: AssessmentKind; eventId: string; failingChecks: string[]; facts?: EvidenceFacts };
 
 export type ModelCommand =
   | ({ type: 'RegisterModel'; modelId: string; modelType: ModelType } & Descriptive)
@@ -148,9 +149,12 @@ export const modelDecider: Decider<ModelCommand, ModelEvent, ModelState> = {
         const used: { kind: AssessmentKind; eventId: string }[] = [];
         for (const kind of policy.requiredAssessments) {
           const found = command.assessments.filter((a) => a.kind === kind);
-          const passing = found.find((a) => a.failingChecks.length === 0);
+          const gaps = (a: AssessmentEvidence) => (a.facts ? inconclusiveReasons(a.facts, policy.evidence) : []);
+          const passing = found.find((a) => a.failingChecks.length === 0 && gaps(a).length === 0);
+          const inconclusive = found.filter((a) => a.failingChecks.length === 0 && gaps(a).length > 0);
           if (passing) used.push({ kind, eventId: passing.eventId });
           else if (found.length === 0) reasons.push(`missing: no ${kind} assessment of version ${v.version} (required by policy v${policyVersion})`);
+          else if (inconclusive.length > 0) for (const a of inconclusive) reasons.push(`inconclusive: the ${kind} assessment ${a.eventId} of version ${v.version}: ${gaps(a).join('; ')} (policy v${policyVersion})`);
           else reasons.push(`failing: the ${kind} assessment of version ${v.version} has failing checks (${found.flatMap((a) => a.failingChecks).join(', ')})`);
         }
         if (reasons.length > 0) return refuse(v.version, 'deploy', reasons, policyVersion);

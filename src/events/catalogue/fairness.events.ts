@@ -55,6 +55,56 @@ const groupShape = {
   includedInComparisons: z.boolean(),
 };
 
+// fairlearn / AIF360 parity table (src/analytics/fairness/metric-frame.ts; docs/fairness.md).
+export const FRAME_RATE_NAMES = ['baseRate', 'selectionRate', 'truePositiveRate', 'falsePositiveRate', 'trueNegativeRate', 'falseNegativeRate', 'precision', 'negativePredictiveValue', 'accuracy', 'rocAuc'] as const;
+const valued = z.object({ value: z.number().nullable(), reason: z.string().optional() });
+const frameRow = z
+  .object({ group: z.string(), n: z.number().int(), weight: count, tn: count, fp: count, fn: count, tp: count })
+  .extend(Object.fromEntries(FRAME_RATE_NAMES.map((r) => [r, valued])) as Record<(typeof FRAME_RATE_NAMES)[number], typeof valued>);
+const disparityPair = z.object({ difference: valued, ratio: valued });
+const byMethod = z.object({ betweenGroups: disparityPair, toOverall: disparityPair });
+const aggregated = z.object({ worstCase: valued, mean: valued });
+const fairlearnMetrics = z.object({
+  demographicParityDifference: valued,
+  demographicParityRatio: valued,
+  equalizedOddsDifference: aggregated,
+  equalizedOddsRatio: aggregated,
+  equalOpportunityDifference: valued,
+  equalOpportunityRatio: valued,
+  predictiveParityDifference: valued,
+  predictiveParityRatio: valued,
+  accuracyParityDifference: valued,
+  accuracyParityRatio: valued,
+});
+export const AIF360_METRIC_NAMES = [
+  'statisticalParityDifference',
+  'disparateImpact',
+  'equalOpportunityDifference',
+  'averageOddsDifference',
+  'averageAbsOddsDifference',
+  'falsePositiveRateDifference',
+  'falseNegativeRateDifference',
+  'predictiveParityDifference',
+  'errorRateDifference',
+] as const;
+const aif360Metrics = z.object(Object.fromEntries(AIF360_METRIC_NAMES.map((m) => [m, valued])) as Record<(typeof AIF360_METRIC_NAMES)[number], typeof valued>);
+export const metricFrameSchema = z
+  .object({
+    overall: frameRow,
+    byGroup: z.array(frameRow),
+    disparities: z.object(Object.fromEntries(FRAME_RATE_NAMES.map((r) => [r, byMethod])) as Record<(typeof FRAME_RATE_NAMES)[number], typeof byMethod>),
+    fairlearn: z.object({ betweenGroups: fairlearnMetrics, toOverall: fairlearnMetrics }),
+    aif360: z
+      .object({
+        privilegedGroup: z.string(),
+        privilegedRule: z.enum(['given', 'highest-selection-rate']),
+        versus: z.array(aif360Metrics.extend({ unprivileged: z.string() })),
+        restVersusPrivileged: aif360Metrics,
+      })
+      .nullable(),
+  })
+  .meta({ id: 'FairnessLibraryMetrics', description: "Every group, and overall, as fairlearn's MetricFrame and AIF360's ClassificationMetric report them" });
+
 export const classificationReportSchema = z
   .object({
     task: z.literal('binary'),
@@ -75,6 +125,8 @@ export const classificationReportSchema = z
         groups: z.array(z.object({ ...groupShape, isReference: z.boolean(), metrics: groupMetrics })),
         disparities: disparityMetrics,
         fourFifthsRule: z.object({ threshold: z.number(), ratio: z.number().nullable(), passed: z.boolean().nullable() }),
+        /** Added after schema version 1 was published: absent from earlier events. */
+        libraryMetrics: metricFrameSchema.optional(),
       }),
     ),
     bootstrap: z
@@ -148,6 +200,8 @@ export const assessmentOptionsSchema = z
     intersections: z.union([z.enum(['none', 'pairwise-and-all', 'all']), z.array(z.array(z.string()))]),
     referenceGroups: z.record(z.string(), z.string()),
     calibrationBins: z.number().int(),
+    /** AIF360's privileged group per grouping; absent from events before it was added. */
+    privilegedGroups: z.record(z.string(), z.string()).optional(),
     /** Decisions are score ≥ this; null: the model's own decisions (or the given yPred). */
     decisionThreshold: z.number().nullable(),
     bootstrap: z.object({ resamples: z.number().int(), level: z.number(), seed: z.number().int() }).nullable(),

@@ -111,6 +111,8 @@ export const deploymentPolicySchema = z.object({
   approverRoles: z.array(z.string()).min(1),
   /** Assessments of the version that must exist, with no failing check, before deployment. */
   requiredAssessments: z.array(z.enum(ASSESSMENT_KINDS)),
+  /** Minimum evidence: below it an assessment is inconclusive and the gate refuses it. Absent before it was added. */
+  evidence: z.object({ minGroupSize: z.number().int().min(1).optional(), minExplanationRows: z.number().int().min(1).optional() }).optional(),
 });
 
 export const deploymentPolicySet = defineEvent({

@@ -10,6 +10,7 @@ import { emptyTypeCounts } from '../../../src/analytics/quality/type-inference.j
 function column(overrides: Partial<ColumnProfile> & { name: string }): ColumnProfile {
   return {
     count: 100,
+    nonMissingCount: 100,
     missing: 0,
     missingRate: 0,
     distinct: 10,
@@ -34,6 +35,7 @@ function numericColumn(name: string, outliers: number, count = 100, type: Column
       count,
       mean: 0,
       std: 1,
+      sampleVariance: 1,
       min: -1,
       max: 1,
       sum: 0,
@@ -51,6 +53,10 @@ const profile = (columns: ColumnProfile[], duplicateRate = 0, rows = 100): Datas
   columns,
   missingCells: columns.reduce((s, c) => s + c.missing, 0),
   duplicates: { count: duplicateRate * rows, rate: duplicateRate, exact: true, standardError: 0 },
+  rowsWithMissing: 0,
+  completeRows: rows,
+  duplicateRows: duplicateRate * rows,
+  duplicateCompleteRows: duplicateRate * rows,
 });
 
 const codes = (p: DatasetProfile) => qualityIssues(p).map((i) => `${i.code}:${i.column ?? ''}:${i.severity}`);
