@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { kernelShap } from '../src/analytics/explain/kernel-shap.js';
 import { limeTabular } from '../src/analytics/explain/lime-tabular.js';
 import type { FeatureMatrix } from '../src/analytics/explain/model-contract.js';
-import { partialDependence } from '../src/analytics/explain/partial-dependence.js';
+import { featureGrid } from '../src/analytics/explain/partial-dependence.js';
+import { recursionPartialDependence } from '../src/analytics/explain/partial-dependence-recursion.js';
 import { permutationImportance } from '../src/analytics/explain/permutation-importance.js';
 import { treeShapInterventional } from '../src/analytics/explain/interventional-tree-shap.js';
 import { treeShapPathDependent } from '../src/analytics/explain/tree-shap.js';
@@ -121,8 +122,12 @@ function workloads(pool: TreeScoringPool, onePool: TreeScoringPool): Workload[] 
       ratio: 'pdpRecursionRatio',
       python: 'pdp_recursion',
       raia: async () => {
+        // scikit-learn's grid (featureGrid follows its mquantiles percentiles), then the weighted tree traversal.
         const X = matrix('rows30', 30);
-        for (let j = 0; j < 30; j++) await partialDependence(predict30, X, j, { gridResolution: 20 });
+        for (let j = 0; j < 30; j++) {
+          const grid = featureGrid(X, j, { gridResolution: 20 });
+          recursionPartialDependence(gbr30, [j], grid, grid.length);
+        }
       },
     },
   ];
