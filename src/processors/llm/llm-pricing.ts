@@ -32,8 +32,9 @@ export function priceOf(model: string, override: ModelPrice | null): ModelPrice 
   return prefix ? DEFAULT_PRICES[prefix]! : null;
 }
 
-/** Cost in USD of one call, rounded to a millionth of a dollar; null when the model's price is unknown. */
+/** Cost in USD of one call, rounded to a billionth of a dollar (sums stay exact enough); null when the model's price is unknown. */
 export function costOf(usage: TokenUsage, price: ModelPrice | null): number | null {
   if (!price) return null;
-  return Math.round(usage.inputTokens * price.inputPerMillion + usage.outputTokens * price.outputPerMillion) / 1e6;
+  const microDollars = usage.inputTokens * price.inputPerMillion + usage.outputTokens * price.outputPerMillion;
+  return Math.round(microDollars * 1000) / 1e9;
 }
