@@ -52,6 +52,9 @@ import { AccessTokens } from './api/auth/access-tokens.js';
 import { createOidcSignIn, type OidcSignIn } from './platform/oidc-sign-in.js';
 import type { ExportsForSubject } from './processors/privacy/exports-for-subject.js';
 import { exportJobsForSubject } from './processors/exports/exports-for-subject.js';
+import { ProviderConnections } from './processors/llm/provider-connections.js';
+import { LlmApiKeyVault } from './processors/llm/llm-api-key-vault.js';
+import { noPassages, type PassageRetriever } from './processors/chat/passage-retriever.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -90,6 +93,11 @@ export type Runtime = {
   exportsForSubject: ExportsForSubject;
   /** Work requests leave running after their answer (identity steps that depend on the address). */
   backgroundTasks: BackgroundTasks;
+  /**
+   * LLM providers and chat: one HTTP agent for every provider call, sealed API keys, and the
+   * retriever chat answers from (no passages until the documents search is wired in here).
+   */
+  llm: { connections: ProviderConnections; apiKeys: LlmApiKeyVault; retriever: PassageRetriever };
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -232,7 +240,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
     cleanups.push(() => streams.close());
     const exportsForSubject = exportJobsForSubject({ knex: db.knex, store, catalogue, blobs });
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, startedAt: new Date(), close };
+    const llmConnections = new ProviderConnections({
+      allowedAddresses: config.RAIA_LLM_ALLOWED_ADDRESSES,
+      policy: { timeoutMs: config.RAIA_LLM_TIMEOUT_MS, maxRetries: config.RAIA_LLM_MAX_RETRIES, backoffMs: 500, maxWaitMs: 30_000 },
+    });
+    cleanups.push(() => llmConnections.close());
+    const llm = { connections: llmConnections, apiKeys: new LlmApiKeyVault(db.knex, keys.masterKey), retriever: noPassages };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, llm, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -32,6 +32,8 @@ import { privacyRoutes } from './routes/privacy.routes.js';
 import { complianceRoutes } from './routes/compliance.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
 import { exportRoutes } from './routes/exports.routes.js';
+import { llmRoutes } from './routes/llm.routes.js';
+import { chatRoutes } from './routes/chat.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -122,6 +124,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'privacy', description: 'Data-subject rights: a person\'s data export and erasure with its impact report (docs/privacy.md)' },
         { name: 'compliance', description: 'Compliance as code: control packs (EU AI Act, NIST AI RMF, ISO/IEC 42001, custom), statements of applicability, status per model version with evidence and gaps, as of any position (docs/compliance.md)' },
         { name: 'incidents', description: 'Serious incidents (EU AI Act Art. 73): report, update, close; reporting deadlines and overdue flags' },
+        { name: 'llm', description: 'LLM providers (OpenAI-compatible, Anthropic, offline raia-extractive) and configurations; keys sealed and masked, usage and cost (docs/llm.md)' },
+        { name: 'chat', description: 'Governed chat: retrieval, prompt templates, streaming answers with citations, every turn recorded (docs/chat.md)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -157,6 +161,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(complianceRoutes(runtime));
   await app.register(incidentRoutes(runtime));
   await app.register(exportRoutes(runtime));
+  await app.register(llmRoutes(runtime));
+  await app.register(chatRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

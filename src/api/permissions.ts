@@ -26,6 +26,9 @@ export const PERMISSIONS = [
   'compliance:manage', // publish control packs and controls, statements of applicability
   'incidents:report', // report, update and close serious incidents (EU AI Act Art. 73)
   'exports:create', // request, list, download and delete one's own export jobs
+  'llm:read', // LLM configurations (keys masked), providers, usage and cost
+  'llm:manage', // create, change, delete and test LLM configurations
+  'chat:use', // chat with a configuration: own sessions and history
   // Personal fields (e-mail, name, IP, personal dataset columns) in clear; without it they read as pseudonyms.
   'personal-data:read',
 ] as const;
@@ -38,14 +41,14 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   // Approves deployments (four eyes); audit access stays with auditors and admins.
   risk_officer: [
     'self:manage', 'system:read', 'models:read', 'models:approve', 'models:predict', 'datasets:read', 'assessments:run', 'api-keys:manage',
-    'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create',
+    'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create', 'llm:read', 'chat:use',
   ],
   data_scientist: [
     'self:manage', 'models:read', 'models:write', 'models:predict', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage',
-    'compliance:read', 'incidents:report', 'exports:create',
+    'compliance:read', 'incidents:report', 'exports:create', 'llm:read', 'llm:manage', 'chat:use',
   ],
   // Read-only, with full audit access (and keys, so audit exports can be automated).
-  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create'],
+  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create', 'llm:read'],
   viewer: ['self:manage', 'models:read', 'datasets:read'],
 };
 

@@ -77,12 +77,12 @@ export class MockLlmProvider {
     if (path.endsWith('/embeddings')) return json(res, embeddings(body));
     if (path.endsWith('/chat/completions')) return stream ? sse(res, openAiEvents(), reply.chunkDelayMs) : json(res, openAiCompletion());
     if (path.endsWith('/v1/messages')) return stream ? sse(res, anthropicEvents(), reply.chunkDelayMs) : json(res, anthropicMessage());
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${path}` } }));
+    void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${path}` } }));
   }
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const json = (res: ServerResponse, value: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+const json = (res: ServerResponse, value: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
 
 async function sse(res: ServerResponse, events: { event?: string; data: string }[], chunkDelayMs = 0) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
