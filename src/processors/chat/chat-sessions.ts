@@ -3,7 +3,7 @@ import type { EventCatalogue } from '../../events/event-catalogue.js';
 import type { EventStore } from '../../events/event-store.js';
 import type { Knex } from '../../platform/database.js';
 import { handleCommand } from '../../commands/command-handler.js';
-import { chatSessionDecider, chatSessionStreamId } from '../../commands/chat-session/chat-session.decider.js';
+import { chatSessionDecider, chatSessionStreamId, type ChatSessionEvent, type ChatSessionState } from '../../commands/chat-session/chat-session.decider.js';
 import { chatTurns, findChatSession, listChatSessions } from '../../projections/chat-sessions.projection.js';
 import { ChatSessionNotFound } from '../llm/llm-errors.js';
 
@@ -24,7 +24,11 @@ export async function chatHistory(deps: Deps, sessionId: string, userId: string)
 
 /** Deletes a session from its user's view (recorded); its turns stay in the ledger, sealed, and in usage. */
 export async function deleteChatSession(deps: Deps, sessionId: string, meta: Meta) {
-  await ownSession(deps, sessionId, meta.userId);
+  // The stream, not the read model: a session started a moment ago may not be projected yet.
+  const decider = chatSessionDecider(sessionId);
+  let state: ChatSessionState = decider.initialState();
+  for (const e of await deps.store.readStream(chatSessionStreamId(sessionId))) state = decider.evolve(state, deps.catalogue.upcast(e) as unknown as ChatSessionEvent);
+  if (state.status !== 'open' || state.userId !== meta.userId) throw new ChatSessionNotFound(sessionId);
   const result = await handleCommand(deps, chatSessionDecider(sessionId), chatSessionStreamId(sessionId), { type: 'DeleteSession', deletedBy: meta.userId, reason: 'deleted' }, meta);
   return { sessionId, position: result.position };
 }

@@ -4,7 +4,6 @@ import type { PersonalDataVault } from '../../events/personal-data.js';
 import { handleCommand } from '../../commands/command-handler.js';
 import { chatSessionDecider, chatSessionStreamId, type ChatSessionEvent, type ChatSessionState } from '../../commands/chat-session/chat-session.decider.js';
 import type { LlmConfigurationFields } from '../../commands/llm-configuration/llm-configuration.decider.js';
-import { chatTurns, findChatSession } from '../../projections/chat-sessions.projection.js';
 import { EXTRACTIVE_MODEL } from '../llm/extractive-provider.js';
 import { ChatSessionNotFound, InvalidLlmInput } from '../llm/llm-errors.js';
 import { apiKeyOf, currentConfiguration, type LlmDependencies } from '../llm/llm-configurations.js';
@@ -68,14 +67,19 @@ export type TurnResult = {
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
 
-/** The session's owner and configuration: the read model, or the stream when the read model has not caught up yet. */
-async function sessionOf(deps: ChatDependencies, sessionId: string): Promise<{ userId: string; configurationId: string | null } | null> {
-  const projected = await findChatSession(deps.knex, sessionId);
-  if (projected) return projected.deletedAt ? null : projected;
+/**
+ * The session's owner, configuration and last turns, from its stream (not the read model, which
+ * may not have caught up with the turn just before); null when it does not exist or was deleted.
+ */
+async function sessionOf(deps: ChatDependencies, sessionId: string): Promise<{ userId: string; configurationId: string | null; history: { question: string; answer: string }[] } | null> {
   const decider = chatSessionDecider(sessionId);
   let state: ChatSessionState = decider.initialState();
-  for (const e of await deps.store.readStream(chatSessionStreamId(sessionId))) state = decider.evolve(state, deps.catalogue.upcast(e) as unknown as ChatSessionEvent);
-  return state.status === 'open' ? state : null;
+  const events = await deps.store.readStream(chatSessionStreamId(sessionId));
+  for (const e of events) state = decider.evolve(state, deps.catalogue.upcast(e) as unknown as ChatSessionEvent);
+  if (state.status !== 'open') return null;
+  const recent = await deps.vault.reveal(events.filter((e) => e.type === 'chat.turn-recorded').slice(-HISTORY_TURNS));
+  const history = recent.map((e) => ({ question: String((e.data as { question: unknown }).question), answer: String((e.data as { answer: unknown }).answer) }));
+  return { userId: state.userId, configurationId: state.configurationId, history };
 }
 
 /**
@@ -89,6 +93,7 @@ export async function chatTurn(deps: ChatDependencies, input: TurnInput): Promis
   const started = performance.now();
   let sessionId = input.sessionId;
   let configurationId = input.configurationId ?? null;
+  let history: { question: string; answer: string }[] = [];
   if (sessionId) {
     const session = await sessionOf(deps, sessionId);
     if (!session || session.userId !== input.userId) throw new ChatSessionNotFound(sessionId);
@@ -96,6 +101,7 @@ export async function chatTurn(deps: ChatDependencies, input: TurnInput): Promis
       throw new InvalidLlmInput([{ field: 'body.configurationId', message: 'a session keeps the configuration it started with; start a new session for another' }]);
     }
     configurationId = session.configurationId;
+    history = session.history;
   } else sessionId = randomUUID();
 
   let configuration = BUILT_IN_CONFIGURATION;
@@ -112,7 +118,6 @@ export async function chatTurn(deps: ChatDependencies, input: TurnInput): Promis
   const retrievalStarted = performance.now();
   const passages: Passage[] = input.k === 0 ? [] : (await deps.retriever({ text: input.message, k: input.k, ...(input.filter ? { filter: input.filter } : {}) })).slice(0, input.k);
   const retrievalMs = ms(retrievalStarted);
-  const history = input.sessionId ? await chatTurns(deps.knex, sessionId, { last: HISTORY_TURNS }) : [];
   const prompt = renderPrompt(configuration.promptTemplate, { question: input.message, passages, history });
   const request: ChatRequest = {
     model: configuration.model,
