@@ -17,6 +17,7 @@ import { MockLlmProvider } from '../tests/support/mock-llm-provider.js';
  * (an in-memory retriever over 200 passages, k = 5), prompt rendering, sealing question, prompt
  * and answer, recording chat.turn-recorded, and HTTP. Sessions of 10 turns (history read and
  * decrypted from the 2nd turn on). 30 warm-up turns, then TURNS measured, one at a time.
+ * `httpFloorP95Ms`: p95 of 100 authenticated GET /api/v1/llm/providers first (no ledger write).
  */
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TURNS = Number(process.env.BENCH_CHAT_TURNS ?? 400);
@@ -58,6 +59,13 @@ async function measure(dialect: 'postgres' | 'pglite', mock: MockLlmProvider) {
     const headers = { authorization: `Bearer ${await runtime.accessTokens.issue({ userId, role: 'data_scientist', sessionId })}`, 'content-type': 'application/json' };
     const post = async (path: string, body: unknown) => (await (await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     const configuration = await post('/api/v1/llm/configurations', { name: 'bench', provider: 'openai-compatible', model: 'llama', baseUrl: `${mock.baseUrl}/v1`, apiKey: 'sk-bench-key-000000' });
+    // What any authenticated request costs on this machine right now (no ledger write): the floor to read the overhead against.
+    const floor: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const started = performance.now();
+      await (await fetch(`${base}/api/v1/llm/providers`, { headers })).arrayBuffer();
+      floor.push(performance.now() - started);
+    }
     const overheads: number[] = [];
     const providerTimes: number[] = [];
     const serverOverheads: number[] = [];
@@ -83,6 +91,7 @@ async function measure(dialect: 'postgres' | 'pglite', mock: MockLlmProvider) {
       chatOverheadP99Ms: round(quantile(sorted, 0.99)),
       serverOverheadBeforeRecordP95Ms: round(quantile(sortedServer, 0.95)),
       mockProviderP50Ms: round(quantile(sortedProvider, 0.5)),
+      httpFloorP95Ms: round(quantile([...floor].sort((a, b) => a - b), 0.95)),
       turns: TURNS,
     };
   } finally {
