@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandRefused } from '../../src/commands/decider.js';
+import type { CommandRefused } from '../../src/commands/decider.js';
 import { chatSessionDecider } from '../../src/commands/chat-session/chat-session.decider.js';
 import { llmConfigurationDecider, type LlmConfigurationCommand, type LlmConfigurationEvent, type LlmConfigurationFields } from '../../src/commands/llm-configuration/llm-configuration.decider.js';
 
