@@ -11,6 +11,7 @@ import { predictionLogMigrations } from './platform/prediction-log.js';
 import { idempotencyKeyMigrations } from './platform/idempotency-store.js';
 import { webhookSecretMigrations } from './platform/webhook-secrets.js';
 import { webhookDeliveryMigrations } from './processors/webhooks/webhook-delivery-log.js';
+import { llmApiKeyMigrations } from './processors/llm/llm-api-key-vault.js';
 
 /** Every schema change of the relational database, from every module that owns tables; names are globally ordered. */
-export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations, ...apiKeyUsageMigrations, ...predictionLogMigrations, ...idempotencyKeyMigrations, ...webhookSecretMigrations, ...webhookDeliveryMigrations];
+export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations, ...apiKeyUsageMigrations, ...predictionLogMigrations, ...idempotencyKeyMigrations, ...webhookSecretMigrations, ...webhookDeliveryMigrations, ...llmApiKeyMigrations];

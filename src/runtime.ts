@@ -56,6 +56,9 @@ import { startWebhooks, type Webhooks } from './processors/webhooks/webhooks.js'
 import { PublisherRegistry } from './processors/external-events/publisher-registry.js';
 import { startNotifier } from './processors/notifications/notifier.js';
 import { QueryCache, memoryCacheBackend, redisCacheBackend } from './platform/query-cache.js';
+import { ProviderConnections } from './processors/llm/provider-connections.js';
+import { LlmApiKeyVault } from './processors/llm/llm-api-key-vault.js';
+import { noPassages, type PassageRetriever } from './processors/chat/passage-retriever.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -100,6 +103,11 @@ export type Runtime = {
   publishers: PublisherRegistry;
   /** Answers of read-model queries (and room for provider responses, reports): Redis with REDIS_URL, else in-process (docs/cache.md). */
   cache: QueryCache;
+  /**
+   * LLM providers and chat: one HTTP agent for every provider call, sealed API keys, and the
+   * retriever chat answers from (no passages until the documents search is wired in here).
+   */
+  llm: { connections: ProviderConnections; apiKeys: LlmApiKeyVault; retriever: PassageRetriever };
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -249,7 +257,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     cleanups.push(() => cache.close());
     const notifier = await startNotifier({ store, catalogue, vault, knex: db.knex, logger, onMailQueued: () => void mailSender.flush().catch((err: unknown) => logger.error({ err }, 'mail delivery failed')) });
     cleanups.push(() => notifier.stop());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, startedAt: new Date(), close };
+    const llmConnections = new ProviderConnections({
+      allowedAddresses: config.RAIA_LLM_ALLOWED_ADDRESSES,
+      policy: { timeoutMs: config.RAIA_LLM_TIMEOUT_MS, maxRetries: config.RAIA_LLM_MAX_RETRIES, backoffMs: 500, maxWaitMs: 30_000 },
+    });
+    cleanups.push(() => llmConnections.close());
+    const llm = { connections: llmConnections, apiKeys: new LlmApiKeyVault(db.knex, keys.masterKey), retriever: noPassages };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -35,6 +35,8 @@ import { exportRoutes } from './routes/exports.routes.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { notificationRoutes } from './routes/notifications.routes.js';
 import { cacheRoutes } from './routes/cache.routes.js';
+import { llmRoutes } from './routes/llm.routes.js';
+import { chatRoutes } from './routes/chat.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -128,6 +130,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'notifications', description: 'Each user\'s notifications raised by rules (drift alerts, refused transitions, approvals, finished jobs), channels per kind (docs/notifications.md)' },
         { name: 'cache', description: 'The query cache (Redis or in-process): statistics, clearing a category, flushing (docs/cache.md)' },
         { name: 'incidents', description: 'Serious incidents (EU AI Act Art. 73): report, update, close; reporting deadlines and overdue flags' },
+        { name: 'llm', description: 'LLM providers (OpenAI-compatible, Anthropic, offline raia-extractive) and configurations; keys sealed and masked, usage and cost (docs/llm.md)' },
+        { name: 'chat', description: 'Governed chat: retrieval, prompt templates, streaming answers with citations, every turn recorded (docs/chat.md)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -166,6 +170,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(eventRoutes(runtime));
   await app.register(notificationRoutes(runtime));
   await app.register(cacheRoutes(runtime));
+  await app.register(llmRoutes(runtime));
+  await app.register(chatRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

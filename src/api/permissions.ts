@@ -28,6 +28,9 @@ export const PERMISSIONS = [
   'exports:create', // request, list, download and delete one's own export jobs
   'events:publish', // record an external system's events in a namespace it publishes in
   'cache:manage', // clear a cache category, flush the whole cache
+  'llm:read', // LLM configurations (keys masked), providers, usage and cost
+  'llm:manage', // create, change, delete and test LLM configurations
+  'chat:use', // chat with a configuration: own sessions and history
   // Personal fields (e-mail, name, IP, personal dataset columns) in clear; without it they read as pseudonyms.
   'personal-data:read',
 ] as const;
@@ -40,14 +43,14 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   // Approves deployments (four eyes); audit access stays with auditors and admins.
   risk_officer: [
     'self:manage', 'system:read', 'models:read', 'models:approve', 'models:predict', 'datasets:read', 'assessments:run', 'api-keys:manage',
-    'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create',
+    'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create', 'llm:read', 'chat:use',
   ],
   data_scientist: [
     'self:manage', 'models:read', 'models:write', 'models:predict', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage',
-    'compliance:read', 'incidents:report', 'exports:create', 'events:publish',
+    'compliance:read', 'incidents:report', 'exports:create', 'events:publish', 'llm:read', 'llm:manage', 'chat:use',
   ],
   // Read-only, with full audit access (and keys, so audit exports can be automated).
-  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create'],
+  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create', 'llm:read'],
   viewer: ['self:manage', 'models:read', 'datasets:read'],
 };
 

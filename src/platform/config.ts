@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
+import ipaddr from 'ipaddr.js';
 
 // Every setting RAIA reads from the environment. README.md's configuration table mirrors this.
 const optionalUrl = (protocols: string[]) =>
@@ -15,6 +16,15 @@ const optionalUrl = (protocols: string[]) =>
         .optional(),
     )
     .optional();
+
+const isCidr = (text: string) => {
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -178,6 +188,19 @@ export const configSchema = z.object({
     .transform((s) => s.split(',').map((x) => Number(x.trim()))),
   /** Milliseconds a webhook receiver has to answer. */
   RAIA_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /**
+   * Addresses LLM provider base URLs may reach although private, loopback or link-local
+   * (comma-separated CIDRs, e.g. `127.0.0.1/32,10.1.0.0/16`); empty: public addresses only.
+   */
+  RAIA_LLM_ALLOWED_ADDRESSES: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine((c) => isCidr(c), 'must be comma-separated CIDRs (address/prefix)'))),
+  /** Longest an LLM provider call may take per attempt (for a stream: until the first byte, then between chunks). */
+  RAIA_LLM_TIMEOUT_MS: positiveInt(60_000),
+  /** Retries of an LLM provider call answered 429 or 5xx (or cut off), with backoff honouring retry-after. */
+  RAIA_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -8,6 +8,8 @@ import { datasetCatalog } from './dataset-catalog.projection.js';
 import { streamRegistry } from './stream-registry.projection.js';
 import { exportJobs } from './export-jobs.projection.js';
 import { notifications } from './notifications.projection.js';
+import { llmConfigurations } from './llm-configurations.projection.js';
+import { chatSessions } from './chat-sessions.projection.js';
 
 /** Every read model the API serves; each capability adds its projections here. */
-export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry, datasetCatalog, streamRegistry, exportJobs, notifications] as Projection[];
+export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry, datasetCatalog, streamRegistry, exportJobs, notifications, llmConfigurations, chatSessions] as Projection[];

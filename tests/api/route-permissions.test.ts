@@ -20,6 +20,9 @@ const complianceReaders: Role[] = ['admin', 'risk_officer', 'data_scientist', 'a
 const complianceManagers: Role[] = ['admin', 'risk_officer']; // publish packs and controls, statements of applicability
 const incidentReporters: Role[] = ['admin', 'risk_officer', 'data_scientist']; // report, update, close serious incidents
 const exporters: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor'];
+const llmReaders: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor']; // configurations (keys masked), providers, usage
+const llmManagers: Role[] = ['admin', 'data_scientist']; // create, change, delete, test configurations (spends provider credit)
+const chatters: Role[] = ['admin', 'risk_officer', 'data_scientist']; // chat turns are recorded actions; auditors and viewers stay read-only
 
 const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/auth/register': 'public',
@@ -168,6 +171,17 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/cache/stats': operators,
   'POST /api/v1/cache/clear/{category}': admins,
   'DELETE /api/v1/cache/flush-all': admins,
+  'GET /api/v1/llm/providers': llmReaders,
+  'GET /api/v1/llm/configurations': llmReaders,
+  'POST /api/v1/llm/configurations': llmManagers,
+  'PUT /api/v1/llm/configurations/{id}': llmManagers,
+  'DELETE /api/v1/llm/configurations/{id}': llmManagers,
+  'POST /api/v1/llm/test-configuration': llmManagers,
+  'POST /api/v1/chat': chatters,
+  'GET /api/v1/chat/sessions': chatters,
+  'GET /api/v1/chat/sessions/{id}/history': chatters,
+  'DELETE /api/v1/chat/sessions/{id}': chatters,
+  'POST /api/v1/chat/clear': chatters,
 };
 
 describe('route permissions against a table written by hand', () => {

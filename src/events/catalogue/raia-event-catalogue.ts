@@ -15,10 +15,12 @@ import { webhookEvents } from './webhook.events.js';
 import { externalEvents } from './external-event.events.js';
 import { notificationEvents } from './notification.events.js';
 import { cacheEvents } from './cache.events.js';
+import { llmEvents } from './llm.events.js';
+import { chatEvents } from './chat.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
   return new EventCatalogue()
-    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents, ...webhookEvents, ...externalEvents, ...notificationEvents, ...cacheEvents)
+    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents, ...webhookEvents, ...externalEvents, ...notificationEvents, ...cacheEvents, ...llmEvents, ...chatEvents)
     .registerUpcaster(userLoggedInV1Upcaster);
 }
