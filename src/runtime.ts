@@ -52,6 +52,8 @@ import { AccessTokens } from './api/auth/access-tokens.js';
 import { createOidcSignIn, type OidcSignIn } from './platform/oidc-sign-in.js';
 import type { ExportsForSubject } from './processors/privacy/exports-for-subject.js';
 import { exportJobsForSubject } from './processors/exports/exports-for-subject.js';
+import { openDocumentLibrary, type RunningDocumentLibrary } from './processors/documents/open-document-library.js';
+import type { Embedder } from './processors/documents/embedders/embedder.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -88,6 +90,8 @@ export type Runtime = {
   mailSender: MailSender;
   /** Export jobs naming a data subject, purged when the subject is erased (none until the export jobs are wired here). */
   exportsForSubject: ExportsForSubject;
+  /** Documents for retrieval: upload, chunks and embeddings, hybrid search (docs/documents.md). */
+  documents: RunningDocumentLibrary;
   /** Work requests leave running after their answer (identity steps that depend on the address). */
   backgroundTasks: BackgroundTasks;
   startedAt: Date;
@@ -98,6 +102,8 @@ export type RuntimeOptions = {
   logger?: Logger;
   /** An embedded database to use instead of `<dataDir>/pglite` (tests). */
   pglite?: PGlite;
+  /** An embedder to use instead of RAIA_EMBEDDINGS' (tests, benchmarks). */
+  embedder?: Embedder;
 };
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -232,7 +238,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
     cleanups.push(() => streams.close());
     const exportsForSubject = exportJobsForSubject({ knex: db.knex, store, catalogue, blobs });
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, startedAt: new Date(), close };
+    const documents = await openDocumentLibrary({ config, db, store, catalogue, vault, masterKey: keys.masterKey, blobs, logger, embedder: options.embedder, projectionsReady: () => projections.ready() });
+    cleanups.push(() => documents.close());
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, documents, backgroundTasks, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -32,6 +32,7 @@ import { privacyRoutes } from './routes/privacy.routes.js';
 import { complianceRoutes } from './routes/compliance.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
 import { exportRoutes } from './routes/exports.routes.js';
+import { documentRoutes } from './routes/documents.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -122,6 +123,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'privacy', description: 'Data-subject rights: a person\'s data export and erasure with its impact report (docs/privacy.md)' },
         { name: 'compliance', description: 'Compliance as code: control packs (EU AI Act, NIST AI RMF, ISO/IEC 42001, custom), statements of applicability, status per model version with evidence and gaps, as of any position (docs/compliance.md)' },
         { name: 'incidents', description: 'Serious incidents (EU AI Act Art. 73): report, update, close; reporting deadlines and overdue flags' },
+        { name: 'documents', description: 'Documents for retrieval: upload (text, Markdown, HTML, PDF, DOCX), token chunks, embeddings, hybrid search (docs/documents.md)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -157,6 +159,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(complianceRoutes(runtime));
   await app.register(incidentRoutes(runtime));
   await app.register(exportRoutes(runtime));
+  await app.register(documentRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

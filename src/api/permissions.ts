@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   'compliance:manage', // publish control packs and controls, statements of applicability
   'incidents:report', // report, update and close serious incidents (EU AI Act Art. 73)
   'exports:create', // request, list, download and delete one's own export jobs
+  'documents:read', // list and search the documents retrieval works on
+  'documents:write', // upload and delete documents
   // Personal fields (e-mail, name, IP, personal dataset columns) in clear; without it they read as pseudonyms.
   'personal-data:read',
 ] as const;
@@ -38,15 +40,15 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   // Approves deployments (four eyes); audit access stays with auditors and admins.
   risk_officer: [
     'self:manage', 'system:read', 'models:read', 'models:approve', 'models:predict', 'datasets:read', 'assessments:run', 'api-keys:manage',
-    'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create',
+    'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create', 'documents:read',
   ],
   data_scientist: [
     'self:manage', 'models:read', 'models:write', 'models:predict', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage',
-    'compliance:read', 'incidents:report', 'exports:create',
+    'compliance:read', 'incidents:report', 'exports:create', 'documents:read', 'documents:write',
   ],
   // Read-only, with full audit access (and keys, so audit exports can be automated).
-  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create'],
-  viewer: ['self:manage', 'models:read', 'datasets:read'],
+  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create', 'documents:read'],
+  viewer: ['self:manage', 'models:read', 'datasets:read', 'documents:read'],
 };
 
 export const roleHas = (role: Role, permission: Permission) => rolePermissions[role].includes(permission);

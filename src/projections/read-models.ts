@@ -7,6 +7,7 @@ import { modelRegistry } from './model-registry.projection.js';
 import { datasetCatalog } from './dataset-catalog.projection.js';
 import { streamRegistry } from './stream-registry.projection.js';
 import { exportJobs } from './export-jobs.projection.js';
+import { documents } from './documents.projection.js';
 
 /** Every read model the API serves; each capability adds its projections here. */
-export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry, datasetCatalog, streamRegistry, exportJobs] as Projection[];
+export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry, datasetCatalog, streamRegistry, exportJobs, documents] as Projection[];

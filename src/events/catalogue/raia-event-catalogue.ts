@@ -11,10 +11,11 @@ import { streamEvents } from './stream.events.js';
 import { complianceEvents } from './compliance.events.js';
 import { incidentEvents } from './incident.events.js';
 import { exportEvents } from './export.events.js';
+import { documentEvents } from './document.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
   return new EventCatalogue()
-    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents)
+    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents, ...documentEvents)
     .registerUpcaster(userLoggedInV1Upcaster);
 }
