@@ -20,6 +20,7 @@ const complianceReaders: Role[] = ['admin', 'risk_officer', 'data_scientist', 'a
 const complianceManagers: Role[] = ['admin', 'risk_officer']; // publish packs and controls, statements of applicability
 const incidentReporters: Role[] = ['admin', 'risk_officer', 'data_scientist']; // report, update, close serious incidents
 const exporters: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor'];
+const documentWriters: Role[] = ['admin', 'data_scientist']; // upload and delete retrieval documents
 
 const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/auth/register': 'public',
@@ -149,6 +150,11 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/export/jobs/{id}/download': exporters,
   'DELETE /api/v1/export/jobs/{id}': exporters,
   'POST /api/v1/export/verify': exporters,
+  // Documents for retrieval: everyone lists and searches (personal documents only with personal-data:read).
+  'POST /api/v1/documents/upload': documentWriters,
+  'GET /api/v1/documents': everyone,
+  'DELETE /api/v1/documents/{id}': documentWriters,
+  'POST /api/v1/documents/search': everyone,
 };
 
 describe('route permissions against a table written by hand', () => {

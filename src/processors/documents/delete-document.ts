@@ -1,7 +1,7 @@
 import { handleCommand } from '../../commands/command-handler.js';
 import { documentDecider, documentStreamId, type DocumentDeletionReason, type DocumentState } from '../../commands/document/document.decider.js';
 import type { Actor } from '../../events/envelope.js';
-import { CHUNKS_TABLE, deleteChunksOf } from './document-chunks.js';
+import { CHUNKS_TABLE, deleteChunksOf, deletedRows } from './document-chunks.js';
 import type { DocumentLibrary } from './document-library.js';
 
 async function stateOf(library: DocumentLibrary, documentId: string): Promise<{ state: DocumentState; blobSha256: string | null }> {
@@ -40,5 +40,5 @@ export async function deleteDocument(
 
 /** Chunks left behind by a deletion interrupted between its record and its removal (a crash): removed at start. */
 export async function removeChunksOfDeletedDocuments(library: DocumentLibrary): Promise<number> {
-  return library.knex(CHUNKS_TABLE).whereIn('document_id', library.knex('documents').select('document_id').where('status', 'deleted')).delete();
+  return deletedRows(library.knex(CHUNKS_TABLE).whereIn('document_id', library.knex('documents').select('document_id').where('status', 'deleted')));
 }

@@ -79,8 +79,11 @@ export async function insertChunks(knex: Knex | Knex.Transaction, chunks: readon
   }
 }
 
+/** How many rows a delete removed (counted from RETURNING: knex-pglite answers a bare delete with its raw result). */
+export const deletedRows = async (query: Knex.QueryBuilder): Promise<number> => ((await query.delete(['chunk_id'])) as unknown[]).length;
+
 export async function deleteChunksOf(knex: Knex | Knex.Transaction, documentId: string): Promise<number> {
-  return knex(CHUNKS_TABLE).where('document_id', documentId).delete();
+  return deletedRows(knex(CHUNKS_TABLE).where('document_id', documentId));
 }
 
 /** The live document holding exactly this content, if any. */

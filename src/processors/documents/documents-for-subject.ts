@@ -1,5 +1,5 @@
 import { systemActor } from '../../events/envelope.js';
-import { CHUNKS_TABLE } from './document-chunks.js';
+import { CHUNKS_TABLE, deleteChunksOf } from './document-chunks.js';
 import { deleteDocument } from './delete-document.js';
 import type { DocumentLibrary } from './document-library.js';
 
@@ -18,8 +18,7 @@ export function documentsForSubject(library: DocumentLibrary): DocumentsForSubje
       const stream = await library.store.readStream(`document-${documentId}`, { direction: 'backwards', limit: 1 });
       if (stream[0]?.type === 'document.deleted') {
         // Recorded before a crash left its chunks: remove them now.
-        const chunksRemoved = await library.knex(CHUNKS_TABLE).where('document_id', documentId).delete();
-        return { chunksRemoved };
+        return { chunksRemoved: await deleteChunksOf(library.knex, documentId) };
       }
       const result = await deleteDocument(library, documentId, { deletedBy: 'privacy-erasure', reason: 'subject-erased', actor: systemActor('privacy-erasure') });
       return { chunksRemoved: result?.chunksRemoved ?? 0 };
