@@ -36,6 +36,8 @@ const CHUNKS = Number(process.env.RAG_BENCH_CHUNKS ?? 100_000);
 const QUERIES = Number(process.env.RAG_BENCH_QUERIES ?? 200);
 const DIMENSIONS = 512;
 const TARGETS = { searchP95Ms: 50 };
+/** Which parts to run (comma-separated: ingest, pglite, postgres); all by default. */
+const PARTS = new Set((process.env.RAG_BENCH_PARTS ?? 'ingest,pglite,postgres').split(',').map((p) => p.trim()));
 
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 const percentile = (values: number[], p: number) => {
@@ -163,46 +165,52 @@ async function searchLatencies(db: Database, label: string): Promise<Record<stri
   };
 }
 
-export async function run(): Promise<Record<string, unknown>> {
-  const load = loadavg().map((x) => round(x, 2));
-  const ingested = await ingest();
-
-  const use = universalSentenceEncoder();
-  await use.embed(['warm up']);
-  const embedTimes: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    const t = performance.now();
-    await use.embed([`how is ${ENGLISH[i % ENGLISH.length]} ${ENGLISH[(i * 7) % ENGLISH.length]} governed`]);
-    embedTimes.push(performance.now() - t);
-  }
-
+async function searchOnPglite(): Promise<Record<string, number | string>> {
   const pgliteDir = mkdtempSync(join(tmpdir(), 'raia-rag-search-'));
   const pglite = await openDatabase({ pglite: new PGlite(join(pgliteDir, 'db'), { extensions: { vector } }), schema: 'rag_bench' });
-  let pgliteFigures: Record<string, number | string>;
   try {
     await runMigrations(pglite.knex, allMigrations);
-    pgliteFigures = await searchLatencies(pglite, 'pglite');
+    return await searchLatencies(pglite, 'pglite');
   } finally {
     await pglite.close();
     rmSync(pgliteDir, { recursive: true, force: true });
   }
+}
 
+async function searchOnPostgres(): Promise<Record<string, number | string>> {
   const schema = `rag_bench_${randomBytes(4).toString('hex')}`;
   const postgres = await openDatabase({ url: DATABASE_URL, schema, poolSize: 4 });
-  let postgresFigures: Record<string, number | string>;
   try {
     await runMigrations(postgres.knex, allMigrations);
-    postgresFigures = await searchLatencies(postgres, 'postgres');
+    return await searchLatencies(postgres, 'postgres');
   } finally {
     await postgres.knex.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await postgres.close();
   }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const load = loadavg().map((x) => round(x, 2));
+  const ingested = PARTS.has('ingest') ? await ingest() : null;
+
+  const embedTimes: number[] = [];
+  if (PARTS.has('ingest')) {
+    const use = universalSentenceEncoder();
+    await use.embed(['warm up']);
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now();
+      await use.embed([`how is ${ENGLISH[i % ENGLISH.length]} ${ENGLISH[(i * 7) % ENGLISH.length]} governed`]);
+      embedTimes.push(performance.now() - t);
+    }
+  }
+  const pgliteFigures = PARTS.has('pglite') ? await searchOnPglite() : null;
+  const postgresFigures = PARTS.has('postgres') ? await searchOnPostgres() : null;
 
   return {
-    ingestDocsPerSec: ingested.docsPerSec,
-    searchP95MsPglite: pgliteFigures.searchP95Ms,
-    searchP95MsPostgres: postgresFigures.searchP95Ms,
-    queryEmbedP95Ms: round(percentile(embedTimes, 95)),
+    ingestDocsPerSec: ingested?.docsPerSec ?? null,
+    searchP95MsPglite: pgliteFigures?.searchP95Ms ?? null,
+    searchP95MsPostgres: postgresFigures?.searchP95Ms ?? null,
+    queryEmbedP95Ms: embedTimes.length > 0 ? round(percentile(embedTimes, 95)) : null,
     ingest: ingested,
     pglite: pgliteFigures,
     postgres: postgresFigures,
