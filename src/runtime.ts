@@ -58,7 +58,10 @@ import { startNotifier } from './processors/notifications/notifier.js';
 import { QueryCache, memoryCacheBackend, redisCacheBackend } from './platform/query-cache.js';
 import { ProviderConnections } from './processors/llm/provider-connections.js';
 import { LlmApiKeyVault } from './processors/llm/llm-api-key-vault.js';
-import { noPassages, type PassageRetriever } from './processors/chat/passage-retriever.js';
+import type { PassageRetriever } from './processors/chat/passage-retriever.js';
+import { documentRetriever } from './processors/chat/document-retriever.js';
+import { openDocumentLibrary, type RunningDocumentLibrary } from './processors/documents/open-document-library.js';
+import type { Embedder } from './processors/documents/embedders/embedder.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -95,6 +98,8 @@ export type Runtime = {
   mailSender: MailSender;
   /** Export jobs naming a data subject, purged when the subject is erased (none until the export jobs are wired here). */
   exportsForSubject: ExportsForSubject;
+  /** Documents for retrieval: upload, chunks and embeddings, hybrid search (docs/documents.md). */
+  documents: RunningDocumentLibrary;
   /** Work requests leave running after their answer (identity steps that depend on the address). */
   backgroundTasks: BackgroundTasks;
   /** Webhook subscriptions' delivery (fan-out and dispatcher; docs/webhooks.md). */
@@ -105,7 +110,7 @@ export type Runtime = {
   cache: QueryCache;
   /**
    * LLM providers and chat: one HTTP agent for every provider call, sealed API keys, and the
-   * retriever chat answers from (no passages until the documents search is wired in here).
+   * retriever chat answers from (the document library's hybrid search).
    */
   llm: { connections: ProviderConnections; apiKeys: LlmApiKeyVault; retriever: PassageRetriever };
   startedAt: Date;
@@ -116,6 +121,8 @@ export type RuntimeOptions = {
   logger?: Logger;
   /** An embedded database to use instead of `<dataDir>/pglite` (tests). */
   pglite?: PGlite;
+  /** An embedder to use instead of RAIA_EMBEDDINGS' (tests, benchmarks). */
+  embedder?: Embedder;
 };
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -257,13 +264,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     cleanups.push(() => cache.close());
     const notifier = await startNotifier({ store, catalogue, vault, knex: db.knex, logger, onMailQueued: () => void mailSender.flush().catch((err: unknown) => logger.error({ err }, 'mail delivery failed')) });
     cleanups.push(() => notifier.stop());
+    const documents = await openDocumentLibrary({ config, db, store, catalogue, vault, masterKey: keys.masterKey, blobs, logger, embedder: options.embedder, projectionsReady: () => projections.ready() });
+    cleanups.push(() => documents.close());
     const llmConnections = new ProviderConnections({
       allowedAddresses: config.RAIA_LLM_ALLOWED_ADDRESSES,
       policy: { timeoutMs: config.RAIA_LLM_TIMEOUT_MS, maxRetries: config.RAIA_LLM_MAX_RETRIES, backoffMs: 500, maxWaitMs: 30_000 },
     });
     cleanups.push(() => llmConnections.close());
-    const llm = { connections: llmConnections, apiKeys: new LlmApiKeyVault(db.knex, keys.masterKey), retriever: noPassages };
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, startedAt: new Date(), close };
+    const llm = { connections: llmConnections, apiKeys: new LlmApiKeyVault(db.knex, keys.masterKey), retriever: documentRetriever(documents) };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -37,6 +37,7 @@ import { notificationRoutes } from './routes/notifications.routes.js';
 import { cacheRoutes } from './routes/cache.routes.js';
 import { llmRoutes } from './routes/llm.routes.js';
 import { chatRoutes } from './routes/chat.routes.js';
+import { documentRoutes } from './routes/documents.routes.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -132,6 +133,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'incidents', description: 'Serious incidents (EU AI Act Art. 73): report, update, close; reporting deadlines and overdue flags' },
         { name: 'llm', description: 'LLM providers (OpenAI-compatible, Anthropic, offline raia-extractive) and configurations; keys sealed and masked, usage and cost (docs/llm.md)' },
         { name: 'chat', description: 'Governed chat: retrieval, prompt templates, streaming answers with citations, every turn recorded (docs/chat.md)' },
+        { name: 'documents', description: 'Documents for retrieval: upload (text, Markdown, HTML, PDF, DOCX), token chunks, embeddings, hybrid search (docs/documents.md)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -172,6 +174,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(cacheRoutes(runtime));
   await app.register(llmRoutes(runtime));
   await app.register(chatRoutes(runtime));
+  await app.register(documentRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

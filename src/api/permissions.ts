@@ -31,6 +31,8 @@ export const PERMISSIONS = [
   'llm:read', // LLM configurations (keys masked), providers, usage and cost
   'llm:manage', // create, change, delete and test LLM configurations
   'chat:use', // chat with a configuration: own sessions and history
+  'documents:read', // list and search the documents retrieval works on
+  'documents:write', // upload and delete documents
   // Personal fields (e-mail, name, IP, personal dataset columns) in clear; without it they read as pseudonyms.
   'personal-data:read',
 ] as const;
@@ -43,15 +45,15 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   // Approves deployments (four eyes); audit access stays with auditors and admins.
   risk_officer: [
     'self:manage', 'system:read', 'models:read', 'models:approve', 'models:predict', 'datasets:read', 'assessments:run', 'api-keys:manage',
-    'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create', 'llm:read', 'chat:use',
+    'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create', 'llm:read', 'chat:use', 'documents:read',
   ],
   data_scientist: [
     'self:manage', 'models:read', 'models:write', 'models:predict', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage',
-    'compliance:read', 'incidents:report', 'exports:create', 'events:publish', 'llm:read', 'llm:manage', 'chat:use',
+    'compliance:read', 'incidents:report', 'exports:create', 'events:publish', 'llm:read', 'llm:manage', 'chat:use', 'documents:read', 'documents:write',
   ],
   // Read-only, with full audit access (and keys, so audit exports can be automated).
-  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create', 'llm:read'],
-  viewer: ['self:manage', 'models:read', 'datasets:read'],
+  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create', 'llm:read', 'documents:read'],
+  viewer: ['self:manage', 'models:read', 'datasets:read', 'documents:read'],
 };
 
 export const roleHas = (role: Role, permission: Permission) => rolePermissions[role].includes(permission);

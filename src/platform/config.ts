@@ -151,6 +151,20 @@ export const configSchema = z.object({
   RAIA_MAX_ARTIFACT_BYTES: positiveInt(2 * 1024 ** 3),
   /** Largest dataset file an upload may carry (bytes); streamed to storage and profiled in one pass. */
   RAIA_MAX_DATASET_BYTES: positiveInt(20 * 1024 ** 3),
+  /** Largest document (text, Markdown, HTML, PDF, DOCX) an upload may carry (bytes); it is parsed in memory. */
+  RAIA_MAX_DOCUMENT_BYTES: positiveInt(50 * 1024 ** 2),
+  /** Chunk length and overlap in cl100k_base tokens (docs/documents.md). */
+  RAIA_CHUNK_TOKENS: positiveInt(256),
+  RAIA_CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(10_000).default(32),
+  /** Which embedder documents and searches use: the offline Universal Sentence Encoder, an OpenAI-compatible server, or a local model run by transformers.js. */
+  RAIA_EMBEDDINGS: z.enum(['universal-sentence-encoder', 'openai-compatible', 'transformers'], { error: 'must be universal-sentence-encoder, openai-compatible or transformers' }).default('universal-sentence-encoder'),
+  /** openai-compatible: base URL up to the API version (…/v1). */
+  RAIA_EMBEDDINGS_URL: optionalUrl(['http://', 'https://']),
+  /** openai-compatible: the model name; transformers: a model folder (or a hub id when RAIA_EMBEDDINGS_ALLOW_REMOTE). */
+  RAIA_EMBEDDINGS_MODEL: z.string().min(1).optional(),
+  RAIA_EMBEDDINGS_DIMENSIONS: z.coerce.number().int().positive().optional(),
+  RAIA_EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+  RAIA_EMBEDDINGS_ALLOW_REMOTE: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
   /** Where model artifacts live: `filesystem` (`<data dir>/blobs`) or `s3` (RAIA_S3_BUCKET). */
   RAIA_BLOB_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
   RAIA_S3_BUCKET: z
@@ -221,5 +235,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   if (parsed.data.RAIA_BLOB_STORE === 's3' && !parsed.data.RAIA_S3_BUCKET) throw new ConfigError(['RAIA_S3_BUCKET: is required when RAIA_BLOB_STORE is s3']);
+  const embeddings = parsed.data;
+  if (embeddings.RAIA_EMBEDDINGS === 'openai-compatible' && !(embeddings.RAIA_EMBEDDINGS_URL && embeddings.RAIA_EMBEDDINGS_MODEL && embeddings.RAIA_EMBEDDINGS_DIMENSIONS)) {
+    throw new ConfigError(['RAIA_EMBEDDINGS: openai-compatible needs RAIA_EMBEDDINGS_URL, RAIA_EMBEDDINGS_MODEL and RAIA_EMBEDDINGS_DIMENSIONS']);
+  }
+  if (embeddings.RAIA_EMBEDDINGS === 'transformers' && !embeddings.RAIA_EMBEDDINGS_MODEL) throw new ConfigError(['RAIA_EMBEDDINGS: transformers needs RAIA_EMBEDDINGS_MODEL (a model folder)']);
+  if (embeddings.RAIA_CHUNK_OVERLAP_TOKENS >= embeddings.RAIA_CHUNK_TOKENS) throw new ConfigError(['RAIA_CHUNK_OVERLAP_TOKENS: must be less than RAIA_CHUNK_TOKENS']);
   return { ...parsed.data, dataDir: resolve(parsed.data.RAIA_DATA_DIR) };
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import knexFactory, { type Knex } from 'knex';
 import ClientPGLite from 'knex-pglite';
 import pg from 'pg';
@@ -77,7 +78,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // `<dir>.lock` (beside, not inside, PGlite's own files) refuses it, naming the holder.
   const lock = lockDataDirectory(options.pgliteDir, `${options.pgliteDir.replace(/\/+$/, '')}.lock`);
   try {
-    return await openPglite(new PGlite(options.pgliteDir), schema, lock);
+    // pgvector ships with PGlite as an extension package: loaded here, created by the documents capability.
+    return await openPglite(new PGlite(options.pgliteDir, { extensions: { vector } }), schema, lock);
   } catch (error) {
     lock.release();
     throw error;

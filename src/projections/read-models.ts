@@ -10,6 +10,7 @@ import { exportJobs } from './export-jobs.projection.js';
 import { notifications } from './notifications.projection.js';
 import { llmConfigurations } from './llm-configurations.projection.js';
 import { chatSessions } from './chat-sessions.projection.js';
+import { documents } from './documents.projection.js';
 
 /** Every read model the API serves; each capability adds its projections here. */
-export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry, datasetCatalog, streamRegistry, exportJobs, notifications, llmConfigurations, chatSessions] as Projection[];
+export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry, datasetCatalog, streamRegistry, exportJobs, notifications, llmConfigurations, chatSessions, documents] as Projection[];

@@ -304,6 +304,8 @@ describe.each(['postgres', 'pglite'] as const)('data-subject export and erasure 
       raia_mail_outbox: 2,
       raia_one_time_tokens: 2,
       raia_subject_keys: 1,
+      // Bob has no personal retrieval documents (tests/api/documents.test.ts erases one).
+      document_chunks: 0,
     });
     expect(impact.storage.compactedTables).toEqual(['users', 'api_keys', 'raia_sessions', 'raia_api_key_usage', 'raia_mail_outbox', 'raia_one_time_tokens', 'raia_subject_keys']);
     expect(impact.storage.walRotated).toBe(dialect === 'pglite');

@@ -23,6 +23,7 @@ const exporters: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor']
 const llmReaders: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor']; // configurations (keys masked), providers, usage
 const llmManagers: Role[] = ['admin', 'data_scientist']; // create, change, delete, test configurations (spends provider credit)
 const chatters: Role[] = ['admin', 'risk_officer', 'data_scientist']; // chat turns are recorded actions; auditors and viewers stay read-only
+const documentWriters: Role[] = ['admin', 'data_scientist']; // upload and delete retrieval documents
 
 const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/auth/register': 'public',
@@ -182,6 +183,11 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/chat/sessions/{id}/history': chatters,
   'DELETE /api/v1/chat/sessions/{id}': chatters,
   'POST /api/v1/chat/clear': chatters,
+  // Documents for retrieval: everyone lists and searches (personal documents only with personal-data:read).
+  'POST /api/v1/documents/upload': documentWriters,
+  'GET /api/v1/documents': everyone,
+  'DELETE /api/v1/documents/{id}': documentWriters,
+  'POST /api/v1/documents/search': everyone,
 };
 
 describe('route permissions against a table written by hand', () => {

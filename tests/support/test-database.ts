@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { openDatabase, type Database, type DatabaseDialect } from '../../src/platform/database.js';
 import { runMigrations } from '../../src/platform/migrations.js';
 import { allMigrations } from '../../src/migrations.js';
@@ -17,7 +18,7 @@ export async function openTestDatabase(dialect: DatabaseDialect, options: { migr
   const db =
     dialect === 'postgres'
       ? await openDatabase({ url: TEST_DATABASE_URL, schema, poolSize: options.poolSize ?? 12 })
-      : await openDatabase({ pglite: new PGlite(), schema });
+      : await openDatabase({ pglite: new PGlite({ extensions: { vector } }), schema });
   if (options.migrate !== false) await runMigrations(db.knex, allMigrations);
   return {
     ...db,

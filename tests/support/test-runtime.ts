@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../../src/api/permissions.js';
 import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/platform/config.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
@@ -43,7 +44,7 @@ export async function startTestServer(dialect: DatabaseDialect, env: Record<stri
   const dataDir = mkdtempSync(join(tmpdir(), 'raia-test-'));
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const config = testConfig(dialect, dataDir, schema, env);
-  const runtime = await startRuntime(config, dialect === 'pglite' ? { pglite: new PGlite() } : {});
+  const runtime = await startRuntime(config, dialect === 'pglite' ? { pglite: new PGlite({ extensions: { vector } }) } : {});
   const app = await buildApp(runtime, { logger: false });
   await runtime.projections.ready();
   return {

@@ -25,6 +25,8 @@ const detailedHealth = z.object({
   ledger: check.extend({ adapter: z.string(), headPosition: z.number().int(), headHash: z.string(), lastEventAt: z.string().nullable() }),
   relay: z.object({ checkpoint: z.number().int(), lag: z.number().int() }),
   projections: z.array(z.object({ name: z.string(), version: z.number().int(), position: z.number().int(), lag: z.number().int(), status: z.string(), lastError: z.string().nullable() })),
+  /** How document search finds nearest chunks: pgvector's HNSW index, or exact comparison when the server lacks pgvector (with why). */
+  documents: z.object({ vectorSearch: z.enum(['hnsw', 'exact']), embedder: z.string(), dimensions: z.number().int(), reason: z.string().optional() }),
 });
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ok: true; latencyMs: number; value: T } | { ok: false; latencyMs: number; error: string }> {
@@ -89,6 +91,12 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         : { ok: false, latencyMs: head.latencyMs, adapter: runtime.store.name, headPosition: -1, headHash: '', lastEventAt: null, error: head.error },
       relay: { checkpoint: runtime.relay.checkpoint(), lag: relayLag },
       projections,
+      documents: {
+        vectorSearch: runtime.documents.vectorIndex.mode,
+        embedder: runtime.documents.embedder.id,
+        dimensions: runtime.documents.embedder.dimensions,
+        ...(runtime.documents.vectorIndex.mode === 'exact' ? { reason: runtime.documents.vectorIndex.reason } : {}),
+      },
     };
     const healthy = body.database.ok && body.bus.ok && body.ledger.ok && projections.every((p) => p.status !== 'failed');
     void reply.status(healthy ? 200 : 503);

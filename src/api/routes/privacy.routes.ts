@@ -4,6 +4,7 @@ import type { Runtime } from '../../runtime.js';
 import { collectSubjectData, lookUpSubject, recordSubjectExport } from '../../processors/privacy/subject-data-export.js';
 import { subjectExportZip } from '../../processors/privacy/subject-export-archive.js';
 import { eraseUser } from '../../processors/privacy/subject-erasure.js';
+import { documentsForSubject } from '../../processors/documents/documents-for-subject.js';
 import type { ExportsForSubject } from '../../processors/privacy/exports-for-subject.js';
 import { actorOf, principalOf, type Principal } from '../auth/access-control.js';
 import { roleHas } from '../permissions.js';
@@ -101,6 +102,7 @@ export function privacyRoutes(runtime: Runtime, exportsForSubject: ExportsForSub
           projections: runtime.projections,
           mailSender: runtime.mailSender,
           exports: exportsForSubject,
+          documents: documentsForSubject(runtime.documents),
           readWaitMs: Math.max(runtime.config.RAIA_MIN_POSITION_WAIT_MS, 10_000),
         },
         request.params.userId,

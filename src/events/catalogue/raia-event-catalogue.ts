@@ -17,10 +17,11 @@ import { notificationEvents } from './notification.events.js';
 import { cacheEvents } from './cache.events.js';
 import { llmEvents } from './llm.events.js';
 import { chatEvents } from './chat.events.js';
+import { documentEvents } from './document.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
   return new EventCatalogue()
-    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents, ...webhookEvents, ...externalEvents, ...notificationEvents, ...cacheEvents, ...llmEvents, ...chatEvents)
+    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents, ...webhookEvents, ...externalEvents, ...notificationEvents, ...cacheEvents, ...llmEvents, ...chatEvents, ...documentEvents)
     .registerUpcaster(userLoggedInV1Upcaster);
 }

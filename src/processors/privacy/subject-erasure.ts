@@ -14,6 +14,7 @@ import { deleteSentMailNaming } from '../../platform/sent-mail-files.js';
 import { eventsAboutSubject, sealedFieldsOf } from './subject-ledger-scan.js';
 import { personalDatasetFiles, subjectRowsOf } from './subject-dataset-rows.js';
 import type { ExportsForSubject } from './exports-for-subject.js';
+import type { DocumentsForSubject } from '../documents/documents-for-subject.js';
 
 export type SubjectErasureDependencies = {
   identity: IdentityDependencies;
@@ -24,6 +25,8 @@ export type SubjectErasureDependencies = {
   projections: { waitFor(minPosition: number, timeoutMs: number, names?: string[]): Promise<boolean> };
   mailSender: Pick<MailSender, 'flush'>;
   exports: ExportsForSubject;
+  /** Retrievable documents marked as holding the subject's personal data (deleted with their chunks). */
+  documents?: DocumentsForSubject;
   /** How long to wait for the users read model to forget the person before its table is compacted. */
   readWaitMs: number;
 };
@@ -103,6 +106,8 @@ export async function eraseUser(deps: SubjectErasureDependencies, userId: string
     await deps.exports.purge(found.id, `data subject ${userId} erased: ${reason}`);
     removed.exports.push({ id: found.id, action: 'purged' });
   }
+  let documentChunks = 0;
+  for (const found of (await deps.documents?.find(userId)) ?? []) documentChunks += (await deps.documents!.purge(found.id)).chunksRemoved;
   if (!account.erased) {
     // A batch being sent now finishes first, so the scrub below sees its rows and files.
     await deps.mailSender.flush();
@@ -139,6 +144,7 @@ export async function eraseUser(deps: SubjectErasureDependencies, userId: string
     { table: 'raia_mail_outbox', rows: removed.mails.outboxRows },
     { table: 'raia_one_time_tokens', rows: tokens },
     { table: 'raia_subject_keys', rows: proof.keyDestroyed ? 1 : 0 },
+    ...(deps.documents ? [{ table: 'document_chunks', rows: documentChunks }] : []),
   ];
   const storage = await compactErasedData(deps.db, ERASURE_COMPACTED_TABLES);
   return { subjectId: userId, alreadyErased: false, proof, shredded, removed, storage: { compactedTables: storage.tables, walRotated: storage.walRotated } };
