@@ -9,6 +9,7 @@ import { mailOutboxMigrations } from './platform/mail-outbox.js';
 import { apiKeyUsageMigrations } from './platform/api-key-usage.js';
 import { predictionLogMigrations } from './platform/prediction-log.js';
 import { idempotencyKeyMigrations } from './platform/idempotency-store.js';
+import { liveConnectionMigrations } from './processors/live/analytics-subscriptions.js';
 
 /** Every schema change of the relational database, from every module that owns tables; names are globally ordered. */
-export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations, ...apiKeyUsageMigrations, ...predictionLogMigrations, ...idempotencyKeyMigrations];
+export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations, ...apiKeyUsageMigrations, ...predictionLogMigrations, ...idempotencyKeyMigrations, ...liveConnectionMigrations];

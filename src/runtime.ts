@@ -52,6 +52,7 @@ import { AccessTokens } from './api/auth/access-tokens.js';
 import { createOidcSignIn, type OidcSignIn } from './platform/oidc-sign-in.js';
 import type { ExportsForSubject } from './processors/privacy/exports-for-subject.js';
 import { exportJobsForSubject } from './processors/exports/exports-for-subject.js';
+import { startLiveServices, type LiveServices } from './processors/live/live-services.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -90,6 +91,8 @@ export type Runtime = {
   exportsForSubject: ExportsForSubject;
   /** Work requests leave running after their answer (identity steps that depend on the address). */
   backgroundTasks: BackgroundTasks;
+  /** Live channels' ledger feed, live analytics and the notification port (docs/real-time.md). */
+  live: LiveServices;
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -232,7 +235,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const streams = await startStreamMonitor({ store, catalogue, blobs, logger, nats: streamsNatsUrl ? await connectNatsRecordSource({ url: streamsNatsUrl, logger }) : null });
     cleanups.push(() => streams.close());
     const exportsForSubject = exportJobsForSubject({ knex: db.knex, store, catalogue, blobs });
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, startedAt: new Date(), close };
+    const live = await startLiveServices({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
+    cleanups.push(() => live.close());
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, live, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

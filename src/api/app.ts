@@ -32,6 +32,9 @@ import { privacyRoutes } from './routes/privacy.routes.js';
 import { complianceRoutes } from './routes/compliance.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
 import { exportRoutes } from './routes/exports.routes.js';
+import { liveChannelRoutes } from './routes/live-channels.routes.js';
+import { liveAnalyticsRoutes } from './routes/live-analytics.routes.js';
+import { createLiveNode } from './live/live-node.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -68,8 +71,12 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   registerProblemDetails(app);
   await registerSecurityHeaders(app, runtime.config);
   registerStorableInputCheck(app);
+  const liveNode = createLiveNode(runtime);
+  // Live connections end first: the server's close would otherwise wait on them.
+  app.addHook('preClose', async () => liveNode.close());
   // Before any route is registered: each route must declare its access (onRoute check).
   registerAccessControl(app, {
+    redeemTicket: (ticket) => liveNode.tickets.redeem(ticket),
     accessTokens: runtime.accessTokens,
     sessionIsActive: (id) => runtime.identity.sessions.isActive(id),
     apiKeys: new ApiKeyAuthentication(runtime.db.knex, runtime.apiKeyUsage, runtime.identity.clock),
@@ -122,6 +129,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'privacy', description: 'Data-subject rights: a person\'s data export and erasure with its impact report (docs/privacy.md)' },
         { name: 'compliance', description: 'Compliance as code: control packs (EU AI Act, NIST AI RMF, ISO/IEC 42001, custom), statements of applicability, status per model version with evidence and gaps, as of any position (docs/compliance.md)' },
         { name: 'incidents', description: 'Serious incidents (EU AI Act Art. 73): report, update, close; reporting deadlines and overdue flags' },
+        { name: 'real-time', description: 'Live channels (WebSockets, server-sent events) fed by the ledger, and live analytics (docs/real-time.md)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -157,6 +165,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(complianceRoutes(runtime));
   await app.register(incidentRoutes(runtime));
   await app.register(exportRoutes(runtime));
+  await app.register(liveChannelRoutes(runtime, liveNode));
+  await app.register(liveAnalyticsRoutes(runtime, liveNode));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);
