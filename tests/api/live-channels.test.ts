@@ -132,9 +132,10 @@ describe.each(['postgres', 'pglite'] as const)('live channels on %s', (dialect) 
       const ledger = await server.runtime.store.readAll({ after: Number(seen.id), filter: { types: ['model.registered', 'model.updated', 'model.deleted'] } });
       expect(positions).toEqual(ledger.map((e) => e.position));
       expect(positions).toEqual(expect.arrayContaining([...missed.map((m) => m.position), live.position]));
-      const bad = await fetch(`${base}/api/v1/events/stream`, { headers: { ...auth('viewer'), 'last-event-id': 'yesterday' } });
+      const bad = await fetch(`${base}/api/v1/events/stream`, { headers: { ...auth('viewer'), accept: 'text/event-stream', 'last-event-id': 'yesterday' } });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as Json).errors[0].field).toBe('headers.last-event-id');
+      expect((await fetch(`${base}/api/v1/events/stream`, { headers: auth('viewer') })).status).toBe(406);
     } finally {
       again.source.close();
     }

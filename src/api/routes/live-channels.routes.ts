@@ -259,10 +259,16 @@ export function liveChannelRoutes(runtime: Runtime, node: LiveNode): FastifyPlug
           types: z.string().max(2000).optional().describe('Comma-separated event type prefixes, e.g. `model.,drift.alert-raised`'),
           lastEventId: z.string().max(20).optional().describe('For clients that cannot send the Last-Event-ID header'),
         }),
-        response: { 200: z.string().describe('text/event-stream'), 400: problemSchema, 401: problemSchema, 403: problemSchema },
+        response: { 200: z.string().describe('text/event-stream'), 400: problemSchema, 401: problemSchema, 403: problemSchema, 406: problemSchema },
       },
     }, async (request, reply) => {
       const principal = principalOf(request);
+      // EventSource always asks for text/event-stream; anything else would get a response that never ends.
+      if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+        throw new HttpProblem(406, 'not-acceptable', 'Not acceptable', 'this stream answers text/event-stream only: send Accept: text/event-stream', {
+          errors: [{ field: 'headers.accept', message: 'must accept text/event-stream' }],
+        });
+      }
       const header = request.headers['last-event-id'];
       const given = typeof header === 'string' ? header : request.query.lastEventId;
       const field = typeof header === 'string' ? 'headers.last-event-id' : 'querystring.lastEventId';
