@@ -25,7 +25,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const url = `${base.replace('http:', 'ws:')}/ws/model-updates`;
   const token = await server.tokenFor('data_scientist');
   const streamIds = Array.from({ length: STREAMS }, () => `model-${randomUUID()}`);
-  const worker = new Worker(new URL('./support/realtime-clients.ts', import.meta.url), { workerData: { url, token, clients: CLIENTS, streamIds }, execArgv: ['--import', 'tsx'] });
+  const worker = new Worker(new URL('./support/realtime-clients.mjs', import.meta.url), { workerData: { url, token, clients: CLIENTS, streamIds } });
   const receipts: number[] = [];
   let ready!: () => void;
   const allReady = new Promise<void>((r) => (ready = r));
