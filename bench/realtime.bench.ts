@@ -91,7 +91,10 @@ export async function run(): Promise<Record<string, unknown>> {
     await new Promise((r) => setTimeout(r, 1500));
     global.gc?.();
     const rssAfter = process.memoryUsage().rss;
-    const slowDisconnectedByServer = slowClosed || slow.readyState !== WebSocket.OPEN || (server.app as unknown as { websocketServer: { clients: Set<unknown> } }).websocketServer.clients.size === CLIENTS;
+    // The paused client cannot read the server's close: ask the server how many model-updates clients it still holds.
+    const auditor = await server.tokenFor('admin');
+    const system = (await (await fetch(`${base}/api/v1/analytics/real-time/system`, { headers: { authorization: `Bearer ${auditor}` } })).json()) as { live: { clients: Record<string, number> } };
+    const slowDisconnectedByServer = slowClosed || system.live.clients['model-updates'] === CLIENTS;
     slow.terminate();
     return {
       wsClients: CLIENTS,
@@ -110,7 +113,6 @@ export async function run(): Promise<Record<string, unknown>> {
     };
   } finally {
     await worker.terminate();
-    for (const c of (server.app as unknown as { websocketServer: { clients: Set<WebSocket> } }).websocketServer.clients) c.terminate();
     server.app.server.closeAllConnections();
     await server.close();
   }
