@@ -13,6 +13,7 @@ import { webhookSecretMigrations } from './platform/webhook-secrets.js';
 import { webhookDeliveryMigrations } from './processors/webhooks/webhook-delivery-log.js';
 import { llmApiKeyMigrations } from './processors/llm/llm-api-key-vault.js';
 import { documentChunkMigrations } from './processors/documents/document-chunks.js';
+import { liveConnectionMigrations } from './processors/live/analytics-subscriptions.js';
 
 /** Every schema change of the relational database, from every module that owns tables; names are globally ordered. */
-export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations, ...apiKeyUsageMigrations, ...predictionLogMigrations, ...idempotencyKeyMigrations, ...webhookSecretMigrations, ...webhookDeliveryMigrations, ...llmApiKeyMigrations, ...documentChunkMigrations];
+export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations, ...apiKeyUsageMigrations, ...predictionLogMigrations, ...idempotencyKeyMigrations, ...webhookSecretMigrations, ...webhookDeliveryMigrations, ...llmApiKeyMigrations, ...documentChunkMigrations, ...liveConnectionMigrations];

@@ -62,6 +62,7 @@ import type { PassageRetriever } from './processors/chat/passage-retriever.js';
 import { documentRetriever } from './processors/chat/document-retriever.js';
 import { openDocumentLibrary, type RunningDocumentLibrary } from './processors/documents/open-document-library.js';
 import type { Embedder } from './processors/documents/embedders/embedder.js';
+import { startLiveServices, type LiveServices } from './processors/live/live-services.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -113,6 +114,8 @@ export type Runtime = {
    * retriever chat answers from (the document library's hybrid search).
    */
   llm: { connections: ProviderConnections; apiKeys: LlmApiKeyVault; retriever: PassageRetriever };
+  /** Live channels' ledger feed, live analytics and the notification port (docs/real-time.md). */
+  live: LiveServices;
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -272,7 +275,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     });
     cleanups.push(() => llmConnections.close());
     const llm = { connections: llmConnections, apiKeys: new LlmApiKeyVault(db.knex, keys.masterKey), retriever: documentRetriever(documents) };
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, startedAt: new Date(), close };
+    const live = await startLiveServices({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
+    cleanups.push(() => live.close());
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, live, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -38,6 +38,9 @@ import { cacheRoutes } from './routes/cache.routes.js';
 import { llmRoutes } from './routes/llm.routes.js';
 import { chatRoutes } from './routes/chat.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
+import { liveChannelRoutes } from './routes/live-channels.routes.js';
+import { liveAnalyticsRoutes } from './routes/live-analytics.routes.js';
+import { createLiveNode } from './live/live-node.js';
 import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
@@ -74,8 +77,12 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   registerProblemDetails(app);
   await registerSecurityHeaders(app, runtime.config);
   registerStorableInputCheck(app);
+  const liveNode = createLiveNode(runtime);
+  // Live connections end first: the server's close would otherwise wait on them.
+  app.addHook('preClose', async () => liveNode.close());
   // Before any route is registered: each route must declare its access (onRoute check).
   registerAccessControl(app, {
+    redeemTicket: (ticket) => liveNode.tickets.redeem(ticket),
     accessTokens: runtime.accessTokens,
     sessionIsActive: (id) => runtime.identity.sessions.isActive(id),
     apiKeys: new ApiKeyAuthentication(runtime.db.knex, runtime.apiKeyUsage, runtime.identity.clock),
@@ -134,6 +141,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'llm', description: 'LLM providers (OpenAI-compatible, Anthropic, offline raia-extractive) and configurations; keys sealed and masked, usage and cost (docs/llm.md)' },
         { name: 'chat', description: 'Governed chat: retrieval, prompt templates, streaming answers with citations, every turn recorded (docs/chat.md)' },
         { name: 'documents', description: 'Documents for retrieval: upload (text, Markdown, HTML, PDF, DOCX), token chunks, embeddings, hybrid search (docs/documents.md)' },
+        { name: 'real-time', description: 'Live channels (WebSockets, server-sent events) fed by the ledger, and live analytics (docs/real-time.md)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -175,6 +183,8 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(llmRoutes(runtime));
   await app.register(chatRoutes(runtime));
   await app.register(documentRoutes(runtime));
+  await app.register(liveChannelRoutes(runtime, liveNode));
+  await app.register(liveAnalyticsRoutes(runtime, liveNode));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

@@ -121,6 +121,12 @@ export const configSchema = z.object({
     .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be comma-separated SHA-256 key fingerprints (hex)'))),
   RAIA_MIN_POSITION_WAIT_MS: positiveInt(5000),
+  /** Live channels (docs/real-time.md): ping interval; a client that misses a pong is dropped. */
+  RAIA_LIVE_HEARTBEAT_MS: positiveInt(15_000),
+  /** Bytes a live client may have queued before it is disconnected as too slow. */
+  RAIA_LIVE_MAX_BUFFERED_BYTES: positiveInt(1024 * 1024),
+  /** How often `/ws/real-time` pushes the analytics channels a connection subscribed to. */
+  RAIA_LIVE_ANALYTICS_INTERVAL_MS: positiveInt(2000),
   /** GET /api/v1/health/ready answers 503 while a projection is more than this many events behind the ledger. */
   RAIA_READY_MAX_LAG: positiveInt(1000),
   /** Base URL users reach RAIA at, for links in mails. */

@@ -16,6 +16,7 @@ import {
   type MessageConsumer,
   type OutgoingMessage,
   type PublishResult,
+  type WatchOptions,
 } from './message-bus.js';
 import { processTraced, publishTraced } from './message-tracing.js';
 
@@ -63,6 +64,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
   const recentIds = new Map<string, { sequence: number; at: number }>();
   const durables = new Map<string, Durable>();
   const consumers = new Set<MessageConsumer>();
+  const watchers = new Set<WatchOptions>();
   let firstSequence = 1;
   let lastSequence = 0;
   let closed = false;
@@ -108,6 +110,9 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
     while (retained.size > retainMessages) retained.delete(firstSequence++);
     for (const durable of durables.values()) {
       if (matchesAny(durable.filters, message.subject)) wakeAll(durable);
+    }
+    for (const watcher of watchers) {
+      if (matchesAny(watcher.filterSubjects, message.subject)) watcher.onMessage(message.subject, { ...message.headers });
     }
     return { duplicate: false, sequence };
   };
@@ -210,6 +215,17 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
       return consumer;
     },
 
+    async watch(watchOptions: WatchOptions) {
+      if (closed) throw new Error('message bus is closed');
+      const watcher = { ...watchOptions, filterSubjects: [...watchOptions.filterSubjects] };
+      watchers.add(watcher);
+      return {
+        async stop() {
+          watchers.delete(watcher);
+        },
+      };
+    },
+
     async health(): Promise<BusHealth> {
       return {
         kind: 'in-process',
@@ -220,6 +236,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
 
     async close() {
       closed = true;
+      watchers.clear();
       await Promise.all([...consumers].map((c) => c.stop()));
     },
   };

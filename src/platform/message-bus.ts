@@ -84,9 +84,25 @@ export type BusHealth = {
   detail?: Record<string, string | number | boolean | null>;
 };
 
+/** A live notice of a published message: no durable position, no acknowledgement, no redelivery. */
+export type WatchOptions = {
+  /** Subjects to hear, with NATS wildcards. */
+  filterSubjects: string[];
+  /** Called for each message published from now on while the watch lasts (NATS: at most once). */
+  onMessage(subject: string, headers: Record<string, string>): void;
+};
+
+export type MessageWatch = { stop(): Promise<void> };
+
 export interface MessageBus {
   readonly kind: BusHealth['kind'];
   publish(message: OutgoingMessage): Promise<PublishResult>;
+  /**
+   * Hears messages as they are published, without a durable consumer (NATS: a core subscription):
+   * for wake-up signals whose loss only costs latency, e.g. telling every API node that the ledger
+   * moved, where a durable per node would pile up consumers on the server.
+   */
+  watch(options: WatchOptions): Promise<MessageWatch>;
   /** Resolves once the durable consumer exists and delivery has started. */
   consume(options: ConsumeOptions): Promise<MessageConsumer>;
   health(): Promise<BusHealth>;

@@ -34,6 +34,7 @@ import {
   type MessageConsumer,
   type OutgoingMessage,
   type PublishResult,
+  type WatchOptions,
 } from './message-bus.js';
 import { processTraced, publishTraced } from './message-tracing.js';
 
@@ -107,6 +108,26 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<MessageBu
       };
       consumers.add(tracked);
       return tracked;
+    },
+
+    async watch(watchOptions: WatchOptions) {
+      // Core subscriptions hear JetStream publishes too (they are ordinary messages on the subject).
+      const subscriptions = watchOptions.filterSubjects.map((subject) =>
+        nc.subscribe(subject, {
+          callback: (error, m) => {
+            if (error) return;
+            const headers: Record<string, string> = {};
+            for (const key of m.headers?.keys() ?? []) headers[key] = m.headers!.get(key);
+            watchOptions.onMessage(m.subject, headers);
+          },
+        }),
+      );
+      await nc.flush();
+      return {
+        async stop() {
+          for (const subscription of subscriptions) subscription.unsubscribe();
+        },
+      };
     },
 
     async health(): Promise<BusHealth> {

@@ -4,7 +4,7 @@ import { newToken, tokenDigest } from './secure-token.js';
 
 const TABLE = 'raia_one_time_tokens';
 
-export type OneTimePurpose = 'verify-email' | 'reset-password' | 'sso-pending' | 'accept-invitation';
+export type OneTimePurpose = 'verify-email' | 'reset-password' | 'sso-pending' | 'accept-invitation' | 'live-ticket';
 
 export const oneTimeTokenMigrations: Migration[] = [
   {

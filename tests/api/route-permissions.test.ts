@@ -140,6 +140,18 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/audit/verify': auditors,
   'GET /api/v1/audit/timeline/{streamId}': auditors,
 
+  // Live channels (docs/real-time.md): each message is filtered again by the caller's permissions.
+  'GET /ws/model-updates': everyone,
+  'GET /ws/data-streams': everyone,
+  'GET /ws/notifications': everyone,
+  'GET /ws/real-time': everyone,
+  'GET /api/v1/events/stream': everyone,
+  'POST /api/v1/realtime/tickets': everyone,
+  'GET /api/v1/analytics/real-time/models': everyone,
+  'GET /api/v1/analytics/real-time/streams': everyone,
+  'GET /api/v1/analytics/real-time/system': operators,
+  'POST /api/v1/analytics/subscribe': everyone,
+  'POST /api/v1/analytics/unsubscribe': everyone,
   // Someone else's export (the id called here is not the caller's) needs privacy:export; everyone may export their own (tests/api/privacy.test.ts).
   'GET /api/v1/privacy/data-export/{userId}': admins,
   'POST /api/v1/privacy/data-deletion/{userId}': admins,

@@ -11,6 +11,12 @@ declare module 'fastify' {
     public?: boolean;
     /** What the caller must be allowed to do (src/api/permissions.ts). */
     permission?: Permission;
+    /**
+     * Live channels (WebSocket, SSE), which browsers open without an Authorization header: the
+     * credential may also come as a `raia.bearer.<token>` WebSocket subprotocol or a single-use
+     * `ticket` query parameter (POST /api/v1/realtime/tickets), never as a lasting token in a URL.
+     */
+    liveCredentials?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -30,6 +36,9 @@ export type Principal =
 
 export const actorOf = (principal: Principal): Actor =>
   principal.kind === 'user' ? { kind: 'user', id: principal.userId, role: principal.role } : { kind: 'user', id: principal.userId, role: principal.role, apiKeyId: principal.keyId };
+
+/** The WebSocket subprotocol prefix that carries a bearer credential: `raia.bearer.<token or API key>`. */
+export const LIVE_BEARER_PROTOCOL = 'raia.bearer.';
 
 /** The authenticated caller of a non-public route (the access hook guarantees one). */
 export function principalOf(request: FastifyRequest): Principal {
@@ -55,7 +64,13 @@ const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidd
  */
 export function registerAccessControl(
   app: FastifyInstance,
-  deps: { accessTokens: AccessTokens; sessionIsActive(sessionId: string): Promise<boolean>; apiKeys: ApiKeyAuthentication },
+  deps: {
+    accessTokens: AccessTokens;
+    sessionIsActive(sessionId: string): Promise<boolean>;
+    apiKeys: ApiKeyAuthentication;
+    /** Spends a live-channel ticket: the principal it was minted for, or null. */
+    redeemTicket?(ticket: string): Promise<Principal | null>;
+  },
 ): void {
   app.decorateRequest('principal', null);
   app.decorate('routeAccess', [] as RouteAccess[]);
@@ -67,19 +82,39 @@ export function registerAccessControl(
     for (const method of [route.method].flat()) app.routeAccess.push({ method, url: route.url, public: Boolean(config.public), permission: config.permission ?? null });
   });
   app.addHook('onRequest', async (request) => {
-    const config = request.routeOptions.config as { public?: boolean; permission?: Permission } | undefined;
+    const config = request.routeOptions.config as { public?: boolean; permission?: Permission; liveCredentials?: boolean } | undefined;
     // Every route declares one or the other (checked at registration); only fastify's own
     // not-found handler declares neither, and it must answer 404, not 401.
     if (!config?.permission || config.public) return;
     const header = request.headers.authorization;
-    if (!header) throw unauthenticated('send a bearer access token or API key');
-    const [scheme, credential] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !credential) throw unauthenticated('the Authorization header must be "Bearer <token>"');
-    request.principal = deps.apiKeys.looksLikeKey(credential) ? await keyPrincipal(credential, request.ip) : await tokenPrincipal(credential);
+    if (!header && config.liveCredentials) request.principal = await liveChannelPrincipal(request);
+    else {
+      if (!header) throw unauthenticated('send a bearer access token or API key');
+      const [scheme, credential] = header.split(' ');
+      if (scheme?.toLowerCase() !== 'bearer' || !credential) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+      request.principal = await bearerPrincipal(credential, request.ip);
+    }
     const principal = request.principal;
     if (!roleHas(principal.role, config.permission)) throw forbidden(`the ${principal.role} role lacks the ${config.permission} permission`);
     if (principal.kind === 'api-key' && !principal.permissions.includes(config.permission)) throw forbidden(`the API key was not granted the ${config.permission} permission`);
   });
+
+  function bearerPrincipal(credential: string, ip: string): Promise<Principal> {
+    return deps.apiKeys.looksLikeKey(credential) ? keyPrincipal(credential, ip) : tokenPrincipal(credential);
+  }
+
+  async function liveChannelPrincipal(request: FastifyRequest): Promise<Principal> {
+    const protocols = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const bearer = protocols.find((p) => p.startsWith(LIVE_BEARER_PROTOCOL));
+    if (bearer) return bearerPrincipal(bearer.slice(LIVE_BEARER_PROTOCOL.length), request.ip);
+    const ticket = (request.query as Record<string, unknown> | undefined)?.ticket;
+    if (typeof ticket === 'string' && ticket.length > 0 && deps.redeemTicket) {
+      const principal = await deps.redeemTicket(ticket);
+      if (!principal) throw unauthenticated('the ticket is unknown, spent or expired');
+      return principal;
+    }
+    throw unauthenticated('send a bearer access token or API key, a ticket, or the raia.bearer.<token> subprotocol');
+  }
 
   async function tokenPrincipal(token: string): Promise<Principal> {
     const claims = await deps.accessTokens.verify(token);

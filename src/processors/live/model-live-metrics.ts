@@ -1,0 +1,132 @@
+import { PredictionWindow, type PredictionWindowStats } from '../../analytics/live/prediction-window.js';
+import type { Knex } from '../../platform/database.js';
+import type { Logger } from '../../platform/logger.js';
+
+export type ModelLiveMetricsOptions = {
+  knex: Knex;
+  logger?: Logger;
+  /** Slot width and count of the sliding window (default 5 s × 60: five minutes, and the five before for drift). */
+  slotMs?: number;
+  slots?: number;
+  /** How often the prediction log is read for new rows. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /**
+   * Rows carry the time the prediction was made, which can precede its commit: each read looks back
+   * this far and skips the ids already counted. Default 10 s.
+   */
+  overlapMs?: number;
+  clock?: () => number;
+};
+
+export type ModelLiveMetrics = {
+  /** The window of a model version (empty statistics when it has had no predictions lately). */
+  stats(modelId: string, version: number): PredictionWindowStats;
+  /** Reads what the prediction log gained since the last read (the timer does this too). */
+  refresh(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+const PAGE = 20_000;
+
+type Cursor = { at: number; seen: Map<string, number> };
+
+/**
+ * Per model version, sliding-window statistics of the prediction log (rate, latency percentiles,
+ * error rate from recorded outcomes, score distribution, drift of the scores), kept up to date by
+ * reading only the rows added since the last read, so every API node shows the predictions of
+ * every node without rescanning the window.
+ */
+export function startModelLiveMetrics(options: ModelLiveMetricsOptions): ModelLiveMetrics {
+  const { knex, logger } = options;
+  const slotMs = options.slotMs ?? 5000;
+  const slots = options.slots ?? 60;
+  const overlapMs = options.overlapMs ?? 10_000;
+  const clock = options.clock ?? Date.now;
+  const windows = new Map<string, PredictionWindow>();
+  const start = clock() - 2 * slots * slotMs;
+  const predictions: Cursor = { at: start, seen: new Map() };
+  const outcomes: Cursor = { at: start, seen: new Map() };
+  let running: Promise<void> | null = null;
+
+  const windowOf = (modelId: string, version: number) => {
+    const key = `${modelId}:${version}`;
+    let w = windows.get(key);
+    if (!w) windows.set(key, (w = new PredictionWindow({ slotMs, slots })));
+    return w;
+  };
+
+  /** Rows after the cursor (less the overlap) not counted yet; moves the cursor and forgets ids older than the overlap. */
+  const fresh = <R extends { id: string; at: number }>(cursor: Cursor, rows: R[]): R[] => {
+    const out = rows.filter((r) => !cursor.seen.has(r.id));
+    for (const r of out) {
+      cursor.seen.set(r.id, r.at);
+      if (r.at > cursor.at) cursor.at = r.at;
+    }
+    for (const [id, at] of cursor.seen) if (at < cursor.at - 2 * overlapMs) cursor.seen.delete(id);
+    return out;
+  };
+
+  const readPredictions = async () => {
+    for (;;) {
+      const rows = (await knex('model_predictions')
+        .where('created_at', '>', new Date(predictions.at - overlapMs).toISOString())
+        .orderBy('created_at')
+        .limit(PAGE)
+        .select('prediction_id', 'model_id', 'version', 'score', 'latency_ms', 'created_at')) as Record<string, unknown>[];
+      const added = fresh(predictions, rows.map((r) => ({ id: r.prediction_id as string, at: new Date(r.created_at as string).getTime(), r })));
+      for (const { at, r } of added) windowOf(r.model_id as string, Number(r.version)).addPrediction(at, Number(r.latency_ms), r.score === null ? null : Number(r.score));
+      if (rows.length < PAGE || added.length === 0) return;
+    }
+  };
+
+  const readOutcomes = async () => {
+    for (;;) {
+      const rows = (await knex('model_outcomes as o')
+        .join('model_predictions as p', 'p.prediction_id', 'o.prediction_id')
+        .where('o.recorded_at', '>', new Date(outcomes.at - overlapMs).toISOString())
+        .orderBy('o.recorded_at')
+        .limit(PAGE)
+        .select('o.prediction_id', 'o.recorded_at', 'o.actual', 'p.model_id', 'p.version', 'p.prediction')) as Record<string, unknown>[];
+      // A corrected outcome is a new row time: counted again, as a new outcome recorded then.
+      const added = fresh(outcomes, rows.map((r) => ({ id: `${r.prediction_id as string}@${new Date(r.recorded_at as string).getTime()}`, at: new Date(r.recorded_at as string).getTime(), r })));
+      for (const { at, r } of added) {
+        const predicted = (r.prediction as { prediction?: unknown; probabilities?: unknown }) ?? {};
+        // Error rate is a classification figure: a regression prediction is never exactly "right".
+        if (predicted.probabilities === undefined) continue;
+        windowOf(r.model_id as string, Number(r.version)).addOutcome(at, String(predicted.prediction) !== String(r.actual));
+      }
+      if (rows.length < PAGE || added.length === 0) return;
+    }
+  };
+
+  const refresh = () => {
+    running ??= (async () => {
+      try {
+        await readPredictions();
+        await readOutcomes();
+      } catch (error) {
+        logger?.warn({ err: error }, 'live model metrics could not read the prediction log');
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+
+  const timer = setInterval(() => void refresh(), options.pollIntervalMs ?? 1000);
+  timer.unref();
+  void refresh();
+
+  return {
+    stats(modelId, version) {
+      const w = windowOf(modelId, version);
+      w.advance(clock());
+      return w.stats();
+    },
+    refresh,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
