@@ -203,6 +203,35 @@ describe.each(['postgres', 'pglite'] as const)('live channels on %s', (dialect) 
     expect(closed!.code).not.toBe(1000);
   });
 
+  it('/ws/notifications serves the caller\'s notification.raised events from the ledger: live, and resumed after a position', async () => {
+    const me = await server.tokenFor('risk_officer');
+    const meId = (await server.runtime.accessTokens.verify(me))!.userId;
+    const raise = async (recipientId: string, title: string) => {
+      const notificationId = randomUUID();
+      const data = { notificationId, recipientId, kind: 'approval-requested' as const, title, subject: { type: 'model', id: randomUUID() }, channels: ['in-app' as const] };
+      const { position } = await server.runtime.store.append(`notification-${notificationId}`, [{ id: notificationId, type: 'notification.raised', schemaVersion: 1, data, actor: { kind: 'system', id: 'test' } }]);
+      return position;
+    };
+    const client = await openSocket(`${ws}/ws/notifications`, { headers: { authorization: `Bearer ${me}` } });
+    sockets.push(client);
+    client.send({ type: 'subscribe' });
+    await client.next((f) => f.type === 'subscribed');
+    await raise('someone-else', 'not yours');
+    const first = await raise(meId, 'first');
+    const second = await raise(meId, 'second');
+    await client.next((f) => f.type === 'notification' && f.notification.title === 'second');
+    expect(client.frames.filter((f) => f.type === 'notification').map((f) => [f.sequence, f.notification.title])).toEqual([[first, 'first'], [second, 'second']]);
+    client.close();
+    const third = await raise(meId, 'third');
+    const back = await openSocket(`${ws}/ws/notifications`, { headers: { authorization: `Bearer ${me}` } });
+    sockets.push(back);
+    back.send({ type: 'resume', after: first });
+    await back.next((f) => f.type === 'subscribed');
+    const fourth = await raise(meId, 'fourth');
+    await back.next((f) => f.type === 'notification' && f.notification.title === 'fourth');
+    expect(back.frames.filter((f) => f.type === 'notification').map((f) => [f.sequence, f.notification.title])).toEqual([[second, 'second'], [third, 'third'], [fourth, 'fourth']]);
+  });
+
   it('/ws/notifications pushes only the caller\'s own notifications, and resumes after a sequence', async () => {
     const feed = new InMemoryNotificationFeed();
     server.runtime.live.notifications = feed;
