@@ -13,9 +13,9 @@ export default tseslint.config(
     },
   },
   {
-    // Build scripts are plain Node modules.
-    files: ['scripts/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    // Build scripts and bench workers are plain Node modules.
+    files: ['scripts/**/*.mjs', 'bench/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setTimeout: 'readonly' } },
   },
   {
     // Architecture import rules (ARCHITECTURE.md): analytics is pure, events depends only on platform.
