@@ -1,19 +1,26 @@
-import { lookup } from 'node:dns/promises';
-import type { LookupFunction } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 /**
- * Where RAIA may send requests a user chose the address of (webhooks): only public unicast
- * addresses, unless an operator allow-lists a host, an address or a CIDR range. Private, loopback,
- * link-local (169.254.169.254, the cloud metadata service, is one), unique-local, carrier-grade NAT,
- * multicast and reserved ranges are refused, judged on every address the name resolves to, and the
- * connection is made to the address that was checked (no second lookup a DNS rebinding could change).
+ * Where RAIA may send requests whose address a user chose (webhook URLs, LLM provider base URLs):
+ * only public unicast addresses (SSRF), unless the operator's allow-list (a setting, named in the
+ * refusals) lists the host, the address or a CIDR range. ipaddr.js names every special-purpose range
+ * (RFC 6890): private, loopback, linkLocal (169.254/16, where cloud metadata services answer),
+ * carrierGradeNat (100.64/10, Alibaba's metadata), uniqueLocal (fd00::/8, AWS's IPv6 metadata),
+ * multicast, reserved… A name is judged on every address it resolves to, and connections resolve
+ * through `lookup`, which refuses again at connect time: a name re-pointed at a private address
+ * after it was checked (DNS rebinding) is refused when connecting.
  */
 export class OutboundAddressPolicy {
   private readonly hosts = new Set<string>();
   private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
 
-  constructor(allowed: readonly string[]) {
+  /** `allowed`: host names, addresses or CIDR ranges; `setting` names where the operator lists them. */
+  constructor(
+    allowed: readonly string[],
+    private readonly setting = 'the allow-list',
+  ) {
     for (const entry of allowed) {
       if (entry.includes('/')) this.ranges.push(ipaddr.parseCIDR(entry));
       else if (ipaddr.isValid(entry)) this.ranges.push([ipaddr.parse(entry), ipaddr.parse(entry).kind() === 'ipv4' ? 32 : 128]);
@@ -21,7 +28,31 @@ export class OutboundAddressPolicy {
     }
   }
 
-  /** Why a URL may not be called (null when it may): scheme, credentials in it, and each resolved address. */
+  /** Why `address` may not be reached, or null when it may. */
+  addressRefusal(address: string): string | null {
+    let ip: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(address);
+    // ::ffff:10.0.0.1 is 10.0.0.1.
+    if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
+    if (this.ranges.some(([base, bits]) => base.kind() === ip.kind() && ip.match(base, bits))) return null;
+    const range = ip.range();
+    if (range === 'unicast') return null;
+    return `${address} is a ${range} address; only public addresses may be reached unless ${this.setting} allows it`;
+  }
+
+  /** Why `hostname` (a name, an address, or a bracketed IPv6 address) may not be reached, or null: every address it resolves to is judged. */
+  async hostRefusal(hostname: string): Promise<string | null> {
+    const host = hostname.replace(/^\[(.*)\]$/, '$1');
+    if (this.hosts.has(host.toLowerCase())) return null;
+    const addresses = isIP(host) ? [host] : await resolveAll(host);
+    if (addresses.length === 0) return `${host} does not resolve`;
+    for (const address of addresses) {
+      const why = this.addressRefusal(address);
+      if (why) return isIP(host) ? why : `${host} resolves to ${why}`;
+    }
+    return null;
+  }
+
+  /** Why a URL may not be called, or null: http(s) only, no credentials in it, and its host as `hostRefusal` judges it. */
   async refusal(url: string): Promise<string | null> {
     let parsed: URL;
     try {
@@ -30,49 +61,30 @@ export class OutboundAddressPolicy {
       return 'is not a URL';
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'must be an http or https URL';
-    if (parsed.username || parsed.password) return 'must not carry credentials; authenticate the delivery by its signature';
-    try {
-      await this.resolve(hostOf(parsed));
-      return null;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
+    if (parsed.username || parsed.password) return 'must not carry credentials';
+    return this.hostRefusal(parsed.hostname);
   }
 
-  /** The checked addresses of a host; throws naming the first refused one. */
-  async resolve(host: string): Promise<{ address: string; family: 4 | 6 }[]> {
-    const literal = ipaddr.isValid(host);
-    const found = literal ? [{ address: host, family: ipaddr.parse(host).kind() === 'ipv4' ? 4 : 6 }] : await lookup(host, { all: true, verbatim: true }).catch(() => {
-      throw new Error(`host ${host} does not resolve`);
+  /** A `lookup` for net/tls connections that fails on any refused address. */
+  readonly lookup = (hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      if (!this.hosts.has(hostname.toLowerCase())) {
+        for (const a of addresses) {
+          const why = this.addressRefusal(a.address);
+          if (why) return callback(Object.assign(new Error(`refused address: ${hostname} resolves to ${why}`), { code: 'ERAIA_REFUSED_ADDRESS' }), []);
+        }
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }), []);
+      callback(null, first.address, first.family);
     });
-    if (found.length === 0) throw new Error(`host ${host} does not resolve`);
-    if (this.hosts.has(host.toLowerCase())) return found as { address: string; family: 4 | 6 }[];
-    for (const { address } of found) {
-      let ip = ipaddr.parse(address);
-      // ::ffff:10.0.0.1 is 10.0.0.1.
-      if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
-      const range = ip.range();
-      if (range !== 'unicast' && !this.allowsAddress(ip)) throw new Error(`resolves to ${address} (${range}), which webhooks may not reach unless RAIA_WEBHOOK_ALLOWED_HOSTS allows it`);
-    }
-    return found as { address: string; family: 4 | 6 }[];
-  }
-
-  /** A `lookup` for node:http(s) requests that connects only to addresses this policy accepts. */
-  readonly lookup: LookupFunction = (hostname, options, callback) => {
-    this.resolve(hostname).then(
-      (addresses) => {
-        const first = addresses[0]!;
-        if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, addresses);
-        else callback(null, first.address, first.family);
-      },
-      (error: Error) => callback(Object.assign(error, { code: 'EREFUSEDADDRESS' }), '', 0),
-    );
   };
-
-  private allowsAddress(ip: ipaddr.IPv4 | ipaddr.IPv6): boolean {
-    return this.ranges.some(([base, bits]) => base.kind() === ip.kind() && ip.match(base, bits));
-  }
 }
 
-/** The host of a URL without IPv6 brackets. */
-export const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1');
+function resolveAll(hostname: string): Promise<string[]> {
+  return new Promise((resolve) => {
+    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => resolve(err ? [] : addresses.map((a) => a.address)));
+  });
+}

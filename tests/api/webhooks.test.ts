@@ -22,9 +22,9 @@ function expectedSignature(secret: string, delivery: ReceivedWebhook): string {
 
 describe('outbound address policy', () => {
   it('refuses loopback, private, link-local (metadata), unique-local and mapped addresses; allows what the operator lists', async () => {
-    const strict = new OutboundAddressPolicy([]);
+    const strict = new OutboundAddressPolicy([], 'RAIA_WEBHOOK_ALLOWED_HOSTS');
     for (const url of ['http://127.0.0.1:9/', 'http://10.1.2.3/', 'http://192.168.0.1/', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/', 'http://[fd00::1]/', 'http://[::ffff:10.0.0.1]/', 'http://0.0.0.0/', 'http://100.64.0.1/', 'http://localhost:9/']) {
-      expect(await strict.refusal(url), url).toMatch(/may not reach|does not resolve/);
+      expect(await strict.refusal(url), url).toMatch(/only public addresses may be reached unless RAIA_WEBHOOK_ALLOWED_HOSTS|does not resolve/);
     }
     expect(await strict.refusal('ftp://example.com/')).toMatch(/http or https/);
     expect(await strict.refusal('https://user:pw@example.com/')).toMatch(/credentials/);

@@ -2,7 +2,7 @@ import { anthropicMessagesClient } from './anthropic-messages-client.js';
 import { extractiveProvider } from './extractive-provider.js';
 import type { ChatProvider } from './llm-provider.js';
 import { openAiCompatibleClient } from './openai-compatible-client.js';
-import { AddressGuard } from './provider-address-guard.js';
+import { OutboundAddressPolicy } from '../../platform/outbound-address-policy.js';
 import { providerById } from './provider-catalogue.js';
 import { createProviderHttp, type ProviderHttp, type ProviderHttpPolicy } from './provider-http.js';
 
@@ -14,11 +14,11 @@ export type ProviderTarget = { provider: string; baseUrl: string | null };
  * shares, and the client for a configuration's provider.
  */
 export class ProviderConnections {
-  readonly guard: AddressGuard;
+  readonly guard: OutboundAddressPolicy;
   readonly http: ProviderHttp;
 
   constructor(options: { allowedAddresses: readonly string[]; policy: ProviderHttpPolicy }) {
-    this.guard = new AddressGuard(options.allowedAddresses);
+    this.guard = new OutboundAddressPolicy(options.allowedAddresses, 'RAIA_LLM_ALLOWED_ADDRESSES');
     this.http = createProviderHttp(options.policy, this.guard);
   }
 
@@ -33,7 +33,7 @@ export class ProviderConnections {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
     if (url.username || url.password) return 'must not carry credentials; give the key as apiKey';
     if (url.search || url.hash) return 'must not carry a query string or fragment';
-    return this.guard.check(url.hostname);
+    return this.guard.hostRefusal(url.hostname);
   }
 
   chatProvider(target: ProviderTarget, apiKey: string | null): ChatProvider {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch, type Response } from 'undici';
 import { ProviderError } from './llm-provider.js';
-import type { AddressGuard } from './provider-address-guard.js';
+import type { OutboundAddressPolicy } from '../../platform/outbound-address-policy.js';
 
 /** One policy for every provider call: per-attempt time limit, retries with backoff, address checks. */
 export type ProviderHttpPolicy = {
@@ -41,14 +41,14 @@ export type ProviderHttp = {
 /** Restarts a time limit at each chunk of a stream, aborting the attempt when it runs out. */
 export type IdleTimer = { touch(): void };
 
-export function createProviderHttp(policy: ProviderHttpPolicy, guard: AddressGuard): ProviderHttp {
+export function createProviderHttp(policy: ProviderHttpPolicy, guard: OutboundAddressPolicy): ProviderHttp {
   // Every connection resolves through the guard, so a name re-pointed at a private address is refused when connecting.
   const agent = new Agent({ connect: { lookup: guard.lookup }, keepAliveTimeout: 10_000 });
 
   async function send<T>(url: URL, init: { method: 'POST' | 'GET'; headers: Record<string, string>; body?: string; signal?: AbortSignal; timeoutMs?: number }, onResponse: (response: Response, idle: IdleTimer) => Promise<T>): Promise<T> {
     const name = endpointName(url);
     // An address literal never reaches the resolver hook, so it is checked here.
-    const literal = await guard.check(url.hostname);
+    const literal = await guard.hostRefusal(url.hostname);
     if (literal) throw new ProviderError('refused-address', `refused base URL: ${literal}`);
     const timeoutMs = init.timeoutMs ?? policy.timeoutMs;
     let lastError: ProviderError | null = null;

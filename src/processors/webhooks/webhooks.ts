@@ -24,7 +24,7 @@ export async function startWebhooks(deps: {
   pollIntervalMs?: number;
 }): Promise<Webhooks> {
   const secrets = new WebhookSecrets(deps.knex, deps.masterKey);
-  const policy = new OutboundAddressPolicy(deps.allowedHosts);
+  const policy = new OutboundAddressPolicy(deps.allowedHosts, 'RAIA_WEBHOOK_ALLOWED_HOSTS');
   const dispatcher = startWebhookDispatcher({ ...deps, secrets, policy, ...(deps.logger ? { logger: deps.logger } : {}) });
   const fanout = await startWebhookFanout(deps, () => dispatcher.kick());
   return {

@@ -4,11 +4,11 @@ import { extractiveAnswer, extractiveProvider, EXTRACTIVE_LABEL } from '../../..
 import { costOf, priceOf } from '../../../src/processors/llm/llm-pricing.js';
 import { ProviderError, type ChatProvider, type ChatRequest, type ChatStreamEvent } from '../../../src/processors/llm/llm-provider.js';
 import { openAiCompatibleClient } from '../../../src/processors/llm/openai-compatible-client.js';
-import { AddressGuard } from '../../../src/processors/llm/provider-address-guard.js';
+import { OutboundAddressPolicy } from '../../../src/platform/outbound-address-policy.js';
 import { createProviderHttp, retryAfterMs, type ProviderHttp, type ProviderHttpPolicy } from '../../../src/processors/llm/provider-http.js';
 import { MOCK, MockLlmProvider } from '../../support/mock-llm-provider.js';
 
-const loopback = new AddressGuard(['127.0.0.0/8']);
+const loopback = new OutboundAddressPolicy(['127.0.0.0/8']);
 const policy: ProviderHttpPolicy = { timeoutMs: 2000, maxRetries: 2, backoffMs: 10, maxWaitMs: 5000 };
 
 const request = (over: Partial<ChatRequest> = {}): ChatRequest => ({
@@ -170,7 +170,7 @@ describe('LLM provider clients against a mock provider on loopback', () => {
   });
 
   it('refuses loopback unless allowed, before sending anything', async () => {
-    const strict = createProviderHttp(policy, new AddressGuard([]));
+    const strict = createProviderHttp(policy, new OutboundAddressPolicy([]));
     try {
       const client = openAiCompatibleClient(strict, { baseUrl: `${mock.baseUrl}/v1`, apiKey: 'sk-test-openai' });
       expect((await failure(client.complete(request()))).failure).toBe('refused-address');
@@ -184,7 +184,7 @@ describe('LLM provider clients against a mock provider on loopback', () => {
 });
 
 describe('address guard', () => {
-  const guard = new AddressGuard([]);
+  const guard = new OutboundAddressPolicy([]);
   it.each([
     ['127.0.0.1', 'loopback'],
     ['10.1.2.3', 'private'],
@@ -198,20 +198,20 @@ describe('address guard', () => {
     ['fe80::1', 'linkLocal'],
     ['::ffff:127.0.0.1', 'loopback'], // v4-mapped
   ])('refuses %s (%s)', (address, range) => {
-    expect(guard.refusal(address)).toContain(range);
+    expect(guard.addressRefusal(address)).toContain(range);
   });
   it('lets public addresses through', () => {
-    expect(guard.refusal('93.184.216.34')).toBeNull();
-    expect(guard.refusal('2606:2800:220:1:248:1893:25c8:1946')).toBeNull();
+    expect(guard.addressRefusal('93.184.216.34')).toBeNull();
+    expect(guard.addressRefusal('2606:2800:220:1:248:1893:25c8:1946')).toBeNull();
   });
   it('lets the operator allow a private range', () => {
-    const allowing = new AddressGuard(['10.0.0.0/8']);
-    expect(allowing.refusal('10.1.2.3')).toBeNull();
-    expect(allowing.refusal('192.168.1.1')).not.toBeNull();
+    const allowing = new OutboundAddressPolicy(['10.0.0.0/8']);
+    expect(allowing.addressRefusal('10.1.2.3')).toBeNull();
+    expect(allowing.addressRefusal('192.168.1.1')).not.toBeNull();
   });
   it('checks what a name resolves to', async () => {
-    expect(await guard.check('localhost')).toMatch(/^localhost resolves to .*loopback/);
-    expect(await guard.check('[::1]')).toContain('loopback');
+    expect(await guard.hostRefusal('localhost')).toMatch(/^localhost resolves to .*loopback/);
+    expect(await guard.hostRefusal('[::1]')).toContain('loopback');
   });
 });
 
