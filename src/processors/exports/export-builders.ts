@@ -76,24 +76,29 @@ export const EVENT_COLUMNS: TableColumn[] = [
   { key: 'hash', label: 'Hash' },
 ];
 
-export const eventRow = (e: StoredEvent): TableRow => ({
-  position: e.position,
-  occurredAt: e.occurredAt,
-  id: e.id,
-  type: e.type,
-  schemaVersion: e.schemaVersion,
-  streamId: e.streamId,
-  streamVersion: e.streamVersion,
-  actorKind: e.actor.kind,
-  actorId: e.actor.id,
-  actorRole: e.actor.kind === 'user' ? e.actor.role : null,
-  correlationId: e.correlationId,
-  causationId: e.causationId,
-  data: json(e.data),
-  metadata: json(e.metadata),
-  prevHash: e.prevHash,
-  hash: e.hash,
-});
+/** An event's row in the columns above, its time and JSON given as the caller has them (typed, or text from a bulk read). */
+function eventCells(e: StoredEvent | StoredEventText, occurredAt: Date | string, data: string, metadata: string): TableRow {
+  return {
+    position: e.position,
+    occurredAt,
+    id: e.id,
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    streamId: e.streamId,
+    streamVersion: e.streamVersion,
+    actorKind: e.actor.kind,
+    actorId: e.actor.id,
+    actorRole: e.actor.kind === 'user' ? e.actor.role : null,
+    correlationId: e.correlationId,
+    causationId: e.causationId,
+    data,
+    metadata,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+export const eventRow = (e: StoredEvent): TableRow => eventCells(e, e.occurredAt, json(e.data), json(e.metadata));
 
 const disclosureNote = (view: PersonalDataView) =>
   `Personal fields are ${view === 'clear' ? 'shown in clear' : 'shown as pseudonyms'}; credentials are withheld. Hashes cover each event as stored (personal fields sealed), so they verify against the ledger and the evidence manifest, not against the disclosed data shown.`;
@@ -107,24 +112,7 @@ export const parsedEvent = (e: StoredEventText): StoredEvent => {
 };
 
 /** A row straight from the text the ledger gave: for events with nothing to disclose, nothing is parsed. */
-const textEventRow = (e: StoredEventText): TableRow => ({
-  position: e.position,
-  occurredAt: e.occurredAt,
-  id: e.id,
-  type: e.type,
-  schemaVersion: e.schemaVersion,
-  streamId: e.streamId,
-  streamVersion: e.streamVersion,
-  actorKind: e.actor.kind,
-  actorId: e.actor.id,
-  actorRole: e.actor.kind === 'user' ? e.actor.role : null,
-  correlationId: e.correlationId,
-  causationId: e.causationId,
-  data: e.dataJson,
-  metadata: e.metadataJson,
-  prevHash: e.prevHash,
-  hash: e.hash,
-});
+const textEventRow = (e: StoredEventText): TableRow => eventCells(e, e.occurredAt, e.dataJson, e.metadataJson);
 
 /** Whether an event's shown form differs from its stored form: its type declares classified fields, or it holds a sealed value. */
 const mustDisclose = (catalogue: EventCatalogue, e: StoredEventText) =>
