@@ -109,7 +109,9 @@ export function eventRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     /** The subscription if the caller owns it or is an administrator; 404 otherwise. */
     const visibleSubscription = async (request: FastifyRequest, id: string): Promise<WebhookSubscription> => {
       const principal = principalOf(request);
-      const sub = await findSubscription(runtime.db.knex, id);
+      let sub = await findSubscription(runtime.db.knex, id);
+      // Subscribed a moment ago: the delivery processor may not have applied it yet.
+      if (!sub && (await runtime.webhooks.fanout.caughtUpTo((await runtime.store.head()).position, runtime.config.RAIA_MIN_POSITION_WAIT_MS))) sub = await findSubscription(runtime.db.knex, id);
       if (!sub || (sub.ownerId !== principal.userId && principal.role !== 'admin')) throw notFound(`webhook subscription ${id}`);
       return sub;
     };
@@ -119,6 +121,8 @@ export function eventRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       schema: { tags: ['events'], summary: 'The caller\'s webhook subscriptions (an administrator sees all), as the delivery processor holds them', response: { 200: z.object({ subscriptions: z.array(subscriptionSchema) }), ...errors } },
     }, async (request) => {
       const principal = principalOf(request);
+      // The delivery processor applies subscriptions as it follows the ledger: wait (bounded) until it has what the ledger holds now.
+      await runtime.webhooks.fanout.caughtUpTo((await runtime.store.head()).position, runtime.config.RAIA_MIN_POSITION_WAIT_MS);
       return { subscriptions: await listSubscriptions(runtime.db.knex, principal.role === 'admin' ? {} : { ownerId: principal.userId }) };
     });
 

@@ -15,7 +15,13 @@ const RETRY_MS = 2000;
 /** The id of the delivery of one event to one subscription; also its `webhook-id`, the same on every attempt. */
 export const deliveryIdOf = (subscriptionId: string, eventId: string) => uuidv5(`webhook:${subscriptionId}:${eventId}`, RAIA_RESULT_NAMESPACE);
 
-export type WebhookFanout = { stop(): Promise<void> };
+export type WebhookFanout = {
+  /** Waits (at most `timeoutMs`) until every event up to `position` is applied: reads of subscriptions right after a write see it. */
+  caughtUpTo(position: number, timeoutMs: number): Promise<boolean>;
+  stop(): Promise<void>;
+};
+
+const CATCH_UP_POLL_MS = 10;
 
 /**
  * Follows `$all` from its checkpoint and queues one delivery per (active subscription, matching
@@ -102,6 +108,11 @@ export async function startWebhookFanout(deps: { store: EventStore; catalogue: E
   follow();
 
   return {
+    async caughtUpTo(position, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (checkpoint < position && !stopped && Date.now() < deadline) await new Promise((r) => setTimeout(r, CATCH_UP_POLL_MS));
+      return checkpoint >= position;
+    },
     async stop() {
       stopped = true;
       clearTimeout(retry);

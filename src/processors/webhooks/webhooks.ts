@@ -6,9 +6,9 @@ import type { Logger } from '../../platform/logger.js';
 import { OutboundAddressPolicy } from '../../platform/outbound-address-policy.js';
 import { WebhookSecrets } from '../../platform/webhook-secrets.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './webhook-dispatcher.js';
-import { startWebhookFanout } from './webhook-fanout.js';
+import { startWebhookFanout, type WebhookFanout } from './webhook-fanout.js';
 
-export type Webhooks = { secrets: WebhookSecrets; policy: OutboundAddressPolicy; dispatcher: WebhookDispatcher; stop(): Promise<void> };
+export type Webhooks = { secrets: WebhookSecrets; policy: OutboundAddressPolicy; dispatcher: WebhookDispatcher; fanout: WebhookFanout; stop(): Promise<void> };
 
 /** Webhook delivery of one process: the fan-out (queues deliveries) and the dispatcher (sends them), woken by each other. */
 export async function startWebhooks(deps: {
@@ -31,6 +31,7 @@ export async function startWebhooks(deps: {
     secrets,
     policy,
     dispatcher,
+    fanout,
     async stop() {
       await fanout.stop();
       await dispatcher.stop();
