@@ -9,30 +9,6 @@ const nodeHash = (left: Buffer, right: Buffer) => createHash('sha256').update(NO
 /** The largest power of two strictly less than n (n ≥ 2): where RFC 6962 splits a tree. */
 const split = (n: number) => 2 ** Math.floor(Math.log2(n - 1));
 
-/**
- * Audit paths (RFC 6962 §2.1.1, PATH(m, D[n])) of several leaves of one tree in one pass over it,
- * so proving k events of a large seal segment costs one tree walk, not k. Leaves are the events'
- * hashes (hex); the returned paths are hex, deepest sibling first.
- */
-export function inclusionProofs(leavesHex: readonly string[], indices: readonly number[]): Map<number, string[]> {
-  const wanted = [...new Set(indices)].sort((a, b) => a - b);
-  for (const i of wanted) if (!Number.isInteger(i) || i < 0 || i >= leavesHex.length) throw new RangeError(`leaf ${i} is outside a tree of ${leavesHex.length}`);
-  const paths = new Map<number, Buffer[]>(wanted.map((i) => [i, []]));
-  const hashOf = (lo: number, hi: number, targets: number[]): Buffer => {
-    if (hi - lo === 1) return leafHash(leavesHex[lo]!);
-    const k = split(hi - lo);
-    const left = targets.filter((t) => t < lo + k);
-    const right = targets.filter((t) => t >= lo + k);
-    const l = hashOf(lo, lo + k, left);
-    const r = hashOf(lo + k, hi, right);
-    for (const t of left) paths.get(t)!.push(r);
-    for (const t of right) paths.get(t)!.push(l);
-    return nodeHash(l, r);
-  };
-  if (leavesHex.length > 0) hashOf(0, leavesHex.length, wanted);
-  return new Map([...paths].map(([i, p]) => [i, p.map((b) => b.toString('hex'))]));
-}
-
 /** The root an audit path leads to from a leaf (RFC 9162 §2.1.3.2), or null when the path cannot belong to a tree of that size. */
 export function rootFromInclusionProof(leafHex: string, index: number, treeSize: number, pathHex: readonly string[]): string | null {
   if (!Number.isInteger(index) || index < 0 || index >= treeSize) return null;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../../src/events/ledger-seal.js';
-import { MerkleTreeStream, inclusionProofs, rootFromInclusionProof } from '../../../src/processors/exports/merkle-inclusion.js';
+import { MerkleTreeStream, rootFromInclusionProof } from '../../../src/processors/exports/merkle-inclusion.js';
 
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 const leaf = (i: number) => createHash('sha256').update(`event ${i}`).digest('hex');
@@ -27,7 +27,9 @@ describe('RFC 6962 inclusion proofs', () => {
       const leaves = Array.from({ length: n }, (_, i) => leaf(i));
       const root = mth(leaves).toString('hex');
       expect(merkleRoot(leaves)).toBe(root);
-      const proofs = inclusionProofs(leaves, leaves.map((_, i) => i));
+      const tree = new MerkleTreeStream({ proofs: leaves.map((_, index) => ({ index, size: n })) });
+      for (const l of leaves) tree.add(l);
+      const proofs = new Map(leaves.map((_, i) => [i, tree.proof(i, n)]));
       for (let m = 0; m < n; m++) {
         expect(proofs.get(m)).toEqual(path(m, leaves));
         expect(rootFromInclusionProof(leaves[m]!, m, n, proofs.get(m)!)).toBe(root);
@@ -60,7 +62,9 @@ describe('RFC 6962 inclusion proofs', () => {
   it('a proof does not verify for another leaf, another index or an altered sibling', () => {
     const leaves = Array.from({ length: 13 }, (_, i) => leaf(i));
     const root = merkleRoot(leaves);
-    const proof = inclusionProofs(leaves, [5]).get(5)!;
+    const tree = new MerkleTreeStream({ proofs: [{ index: 5, size: 13 }] });
+    for (const l of leaves) tree.add(l);
+    const proof = tree.proof(5, 13);
     expect(rootFromInclusionProof(leaves[5]!, 5, 13, proof)).toBe(root);
     expect(rootFromInclusionProof(leaves[6]!, 5, 13, proof)).not.toBe(root);
     expect(rootFromInclusionProof(leaves[5]!, 4, 13, proof)).not.toBe(root);
