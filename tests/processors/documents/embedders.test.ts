@@ -26,11 +26,39 @@ describe('embedders', () => {
   it('offline default: Universal Sentence Encoder lite from its npm package, 512 unit vectors, near for paraphrases', async () => {
     const use = universalSentenceEncoder();
     const [cat, kitten, revenue] = await use.embed(['The cat sat on the mat.', 'A kitten is sitting on a rug.', 'Quarterly revenue rose by ten percent.']);
+    await use.close?.();
     expect(use.dimensions).toBe(512);
     expect(cat).toHaveLength(512);
     expect(dot(cat!, cat!)).toBeCloseTo(1, 5);
     expect(dot(cat!, kitten!)).toBeGreaterThan(dot(cat!, revenue!) + 0.1);
   }, 60_000);
+
+  it('offline default on worker threads: the vectors of the calling thread, in input order, and the event loop stays free', async () => {
+    const texts = ['The cat sat on the mat.', 'A kitten is sitting on a rug.', 'Quarterly revenue rose by ten percent.', 'Model drift was detected in May.', 'The board approved the deployment.'];
+    const here = universalSentenceEncoder({ threads: 0, batchSize: 2 });
+    const pooled = universalSentenceEncoder({ threads: 2, batchSize: 2 });
+    try {
+      const expected = await here.embed(texts);
+      // The longest gap between timer ticks while the pool embeds: on the calling thread a single
+      // batch holds the loop for ~100 ms or more; on workers the loop only receives messages.
+      let last = performance.now();
+      let longestGap = 0;
+      const tick = setInterval(() => {
+        const now = performance.now();
+        longestGap = Math.max(longestGap, now - last);
+        last = now;
+      }, 5);
+      const vectors = await pooled.embed(texts);
+      clearInterval(tick);
+      expect(vectors).toHaveLength(texts.length);
+      // Equal up to float32 rounding: the shares batch the texts differently (padding within a batch).
+      vectors.forEach((v, i) => v.forEach((x, d) => expect(Math.abs(x - expected[i]![d]!)).toBeLessThan(1e-5)));
+      expect(longestGap).toBeLessThan(80);
+      expect(await pooled.embed([])).toEqual([]);
+    } finally {
+      await pooled.close?.();
+    }
+  }, 120_000);
 
   it('OpenAI-compatible: batches, keeps input order by index, normalizes', async () => {
     const client = openAiEmbeddings({ baseUrl: provider.url, model: 'm', dimensions: 8, batchSize: 2 });
