@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { startTestServer } from '../tests/support/test-runtime.js';
+import { run as measureWebhookDelivery } from './webhooks.bench.js';
 
 /**
  * Live channels under load (issue 21): 1,000 WebSocket clients on loopback (in a worker thread),
@@ -10,7 +11,8 @@ import { startTestServer } from '../tests/support/test-runtime.js';
  * streams, each client following one stream (so each event reaches 10 clients). Commit-to-client
  * latency is from the append's acknowledgement to the frame's arrival. Then one client that stops
  * reading subscribes to everything while 8 MB of events are committed: it must be disconnected and
- * the server's RSS must not grow with what it did not read.
+ * the server's RSS must not grow with what it did not read. Last, the other real-time path:
+ * webhook delivery throughput (webhooks.bench.ts, on its own runtime once the clients are gone).
  */
 const CLIENTS = Number(process.env.BENCH_WS_CLIENTS ?? 1000);
 const STREAMS = 100;
@@ -20,6 +22,7 @@ const SECONDS = Number(process.env.BENCH_WS_SECONDS ?? 10);
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 
 export async function run(): Promise<Record<string, unknown>> {
+  let live: Record<string, unknown>;
   const server = await startTestServer('postgres', { RAIA_LIVE_MAX_BUFFERED_BYTES: String(1024 * 1024), RAIA_LIVE_HEARTBEAT_MS: '30000' });
   const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${base.replace('http:', 'ws:')}/ws/model-updates`;
@@ -96,7 +99,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const system = (await (await fetch(`${base}/api/v1/analytics/real-time/system`, { headers: { authorization: `Bearer ${auditor}` } })).json()) as { live: { clients: Record<string, number> } };
     const slowDisconnectedByServer = slowClosed || system.live.clients['model-updates'] === CLIENTS;
     slow.terminate();
-    return {
+    live = {
       wsClients: CLIENTS,
       eventsPerSecondTarget: EVENTS_PER_SECOND,
       eventsPerSecondCommitted: Math.round(achievedRate),
@@ -116,4 +119,6 @@ export async function run(): Promise<Record<string, unknown>> {
     server.app.server.closeAllConnections();
     await server.close();
   }
+  const webhooks = await measureWebhookDelivery();
+  return { ...live, webhookDeliveriesPerSec: webhooks.webhookDeliveriesPerSec, webhooks };
 }
