@@ -109,6 +109,20 @@ export type StoredEventText = Omit<StoredEvent, 'occurredAt' | 'data' | 'metadat
 /** A ledger position and its event's hash: what Merkle trees and proofs are built from. */
 export type PositionHash = { position: number; hash: string };
 
+/**
+ * Which events a CSV read must hand over whole, because the form a reader is shown may differ from
+ * the stored one: their type and version (`type@schemaVersion`) declares classified fields, or
+ * their data or metadata text holds `sealedMarker` (a sealed personal value).
+ */
+export type CsvDisclosureRule = { classifiedTypes: readonly string[]; sealedMarker: string };
+
+/**
+ * An event of `readAllCsv`: its position and hash, and either its CSV record (the columns listed
+ * in `ledger-csv-record.ts`, RFC 4180, CRLF-terminated) or, when the disclosure rule names it, the
+ * event itself as text for the caller to disclose and write.
+ */
+export type LedgerCsvRow = (PositionHash & { csvRecord: string }) | (StoredEventText & { csvRecord?: undefined });
+
 /** The ledger port (ARCHITECTURE.md). Adapters: postgres (also on PGlite), eventstoredb. */
 export interface EventStore {
   readonly name: string;
@@ -122,6 +136,11 @@ export interface EventStore {
    */
   readAllText?(options: ReadAllOptions): Promise<StoredEventText[]>;
   readAllHashes?(options: { after: number; to: number; limit?: number }): Promise<PositionHash[]>;
+  /**
+   * Optional: `readAllText`'s page with each event the rule does not name already rendered as its
+   * CSV record by the store, so that no per-field text reaches JavaScript (the CSV export's path).
+   */
+  readAllCsv?(options: ReadAllOptions, rule: CsvDisclosureRule): Promise<LedgerCsvRow[]>;
   head(): Promise<LedgerHead>;
   /** Catch up from `after`, then follow live; every position exactly once, in order. */
   subscribeToAll(options: SubscribeOptions): Subscription;

@@ -22,6 +22,7 @@ export function witnessAppends(store: EventStore, witness: LedgerWitnessFile, se
     readAll: (options) => store.readAll(options),
     ...(store.readAllText ? { readAllText: store.readAllText.bind(store) } : {}),
     ...(store.readAllHashes ? { readAllHashes: store.readAllHashes.bind(store) } : {}),
+    ...(store.readAllCsv ? { readAllCsv: store.readAllCsv.bind(store) } : {}),
     head: () => store.head(),
     subscribeToAll: (options) => store.subscribeToAll(options),
     async verify(options = {}) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -49,8 +50,10 @@ export type Database = {
    * Runs one query (`$1`… placeholders) and answers its rows as arrays of column text, untouched by
    * type parsers (cast every column to text in the query): for bulk readers that pass values on as
    * text, such as exports, where building typed rows costs more than the database's own work.
+   * `prepared`: kept as a named statement on each connection (PostgreSQL), for a large query run page
+   * after page whose planning would otherwise cost as much as running it.
    */
-  queryTextRows(sql: string, values: readonly unknown[]): Promise<(string | null)[][]>;
+  queryTextRows(sql: string, values: readonly unknown[], options?: { prepared?: boolean }): Promise<(string | null)[][]>;
   /** Calls `onMessage` for every NOTIFY on `channel` from any process; returns an unlisten function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -121,10 +124,12 @@ async function openPostgres(url: string, schema: string, poolSize: number): Prom
         await knex.client.releaseConnection(connection);
       }
     },
-    async queryTextRows(sql, values) {
+    async queryTextRows(sql, values, options = {}) {
       const connection = (await knex.client.acquireConnection()) as pg.Client;
       try {
-        return (await connection.query<(string | null)[]>({ text: sql, values: [...values], rowMode: 'array', types: RAW_TEXT })).rows;
+        // Named by its text: one name never stands for two statements on a connection.
+        const name = options.prepared ? `raia_${createHash('sha256').update(sql).digest('hex').slice(0, 32)}` : undefined;
+        return (await connection.query<(string | null)[]>({ text: sql, values: [...values], rowMode: 'array', types: RAW_TEXT, ...(name ? { name } : {}) })).rows;
       } finally {
         await knex.client.releaseConnection(connection);
       }

@@ -19,7 +19,10 @@ import {
   type Subscription,
   type VerificationResult,
   type VerifyOptions,
+  type CsvDisclosureRule,
+  type LedgerCsvRow,
 } from '../event-store.js';
+import { CSV_SOURCE_COLUMNS, OCCURRED_AT_TEXT, csvPageQuery } from './ledger-csv-record.js';
 import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
 import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
@@ -80,7 +83,7 @@ const toEvent = (row: EventRow): StoredEvent => ({
 /** The columns of an event as text; the time in the form `Date#toISOString` writes (the ledger keeps milliseconds). */
 // Each cast is renamed: ORDER BY "position" would otherwise sort by the text output column ('10' < '7').
 const TEXT_COLUMNS = `position::text AS position_text, id::text, stream_id, stream_version::text, type, schema_version::text,
-  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  ${OCCURRED_AT_TEXT},
   actor->>'kind', actor->>'id', actor->>'role', actor->>'apiKeyId', correlation_id, causation_id, data::text, metadata::text, prev_hash, hash`;
 
 function textActor(kind: string, id: string, role: string | null, apiKeyId: string | null): Actor {
@@ -595,6 +598,14 @@ export class PostgresEventStore implements EventStore {
     const { sql, bindings } = this.allQuery({ ...options, direction: 'forwards' }, TEXT_COLUMNS).toSQL().toNative();
     const rows = await this.db.queryTextRows(sql, bindings);
     return rows.map(textEvent);
+  }
+
+  /** `readAllText`'s page with the events the rule does not name rendered as CSV records by PostgreSQL (ledger-csv-record.ts). */
+  async readAllCsv(options: ReadAllOptions, rule: CsvDisclosureRule): Promise<LedgerCsvRow[]> {
+    const page = this.allQuery({ ...options, direction: 'forwards' }, CSV_SOURCE_COLUMNS).toSQL();
+    const { sql, bindings } = this.knex.raw(csvPageQuery(page.sql), [JSON.stringify(rule.classifiedTypes), rule.sealedMarker, rule.sealedMarker, ...page.bindings]).toSQL().toNative();
+    const rows = await this.db.queryTextRows(sql, bindings, { prepared: true });
+    return rows.map((r) => (r[17] === null ? textEvent(r) : { position: Number(r[0]), hash: r[16]!, csvRecord: r[17]! }));
   }
 
   async readAllHashes(options: { after: number; to: number; limit?: number }): Promise<PositionHash[]> {

@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import yazl from 'yazl';
+import { finished } from 'node:stream/promises';
 import { ByteChunks } from './byte-chunks.js';
 import { csvRecordBound, csvRecordInto } from './csv-format.js';
 import { documentTables, rowPages, uniqueNames } from './document-tables.js';
-import type { CellValue, ContentDigest, ExportRenderer } from './export-document.js';
+import type { CellValue, ContentDigest, CsvRow, ExportRenderer } from './export-document.js';
 import { eachZipEntry, readAll } from './zip-entries.js';
+import { ZipWriter } from './zip-writer.js';
 
 export const CSV_MANIFEST_ENTRY = 'manifest.json';
 /** How a CSV file of the bundle is named among the manifest's content digests. */
@@ -36,42 +34,37 @@ export const csvBundleRenderer: ExportRenderer = {
   extension: 'zip',
 
   async render(document, manifestFor, out) {
-    const zip = new yazl.ZipFile();
-    const written = pipeline(zip.outputStream, out);
-    // A failure while rows are produced must not leave the zip stream waiting forever.
-    written.catch(() => undefined);
+    const zip = new ZipWriter(out, COMPRESSION_LEVEL);
     const name = fileNames();
     const contents: ContentDigest[] = [];
-    const mtime = new Date(0);
     for (const table of documentTables(document)) {
       const file = name(table.name);
-      const entry = new PassThrough({ highWaterMark: 4 * CHUNK });
-      zip.addReadStream(entry, file, { mtime, mode: 0o100644, compressionLevel: COMPRESSION_LEVEL });
+      const entry = await zip.entry(file);
       const hash = createHash('sha256');
       const bytes = new ByteChunks(CHUNK, async (chunk) => {
         hash.update(chunk);
-        if (!entry.write(chunk)) await once(entry, 'drain');
+        await entry.write(chunk);
       });
       const keys = table.columns.map((c) => c.key);
-      const record = async (values: CellValue[]) => {
-        const buf = await bytes.room(csvRecordBound(values));
-        bytes.offset = csvRecordInto(buf, bytes.offset, values);
+      const values: CellValue[] = new Array(keys.length);
+      const record = async (cells: readonly CellValue[]) => {
+        const buf = await bytes.room(csvRecordBound(cells));
+        bytes.offset = csvRecordInto(buf, bytes.offset, cells);
+      };
+      const row = async (r: CsvRow) => {
+        if (typeof r === 'string') return bytes.write(r);
+        for (let k = 0; k < keys.length; k++) values[k] = r[keys[k]!] ?? null;
+        return record(values);
       };
       await record(table.columns.map((c) => c.label));
-      const values: CellValue[] = new Array(keys.length);
-      for await (const page of rowPages(table.rows)) {
-        for (const row of page) {
-          for (let k = 0; k < keys.length; k++) values[k] = row[keys[k]!] ?? null;
-          await record(values);
-        }
-      }
+      for await (const page of table.csvRows ? table.csvRows.pages : rowPages(table.rows)) for (const r of page) await row(r);
       await bytes.flush();
-      entry.end();
+      await entry.end();
       contents.push({ name: csvContentName(file), sha256: hash.digest('hex') });
     }
-    zip.addBuffer(await manifestFor(contents), CSV_MANIFEST_ENTRY, { mtime, mode: 0o100644 });
-    zip.end();
-    await written;
+    await zip.add(CSV_MANIFEST_ENTRY, await manifestFor(contents));
+    await zip.finish();
+    await finished(out);
   },
 
   async inspect(file) {

@@ -1,7 +1,7 @@
-import type { CellValue, ExportDocument, RowPages, TableColumn, TableRow, TableRows } from './export-document.js';
+import type { CellValue, CsvRow, CsvRowPages, ExportDocument, RowPages, TableColumn, TableRow, TableRows } from './export-document.js';
 
-/** A table as the tabular formats (CSV, XLSX) write it. */
-export type DocumentTable = { name: string; columns: TableColumn[]; rows: TableRows };
+/** A table as the tabular formats (CSV, XLSX) write it; `csvRows` as in export-document.ts. */
+export type DocumentTable = { name: string; columns: TableColumn[]; rows: TableRows; csvRows?: CsvRowPages };
 
 const isRowPages = (rows: TableRows): rows is RowPages => 'pages' in rows;
 
@@ -17,7 +17,7 @@ export async function* rowPages(rows: TableRows): AsyncGenerator<TableRow[]> {
 }
 
 /** Rows given a page at a time, as a table's rows. */
-export const pagesOf = (pages: AsyncIterable<TableRow[]>): RowPages => ({ pages });
+export const pagesOf = <R extends CsvRow = TableRow>(pages: AsyncIterable<R[]>): { readonly pages: AsyncIterable<R[]> } => ({ pages });
 
 const facts = (name: string, items: Array<{ label: string; value: CellValue }>): DocumentTable => ({
   name,
@@ -38,7 +38,7 @@ export function* documentTables(document: ExportDocument): Generator<DocumentTab
     if (paragraphs.length > 0) yield { name: `${section.heading} (text)`, columns: [{ key: 'text', label: 'Text' }], rows: paragraphs };
     for (const block of section.blocks) {
       if (block.kind === 'facts') yield facts(section.heading, block.facts);
-      else if (block.kind === 'table') yield { name: block.name, columns: block.columns, rows: block.rows };
+      else if (block.kind === 'table') yield { name: block.name, columns: block.columns, rows: block.rows, ...(block.csvRows ? { csvRows: block.csvRows } : {}) };
     }
   }
 }

@@ -7,10 +7,10 @@ import type { EventCatalogue } from '../../events/event-catalogue.js';
 import { discloseEvents, type PersonalDataView } from '../../events/event-disclosure.js';
 import type { AllFilter, EventStore } from '../../events/event-store.js';
 import { SEALED_FIELD_JSON_KEY, isSealedField, type PersonalDataVault } from '../../events/personal-data.js';
-import type { CellValue, ExportDocument, ExportKind, ExportSection, TableColumn, TableRow } from './export-document.js';
+import type { CellValue, CsvRow, ExportDocument, ExportKind, ExportSection, TableColumn, TableRow } from './export-document.js';
 import { exportParamSchemas, type ExportParams } from './export-params.js';
 import { readAllText } from '../../events/bulk-ledger-reads.js';
-import type { StoredEventText } from '../../events/event-store.js';
+import type { CsvDisclosureRule, PositionHash, StoredEventText } from '../../events/event-store.js';
 import { hasClassifiedFields } from '../../events/event-disclosure.js';
 import type { SealRef } from './evidence-manifest.js';
 import { RangeEvidence } from './range-evidence.js';
@@ -27,7 +27,7 @@ export type BuildContext = {
   seals: SealRef[];
 };
 
-export type BuiltExport = { document: ExportDocument; range: RangeEvidence<StoredEventText> | null };
+export type BuiltExport = { document: ExportDocument; range: RangeEvidence<PositionHash> | null };
 export type ExportBuilder = (context: BuildContext, params: JsonObject) => Promise<BuiltExport>;
 
 /** Refused before anything is rendered: the thing to export does not exist, or the kind has no builder yet. */
@@ -114,6 +114,9 @@ export const parsedEvent = (e: StoredEventText): StoredEvent => {
 /** A row straight from the text the ledger gave: for events with nothing to disclose, nothing is parsed. */
 const textEventRow = (e: StoredEventText): TableRow => eventCells(e, e.occurredAt, e.dataJson, e.metadataJson);
 
+/** The `type@version` of every catalogued event whose schema declares classified fields. */
+const classifiedTypeKeys = (catalogue: EventCatalogue): string[] => catalogue.types().flatMap((d) => (hasClassifiedFields(catalogue, d) ? [`${d.type}@${d.schemaVersion}`] : []));
+
 /** Whether an event's shown form differs from its stored form: its type declares classified fields, or it holds a sealed value. */
 const mustDisclose = (catalogue: EventCatalogue, e: StoredEventText) =>
   hasClassifiedFields(catalogue, e) || e.dataJson.includes(SEALED_FIELD_JSON_KEY) || e.metadataJson.includes(SEALED_FIELD_JSON_KEY);
@@ -148,7 +151,7 @@ const auditLog: ExportBuilder = async (context, raw) => {
   const after = params.after ?? 0;
   const to = Math.min(params.to ?? context.upTo, context.upTo);
   // Unfiltered, the range is every position in (after, to]: its ends are known before it is read.
-  const range = new RangeEvidence<StoredEventText>(context.seals, filtered ? null : { from: after + 1, to });
+  const range = new RangeEvidence<PositionHash>(context.seals, filtered ? null : { from: after + 1, to });
   await range.prepare(context.store);
   const subjects: string[] = [];
   const seen = new Set<string>();
@@ -164,6 +167,33 @@ const auditLog: ExportBuilder = async (context, raw) => {
       yield await pageRows(context, page, subjects, seen);
     }
   }
+  // The CSV writer's view of the same rows, where the store renders records itself: only the events
+  // disclosure may rewrite come here whole, the others as their finished CSV records.
+  const readCsv = context.store.readAllCsv?.bind(context.store);
+  const rule: CsvDisclosureRule = { classifiedTypes: classifiedTypeKeys(context.catalogue), sealedMarker: SEALED_FIELD_JSON_KEY };
+  async function* csvRows(read: NonNullable<EventStore['readAllCsv']>): AsyncGenerator<CsvRow[]> {
+    const readPage = (from: number) => (from < to ? read({ after: from, to, limit: PAGE, ...(filtered ? { filter } : {}) }, rule) : Promise.resolve([]));
+    let pending = readPage(after);
+    for (;;) {
+      const page = await pending;
+      if (page.length === 0) break;
+      pending = readPage(page[page.length - 1]!.position);
+      const out: CsvRow[] = new Array(page.length);
+      const whole: StoredEventText[] = [];
+      const at: number[] = [];
+      for (let i = 0; i < page.length; i++) {
+        const e = page[i]!;
+        range.add(e);
+        if (e.csvRecord !== undefined) out[i] = e.csvRecord;
+        else {
+          whole.push(e);
+          at.push(i);
+        }
+      }
+      if (whole.length > 0) (await pageRows(context, whole, subjects, seen)).forEach((row, k) => (out[at[k]!] = row));
+      yield out;
+    }
+  }
   const criteria = Object.entries(params).map(([label, value]) => ({ label, value: Array.isArray(value) ? value.join(', ') : (value as CellValue) }));
   return {
     range,
@@ -171,7 +201,7 @@ const auditLog: ExportBuilder = async (context, raw) => {
       kind: 'audit-log',
       title: 'Audit log',
       cover: [{ label: 'Ledger head (sealed)', value: context.upTo }, ...criteria],
-      sections: [{ heading: 'Audit log', blocks: [{ kind: 'paragraph', text: disclosureNote(context.view) }, { kind: 'table', name: 'Audit log', columns: EVENT_COLUMNS, rows: pagesOf(rows()) }] }],
+      sections: [{ heading: 'Audit log', blocks: [{ kind: 'paragraph', text: disclosureNote(context.view) }, { kind: 'table', name: 'Audit log', columns: EVENT_COLUMNS, rows: pagesOf(rows()), ...(readCsv ? { csvRows: pagesOf(csvRows(readCsv)) } : {}) }] }],
       evidence: [],
       subjects,
     },

@@ -35,11 +35,22 @@ export type RowPages = { readonly pages: AsyncIterable<TableRow[]> };
 /** A table's rows: in memory, streamed one by one, or streamed a page at a time. */
 export type TableRows = TableRow[] | AsyncIterable<TableRow> | RowPages;
 
+/** A row for a CSV writer: its cells, or its record already rendered by its source (CRLF-terminated, byte for byte what csv-format.ts writes for the cells). */
+export type CsvRow = TableRow | string;
+
+/** A table's rows a page at a time for a CSV writer. */
+export type CsvRowPages = { readonly pages: AsyncIterable<CsvRow[]> };
+
 export type ExportBlock =
   | { kind: 'paragraph'; text: string }
   /** Label/value pairs (a cover's facts, a model's description). */
   | { kind: 'facts'; facts: Array<{ label: string; value: CellValue }> }
-  | { kind: 'table'; name: string; columns: TableColumn[]; rows: TableRows }
+  /**
+   * `csvRows`, when given, are the same rows with some rendered as CSV records by their source
+   * (the ledger renders an audit log's records in the database). Both are read lazily and a
+   * renderer reads exactly one of them: reading rows may feed the document's evidence.
+   */
+  | { kind: 'table'; name: string; columns: TableColumn[]; rows: TableRows; csvRows?: CsvRowPages }
   /** A vega-lite specification with its data inlined (values), rendered to vector graphics. */
   | { kind: 'chart'; title: string; spec: Record<string, unknown> };
 

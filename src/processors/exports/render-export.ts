@@ -11,9 +11,9 @@ import type { EventStore } from '../../events/event-store.js';
 import type { PersonalDataVault } from '../../events/personal-data.js';
 import type { BlobStorage } from '../../platform/blob-storage.js';
 import type { LedgerSealer } from '../ledger-sealer.js';
-import { ExportInputError, exportBuilders, parsedEvent, type BuiltExport } from './export-builders.js';
+import { ExportInputError, exportBuilders, type BuiltExport } from './export-builders.js';
 import { pagesOf, rowPages } from './document-tables.js';
-import type { ContentDigest, ExportDocument, ExportFormat, ExportRenderer, TableRows } from './export-document.js';
+import type { ContentDigest, CsvRowPages, ExportDocument, ExportFormat, ExportRenderer, TableRows } from './export-document.js';
 import { MANIFEST_FORMAT, compactSeals, envelopeJson, proveEvents, readSeals, signManifest, type EvidenceManifest, type ProvenEvent } from './evidence-manifest.js';
 
 export type ExportDependencies = {
@@ -44,6 +44,13 @@ async function collect<T>(items: T[] | AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** The event at a ledger position (a range's end: the pass over the range may have kept only its position and hash). */
+async function eventAt(store: EventStore, position: number): Promise<StoredEvent> {
+  const [event] = await store.readAll({ after: position - 1, to: position, limit: 1 });
+  if (event?.position !== position) throw new Error(`the ledger has no event at position ${position}`);
+  return event;
+}
+
 /** Counts rows as the renderer pulls them, for the job's progress. */
 function counted(document: ExportDocument, onRows: (count: number) => void): ExportDocument {
   const wrap = (rows: TableRows): TableRows =>
@@ -55,7 +62,22 @@ function counted(document: ExportDocument, onRows: (count: number) => void): Exp
         }
       },
     });
-  return { ...document, sections: document.sections.map((s) => ({ ...s, blocks: s.blocks.map((b) => (b.kind === 'table' ? { ...b, rows: wrap(b.rows) } : b)) })) };
+  const wrapCsv = (rows: CsvRowPages): CsvRowPages =>
+    pagesOf({
+      async *[Symbol.asyncIterator]() {
+        for await (const page of rows.pages) {
+          onRows(page.length);
+          yield page;
+        }
+      },
+    });
+  return {
+    ...document,
+    sections: document.sections.map((s) => ({
+      ...s,
+      blocks: s.blocks.map((b) => (b.kind === 'table' ? { ...b, rows: wrap(b.rows), ...(b.csvRows ? { csvRows: wrapCsv(b.csvRows) } : {}) } : b)),
+    })),
+  };
 }
 
 /**
@@ -88,7 +110,7 @@ export async function renderExport(deps: ExportDependencies, request: ExportRequ
     const evidence: StoredEvent[] = await collect(built.document.evidence);
     const range = built.range ? { evidence: built.range, ...(await built.range.finish(deps.store)) } : null;
     // A range's ends come proven from the pass over it when it was contiguous; else they are proven here.
-    const ends = range?.evidence.first && range.evidence.last ? [parsedEvent(range.evidence.first), parsedEvent(range.evidence.last)] : [];
+    const ends = range?.evidence.first && range.evidence.last ? await Promise.all([eventAt(deps.store, range.evidence.first.position), eventAt(deps.store, range.evidence.last.position)]) : [];
     const endsProven: ProvenEvent[] = range?.ends
       ? [range.ends.first, range.ends.last].map((p, i) => ({ envelope: envelopeJson(ends[i]!), seal: p.seal, leafIndex: p.leafIndex, proof: p.proof }))
       : await proveEvents(deps.store, seals, ends);
