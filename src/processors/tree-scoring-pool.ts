@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { compiledTreeEnsemble } from '../analytics/trees/compiled-tree-ensemble.js';
 import { scoreCompiled } from '../analytics/trees/compiled-tree-scorer.js';
 import { applyLink } from '../analytics/trees/predict.js';
+import { markTreeBackedPredict } from '../analytics/trees/tree-backed-predict.js';
 import type { TreeEnsemble } from '../analytics/trees/tree-ensemble.js';
 import type { TreeScoringAnswer, TreeScoringJob } from './tree-scoring-worker.js';
 
@@ -17,6 +18,8 @@ export type TreeScoringPool = {
   margins(model: TreeEnsemble, X: Float64Array, nRows: number): Promise<Float64Array>;
   /** Margins through the model's link (identity or logistic). */
   predict(model: TreeEnsemble, X: Float64Array, nRows: number): Promise<Float64Array>;
+  /** `predict` for one model as the explainers' batch-predict contract, marked as that ensemble (trees/tree-backed-predict.ts). */
+  predictor(model: TreeEnsemble): (X: Float64Array, nRows: number) => Promise<Float64Array>;
   close(): Promise<void>;
 };
 
@@ -130,6 +133,7 @@ export function createTreeScoringPool(threads: number = defaultThreads()): TreeS
     threads,
     margins,
     predict: async (model, X, nRows) => applyLink(model, await margins(model, X, nRows)),
+    predictor: (model) => markTreeBackedPredict(async (X: Float64Array, nRows: number) => applyLink(model, await margins(model, X, nRows)), model, 'output'),
     async close() {
       await Promise.all(workers.filter((w) => w !== undefined).map((w) => w.terminate()));
       workers.length = 0;
