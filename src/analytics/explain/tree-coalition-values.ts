@@ -25,6 +25,11 @@ export type TreeCoalitionTables = {
   tableStart: Int32Array;
   /** Every leaf's C_L, indexed by the bit set of slots in R. */
   table: Float64Array;
+  /**
+   * Per node: 1 when every background row goes left, 2 when every one goes right, 0 otherwise.
+   * At such a split on a feature outside S, the other side has C = 0, so only one side is walked.
+   */
+  zWay: Uint8Array;
 };
 
 /** Deepest path (in distinct features) and total table size for which the tables are built. */
@@ -70,46 +75,48 @@ export function treeCoalitionTables(model: TreeEnsemble, background: Background)
   const weights = normalisedWeights(background);
   // zLeft[node * nB + b]: whether background row b goes left at the node.
   const zLeft = new Uint8Array(nNodes * nB);
+  // zWay: 1 when every background row goes left at the node, 2 when every one goes right, 0 otherwise.
+  const zWay = new Uint8Array(nNodes);
   for (let node = 0; node < nNodes; node++) {
     const f = model.feature[node]!;
     if (f < 0) continue;
+    let lefts = 0;
     for (let b = 0; b < nB; b++) {
       const z = background.data[b * m + f]!;
-      zLeft[node * nB + b] = goesLeft(model, node, model.float32Inputs ? Math.fround(z) : z) ? 1 : 0;
+      const l = goesLeft(model, node, model.float32Inputs ? Math.fround(z) : z) ? 1 : 0;
+      zLeft[node * nB + b] = l;
+      lefts += l;
     }
+    zWay[node] = lefts === nB ? 1 : lefts === 0 ? 2 : 0;
   }
-  // Second pass: each leaf's pattern counts over the background, then superset sums.
-  const pathNode = new Int32Array(model.maxDepth + 1);
-  const pathWentLeft = new Uint8Array(model.maxDepth + 1);
-  const patterns = new Int32Array(nB);
+  // Second pass, depth first: the patterns of the background rows reaching each node (bit s cleared
+  // once a row fails a condition on the path's slot-s feature), counted at each leaf, then summed over supersets.
+  const patterns = new Int32Array((model.maxDepth + 1) * nB);
   const fill = (node: number, depth: number): void => {
+    const at = depth * nB;
     const f = model.feature[node]!;
     if (f >= 0) {
-      pathNode[depth] = node;
-      pathWentLeft[depth] = 1;
+      const next = at + nB;
+      const clear = ~(1 << slot[node]!);
+      const base = node * nB;
+      for (let b = 0; b < nB; b++) patterns[next + b] = zLeft[base + b] === 1 ? patterns[at + b]! : patterns[at + b]! & clear;
       fill(model.left[node]!, depth + 1);
-      pathWentLeft[depth] = 0;
+      for (let b = 0; b < nB; b++) patterns[next + b] = zLeft[base + b] === 0 ? patterns[at + b]! : patterns[at + b]! & clear;
       fill(model.right[node]!, depth + 1);
       return;
     }
     const k = leafSlots[node]!;
     const start = tableStart[node]!;
-    patterns.fill((1 << k) - 1);
-    for (let d = 0; d < depth; d++) {
-      const p = pathNode[d]!;
-      const wentLeft = pathWentLeft[d]!;
-      const clear = ~(1 << slot[p]!);
-      const base = p * nB;
-      for (let b = 0; b < nB; b++) if (zLeft[base + b] !== wentLeft) patterns[b]! &= clear;
-    }
-    for (let b = 0; b < nB; b++) table[start + patterns[b]!]! += weights[b]!;
+    const all = (1 << k) - 1;
+    for (let b = 0; b < nB; b++) table[start + (patterns[at + b]! & all)]! += weights[b]!;
     for (let i = 0; i < k; i++) {
       const bit = 1 << i;
-      for (let r = 0; r < 1 << k; r++) if ((r & bit) === 0) table[start + r]! += table[start + (r | bit)]!;
+      for (let r = 0; r <= all; r++) if ((r & bit) === 0) table[start + r]! += table[start + (r | bit)]!;
     }
   };
+  patterns.fill(-1, 0, nB);
   for (let t = 0; t < model.nTrees; t++) fill(model.treeRoots[t]!, 0);
-  return { model, slot, tableStart, table };
+  return { model, slot, tableStart, table, zWay };
 }
 
 /**
@@ -117,7 +124,7 @@ export function treeCoalitionTables(model: TreeEnsemble, background: Background)
  * using instance row `instanceOf[c]` of `instances` (row 0 when omitted).
  */
 export function treeCoalitionValues(tables: TreeCoalitionTables, instances: Float64Array, masks: Uint8Array, nCoalitions: number, instanceOf?: Int32Array): Float64Array {
-  const { model, slot, tableStart, table } = tables;
+  const { model, slot, tableStart, table, zWay } = tables;
   const m = model.nFeatures;
   const { feature, left, right, value, treeRoots } = model;
   const xLeft = new Uint8Array(feature.length);
@@ -154,10 +161,15 @@ export function treeCoalitionValues(tables: TreeCoalitionTables, instances: Floa
           stackIndex[size++] = r;
         } else {
           const withF = r | (1 << slot[node]!);
-          stackNode[size] = left[node]!;
-          stackIndex[size++] = withF;
-          stackNode[size] = right[node]!;
-          stackIndex[size++] = withF;
+          const way = zWay[node]!;
+          if (way !== 2) {
+            stackNode[size] = left[node]!;
+            stackIndex[size++] = withF;
+          }
+          if (way !== 1) {
+            stackNode[size] = right[node]!;
+            stackIndex[size++] = withF;
+          }
         }
       }
     }
