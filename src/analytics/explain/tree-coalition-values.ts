@@ -121,33 +121,38 @@ export function treeCoalitionTables(model: TreeEnsemble, background: Background)
 
 /**
  * v(S) on the margin scale for `nCoalitions` rows of 0/1 `masks` (1 = feature from x), coalition c
- * using instance row `instanceOf[c]` of `instances` (row 0 when omitted).
+ * using instance row `instanceOf[c]` of `instances` (row 0 when omitted). Tree by tree, all
+ * coalitions: one tree's tables stay in cache while every coalition walks it (the whole ensemble's
+ * do not). Each coalition still adds its leaves in tree order, so the sums do not depend on this.
  */
 export function treeCoalitionValues(tables: TreeCoalitionTables, instances: Float64Array, masks: Uint8Array, nCoalitions: number, instanceOf?: Int32Array): Float64Array {
   const { model, slot, tableStart, table, zWay } = tables;
   const m = model.nFeatures;
   const { feature, left, right, value, treeRoots } = model;
-  const xLeft = new Uint8Array(feature.length);
+  const nNodes = feature.length;
+  let nInstances = 1;
+  if (instanceOf !== undefined) for (let c = 0; c < nCoalitions; c++) nInstances = Math.max(nInstances, instanceOf[c]! + 1);
+  // xLeft[i * nNodes + node]: whether instance i goes left at the node.
+  const xLeft = new Uint8Array(nInstances * nNodes);
+  for (let i = 0; i < nInstances; i++) {
+    for (let node = 0; node < nNodes; node++) {
+      const f = feature[node]!;
+      if (f < 0) continue;
+      const x = instances[i * m + f]!;
+      xLeft[i * nNodes + node] = goesLeft(model, node, model.float32Inputs ? Math.fround(x) : x) ? 1 : 0;
+    }
+  }
   const stackNode = new Int32Array(2 * (model.maxDepth + 1));
   const stackIndex = new Int32Array(stackNode.length);
-  const out = new Float64Array(nCoalitions);
-  let currentInstance = -1;
-  for (let c = 0; c < nCoalitions; c++) {
-    const instance = instanceOf === undefined ? 0 : instanceOf[c]!;
-    if (instance !== currentInstance) {
-      currentInstance = instance;
-      for (let node = 0; node < feature.length; node++) {
-        const f = feature[node]!;
-        if (f < 0) continue;
-        const x = instances[instance * m + f]!;
-        xLeft[node] = goesLeft(model, node, model.float32Inputs ? Math.fround(x) : x) ? 1 : 0;
-      }
-    }
-    const maskBase = c * m;
-    let sum = 0;
-    for (let t = 0; t < model.nTrees; t++) {
+  const sums = new Float64Array(nCoalitions);
+  for (let t = 0; t < model.nTrees; t++) {
+    const root = treeRoots[t]!;
+    for (let c = 0; c < nCoalitions; c++) {
+      const maskBase = c * m;
+      const xBase = instanceOf === undefined ? 0 : instanceOf[c]! * nNodes;
+      let sum = sums[c]!;
       let size = 1;
-      stackNode[0] = treeRoots[t]!;
+      stackNode[0] = root;
       stackIndex[0] = 0;
       while (size > 0) {
         size--;
@@ -157,7 +162,7 @@ export function treeCoalitionValues(tables: TreeCoalitionTables, instances: Floa
         if (f < 0) {
           sum += value[node]! * table[tableStart[node]! + r]!;
         } else if (masks[maskBase + f] !== 0) {
-          stackNode[size] = xLeft[node] === 1 ? left[node]! : right[node]!;
+          stackNode[size] = xLeft[xBase + node] === 1 ? left[node]! : right[node]!;
           stackIndex[size++] = r;
         } else {
           const withF = r | (1 << slot[node]!);
@@ -172,8 +177,10 @@ export function treeCoalitionValues(tables: TreeCoalitionTables, instances: Floa
           }
         }
       }
+      sums[c] = sum;
     }
-    out[c] = model.baseScore + sum * model.leafScale;
   }
+  const out = new Float64Array(nCoalitions);
+  for (let c = 0; c < nCoalitions; c++) out[c] = model.baseScore + sums[c]! * model.leafScale;
   return out;
 }
