@@ -3,7 +3,9 @@ import { Worker } from 'node:worker_threads';
 import { compiledTreeEnsemble } from '../analytics/trees/compiled-tree-ensemble.js';
 import { scoreCompiled } from '../analytics/trees/compiled-tree-scorer.js';
 import { applyLink } from '../analytics/trees/predict.js';
+import { markTreeBackedPredict } from '../analytics/trees/tree-backed-predict.js';
 import type { TreeEnsemble } from '../analytics/trees/tree-ensemble.js';
+import { claimFront, newChunkClaims } from './row-chunk-claims.js';
 import type { TreeScoringAnswer, TreeScoringJob } from './tree-scoring-worker.js';
 
 /**
@@ -17,13 +19,18 @@ export type TreeScoringPool = {
   margins(model: TreeEnsemble, X: Float64Array, nRows: number): Promise<Float64Array>;
   /** Margins through the model's link (identity or logistic). */
   predict(model: TreeEnsemble, X: Float64Array, nRows: number): Promise<Float64Array>;
+  /** `predict` for one model as the explainers' batch-predict contract, marked as that ensemble (trees/tree-backed-predict.ts). */
+  predictor(model: TreeEnsemble): (X: Float64Array, nRows: number) => Promise<Float64Array>;
   close(): Promise<void>;
 };
 
 /** Below this many row x tree walks a batch stays on one thread (~1 ms of work). */
 const MIN_PARALLEL_WALKS = 400_000;
+/** Chunks claimed per thread share (more: finer balance when a thread is starved; fewer: less claiming). */
+const CHUNKS_PER_SHARE = 16;
+const CHUNK_MIN_ROWS = 256;
 
-type Pending = { worker: Worker; resolve: (margins: Float64Array) => void; reject: (error: Error) => void };
+type Pending = { worker: Worker; resolve: (rows: number) => void; reject: (error: Error) => void };
 
 /** `threads` counts the calling thread: 1 means no workers at all. */
 export function createTreeScoringPool(threads: number = defaultThreads()): TreeScoringPool {
@@ -51,7 +58,7 @@ export function createTreeScoringPool(threads: number = defaultThreads()): TreeS
       const p = pending.get(answer.job);
       pending.delete(answer.job);
       release(w);
-      if (answer.margins) p?.resolve(answer.margins);
+      if (answer.rows !== undefined) p?.resolve(answer.rows);
       else p?.reject(new Error(`tree scoring worker: ${answer.error}`));
     });
     const fail = (error: Error) => {
@@ -93,36 +100,42 @@ export function createTreeScoringPool(threads: number = defaultThreads()): TreeS
       scoreCompiled(compiled, X, 0, nRows, out);
       return out;
     }
+    // The calling thread owns the first share; the rest may be scored by any thread, in chunks
+    // claimed at run time (row-chunk-claims.ts): when the OS gives a worker no CPU, this thread
+    // goes on into its share instead of waiting for it.
     const per = Math.ceil(nRows / shares);
+    const chunkRows = Math.max(CHUNK_MIN_ROWS, Math.ceil(nRows / (shares * CHUNKS_PER_SHARE)));
+    const nChunks = Math.ceil(nRows / chunkRows);
+    // Workers never take a chunk that starts before this row: the first share stays here.
+    const floor = Math.ceil(per / chunkRows);
+    const firstRow = Math.min(nRows, floor * chunkRows);
     const isShared = X.buffer instanceof SharedArrayBuffer;
-    // An ordinary buffer cannot be shared: the workers' rows are copied once into shared scratch
-    // memory kept between calls (a fresh allocation per call costs page faults on every page).
-    const scratch = isShared ? null : takeScratch((nRows - Math.min(nRows, per)) * m);
-    if (scratch !== null) scratch.set(X.subarray(Math.min(nRows, per) * m, nRows * m));
-    const answers: Promise<void>[] = [];
-    // Workers take the shares after the first; the first is scored here while they run.
+    // An ordinary buffer cannot be shared: the rows workers may take are copied once into shared
+    // scratch memory kept between calls (a fresh allocation per call costs page faults on every page).
+    const scratch = isShared ? null : takeScratch((nRows - firstRow) * m);
+    if (scratch !== null) scratch.set(X.subarray(firstRow * m, nRows * m));
+    const workerX = scratch ?? X.subarray(firstRow * m, nRows * m);
+    const shared = new Float64Array(new SharedArrayBuffer(Math.max(1, nRows) * 8));
+    const claims = newChunkClaims(nChunks);
+    const answers: Promise<unknown>[] = [];
     for (let s = 1; s < shares; s++) {
-      const from = s * per;
-      const to = Math.min(nRows, from + per);
-      if (from >= to) break;
       const job = nextJob++;
-      const offset = (from - per) * m;
-      const rows = scratch === null ? X.subarray(from * m, to * m) : scratch.subarray(offset, offset + (to - from) * m);
       answers.push(
-        new Promise<Float64Array>((resolve, reject) => {
+        new Promise<number>((resolve, reject) => {
           const w = worker(s - 1);
           pending.set(job, { worker: w, resolve, reject });
           hold(w);
-          w.postMessage({ job, compiled, X: rows, nRows: to - from } satisfies TreeScoringJob);
-        }).then((part) => out.set(part, from)),
+          w.postMessage({ job, compiled, X: workerX, out: shared.subarray(firstRow), firstRow, nRows, chunkRows, claims, floor } satisfies TreeScoringJob);
+        }),
       );
     }
-    scoreCompiled(compiled, X, 0, Math.min(nRows, per), out);
     try {
+      for (let chunk = claimFront(claims); chunk >= 0; chunk = claimFront(claims)) scoreCompiled(compiled, X, chunk * chunkRows, Math.min(nRows, (chunk + 1) * chunkRows), shared);
       await Promise.all(answers);
     } finally {
       if (scratch !== null) releaseScratch(scratch);
     }
+    out.set(shared.subarray(0, nRows));
     return out;
   };
 
@@ -130,6 +143,7 @@ export function createTreeScoringPool(threads: number = defaultThreads()): TreeS
     threads,
     margins,
     predict: async (model, X, nRows) => applyLink(model, await margins(model, X, nRows)),
+    predictor: (model) => markTreeBackedPredict(async (X: Float64Array, nRows: number) => applyLink(model, await margins(model, X, nRows)), model, 'output'),
     async close() {
       await Promise.all(workers.filter((w) => w !== undefined).map((w) => w.terminate()));
       workers.length = 0;

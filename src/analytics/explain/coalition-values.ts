@@ -1,4 +1,7 @@
+import { additiveTreeEnsembleOf } from '../trees/tree-backed-predict.js';
+import type { TreeEnsemble } from '../trees/tree-ensemble.js';
 import { REUSED_BUFFER_BATCH_ROWS, evaluate, normalisedWeights, type Background, type BatchPredict } from './model-contract.js';
+import { treeCoalitionTables, treeCoalitionValues, type TreeCoalitionTables } from './tree-coalition-values.js';
 
 /**
  * The interventional value function of a coalition S for an instance x (Janzing et al. 2020;
@@ -7,7 +10,9 @@ import { REUSED_BUFFER_BATCH_ROWS, evaluate, normalisedWeights, type Background,
  *
  * `masks` holds `nCoalitions` rows of `nFeatures` 0/1 flags (1 = feature from x). Coalition c uses
  * instance row `instanceOf[c]` of `instances` (row 0 when `instanceOf` is omitted). All
- * coalitions x background rows go to the model in as few calls as `maxBatchRows` allows.
+ * coalitions x background rows go to the model in as few calls as `maxBatchRows` allows; when
+ * `predict` is marked as a tree ensemble's margin (trees/tree-backed-predict.ts), v is computed
+ * from the trees instead (tree-coalition-values.ts: same values, no synthetic rows).
  */
 export async function coalitionValues(
   predict: BatchPredict,
@@ -18,6 +23,8 @@ export async function coalitionValues(
   options: { instanceOf?: Int32Array; maxBatchRows?: number } = {},
 ): Promise<Float64Array> {
   const m = background.nFeatures;
+  const tables = treeTablesFor(additiveTreeEnsembleOf(predict), background);
+  if (tables !== null) return treeCoalitionValues(tables, instances, masks, nCoalitions, options.instanceOf);
   const nB = background.nRows;
   const weights = normalisedWeights(background);
   const perChunk = Math.max(1, Math.floor((options.maxBatchRows ?? REUSED_BUFFER_BATCH_ROWS) / nB));
@@ -52,4 +59,16 @@ export async function coalitionValues(
     }
   }
   return out;
+}
+
+// Explainers call coalitionValues once per row with the same background: its tables are built once.
+const tablesCache = new WeakMap<Background, WeakMap<TreeEnsemble, TreeCoalitionTables | null>>();
+
+function treeTablesFor(model: TreeEnsemble | null, background: Background): TreeCoalitionTables | null {
+  if (model === null || model.nFeatures !== background.nFeatures) return null;
+  let byModel = tablesCache.get(background);
+  if (byModel === undefined) tablesCache.set(background, (byModel = new WeakMap()));
+  let tables = byModel.get(model);
+  if (tables === undefined) byModel.set(model, (tables = treeCoalitionTables(model, background)));
+  return tables;
 }

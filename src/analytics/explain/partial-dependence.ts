@@ -37,10 +37,18 @@ export function featureGrid(data: FeatureMatrix, feature: number, options: GridO
   if (!(Number.isInteger(resolution) && resolution > 1)) throw new GridOptionError('gridResolution', 'must be an integer larger than 1');
   if (!(lo >= 0 && hi <= 1 && lo < hi)) throw new GridOptionError('percentiles', 'must be two numbers in [0, 1], the first smaller than the second');
   const m = data.nFeatures;
-  const column = Float64Array.from({ length: data.nRows }, (_, i) => data.data[i * m + feature]!).filter((v) => v === v).sort();
+  const observed = new Float64Array(data.nRows);
+  let n = 0;
+  for (let i = 0; i < data.nRows; i++) {
+    const v = data.data[i * m + feature]!;
+    if (v === v) observed[n++] = v;
+  }
+  const column = observed.subarray(0, n).sort();
   if (column.length === 0) throw new GridOptionError('feature', `feature ${feature} has no observed values`);
-  const distinct = Float64Array.from(new Set(column));
-  if (distinct.length < resolution) return distinct;
+  // Distinct values in ascending order (0 and -0 count once, as in a Set).
+  let nDistinct = 0;
+  for (let i = 0; i < n && nDistinct < resolution; i++) if (i === 0 || column[i] !== column[i - 1]) nDistinct++;
+  if (nDistinct < resolution) return Float64Array.from(new Set(column));
   const a = mquantileOfSorted(column, lo);
   const b = mquantileOfSorted(column, hi);
   // numpy.allclose(a, b): |a - b| <= 1e-8 + 1e-5 |b|

@@ -1,3 +1,6 @@
+import { markTreeBackedPredict } from '../trees/tree-backed-predict.js';
+import type { TreeEnsemble } from '../trees/tree-ensemble.js';
+
 /**
  * What every model format RAIA can score looks like to the rest of the system (registry,
  * explanations, fairness, drift): a batch function over a row-major Float64Array of the model's
@@ -38,7 +41,7 @@ export class ModelArtifactError extends Error {
  * binary classifier, the value for a regressor (multiclass: the probability of `classIndex`).
  */
 export function scalarOutput(model: ScoringModel, classIndex = 1): (features: Float64Array, nRows: number) => Promise<Float64Array> {
-  return async (features, nRows) => {
+  const output = async (features: Float64Array, nRows: number) => {
     const out = await model.score(features, nRows);
     if (model.task === 'regression' || !out.probabilities) return out.predictions;
     const k = model.classes!.length;
@@ -46,4 +49,7 @@ export function scalarOutput(model: ScoringModel, classIndex = 1): (features: Fl
     for (let i = 0; i < nRows; i++) result[i] = out.probabilities[i * k + classIndex]!;
     return result;
   };
+  // A regression tree ensemble's value is its output through its link: explainers may use the trees.
+  const ensemble = (model as { ensemble?: TreeEnsemble }).ensemble;
+  return ensemble !== undefined && model.task === 'regression' ? markTreeBackedPredict(output, ensemble, 'output') : output;
 }

@@ -1,5 +1,6 @@
 import { compiledTreeEnsemble } from './compiled-tree-ensemble.js';
 import { scoreCompiled } from './compiled-tree-scorer.js';
+import { markTreeBackedPredict } from './tree-backed-predict.js';
 import type { TreeEnsemble } from './tree-ensemble.js';
 
 /**
@@ -27,5 +28,6 @@ export function predict(model: TreeEnsemble, X: Float64Array, nRows: number): Fl
 
 /** The model as the batch-predict contract of the model-agnostic explainers, on the margin or output scale. */
 export function treeEnsemblePredictor(model: TreeEnsemble, scale: 'margin' | 'output' = 'output'): (X: Float64Array, nRows: number) => Float64Array {
-  return scale === 'margin' ? (X, nRows) => predictMargin(model, X, nRows) : (X, nRows) => predict(model, X, nRows);
+  const f = scale === 'margin' ? (X: Float64Array, nRows: number) => predictMargin(model, X, nRows) : (X: Float64Array, nRows: number) => predict(model, X, nRows);
+  return markTreeBackedPredict(f, model, scale);
 }

@@ -140,4 +140,30 @@ describe('partial dependence by tree recursion (sklearn method="recursion")', ()
       { numRuns: 300 },
     );
   });
+
+  it('walks an ascending one-feature grid once per tree with the same sums as the walk per point (float64 and float32, ties with thresholds)', () => {
+    fc.assert(
+      fc.property(
+        raiaDocument({ maxFeatures: 3, maxTrees: 5, maxDepth: 5 }).chain((doc) =>
+          fc.tuple(
+            fc.constant(doc),
+            fc.constantFrom('float64' as const, 'float32' as const),
+            fc.integer({ min: 0, max: doc.featureNames.length - 1 }),
+            // grid points on the thresholds' grid (ties), just off it, and anywhere
+            fc.array(fc.oneof(fc.integer({ min: -1, max: 5 }).map((v) => v / 4), fc.integer({ min: -1, max: 5 }).map((v) => v / 4 + 1e-9), fc.double({ min: -1, max: 2, noNaN: true })), { minLength: 1, maxLength: 25 }),
+          ),
+        ),
+        ([doc, precision, feature, values]) => {
+          const model = parseRaiaTreeEnsemble({ ...doc, comparisonPrecision: precision });
+          const ascending = Float64Array.from(values).sort();
+          const fast = recursionPartialDependence(model, [feature], ascending, ascending.length);
+          // A larger point first, then the grid descending: not ascending, so the walk per point; its answers for the grid reversed must be the same numbers.
+          const descending = Float64Array.of(ascending[ascending.length - 1]! + 1, ...Array.from(ascending).reverse());
+          const perPoint = Array.from(recursionPartialDependence(model, [feature], descending, descending.length).subarray(1)).reverse();
+          expect(Array.from(fast)).toEqual(perPoint);
+        },
+      ),
+      { numRuns: 300, seed: 1802 },
+    );
+  });
 });
