@@ -277,7 +277,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const llm = { connections: llmConnections, apiKeys: new LlmApiKeyVault(db.knex, keys.masterKey), retriever: documentRetriever(documents) };
     const live = await startLiveServices({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
     cleanups.push(() => live.close());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, live, startedAt: new Date(), close };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, live, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;
