@@ -7,7 +7,7 @@ import { runMigrations } from '../src/platform/migrations.js';
 import { allMigrations } from '../src/migrations.js';
 import { PostgresEventStore } from '../src/events/postgres/postgres-event-store.js';
 import type { NewEvent } from '../src/events/envelope.js';
-import { copyField } from '../src/events/postgres/ledger-copy-rows.js';
+import { copyField } from '../src/platform/copy-text-format.js';
 import { raiaEventCatalogue } from '../src/events/catalogue/raia-event-catalogue.js';
 import { ProjectionRunner } from '../src/projections/projection-runner.js';
 import { streamCatalog } from '../src/projections/stream-catalog.projection.js';

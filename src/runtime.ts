@@ -25,7 +25,7 @@ import { startLedgerSealer, type LedgerSealer } from './processors/ledger-sealer
 import { sealArchive, type SealArchive } from './processors/seal-archive.js';
 import { allMigrations } from './migrations.js';
 import { systemActor } from './events/envelope.js';
-import { SessionStore } from './platform/session-store.js';
+import { SESSION_REVOCATIONS_CHANNEL, SessionStore } from './platform/session-store.js';
 import { ApiKeyUsage } from './platform/api-key-usage.js';
 import { FileBlobStorage, type BlobStorage } from './platform/blob-storage.js';
 import { S3BlobStorage, connectS3 } from './platform/s3-blob-storage.js';
@@ -214,6 +214,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       publicUrl: config.RAIA_PUBLIC_URL,
       clock: () => new Date(),
     };
+    // Revocations by any process evict this one's cache of active sessions.
+    await db.listen(SESSION_REVOCATIONS_CHANNEL, (announcement) => identity.sessions.forgetRevoked(announcement));
     const accessTokens = new AccessTokens(keys.accessTokenKey, keys.accessTokenVerifyKey, config.RAIA_ACCESS_TOKEN_TTL_SECONDS);
     if (config.RAIA_BOOTSTRAP_ADMIN_EMAIL && config.RAIA_BOOTSTRAP_ADMIN_PASSWORD) {
       const admin = await registerAccount(
@@ -277,7 +279,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const llm = { connections: llmConnections, apiKeys: new LlmApiKeyVault(db.knex, keys.masterKey), retriever: documentRetriever(documents) };
     const live = await startLiveServices({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
     cleanups.push(() => live.close());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db.knex), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, live, startedAt: new Date(), close };
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, live, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

@@ -9,7 +9,8 @@ import type { SubscribeOptions, Subscription } from './event-store.js';
  */
 export function pollAll(
   readAfter: (after: number, limit: number) => Promise<StoredEvent[]>,
-  waitForAppend: (signal: AbortSignal, timeoutMs: number) => Promise<void>,
+  /** Resolves once an event after `after` may have been appended (at once if one already was), on abort, or after `timeoutMs`. */
+  waitForAppend: (signal: AbortSignal, timeoutMs: number, after: number) => Promise<void>,
   options: SubscribeOptions & { pollIntervalMs?: number },
 ): Subscription {
   const batchSize = options.batchSize ?? 500;
@@ -25,7 +26,7 @@ export function pollAll(
         await options.onEvents(events);
         checkpoint = events[events.length - 1]!.position;
       }
-      if (events.length < batchSize) await waitForAppend(abort.signal, pollIntervalMs);
+      if (events.length < batchSize) await waitForAppend(abort.signal, pollIntervalMs, checkpoint);
     }
   };
   const done = run().catch((error: unknown) => {

@@ -1,4 +1,6 @@
-import type { Knex } from './database.js';
+import { endianness } from 'node:os';
+import { COPY_NULL, copyField } from './copy-text-format.js';
+import type { Database, Knex } from './database.js';
 import type { Migration } from './migrations.js';
 
 const PREDICTIONS = 'model_predictions';
@@ -29,48 +31,87 @@ export const predictionLogMigrations: Migration[] = [
       )`);
     },
   },
+  {
+    name: '0013_prediction_input_values',
+    async up(knex) {
+      // Plain inputs as the float64 values the model scored (input schema order, NaN = missing),
+      // 8 bytes a value: COPY writes them 2-3x faster than the same inputs as JSON objects.
+      // `inputs` keeps sealed inputs (a subject's, erasable) and the rows logged before.
+      await knex.raw(`ALTER TABLE ${PREDICTIONS} ADD COLUMN IF NOT EXISTS input_values bytea`);
+      await knex.raw(`ALTER TABLE ${PREDICTIONS} ALTER COLUMN inputs DROP NOT NULL`);
+      await knex.raw(`ALTER TABLE ${PREDICTIONS} ADD CONSTRAINT model_predictions_inputs_present CHECK (inputs IS NOT NULL OR input_values IS NOT NULL)`);
+    },
+  },
 ];
 
-export type LoggedPrediction = {
-  predictionId: string;
+/** One scoring request's predictions, logged together: they share model, version, subject, time and latency. */
+export type LoggedPredictionBatch = {
   modelId: string;
   version: number;
   subjectId: string | null;
-  /** Plain feature values, or a sealed field when the prediction is about an identified subject. */
-  inputs: unknown;
-  prediction: unknown;
-  /** Positive-class probability (binary) or the value (regression): what performance metrics use. */
-  score: number | null;
-  latencyMs: number;
   createdAt: Date;
+  /** Per prediction: the request's scoring time over its instances. */
+  latencyMs: number;
+  /**
+   * The inputs: the feature values scored (row-major, `width` a row, input schema order, NaN =
+   * missing, booleans 0/1), or per instance a sealed field when the predictions are about an
+   * identified subject (erasable with the subject's key).
+   */
+  inputs: { values: Float64Array; width: number } | { sealed: unknown[] };
+  predictions: {
+    predictionId: string;
+    /** The answer's prediction (and probabilities), as the performance and live readers read it. */
+    prediction: unknown;
+    /** Positive-class probability (binary) or the value (regression): what performance metrics use. */
+    score: number | null;
+  }[];
 };
+
+const COPY_PREDICTIONS = `COPY ${PREDICTIONS} (prediction_id, model_id, version, subject_id, inputs, input_values, prediction, score, latency_ms, created_at) FROM STDIN`;
+const NULL_FIELD = COPY_NULL;
+/** A number as a COPY field; PostgreSQL reads `NaN` and `Infinity` in float8 text. */
+const copyNumber = (v: number | null): string => (v === null ? NULL_FIELD : Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v));
 
 export type ScoredOutcome = { version: number; prediction: unknown; score: number | null; actual: unknown; createdAt: string };
 
 /** The prediction log and the ground truth recorded against it. */
 export class PredictionLog {
-  constructor(private readonly knex: Knex) {}
+  private readonly knex: Knex;
 
-  async record(predictions: LoggedPrediction[]): Promise<void> {
-    if (predictions.length === 0) return;
-    const rows = predictions.map((p) => ({
-      prediction_id: p.predictionId,
-      model_id: p.modelId,
-      version: p.version,
-      subject_id: p.subjectId,
-      inputs: p.inputs,
-      prediction: p.prediction,
-      score: p.score,
-      latency_ms: p.latencyMs,
-      created_at: p.createdAt.toISOString(),
-    }));
-    // One JSON parameter expanded by the server: a batch of 10,000 predictions is one short
-    // statement instead of 90,000 bound parameters (5x faster here).
-    await this.knex.raw(
-      `INSERT INTO ${PREDICTIONS} (prediction_id, model_id, version, subject_id, inputs, prediction, score, latency_ms, created_at)
-       SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(prediction_id uuid, model_id uuid, version integer, subject_id text, inputs jsonb, prediction jsonb, score double precision, latency_ms double precision, created_at timestamptz)`,
-      [JSON.stringify(rows)],
-    );
+  constructor(private readonly db: Database) {
+    this.knex = db.knex;
+  }
+
+  /**
+   * Writes a request's predictions durably (committed when this resolves) with one COPY: one
+   * round trip, no SQL to parse, rows inserted in batches.
+   */
+  async record(batch: LoggedPredictionBatch): Promise<void> {
+    const n = batch.predictions.length;
+    if (n === 0) return;
+    const shared = [batch.modelId, String(batch.version), batch.subjectId === null ? NULL_FIELD : copyField(batch.subjectId)].join('\t');
+    const tail = `${copyNumber(batch.latencyMs)}\t${batch.createdAt.toISOString()}\n`;
+    const valuesHex = 'values' in batch.inputs ? littleEndianBytes(batch.inputs.values).toString('hex') : null;
+    const rowHexChars = 'values' in batch.inputs ? batch.inputs.width * 16 : 0;
+    const sealed = 'sealed' in batch.inputs ? batch.inputs.sealed : null;
+    const parts: string[] = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const p = batch.predictions[i]!;
+      // bytea in hex form, its backslash escaped for COPY: `\\x0123…`.
+      const inputs = sealed ? `${copyField(JSON.stringify(sealed[i]))}\t${NULL_FIELD}` : `${NULL_FIELD}\t\\\\x${valuesHex!.slice(i * rowHexChars, (i + 1) * rowHexChars)}`;
+      parts[i] = `${p.predictionId}\t${shared}\t${inputs}\t${copyField(JSON.stringify(p.prediction))}\t${copyNumber(p.score)}\t${tail}`;
+    }
+    await this.db.withScriptConnection((_run, runCopy) => runCopy(COPY_PREDICTIONS, parts.join('')));
+  }
+
+  /** The plain inputs of logged predictions, by id (sealed ones are not here: they are read with the subject's key). */
+  async inputValues(predictionIds: string[]): Promise<Map<string, Float64Array>> {
+    const found = new Map<string, Float64Array>();
+    for (let i = 0; i < predictionIds.length; i += 5000) {
+      const rows = (await this.knex(PREDICTIONS).whereIn('prediction_id', predictionIds.slice(i, i + 5000)).whereNotNull('input_values').select('prediction_id', 'input_values')) as { prediction_id: string; input_values: Uint8Array }[];
+      for (const r of rows) found.set(r.prediction_id, float64sOf(r.input_values));
+    }
+    return found;
   }
 
   /** Which of these ids are predictions of this model (outcomes may only be recorded for those). */
@@ -107,4 +148,16 @@ export class PredictionLog {
     const [{ count }] = (await this.knex(PREDICTIONS).where('model_id', modelId).count({ count: '*' })) as [{ count: string | number }];
     return Number(count);
   }
+}
+
+/** The values' bytes, little-endian whatever the machine (the stored form). */
+function littleEndianBytes(values: Float64Array): Buffer {
+  const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  return endianness() === 'LE' ? bytes : Buffer.from(bytes).swap64();
+}
+
+function float64sOf(bytes: Uint8Array): Float64Array {
+  const copy = Buffer.from(bytes);
+  if (endianness() !== 'LE') copy.swap64();
+  return new Float64Array(copy.buffer, copy.byteOffset, copy.byteLength / 8);
 }

@@ -5,6 +5,11 @@ import { newToken, tokenDigest } from './secure-token.js';
 
 const SESSIONS = 'raia_sessions';
 const REFRESH_TOKENS = 'raia_refresh_tokens';
+/** NOTIFY channel of revocations, so every process drops what it remembers (`session:<id>` or `user:<id>`). */
+export const SESSION_REVOCATIONS_CHANNEL = 'raia_session_revocations';
+/** How long an active answer is trusted without asking the database: the bound if a notification is ever lost. */
+const ACTIVE_CACHE_MS = 5000;
+const ACTIVE_CACHE_MAX = 10_000;
 
 export const sessionStoreMigrations: Migration[] = [
   {
@@ -50,6 +55,13 @@ export type RotationResult =
  * reuse detection). Only digests are stored; a token is shown to its owner exactly once.
  */
 export class SessionStore {
+  /**
+   * Sessions recently found active (every authenticated request asks): until `until` (at most
+   * ACTIVE_CACHE_MS, never past the session's expiry). Revocations here evict at once; revocations
+   * by another process arrive by NOTIFY (`forgetRevoked`), with the time bound as the backstop.
+   */
+  private readonly active = new Map<string, { userId: string; until: number }>();
+
   constructor(
     private readonly knex: Knex,
     private readonly ttlMs: number,
@@ -78,7 +90,7 @@ export class SessionStore {
         .first();
       if (!row || row.revoked_at || new Date(row.expires_at) <= now) return { status: 'invalid' } as const;
       if (row.used_at) {
-        await trx(SESSIONS).where('session_id', row.session_id).update({ revoked_at: now, revoked_reason: 'refresh-token-reuse' });
+        await this.revokeWhere(`session:${row.session_id as string}`, (q) => q.where('session_id', row.session_id), 'refresh-token-reuse', trx);
         return { status: 'reused', sessionId: row.session_id, userId: row.user_id } as const;
       }
       const next = newToken();
@@ -90,8 +102,37 @@ export class SessionStore {
   }
 
   async isActive(sessionId: string): Promise<boolean> {
-    const row = await this.knex(SESSIONS).select('revoked_at', 'expires_at').where('session_id', sessionId).first();
-    return Boolean(row && !row.revoked_at && new Date(row.expires_at) > this.clock());
+    const now = this.clock().getTime();
+    const cached = this.active.get(sessionId);
+    if (cached && cached.until > now) return true;
+    this.active.delete(sessionId);
+    const row = await this.knex(SESSIONS).select('user_id', 'revoked_at', 'expires_at').where('session_id', sessionId).first();
+    const expiresAt = row ? new Date(row.expires_at).getTime() : 0;
+    if (!row || row.revoked_at || expiresAt <= now) return false;
+    if (this.active.size >= ACTIVE_CACHE_MAX) this.active.delete(this.active.keys().next().value!);
+    this.active.set(sessionId, { userId: row.user_id, until: Math.min(expiresAt, now + ACTIVE_CACHE_MS) });
+    return true;
+  }
+
+  /** A revocation announced on SESSION_REVOCATIONS_CHANNEL (by any process): forgets what it covers. */
+  forgetRevoked(announcement: string): void {
+    if (announcement.startsWith('session:')) this.active.delete(announcement.slice('session:'.length));
+    else if (announcement.startsWith('user:')) {
+      const userId = announcement.slice('user:'.length);
+      for (const [id, entry] of this.active) if (entry.userId === userId) this.active.delete(id);
+    }
+  }
+
+  /** Revokes in a transaction that announces it: the NOTIFY goes out with the commit. */
+  private async revokeWhere(announcement: string, where: (q: Knex.QueryBuilder) => Knex.QueryBuilder, reason: string, trx?: Knex.Transaction): Promise<number> {
+    const run = async (t: Knex.Transaction) => {
+      const n = await where(t(SESSIONS)).whereNull('revoked_at').update({ revoked_at: this.clock(), revoked_reason: reason });
+      if (n > 0) await t.raw('SELECT pg_notify(?, ?)', [SESSION_REVOCATIONS_CHANNEL, announcement]);
+      return n;
+    };
+    const n = trx ? await run(trx) : await this.knex.transaction(run);
+    this.forgetRevoked(announcement);
+    return n;
   }
 
   async sessionOf(refreshToken: string): Promise<{ sessionId: string; userId: string } | null> {
@@ -104,11 +145,11 @@ export class SessionStore {
   }
 
   async revoke(sessionId: string, reason: string): Promise<boolean> {
-    return (await this.knex(SESSIONS).where('session_id', sessionId).whereNull('revoked_at').update({ revoked_at: this.clock(), revoked_reason: reason })) > 0;
+    return (await this.revokeWhere(`session:${sessionId}`, (q) => q.where('session_id', sessionId), reason)) > 0;
   }
 
   async revokeAll(userId: string, reason: string): Promise<number> {
-    return this.knex(SESSIONS).where('user_id', userId).whereNull('revoked_at').update({ revoked_at: this.clock(), revoked_reason: reason });
+    return this.revokeWhere(`user:${userId}`, (q) => q.where('user_id', userId), reason);
   }
 
   async list(userId: string): Promise<SessionInfo[]> {

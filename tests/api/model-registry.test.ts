@@ -80,6 +80,10 @@ describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect)
       expect(p.probabilities.deny).toBeCloseTo(1 - expected[i]!, 12);
       expect(p.prediction).toBe(expected[i]! >= 0.5 ? 'grant' : 'deny');
     });
+    // Logged before the answer: the inputs as the values scored, in the schema's order (age, income), missing as NaN.
+    const ids = res.body.predictions.map((p: { predictionId: string }) => p.predictionId);
+    const logged = await server.runtime.predictionLog.inputValues(ids);
+    expect(ids.map((pid: string) => [...logged.get(pid)!])).toEqual([[25, 40], [30, 50], [45, 80], [NaN, 51]]);
   });
 
   it('runs the governed lifecycle: four eyes, gates refused with every reason (recorded), deploy under a policy, history and card; retiring a draft leaves the deployed version in service', async () => {

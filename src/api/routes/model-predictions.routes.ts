@@ -63,20 +63,19 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const probabilities = Object.fromEntries(classes.map((c, j) => [c, out.probabilities![i * k + j]!]));
         return { predictionId: randomUUID(), prediction: classes[out.predictions[i]!]!, probabilities };
       });
-      const sealedInputs = subjectId ? await Promise.all(instances.map((x) => runtime.vault.seal(subjectId, x as JsonValue))) : instances;
-      await runtime.predictionLog.record(
-        predictions.map((p, i) => ({
+      await runtime.predictionLog.record({
+        modelId: id,
+        version: version.version,
+        subjectId: subjectId ?? null,
+        createdAt: now,
+        latencyMs: latencyMs / instances.length,
+        inputs: subjectId ? { sealed: await Promise.all(instances.map((x) => runtime.vault.seal(subjectId, x as JsonValue))) } : { values: features, width: version.inputSchema.length },
+        predictions: predictions.map((p, i) => ({
           predictionId: p.predictionId,
-          modelId: id,
-          version: version.version,
-          subjectId: subjectId ?? null,
-          inputs: sealedInputs[i],
-          prediction: p,
+          prediction: 'probabilities' in p ? { prediction: p.prediction, probabilities: p.probabilities } : { prediction: p.prediction },
           score: !classes ? (p.prediction as number) : classes.length === 2 ? out.probabilities![i * 2 + 1]! : null,
-          latencyMs: latencyMs / instances.length,
-          createdAt: now,
         })),
-      );
+      });
       request.log.info({ modelId: id, version: version.version, rows: instances.length, latencyMs, caller: principalOf(request).userId }, 'scored');
       return { modelId: id, version: version.version, predictions, latencyMs };
     });

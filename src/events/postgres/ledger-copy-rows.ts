@@ -1,5 +1,6 @@
 import { streamCategory, type StoredEvent } from '../envelope.js';
 import type { ValidatedEvent } from '../new-event-validation.js';
+import { COPY_NULL, copyField } from '../../platform/copy-text-format.js';
 
 /**
  * The ledger's rows in COPY's text format, which is how appends write them: COPY skips the SQL
@@ -15,12 +16,7 @@ export const LEDGER_COPY_COLUMNS = [
   'id', 'type', 'schema_version', 'actor_id', 'correlation_id', 'causation_id', 'actor', 'data', 'metadata',
 ] as const;
 
-const NULL_FIELD = '\\N';
-const SPECIAL = /[\\\t\n\r]/;
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** A text as a COPY field: backslash, tab, newline and carriage return escaped, nothing else. */
-export const copyField = (text: string): string => (SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : text);
+const NULL_FIELD = COPY_NULL;
 
 /**
  * The fields of an event that do not depend on its place in the chain, tab-separated. Ids are

@@ -202,6 +202,8 @@ export class PostgresEventStore implements EventStore {
   /** PostgreSQL takes the rows by COPY; PGlite by an INSERT made from the events themselves (see ledger-insert-rows.ts). */
   private readonly writesRowsByCopy: boolean;
   private groupSequence = 0;
+  /** The highest position subscribers of this process have been told of (by an append here or a NOTIFY). */
+  private announced = 0;
   /** Groups committed by each path, and optimistic ones redone under the lock (another writer moved the head, or the database refused them). */
   readonly groupCounts = { optimistic: 0, locked: 0, redone: 0 };
 
@@ -434,8 +436,20 @@ export class PostgresEventStore implements EventStore {
         if (!outcome.result.duplicate) position = Math.max(position, outcome.result.position);
         group[i]!.resolve(outcome.result);
       });
-      if (position > 0) this.appended.emit('appended', position);
+      if (position > 0) this.announce(position);
     });
+  }
+
+  /**
+   * Tells this process's subscribers that the ledger reaches `position`. They are woken on the next
+   * turn of the event loop, not inside the append's settlement: the appender's continuation (an
+   * HTTP answer) runs first instead of queueing behind every follower's read of the new events.
+   * `announced` is set at once, so a follower that starts waiting in between does not sleep.
+   */
+  private announce(position: number): void {
+    if (!Number.isFinite(position) || position <= this.announced) return;
+    this.announced = position;
+    setImmediate(() => this.appended.emit('appended', position));
   }
 
   /**
@@ -623,8 +637,9 @@ export class PostgresEventStore implements EventStore {
     this.listenAcrossProcesses();
     return pollAll(
       (after, limit) => this.readAll({ after, limit }),
-      (signal, timeoutMs) =>
+      (signal, timeoutMs, after) =>
         new Promise<void>((resolve) => {
+          if (this.announced > after) return resolve();
           const finish = () => {
             clearTimeout(timer);
             this.appended.off('appended', finish);
@@ -642,7 +657,8 @@ export class PostgresEventStore implements EventStore {
   /** Other processes' appends arrive by NOTIFY; same-process appends wake subscribers directly. */
   private listenAcrossProcesses() {
     if (this.unlisten || this.db.dialect !== 'postgres') return;
-    this.unlisten = this.db.listen(EVENTS_CHANNEL, (payload) => this.appended.emit('appended', Number(payload)));
+    // This process's own appends come back too; announce skips what it has already announced.
+    this.unlisten = this.db.listen(EVENTS_CHANNEL, (payload) => this.announce(Number(payload)));
     this.unlisten.catch(() => {
       this.unlisten = null;
     });

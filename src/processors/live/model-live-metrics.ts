@@ -72,8 +72,9 @@ export function startModelLiveMetrics(options: ModelLiveMetricsOptions): ModelLi
         .where('created_at', '>', new Date(predictions.at - overlapMs).toISOString())
         .orderBy('created_at')
         .limit(PAGE)
-        .select('prediction_id', 'model_id', 'version', 'score', 'latency_ms', 'created_at')) as Record<string, unknown>[];
-      const added = fresh(predictions, rows.map((r) => ({ id: r.prediction_id as string, at: new Date(r.created_at as string).getTime(), r })));
+        // The time as epoch milliseconds: parsing 20,000 timestamp texts into Dates cost more than the query.
+        .select('prediction_id', 'model_id', 'version', 'score', 'latency_ms', knex.raw('(extract(epoch from created_at) * 1000)::float8 AS created_ms'))) as Record<string, unknown>[];
+      const added = fresh(predictions, rows.map((r) => ({ id: r.prediction_id as string, at: Number(r.created_ms), r })));
       for (const { at, r } of added) windowOf(r.model_id as string, Number(r.version)).addPrediction(at, Number(r.latency_ms), r.score === null ? null : Number(r.score));
       if (rows.length < PAGE || added.length === 0) return;
     }

@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knexFactory from 'knex';
+import { Pool } from 'undici';
+import { treeModel, treeModelSchema } from '../tests/support/tree-model-fixture.js';
+
+/**
+ * The HTTP path under a mixed load: a RAIA process of its own (bench/support/api-bench-server.ts:
+ * runtime and HTTP on loopback, PostgreSQL on loopback) and, in this process, CONCURRENCY clients
+ * each sending its next request as soon as the last one answered, for DURATION_S after a warm-up.
+ * Mix: 70 % reads (a model, the model list, a dataset, the dataset list, a page of 50 audit
+ * entries), 20 % model updates (`PUT /models/:id`, each client on its own models, so writers do
+ * not collide), 10 % small explanations (TreeSHAP of one row of a two-feature tree ensemble,
+ * recorded). Every answer other than 200 counts as an error.
+ */
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CONCURRENCY = Number(process.env.BENCH_API_CONCURRENCY ?? 50);
+const DURATION_S = Number(process.env.BENCH_API_SECONDS ?? 20);
+const WARMUP_S = 3;
+const MODELS = 200;
+const DATASETS = 20;
+const TARGETS = { readP95Ms: 20, readRequestsPerSec: 2000, writeP95Ms: 50, writeRequestsPerSec: 500 };
+
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+
+type Kind = 'read' | 'write' | 'explain';
+type Server = { base: string; scientist: string; auditor: string; stop(): Promise<void> };
+
+function startServer(env: Record<string, string>): Promise<Server> {
+  // BENCH_API_CPU_PROF=<dir>: the server writes a CPU profile there when it stops.
+  const profile = process.env.BENCH_API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, 'support', 'api-bench-server.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const fail = () => reject(new Error(`the RAIA process did not start:\n${output}`));
+    child.once('exit', fail);
+    child.stderr.on('data', (d) => (output += String(d)));
+    child.stdout.on('data', (d) => {
+      output += String(d);
+      const ready = /^READY (.*)$/m.exec(output);
+      if (!ready) return;
+      child.off('exit', fail);
+      const { base, scientist, auditor } = JSON.parse(ready[1]!) as { base: string; scientist: string; auditor: string };
+      resolve({ base, scientist, auditor, stop: async () => void (child.kill('SIGTERM'), await exited) });
+    });
+  });
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'raia-bench-api-'));
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const server = await startServer({ DATABASE_URL, DATABASE_SCHEMA: schema, RAIA_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' });
+  const pool = new Pool(server.base, { connections: CONCURRENCY, pipelining: 1 });
+  try {
+    const scientist = { authorization: `Bearer ${server.scientist}` };
+    const auditor = { authorization: `Bearer ${server.auditor}` };
+    const json = { 'content-type': 'application/json' };
+    const call = async (method: 'GET' | 'POST' | 'PUT', path: string, headers: Record<string, string>, body?: string | FormData) => {
+      const res = await fetch(`${server.base}${path}`, { method, headers, body });
+      const text = await res.text();
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return JSON.parse(text) as Record<string, unknown>;
+    };
+
+    // Seed: models (one with a tree ensemble version to explain), datasets.
+    const models: string[] = [];
+    for (let i = 0; i < MODELS; i++) models.push((await call('POST', '/api/v1/models', { ...scientist, ...json }, JSON.stringify({ name: `model ${i}`, type: 'classification', riskTier: 'limited', tags: ['bench'] }))).id as string);
+    const form = new FormData();
+    form.append('metadata', JSON.stringify({ format: 'raia-tree-ensemble/v1', task: 'binary', classes: ['deny', 'grant'], inputSchema: treeModelSchema }));
+    form.append('artifact', new Blob([JSON.stringify(treeModel)]), 'trees.json');
+    await call('POST', `/api/v1/models/${models[0]!}/versions`, scientist, form);
+    const datasets: string[] = [];
+    for (let i = 0; i < DATASETS; i++) {
+      const upload = new FormData();
+      upload.append('metadata', JSON.stringify({ name: `dataset ${i}` }));
+      upload.append('file', new Blob([`age,income,label\n${Array.from({ length: 200 }, (_, r) => `${20 + ((r * 7 + i) % 50)},${30 + ((r * 13) % 90)},${r % 2}`).join('\n')}\n`]), `d${i}.csv`);
+      datasets.push((await call('POST', '/api/v1/datasets/upload', scientist, upload)).id as string);
+    }
+
+    const explainPath = `/api/v1/explainability/shap/${models[0]!}?version=1&rows=${encodeURIComponent(JSON.stringify([{ age: 45, income: 80 }]))}`;
+    const reads = [
+      () => `/api/v1/models/${models[Math.floor(Math.random() * MODELS)]!}`,
+      () => '/api/v1/models?limit=20',
+      () => `/api/v1/datasets/${datasets[Math.floor(Math.random() * DATASETS)]!}`,
+      () => '/api/v1/datasets?limit=20',
+      () => '/api/v1/audit/logs?limit=50',
+    ];
+    const latencies: Record<Kind, number[]> = { read: [], write: [], explain: [] };
+    const errorSamples: string[] = [];
+    let errors = 0;
+    let measuring = false;
+    let stopping = false;
+
+    const request = async (kind: Kind, method: 'GET' | 'PUT', path: string, headers: Record<string, string>, body?: string) => {
+      const started = performance.now();
+      try {
+        const res = await pool.request({ method, path, headers, body });
+        const text = await res.body.text();
+        if (res.statusCode !== 200) {
+          if (measuring) errors++;
+          if (errorSamples.length < 5) errorSamples.push(`${method} ${path} ${res.statusCode} ${text.slice(0, 200)}`);
+          return;
+        }
+      } catch (error) {
+        if (measuring) errors++;
+        if (errorSamples.length < 5) errorSamples.push(`${method} ${path} ${String(error)}`);
+        return;
+      }
+      if (measuring) latencies[kind].push(performance.now() - started);
+    };
+
+    const client = async (c: number) => {
+      let n = 0;
+      // Each client updates its own models (every CONCURRENCY-th), so concurrent writes do not race on a stream.
+      const own = models.filter((_, i) => i % CONCURRENCY === c);
+      while (!stopping) {
+        const r = Math.random();
+        n++;
+        if (r < 0.7) await request('read', 'GET', reads[n % reads.length]!(), auditor);
+        else if (r < 0.9) await request('write', 'PUT', `/api/v1/models/${own[n % own.length]!}`, { ...scientist, ...json }, JSON.stringify({ description: `revision ${c}-${n}` }));
+        else await request('explain', 'GET', explainPath, scientist);
+      }
+    };
+    const load = Array.from({ length: CONCURRENCY }, (_, c) => client(c));
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    const load1 = loadavg()[0]!;
+    measuring = true;
+    const started = performance.now();
+    await new Promise((r) => setTimeout(r, DURATION_S * 1000));
+    measuring = false;
+    const seconds = (performance.now() - started) / 1000;
+    stopping = true;
+    await Promise.all(load);
+
+    const figures = (kind: Kind) => {
+      const sorted = [...latencies[kind]].sort((a, b) => a - b);
+      return { p50: round(quantile(sorted, 0.5)), p95: round(quantile(sorted, 0.95)), p99: round(quantile(sorted, 0.99)), perSec: Math.round(sorted.length / seconds) };
+    };
+    const [read, write, explain] = [figures('read'), figures('write'), figures('explain')];
+    return {
+      concurrency: CONCURRENCY,
+      seconds: round(seconds),
+      readP50Ms: read.p50,
+      readP95Ms: read.p95,
+      readP99Ms: read.p99,
+      readRequestsPerSec: read.perSec,
+      writeP50Ms: write.p50,
+      writeP95Ms: write.p95,
+      writeP99Ms: write.p99,
+      writeRequestsPerSec: write.perSec,
+      explainP95Ms: explain.p95,
+      explainRequestsPerSec: explain.perSec,
+      errors,
+      ...(errorSamples.length > 0 ? { errorSamples } : {}),
+      loadAverage1mStart: round(load1, 2),
+      loadAverage1mEnd: round(loadavg()[0]!, 2),
+      cores: cpus().length,
+      targets: TARGETS,
+    };
+  } finally {
+    await pool.close();
+    await server.stop();
+    const knex = knexFactory({ client: 'pg', connection: DATABASE_URL });
+    await knex.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => knex.destroy());
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
