@@ -123,7 +123,7 @@ export type EvaluationSummary = {
   modelId: string | null;
   modelVersion: number | null;
   definition: Record<string, unknown>;
-  aggregates: unknown[] | null;
+  aggregates: { configurationId: string; metrics: { metric: string; n: number; mean: number | null; ciLow: number | null; ciHigh: number | null; abstentions: number }[] }[] | null;
   fairness: unknown[] | null;
   receipt: Record<string, unknown> | null;
 };
@@ -150,7 +150,7 @@ const summaryOf = (r: Row): EvaluationSummary => {
     modelId: (r.model_id as string | null) ?? null,
     modelVersion: r.model_version === null || r.model_version === undefined ? null : Number(r.model_version),
     definition: json<Record<string, unknown>>(r.definition),
-    aggregates: r.aggregates ? json<unknown[]>(r.aggregates) : null,
+    aggregates: r.aggregates ? json<EvaluationSummary['aggregates']>(r.aggregates) : null,
     fairness: r.fairness ? json<unknown[]>(r.fairness) : null,
     receipt: r.receipt ? json<Record<string, unknown>>(r.receipt) : null,
   };

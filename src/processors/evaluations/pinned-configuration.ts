@@ -7,7 +7,7 @@ import type { EventStore } from '../../events/event-store.js';
 import { InvalidLlmInput } from '../llm/llm-errors.js';
 
 export type EvaluatedConfiguration = z.infer<typeof evaluatedConfigurationSchema>;
-export type LiveConfiguration = Extract<LlmConfigurationState, { status: 'live' }>;
+export type LiveConfiguration = Exclude<LlmConfigurationState, { status: 'none' }>;
 
 async function fold(deps: { store: EventStore; catalogue: EventCatalogue }, configurationId: string, toVersion?: number): Promise<{ state: LlmConfigurationState; version: number | null }> {
   const events = await deps.store.readStream(llmConfigurationStreamId(configurationId), toVersion === undefined ? {} : { toVersion });

@@ -1,0 +1,110 @@
+import {
+  bootstrapMeanCi,
+  comparisonVerdict,
+  counterfactualText,
+  groupDisparity as disparityOf,
+  holmAdjust,
+  isJudgeMetricId,
+  judgeCallCount,
+  judgeProgram,
+  mcnemarTest,
+  metricDefinition,
+  pairedBootstrapCi,
+  pairedPermutationTest,
+  scoreOfflineItem,
+  selectMetrics,
+  wilcoxonSignedRank,
+  type JudgeMetricId,
+  type JudgePrompt,
+  type JudgeScore,
+  type MetricDefinition,
+  type MetricScore,
+  type OfflineItem,
+  type OfflineOptions,
+} from '../../analytics/evaluation/index.js';
+import type { EvaluationItem } from './evaluation-items.js';
+
+/**
+ * The evaluation runner's one door into src/analytics/evaluation: metric selection, offline
+ * scores, judge metrics driven call by call (so each call goes through the cache), and the
+ * statistics of aggregates and comparisons.
+ */
+
+export type JudgePromptMessages = Pick<JudgePrompt, 'messages' | 'promptVersion'>;
+export type JudgeInput = { question: string; answer: string; contexts: readonly string[]; reference: string | null; rubric: string | null };
+
+export const isJudgeMetric = (id: string) => isJudgeMetricId(id);
+
+export function selectMetricDefinitions(ids: readonly string[]): { ok: true; metrics: MetricDefinition[] } | { ok: false; problems: string[] } {
+  const selected = selectMetrics(ids);
+  if (selected.ok) return selected;
+  return { ok: false, problems: [...selected.unknown.map((id) => `unknown metric ${id}`), ...selected.duplicated.map((id) => `metric ${id} is named twice`)] };
+}
+
+export const metricDefinitionOf = (id: string): MetricDefinition => metricDefinition(id)!;
+
+/** What the items lack for the metrics asked (a reference answer for exact match, relevant ids for hit@k, retrieval for context metrics). */
+export function metricRequirements(ids: readonly string[], items: readonly EvaluationItem[], options: { retrieval: boolean }): string[] {
+  const problems: string[] = [];
+  for (const id of ids) {
+    const needs = metricDefinition(id)?.needs ?? [];
+    const offlineLike = !isJudgeMetricId(id);
+    if (offlineLike && needs.includes('references') && items.some((i) => i.referenceAnswer === null)) problems.push(`${id} needs a reference answer for every item`);
+    if (needs.includes('relevantIds') && items.some((i) => i.relevantDocumentIds.length === 0)) problems.push(`${id} needs relevant document ids for every item`);
+    if (needs.includes('retrievedIds') && !options.retrieval) problems.push(`${id} needs retrieval (a rag evaluation, or retrieval: { k })`);
+    if (offlineLike && needs.includes('referenceContexts') && items.some((i) => i.referenceContexts.length === 0)) problems.push(`${id} needs reference contexts for every item`);
+    if (offlineLike && needs.includes('retrievedContexts') && !options.retrieval) problems.push(`${id} needs retrieval (a rag evaluation, or retrieval: { k })`);
+    if (needs.includes('jsonSchema')) problems.push(`${id} needs a JSON schema per item, which evaluations do not take yet`);
+  }
+  return problems;
+}
+
+export function offlineScores(item: OfflineItem, ids: readonly string[], options: OfflineOptions): Record<string, MetricScore> {
+  return ids.length === 0 ? {} : scoreOfflineItem(item, ids, options);
+}
+
+/** Drives a judge metric: each prompt through `ask` (the cached judge), each embedding request through `embed`. */
+export async function judgeScore(id: string, input: JudgeInput, ask: (prompt: JudgePromptMessages) => Promise<string>, embed: (texts: string[]) => Promise<ArrayLike<number>[]>): Promise<JudgeScore> {
+  const program = judgeProgram(id as JudgeMetricId, input);
+  let step = program.next();
+  while (!step.done) {
+    const request = step.value;
+    if ('kind' in request && request.kind === 'embed') step = program.next((await embed(request.texts)).map((v) => Array.from(v)));
+    else step = program.next(await ask(request as JudgePrompt));
+  }
+  return step.value;
+}
+
+/** The first prompt a judge metric sends for `input`, and the most calls it makes: what a dry run counts. */
+export function judgeCallPlan(id: string, input: JudgeInput): { firstPrompt: JudgePrompt['messages']; calls: number } {
+  const first = judgeProgram(id as JudgeMetricId, input).next();
+  const messages = !first.done && !('kind' in first.value && first.value.kind === 'embed') ? (first.value as JudgePrompt).messages : [];
+  return { firstPrompt: messages, calls: judgeCallCount(id as JudgeMetricId) };
+}
+
+export const counterfactualQuestion = (text: string, groups: Record<string, readonly string[]>, group: string) => counterfactualText(text, groups, group);
+
+export function meanInterval(values: readonly number[], options: { seed: number; samples: number }): { mean: number | null; low: number | null; high: number | null } {
+  return bootstrapMeanCi(values, { seed: options.seed, samples: options.samples, alpha: 0.05 });
+}
+
+export const groupDisparity = (means: readonly (number | null)[]) => disparityOf(means);
+
+export type PairedComparison = { n: number; meanDifference: number | null; ciLow: number | null; ciHigh: number | null; test: string; pValue: number | null; verdict: 'candidate-better' | 'baseline-better' | 'no-detectable-difference' };
+
+/** Candidate (b) against baseline (a) on paired scores: the bootstrap interval of the mean difference and the metric's paired test. */
+export function comparePaired(definition: MetricDefinition, a: readonly number[], b: readonly number[], options: { seed: number; test: 'wilcoxon' | 'permutation'; bootstrapSamples: number }): PairedComparison {
+  const ci = pairedBootstrapCi(a, b, { seed: options.seed, samples: options.bootstrapSamples, alpha: 0.05 });
+  const differences = b.map((y, i) => y - a[i]!);
+  const tested =
+    a.length === 0
+      ? { pValue: null, method: 'none (no paired scores)' }
+      : definition.scale === 'pass-fail'
+        ? mcnemarTest(a, b)
+        : options.test === 'permutation'
+          ? pairedPermutationTest(differences, { seed: options.seed })
+          : wilcoxonSignedRank(differences);
+  return { n: a.length, meanDifference: ci.meanDifference, ciLow: ci.low, ciHigh: ci.high, test: tested.method, pValue: tested.pValue, verdict: comparisonVerdict({ low: ci.low, high: ci.high }, definition.direction) };
+}
+
+export const holmAdjusted = (pValues: readonly (number | null)[]) => holmAdjust(pValues);
