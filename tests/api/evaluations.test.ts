@@ -297,6 +297,40 @@ describe.each(['postgres', 'pglite'] as const)('evaluations over HTTP on %s', (d
     await call('PUT', '/api/v1/policies/deployment', { requireFourEyes: true, approverRoles: ['risk_officer'], requiredAssessments: ['explainability', 'fairness'], rationale: 'back to the default' }, admin);
   });
 
+  it('reads items from a registered CSV dataset through a column mapping, hashes the file, and reports counterfactual fairness per group', async () => {
+    // Two rows; the reference contexts column holds a JSON array per cell.
+    const csv = 'q,ref,ctx,team\n"What does she keep?",She keeps records.,"[""records""]",a\n"Where does she work?",In the office.,"[""office""]",b\n';
+    const form = new FormData();
+    form.append('metadata', JSON.stringify({ name: 'eval questions' }));
+    form.append('file', new Blob([csv]), 'questions.csv');
+    const uploaded = await fetch(`${base}/api/v1/datasets/upload`, { method: 'POST', headers: scientist, body: form });
+    const dataset = (await uploaded.json()) as Json;
+    expect(uploaded.status, JSON.stringify(dataset)).toBe(201);
+    const badColumn = await call('POST', '/api/v1/evaluations', { name: 'ds', type: 'llm', configurationIds: [answerer], metrics: ['exact_match'], dataset: { datasetId: dataset.id, mapping: { question: 'question' } } });
+    expect(badColumn.status).toBe(400);
+    expect(badColumn.body.errors[0].field).toBe('body.dataset.mapping.question');
+    // The answerer repeats the question it was asked, so the answers differ by group exactly where the question does.
+    mock.chatReply = (body) => (body.model === ANSWER_MODEL ? (body.messages as { content: string }[]).at(-1)!.content : undefined);
+    const created = await call('POST', '/api/v1/evaluations', {
+      name: 'ds', type: 'llm', configurationIds: [answerer], metrics: ['exact_match'],
+      dataset: { datasetId: dataset.id, mapping: { question: 'q', referenceAnswer: 'ref', referenceContexts: 'ctx', group: ['team'] } },
+      counterfactual: { groups: { female: ['she'], male: ['he'] } },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // 2 items × (as given + 2 groups) × 1 configuration.
+    expect(created.body.units).toBe(6);
+    await call('POST', `/api/v1/evaluations/${created.body.evaluationId}/start`, {});
+    const done = await waitFor(created.body.evaluationId, (x) => x.status === 'completed');
+    expect(done.definition.source).toMatchObject({ kind: 'dataset', datasetId: dataset.id, datasetVersion: 1, contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const [createdEvent] = await server.runtime.store.readStream(`evaluation-${created.body.evaluationId}`, { limit: 1 });
+    expect((createdEvent!.data.items as Json[])[0]).toEqual({ question: 'What does she keep?', referenceAnswer: 'She keeps records.', referenceContexts: ['records'], relevantDocumentIds: [], group: { team: 'a' } });
+    const asked = mock.requests.filter((r) => r.body.model === ANSWER_MODEL).map((r) => (r.body.messages as { content: string }[]).at(-1)!.content).sort();
+    expect(asked).toEqual(['What does he keep?', 'What does she keep?', 'What does she keep?', 'Where does he work?', 'Where does she work?', 'Where does she work?']);
+    // Exact match of the repeated question against the reference: 0 for every variant, so no disparity.
+    expect(done.fairness).toEqual([{ configurationId: answerer, metric: 'exact_match', groups: [{ group: 'female', n: 2, mean: 0 }, { group: 'male', n: 2, mean: 0 }], maxDifference: 0, minRatio: null }]);
+    mock.chatReply = (body) => (body.model === JUDGE_MODEL ? judgeReply(body) : undefined);
+  });
+
   it('lists evaluations with status and progress', async () => {
     const list = await call('GET', '/api/v1/evaluations?status=completed&limit=200');
     expect(list.status).toBe(200);

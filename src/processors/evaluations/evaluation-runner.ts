@@ -60,7 +60,13 @@ export async function startEvaluationRunner(deps: EvaluationRunnerDependencies):
   let closed = false;
 
   const launch = (evaluationId: string, startEventId: string, correlationId: string | undefined) => {
-    if (closed || jobs.has(evaluationId)) return;
+    if (closed) return;
+    const previous = jobs.get(evaluationId);
+    if (previous) {
+      // Stopped and started again before the stopped run wound down: the new run follows it.
+      if (previous.abort.signal.aborted) void previous.done.then(() => launch(evaluationId, startEventId, correlationId));
+      return;
+    }
     const abort = new AbortController();
     const job: Job = { abort, progress: { done: 0, total: 0 }, done: Promise.resolve() };
     job.done = run(evaluationId, startEventId, correlationId, job)
@@ -93,6 +99,14 @@ export async function startEvaluationRunner(deps: EvaluationRunnerDependencies):
       const reason = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
       await stream.record({ type: 'RecordItemFailed', failure: { evaluationId, itemIndex: unit.itemIndex, variant: unit.variant, configurationId: unit.configurationId, failure, reason } }, meta(unit));
     };
+    const recordFailure = async (unit: WorkUnit, error: unknown) => {
+      try {
+        await fail(unit, error);
+      } catch (refused) {
+        if (refused instanceof CommandRefused && refused.code === 'EVALUATION_NOT_RUNNING') job.abort.abort();
+        else throw refused;
+      }
+    };
     let judge: UnitScoringContext['judge'] = null;
     try {
       for (const pinned of definition.configurations) {
@@ -106,7 +120,7 @@ export async function startEvaluationRunner(deps: EvaluationRunnerDependencies):
       }
     } catch (error) {
       // Nothing can be answered: every open unit fails with the reason, and the run completes.
-      for (const unit of open) await fail(unit, error);
+      for (const unit of open) if (!job.abort.signal.aborted) await recordFailure(unit, error);
       open.length = 0;
     }
     const ctx: UnitScoringContext = { definition, answerers, judge, retriever: deps.retriever(), embedder: deps.embedder, cache, throttles, signal: job.abort.signal };
@@ -120,7 +134,7 @@ export async function startEvaluationRunner(deps: EvaluationRunnerDependencies):
         const unit = open[next++]!;
         const answerer = answerers.get(unit.configurationId);
         if (!answerer) {
-          await fail(unit, new Error(`configuration ${unit.configurationId} is gone`));
+          await recordFailure(unit, new Error(`configuration ${unit.configurationId} is gone`));
           continue;
         }
         const estimate = definition.budgetUsd === null ? 0 : (estimateUnit(definition, { answerer: answerer.configuration, judge: judge?.configuration ?? null }, unit).costUsd ?? 0);
@@ -135,8 +149,13 @@ export async function startEvaluationRunner(deps: EvaluationRunnerDependencies):
           await stream.record({ type: 'RecordItemScored', result }, meta(unit));
         } catch (error) {
           if (job.abort.signal.aborted) break;
+          // Stopped (or completed) by another writer between two units: every worker ends here.
+          if (error instanceof CommandRefused && error.code === 'EVALUATION_NOT_RUNNING') {
+            job.abort.abort();
+            break;
+          }
           if (error instanceof CommandRefused) throw error;
-          await fail(unit, error);
+          await recordFailure(unit, error);
         } finally {
           reserved -= estimate;
         }
@@ -145,24 +164,25 @@ export async function startEvaluationRunner(deps: EvaluationRunnerDependencies):
     };
     try {
       await Promise.all(Array.from({ length: Math.min(definition.concurrency * Math.max(1, answerers.size), open.length) }, worker));
-    } catch (error) {
-      // The run was stopped (or completed) by another writer between two units: nothing more to do.
-      if (error instanceof CommandRefused && error.code === 'EVALUATION_NOT_RUNNING') return;
-      throw error;
     } finally {
       throttles.close();
     }
     if (job.abort.signal.aborted) return;
-    if (budgetStop !== null) {
-      await stream.record({ type: 'StopEvaluation', reason: 'budget', stoppedBy: EVALUATOR, detail: budgetStop }, { actor: evaluatorActor, causationId: startEventId, eventIds: [resultEventId(startEventId, `${EVALUATOR}/budget`)] });
-      return;
+    try {
+      if (budgetStop !== null) {
+        await stream.record({ type: 'StopEvaluation', reason: 'budget', stoppedBy: EVALUATOR, detail: budgetStop }, { actor: evaluatorActor, causationId: startEventId, eventIds: [resultEventId(startEventId, `${EVALUATOR}/budget`)] });
+        return;
+      }
+      if (stream.state.status !== 'running') return;
+      const completion = evaluationAggregates(definition, [...stream.results.values()]);
+      await stream.record(
+        { type: 'CompleteEvaluation', completion: { evaluationId, ...completion, modelId: definition.modelId, modelVersion: definition.modelVersion } },
+        { actor: evaluatorActor, causationId: startEventId, eventIds: [resultEventId(startEventId, `${EVALUATOR}/completed`)], ...(correlationId ? { correlationId } : {}) },
+      );
+    } catch (error) {
+      // Stopped by someone else in the meantime: their stop stands.
+      if (!(error instanceof CommandRefused && error.code === 'EVALUATION_NOT_RUNNING')) throw error;
     }
-    if (stream.state.status !== 'running') return;
-    const completion = evaluationAggregates(definition, [...stream.results.values()]);
-    await stream.record(
-      { type: 'CompleteEvaluation', completion: { evaluationId, ...completion, modelId: definition.modelId, modelVersion: definition.modelVersion } },
-      { actor: evaluatorActor, causationId: startEventId, eventIds: [resultEventId(startEventId, `${EVALUATOR}/completed`)], ...(correlationId ? { correlationId } : {}) },
-    );
   }
 
   const onEvent = (e: StoredEvent) => {

@@ -5,6 +5,7 @@ import {
   groupDisparity as disparityOf,
   holmAdjust,
   isJudgeMetricId,
+  isOfflineMetricId,
   judgeCallCount,
   judgeProgram,
   mcnemarTest,
@@ -60,7 +61,8 @@ export function metricRequirements(ids: readonly string[], items: readonly Evalu
 }
 
 export function offlineScores(item: OfflineItem, ids: readonly string[], options: OfflineOptions): Record<string, MetricScore> {
-  return ids.length === 0 ? {} : scoreOfflineItem(item, ids, options);
+  const offline = ids.filter(isOfflineMetricId);
+  return offline.length === 0 ? {} : (scoreOfflineItem(item, offline, options) as Record<string, MetricScore>);
 }
 
 /** Drives a judge metric: each prompt through `ask` (the cached judge), each embedding request through `embed`. */
