@@ -1,3 +1,15 @@
 export * from './metric-registry.js';
 export type { MetricScore, OfflineItem, OfflineOptions } from './offline-item.js';
+export { DEFAULT_K, scoreOfflineItem } from './offline-scoring.js';
+export { answerTokens, exactMatch, normalizeAnswer, tokenF1 } from './squad-answer-match.js';
+export { rouge, rougeTokens, type RougeScore, type RougeVariant } from './rouge.js';
+export { corpusBleu, sentenceBleu, tokenize13a, type BleuScore } from './bleu.js';
+export { corpusChrf, sentenceChrf } from './chrf.js';
+export { codePoints, levenshteinDistance, normalizedLevenshteinSimilarity } from './levenshtein.js';
+export { cosineSimilarity } from './cosine-similarity.js';
+export { hitAtK, ndcgAtK, precisionAtK, recallAtK, reciprocalRank } from './retrieval-metrics.js';
+export { DEFAULT_CONTEXT_SIMILARITY_THRESHOLD, nonLlmContextPrecision, nonLlmContextRecall, ragasAveragePrecision } from './non-llm-context-metrics.js';
+export { isRefusal, REFUSAL_PHRASES, refusalPhrase, refusalRate } from './refusal-detection.js';
+export { checkJsonSchema, jsonSchemaError, parseJsonAnswer, type JsonCheck } from './json-validity.js';
+export { callCost, summarizeUsage, type TokenPrices, type UsageSummary } from './usage-aggregation.js';
 export { abstain, extractJsonObject, parseVerdict, type JudgeMessage, type JudgePrompt, type JudgeScore, type Verdict } from './judge/judge-verdict.js';
