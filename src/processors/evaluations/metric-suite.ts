@@ -1,5 +1,4 @@
 import {
-  bootstrapMeanCi,
   comparisonVerdict,
   counterfactualText,
   groupDisparity as disparityOf,
@@ -10,8 +9,8 @@ import {
   judgeProgram,
   mcnemarTest,
   metricDefinition,
-  pairedBootstrapCi,
-  pairedPermutationTest,
+  pairedBootstrapMeanDifference,
+  signFlipPermutationTest,
   scoreOfflineItem,
   selectMetrics,
   wilcoxonSignedRank,
@@ -86,8 +85,10 @@ export function judgeCallPlan(id: string, input: JudgeInput): { firstPrompt: Jud
 
 export const counterfactualQuestion = (text: string, groups: Record<string, readonly string[]>, group: string) => counterfactualText(text, groups, group);
 
+/** The mean of one sample and its 95% percentile bootstrap interval: the paired bootstrap of the values against zero. */
 export function meanInterval(values: readonly number[], options: { seed: number; samples: number }): { mean: number | null; low: number | null; high: number | null } {
-  return bootstrapMeanCi(values, { seed: options.seed, samples: options.samples, alpha: 0.05 });
+  const { meanDifference, interval } = pairedBootstrapMeanDifference(values, { seed: options.seed, resamples: options.samples, level: 0.95 });
+  return { mean: meanDifference, low: interval.lower, high: interval.upper };
 }
 
 export const groupDisparity = (means: readonly (number | null)[]) => disparityOf(means);
@@ -96,17 +97,27 @@ export type PairedComparison = { n: number; meanDifference: number | null; ciLow
 
 /** Candidate (b) against baseline (a) on paired scores: the bootstrap interval of the mean difference and the metric's paired test. */
 export function comparePaired(definition: MetricDefinition, a: readonly number[], b: readonly number[], options: { seed: number; test: 'wilcoxon' | 'permutation'; bootstrapSamples: number }): PairedComparison {
-  const ci = pairedBootstrapCi(a, b, { seed: options.seed, samples: options.bootstrapSamples, alpha: 0.05 });
   const differences = b.map((y, i) => y - a[i]!);
-  const tested =
-    a.length === 0
-      ? { pValue: null, method: 'none (no paired scores)' }
-      : definition.scale === 'pass-fail'
-        ? mcnemarTest(a, b)
-        : options.test === 'permutation'
-          ? pairedPermutationTest(differences, { seed: options.seed })
-          : wilcoxonSignedRank(differences);
-  return { n: a.length, meanDifference: ci.meanDifference, ciLow: ci.low, ciHigh: ci.high, test: tested.method, pValue: tested.pValue, verdict: comparisonVerdict({ low: ci.low, high: ci.high }, definition.direction) };
+  const { meanDifference, interval } = pairedBootstrapMeanDifference(differences, { seed: options.seed, resamples: options.bootstrapSamples, level: 0.95 });
+  const tested: { test: string; mode: string; pValue: number } | null =
+    a.length === 0 ? null : definition.scale === 'pass-fail' ? mcnemarTest(a, b) : options.test === 'permutation' ? signFlipPermutationTest(differences, { seed: options.seed }) : wilcoxonSignedRank(differences);
+  const verdict = comparisonVerdict(interval, definition.direction);
+  return {
+    n: a.length,
+    meanDifference,
+    ciLow: interval.lower,
+    ciHigh: interval.upper,
+    test: tested ? `${tested.test} (${tested.mode})` : 'none (no paired scores)',
+    pValue: tested && Number.isFinite(tested.pValue) ? tested.pValue : null,
+    verdict: verdict === 'b-better' ? 'candidate-better' : verdict === 'a-better' ? 'baseline-better' : 'no-detectable-difference',
+  };
 }
 
-export const holmAdjusted = (pValues: readonly (number | null)[]) => holmAdjust(pValues);
+/** Holm's step-down adjustment over the p-values there are (a metric without one keeps null). */
+export function holmAdjusted(pValues: readonly (number | null)[]): (number | null)[] {
+  const present = pValues.flatMap((p, i) => (p === null ? [] : [{ p, i }]));
+  const adjusted = holmAdjust(present.map((x) => x.p));
+  const out: (number | null)[] = pValues.map(() => null);
+  present.forEach((x, k) => (out[x.i] = adjusted[k]!));
+  return out;
+}
