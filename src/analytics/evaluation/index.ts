@@ -13,3 +13,16 @@ export { isRefusal, REFUSAL_PHRASES, refusalPhrase, refusalRate } from './refusa
 export { checkJsonSchema, jsonSchemaError, parseJsonAnswer, type JsonCheck } from './json-validity.js';
 export { callCost, summarizeUsage, type TokenPrices, type UsageSummary } from './usage-aggregation.js';
 export { abstain, extractJsonObject, parseVerdict, type JudgeMessage, type JudgePrompt, type JudgeScore, type Verdict } from './judge/judge-verdict.js';
+export { comparisonVerdict, verdictStatement, type ComparisonVerdict } from './comparison/comparison-verdict.js';
+export { holmAdjust } from './comparison/holm-adjustment.js';
+export { mcnemarFromCounts, mcnemarTest, type McNemarResult } from './comparison/mcnemar-test.js';
+export { pairedBootstrapMeanDifference, DEFAULT_BOOTSTRAP_RESAMPLES, type BootstrapOptions, type MeanDifferenceInterval } from './comparison/paired-bootstrap.js';
+export { signFlipPermutationTest, type PermutationResult } from './comparison/sign-flip-permutation-test.js';
+export { wilcoxonSignedRank, type WilcoxonResult } from './comparison/wilcoxon-signed-rank.js';
+export {
+  comparePairedMetrics,
+  type ContinuousTest,
+  type MetricPairs,
+  type PairedComparisonOptions,
+  type PairedMetricComparison,
+} from './comparison/paired-metric-comparison.js';
