@@ -5,8 +5,6 @@ import {
   holmAdjust,
   isJudgeMetricId,
   isOfflineMetricId,
-  judgeCallCount,
-  judgeProgram,
   mcnemarTest,
   metricDefinition,
   pairedBootstrapMeanDifference,
@@ -14,7 +12,6 @@ import {
   scoreOfflineItem,
   selectMetrics,
   wilcoxonSignedRank,
-  type JudgeMetricId,
   type JudgePrompt,
   type JudgeScore,
   type MetricDefinition,
@@ -23,6 +20,7 @@ import {
   type OfflineOptions,
 } from '../../analytics/evaluation/index.js';
 import type { EvaluationItem } from './evaluation-items.js';
+import { JUDGE_PROGRAMS, type JudgeInput } from './judge-programs.js';
 
 /**
  * The evaluation runner's one door into src/analytics/evaluation: metric selection, offline
@@ -31,7 +29,7 @@ import type { EvaluationItem } from './evaluation-items.js';
  */
 
 export type JudgePromptMessages = Pick<JudgePrompt, 'messages' | 'promptVersion'>;
-export type JudgeInput = { question: string; answer: string; contexts: readonly string[]; reference: string | null; rubric: string | null };
+export type { JudgeInput };
 
 export const isJudgeMetric = (id: string) => isJudgeMetricId(id);
 
@@ -64,23 +62,15 @@ export function offlineScores(item: OfflineItem, ids: readonly string[], options
   return offline.length === 0 ? {} : (scoreOfflineItem(item, offline, options) as Record<string, MetricScore>);
 }
 
-/** Drives a judge metric: each prompt through `ask` (the cached judge), each embedding request through `embed`. */
-export async function judgeScore(id: string, input: JudgeInput, ask: (prompt: JudgePromptMessages) => Promise<string>, embed: (texts: string[]) => Promise<ArrayLike<number>[]>): Promise<JudgeScore> {
-  const program = judgeProgram(id as JudgeMetricId, input);
-  let step = program.next();
-  while (!step.done) {
-    const request = step.value;
-    if ('kind' in request && request.kind === 'embed') step = program.next((await embed(request.texts)).map((v) => Array.from(v)));
-    else step = program.next(await ask(request as JudgePrompt));
-  }
-  return step.value;
+/** Runs a judge metric: each prompt through `ask` (the cached judge), each embedding request through `embed`. */
+export function judgeScore(id: string, input: JudgeInput, ask: (prompt: JudgePromptMessages) => Promise<string>, embed: (texts: string[]) => Promise<ArrayLike<number>[]>): Promise<JudgeScore> {
+  return JUDGE_PROGRAMS[id]!.run(input, ask, embed);
 }
 
 /** The first prompt a judge metric sends for `input`, and the most calls it makes: what a dry run counts. */
 export function judgeCallPlan(id: string, input: JudgeInput): { firstPrompt: JudgePrompt['messages']; calls: number } {
-  const first = judgeProgram(id as JudgeMetricId, input).next();
-  const messages = !first.done && !('kind' in first.value && first.value.kind === 'embed') ? (first.value as JudgePrompt).messages : [];
-  return { firstPrompt: messages, calls: judgeCallCount(id as JudgeMetricId) };
+  const program = JUDGE_PROGRAMS[id]!;
+  return { firstPrompt: program.first(input).messages, calls: program.calls(input) };
 }
 
 export const counterfactualQuestion = (text: string, groups: Record<string, readonly string[]>, group: string) => counterfactualText(text, groups, group);
