@@ -3,7 +3,7 @@ import type { Role } from '../../src/api/permissions.js';
 import type { PassageRetriever } from '../../src/processors/chat/passage-retriever.js';
 import { MOCK, MockLlmProvider } from '../support/mock-llm-provider.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
-import { judgeReply, JUDGE_MODEL } from '../support/evaluation-judge-script.js';
+import { GENERATED_QUESTION, judgeReply, JUDGE_MODEL } from '../support/evaluation-judge-script.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -33,6 +33,7 @@ describe.each(['postgres', 'pglite'] as const)('evaluations over HTTP on %s', (d
     return { status: res.status, type: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : null) as Json };
   };
   const head = async () => (await server.runtime.store.head()).position;
+  const chatCalls = () => mock.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
   const answerCalls = () => mock.requests.filter((r) => r.body.model === ANSWER_MODEL).length;
   const judgeCalls = () => mock.requests.filter((r) => r.body.model === JUDGE_MODEL).length;
 
@@ -55,7 +56,11 @@ describe.each(['postgres', 'pglite'] as const)('evaluations over HTTP on %s', (d
   beforeAll(async () => {
     await mock.start();
     mock.chatReply = (body) => (body.model === JUDGE_MODEL ? judgeReply(body) : undefined);
-    server = await startTestServer(dialect, { RAIA_LLM_ALLOWED_ADDRESSES: '127.0.0.1/32', RAIA_LLM_MAX_RETRIES: '0', RAIA_LLM_TIMEOUT_MS: '5000' });
+    // Embeddings from the mock too (answer relevancy): [length, spaces, 1] of each text, normalised.
+    server = await startTestServer(dialect, {
+      RAIA_LLM_ALLOWED_ADDRESSES: '127.0.0.1/32', RAIA_LLM_MAX_RETRIES: '0', RAIA_LLM_TIMEOUT_MS: '5000',
+      RAIA_EMBEDDINGS: 'openai-compatible', RAIA_EMBEDDINGS_URL: `${mock.baseUrl}/v1`, RAIA_EMBEDDINGS_MODEL: 'mock-embeddings', RAIA_EMBEDDINGS_DIMENSIONS: '3',
+    });
     server.runtime.llm.retriever = retriever;
     base = await server.app.listen({ port: 0, host: '127.0.0.1' });
     scientist = await bearer('data_scientist');
@@ -99,7 +104,7 @@ describe.each(['postgres', 'pglite'] as const)('evaluations over HTTP on %s', (d
     const unknown = await call('POST', '/api/v1/evaluations/00000000-0000-4000-8000-000000000000/start', {});
     expect(unknown.status).toBe(404);
     expect(await head()).toBe(before);
-    expect(mock.requests).toHaveLength(0);
+    expect(chatCalls()).toBe(0);
   });
 
   it('a dry run estimates calls, tokens and cost and spends nothing: the provider gets no call, the ledger no event', async () => {
@@ -121,6 +126,7 @@ describe.each(['postgres', 'pglite'] as const)('evaluations over HTTP on %s', (d
     const viaGet = await call('GET', `/api/v1/evaluations/${created.body.evaluationId}?dryRun=true`);
     expect(viaGet.body.estimate).toEqual(e);
     expect(mock.requests).toHaveLength(0);
+    expect((await call('GET', `/api/v1/evaluations/${created.body.evaluationId}`)).body.status).toBe('created');
   });
 
   it('runs a rag evaluation: known judge scores, an unparsable verdict counted as an abstention, receipts in the ledger; a second run is answered from the judge cache', async () => {
@@ -171,6 +177,38 @@ describe.each(['postgres', 'pglite'] as const)('evaluations over HTTP on %s', (d
     const cachedResults = await call('GET', `/api/v1/evaluations/${again.body.evaluationId}/results`);
     expect((cachedResults.body.results as Json[]).flatMap((r) => r.judgeCalls).every((c: Json) => c.cached)).toBe(true);
     expect(redone.aggregates[0].metrics.find((m: Json) => m.metric === 'faithfulness').mean).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('scores every judge metric to the value its scripted verdicts give by hand', async () => {
+    const created = await call('POST', '/api/v1/evaluations', {
+      name: 'all judges', type: 'rag', configurationIds: [answerer], judgeConfigurationId: judge, retrieval: { k: 2 }, seed: 3,
+      metrics: ['faithfulness', 'answer_relevancy', 'context_precision', 'context_recall', 'hallucination', 'g_eval', 'toxicity', 'bias'],
+      rubric: 'The answer states the retention period.',
+      items: [{ question: QUESTION, referenceAnswer: 'Records are kept for five years.' }],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await call('POST', `/api/v1/evaluations/${created.body.evaluationId}/start`, {});
+    await waitFor(created.body.evaluationId, (x) => x.status === 'completed');
+    const [result] = (await call('GET', `/api/v1/evaluations/${created.body.evaluationId}/results`)).body.results as Json[];
+    expect(result!.abstentions).toEqual({});
+    // Answer relevancy: cosine of the mock's embeddings [length, spaces, 1] of the question
+    // (35 characters, 5 spaces) and of the generated question (26, 4):
+    // (35·26 + 5·4 + 1·1) / (√(35² + 5² + 1) · √(26² + 4² + 1)) = 931 / √(1251 · 693); the same for the 3 samples.
+    const relevancy = 931 / Math.sqrt(1251 * 693);
+    expect(GENERATED_QUESTION.length).toBe(26);
+    const s = result!.scores;
+    expect(s.faithfulness).toBeCloseTo(2 / 3, 12);
+    expect(s.answer_relevancy).toBeCloseTo(relevancy, 6);
+    expect(s.context_precision).toBeCloseTo(0.5, 12);
+    expect(s.context_recall).toBeCloseTo(0.25, 12);
+    expect(s.hallucination).toBeCloseTo(0.5, 12);
+    expect(s.g_eval).toBeCloseTo(0.7, 12);
+    expect(s.toxicity).toBeCloseTo(0.25, 12);
+    expect(s.bias).toBeCloseTo(0.5, 12);
+    // Calls: faithfulness 2, answer relevancy 3, context precision 2 (one per context), context recall 1,
+    // hallucination 1, G-Eval 2, toxicity 2, bias 2 (its opinions prompt is toxicity's, answered from the cache).
+    expect(result!.judgeCalls).toHaveLength(15);
+    expect((result!.judgeCalls as Json[]).filter((c) => c.metric === 'bias').map((c) => c.cached)).toEqual([true, false]);
   });
 
   it('stops before the budget would be exceeded', async () => {
