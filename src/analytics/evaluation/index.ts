@@ -26,3 +26,44 @@ export {
   type PairedComparisonOptions,
   type PairedMetricComparison,
 } from './comparison/paired-metric-comparison.js';
+export { buildJudgePrompt, JUDGE_SYSTEM_MESSAGE } from './judge/judge-prompt.js';
+export { JUDGE_PROMPT_VERSIONS } from './judge/judge-prompt-versions.js';
+export {
+  FAITHFULNESS_PROMPT_VERSION,
+  faithfulnessScore,
+  faithfulnessStatementsPrompt,
+  faithfulnessVerdictsPrompt,
+  parseFaithfulnessStatements,
+  parseFaithfulnessVerdicts,
+} from './judge/faithfulness.js';
+export {
+  ANSWER_RELEVANCY_PROMPT_VERSION,
+  answerRelevancyPrompts,
+  answerRelevancyScore,
+  DEFAULT_STRICTNESS,
+  parseAnswerRelevancySample,
+  type AnswerRelevancySample,
+} from './judge/answer-relevancy.js';
+export { CONTEXT_PRECISION_PROMPT_VERSION, contextPrecisionPrompts, contextPrecisionScore, parseContextPrecisionVerdict } from './judge/context-precision.js';
+export { CONTEXT_RECALL_PROMPT_VERSION, contextRecallPrompt, contextRecallScore, parseContextRecallClassifications } from './judge/context-recall.js';
+export { HALLUCINATION_PROMPT_VERSION, hallucinationPrompt, hallucinationScore, parseHallucinationVerdicts } from './judge/hallucination.js';
+export {
+  G_EVAL_PROMPT_VERSION,
+  gEvalScore,
+  gEvalScorePrompt,
+  gEvalStepsPrompt,
+  parseGEvalScore,
+  parseGEvalSteps,
+  scoreRangeOf,
+  type GEvalItem,
+  type GEvalRubric,
+} from './judge/g-eval.js';
+export {
+  OPINION_PROMPT_VERSIONS,
+  opinionScore,
+  opinionsPrompt,
+  opinionVerdictsPrompt,
+  parseOpinions,
+  parseOpinionVerdicts,
+  type OpinionMetricId,
+} from './judge/opinion-metrics.js';
