@@ -67,3 +67,12 @@ export {
   parseOpinionVerdicts,
   type OpinionMetricId,
 } from './judge/opinion-metrics.js';
+export {
+  counterfactualDisparity,
+  counterfactualVariants,
+  validateSwapTable,
+  type CounterfactualDisparity,
+  type CounterfactualVariant,
+  type GroupScore,
+  type TermSwapTable,
+} from './counterfactual-fairness.js';
