@@ -351,7 +351,7 @@ describe.each(['postgres', 'pglite'] as const)('evaluations over HTTP on %s', (d
     // The answerer repeats the question it was asked, so the answers differ by group exactly where the question does.
     mock.chatReply = (body) => (body.model === ANSWER_MODEL ? (body.messages as { content: string }[]).at(-1)!.content : undefined);
     const created = await call('POST', '/api/v1/evaluations', {
-      name: 'ds', type: 'llm', configurationIds: [answerer], metrics: ['exact_match'],
+      name: 'ds', type: 'llm', configurationIds: [answerer], metrics: ['token_f1'],
       dataset: { datasetId: dataset.id, mapping: { question: 'q', referenceAnswer: 'ref', referenceContexts: 'ctx', group: ['team'] } },
       counterfactual: { groups: { female: ['she'], male: ['he'] } },
     });
@@ -365,8 +365,18 @@ describe.each(['postgres', 'pglite'] as const)('evaluations over HTTP on %s', (d
     expect((createdEvent!.data.items as Json[])[0]).toEqual({ question: 'What does she keep?', referenceAnswer: 'She keeps records.', referenceContexts: ['records'], relevantDocumentIds: [], group: { team: 'a' } });
     const asked = mock.requests.filter((r) => r.body.model === ANSWER_MODEL).map((r) => (r.body.messages as { content: string }[]).at(-1)!.content).sort();
     expect(asked).toEqual(['What does he keep?', 'What does she keep?', 'What does she keep?', 'Where does he work?', 'Where does she work?', 'Where does she work?']);
-    // Exact match of the repeated question against the reference: 0 for every variant, so no disparity.
-    expect(done.fairness).toEqual([{ configurationId: answerer, metric: 'exact_match', groups: [{ group: 'female', n: 2, mean: 0 }, { group: 'male', n: 2, mean: 0 }], maxDifference: 0, minRatio: null }]);
+    // Token F1 (SQuAD) of the repeated question against the reference:
+    // "What does she keep?" vs "She keeps records.": one shared token (she), P = 1/4, R = 1/3, F1 = 2/7;
+    // "What does he keep?": none, 0; "Where does she/he work?" vs "In the office.": none, 0.
+    // Means: female (2/7 + 0) / 2 = 1/7, male 0; reference the best group (female); gap (2/7 + 0) / 2 = 1/7.
+    const [fairness] = done.fairness as Json[];
+    expect(fairness).toMatchObject({ configurationId: answerer, metric: 'token_f1', referenceGroup: 'female', ratio: 0 });
+    expect(fairness!.difference).toBeCloseTo(1 / 7, 12);
+    expect(fairness!.counterfactualGap).toBeCloseTo(1 / 7, 12);
+    expect(fairness!.groups.map((g: Json) => [g.group, g.n])).toEqual([['female', 2], ['male', 2]]);
+    expect(fairness!.groups[0].mean).toBeCloseTo(1 / 7, 12);
+    expect(fairness!.groups[1]).toMatchObject({ mean: 0, ratioToReference: 0 });
+    expect(fairness!.groups[1].differenceToReference).toBeCloseTo(-1 / 7, 12);
     mock.chatReply = (body) => (body.model === JUDGE_MODEL ? judgeReply(body) : undefined);
   });
 

@@ -14,9 +14,12 @@ type Stopped = z.infer<typeof evaluationStopped.schema>;
 export type WorkUnit = { configurationId: string; itemIndex: number; variant: string | null };
 export const unitKey = (u: WorkUnit) => `${u.configurationId}:${u.itemIndex}:${u.variant ?? ''}`;
 
+/** The counterfactual groups in name order: a JSON object's key order does not survive jsonb, so none is relied on. */
+export const counterfactualGroups = (definition: Pick<EvaluationDefinition, 'counterfactual'>) => Object.keys(definition.counterfactual?.groups ?? {}).sort();
+
 /** Every unit of an evaluation in the order the runner takes them: item by item, each variant, each configuration. */
 export function workUnits(definition: Pick<EvaluationDefinition, 'items' | 'configurations' | 'counterfactual'>): WorkUnit[] {
-  const variants: (string | null)[] = [null, ...Object.keys(definition.counterfactual?.groups ?? {})];
+  const variants: (string | null)[] = [null, ...counterfactualGroups(definition)];
   const units: WorkUnit[] = [];
   for (let itemIndex = 0; itemIndex < definition.items.length; itemIndex++) {
     for (const variant of variants) for (const c of definition.configurations) units.push({ configurationId: c.configurationId, itemIndex, variant });

@@ -171,14 +171,20 @@ export const evaluationCompleted = defineEvent({
     spentUsd: z.number().nonnegative(),
     /** Per configuration, per metric: mean with a seeded percentile bootstrap 95% interval. */
     aggregates: z.array(z.object({ configurationId: z.uuid(), metrics: z.array(metricAggregateSchema) })),
-    /** Counterfactual fairness: per configuration and metric, the mean per group and the largest difference between groups. */
+    /**
+     * Counterfactual fairness: per configuration and metric, the mean per group over the items'
+     * variants, each group against the reference (the best) group, the largest difference and
+     * smallest ratio between groups, and the mean per-item gap (Garg et al. 2019).
+     */
     fairness: z.array(
       z.object({
         configurationId: z.uuid(),
         metric: z.string(),
-        groups: z.array(z.object({ group: z.string(), n: z.number().int().nonnegative(), mean: z.number().nullable() })),
-        maxDifference: z.number().nullable(),
-        minRatio: z.number().nullable(),
+        referenceGroup: z.string().nullable(),
+        groups: z.array(z.object({ group: z.string(), n: z.number().int().nonnegative(), mean: z.number().nullable(), differenceToReference: z.number().nullable(), ratioToReference: z.number().nullable() })),
+        difference: z.number().nullable(),
+        ratio: z.number().nullable(),
+        counterfactualGap: z.number().nullable(),
       }),
     ),
     receipt: z.object({

@@ -1,4 +1,4 @@
-import type { EvaluationCompletion, EvaluationDefinition, ItemScored } from '../../commands/evaluation/evaluation.decider.js';
+import { counterfactualGroups, type EvaluationCompletion, type EvaluationDefinition, type ItemScored } from '../../commands/evaluation/evaluation.decider.js';
 import { groupDisparity, meanInterval } from './metric-suite.js';
 
 /** The code that computed a completion's numbers: bumped when aggregation could give other numbers for the same results. */
@@ -28,19 +28,26 @@ export function evaluationAggregates(definition: EvaluationDefinition, results: 
       }),
     };
   });
-  const groups = Object.keys(definition.counterfactual?.groups ?? {});
+  const groups = counterfactualGroups(definition);
   const fairness =
     groups.length === 0
       ? []
-      : definition.configurations.flatMap(({ configurationId }) =>
-          metrics.map((metric) => {
-            const perGroup = groups.map((group) => {
-              const xs = values(results.filter((r) => r.configurationId === configurationId && r.variant === group), metric);
-              return { group, n: xs.length, mean: xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length };
-            });
-            return { configurationId, metric, groups: perGroup, ...groupDisparity(perGroup.map((g) => g.mean)) };
-          }),
-        );
+      : definition.configurations.flatMap(({ configurationId }) => {
+          const variant = new Map(results.filter((r) => r.configurationId === configurationId && r.variant !== null).map((r) => [`${r.itemIndex}:${r.variant}`, r]));
+          return metrics.map((metric) => {
+            const scores = definition.items.map((_, i) => groups.map((g) => variant.get(`${i}:${g}`)?.scores[metric] ?? null));
+            const d = groupDisparity(groups, scores, metric);
+            return {
+              configurationId,
+              metric,
+              referenceGroup: d.referenceGroup,
+              groups: d.groups.map((g) => ({ group: g.group, n: g.items, mean: g.mean, differenceToReference: g.differenceToReference, ratioToReference: g.ratioToReference })),
+              difference: d.difference,
+              ratio: d.ratio,
+              counterfactualGap: d.counterfactualGap,
+            };
+          });
+        });
   const promptVersions: Record<string, string> = {};
   for (const r of results) for (const call of r.judgeCalls) promptVersions[`${call.metric}`] ??= call.promptVersion;
   return {

@@ -1,7 +1,7 @@
 import {
   comparisonVerdict,
-  counterfactualText,
-  groupDisparity as disparityOf,
+  counterfactualDisparity,
+  counterfactualVariants,
   holmAdjust,
   isJudgeMetricId,
   isOfflineMetricId,
@@ -73,7 +73,12 @@ export function judgeCallPlan(id: string, input: JudgeInput): { firstPrompt: Jud
   return { firstPrompt: program.first(input).messages, calls: program.calls(input) };
 }
 
-export const counterfactualQuestion = (text: string, groups: Record<string, readonly string[]>, group: string) => counterfactualText(text, groups, group);
+/** The text with every group's i-th term swapped for `group`'s i-th term (whole words, case kept). */
+export function counterfactualQuestion(text: string, groups: Record<string, readonly string[]>, group: string): string {
+  const names = Object.keys(groups).sort();
+  const rows = groups[names[0]!]!.map((_, i) => names.map((name) => groups[name]![i]!));
+  return counterfactualVariants(text, { groups: names, rows }).find((v) => v.group === group)!.text;
+}
 
 /** The mean of one sample and its 95% percentile bootstrap interval: the paired bootstrap of the values against zero. */
 export function meanInterval(values: readonly number[], options: { seed: number; samples: number }): { mean: number | null; low: number | null; high: number | null } {
@@ -81,7 +86,8 @@ export function meanInterval(values: readonly number[], options: { seed: number;
   return { mean: meanDifference, low: interval.lower, high: interval.upper };
 }
 
-export const groupDisparity = (means: readonly (number | null)[]) => disparityOf(means);
+/** Per group the mean over items, the largest difference and smallest ratio between groups, the mean per-item gap. */
+export const groupDisparity = (groups: readonly string[], scores: readonly (readonly (number | null)[])[], metric: string) => counterfactualDisparity(groups, scores, metricDefinitionOf(metric).direction);
 
 export type PairedComparison = { n: number; meanDifference: number | null; ciLow: number | null; ciHigh: number | null; test: string; pValue: number | null; verdict: 'candidate-better' | 'baseline-better' | 'no-detectable-difference' };
 
