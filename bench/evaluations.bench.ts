@@ -121,7 +121,14 @@ export async function run() {
   const load = loadavg().map((x) => round(x, 2));
   const offlineFigures = offline();
   const mock = await new MockLlmProvider().start();
-  mock.chatReply = (body) => (body.model === JUDGE_MODEL ? judgeReply(body) : undefined);
+  // The tests' judge, but with statements of each item's own (the tests' are the same for every item, so
+  // every verdict call after the first would be a cache hit): every judge call here reaches the mock.
+  mock.chatReply = (body) => {
+    if (body.model !== JUDGE_MODEL) return undefined;
+    const reply = judgeReply(body);
+    const question = /"question": "([^"]*)"/.exec((body.messages as { content: string }[]).at(-1)!.content)?.[1];
+    return question && reply.startsWith('{"statements":["statement') ? JSON.stringify({ statements: [1, 2, 3].map((i) => `${question} statement ${i}`) }) : reply;
+  };
   try {
     const judgeFigures = await judged(mock);
     return {

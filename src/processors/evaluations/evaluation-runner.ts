@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { CommandRefused } from '../../commands/decider.js';
 import { unitKey, workUnits, type WorkUnit } from '../../commands/evaluation/evaluation.decider.js';
 import type { Actor, StoredEvent } from '../../events/envelope.js';
@@ -68,6 +69,8 @@ export async function startEvaluationRunner(deps: EvaluationRunnerDependencies):
       return;
     }
     const abort = new AbortController();
+    // Every call in flight listens for the stop: more than Node's default of 10 at a concurrency above 10.
+    setMaxListeners(1000, abort.signal);
     const job: Job = { abort, progress: { done: 0, total: 0 }, done: Promise.resolve() };
     job.done = run(evaluationId, startEventId, correlationId, job)
       .catch((err: unknown) => deps.logger?.error({ err, evaluationId }, 'evaluation run failed; it resumes when started again or at the next restart'))
