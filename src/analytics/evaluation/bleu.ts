@@ -11,6 +11,8 @@
  * Scores are on sacrebleu's 0..100 scale.
  */
 
+import { countingScratch, NgramDictionary } from './ngram-ids.js';
+
 const MAX_ORDER = 4;
 
 /** sacrebleu Tokenizer13a + TokenizerRegexp. */
@@ -38,17 +40,6 @@ export type BleuStatistics = {
   referenceLength: number;
 };
 
-function ngramCounts(tokens: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let n = 1; n <= MAX_ORDER; n++) {
-    for (let i = 0; i + n <= tokens.length; i++) {
-      const key = n === 1 ? tokens[i]! : tokens.slice(i, i + n).join(' ');
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
-
 /** sacrebleu _get_closest_ref_len. */
 function closestReferenceLength(hypothesisLength: number, referenceLengths: readonly number[]): number {
   let closestDiff = -1;
@@ -65,17 +56,37 @@ function closestReferenceLength(hypothesisLength: number, referenceLengths: read
 
 /** Statistics of one hypothesis against its references, both already tokenised. */
 export function bleuStatistics(hypothesis: readonly string[], references: readonly (readonly string[])[]): BleuStatistics {
-  const maxReference = new Map<string, number>();
-  for (const reference of references) {
-    for (const [gram, count] of ngramCounts(reference)) if ((maxReference.get(gram) ?? 0) < count) maxReference.set(gram, count);
+  const dictionary = new NgramDictionary();
+  const toIds = (tokens: readonly string[]): Int32Array[] => dictionary.ngramIds(tokens.map((t) => dictionary.token(t)), MAX_ORDER);
+  const h = toIds(hypothesis);
+  const rs = references.map(toIds);
+  const size = dictionary.size;
+  // maxReference[id]: the largest count of the n-gram in any one reference (sacrebleu's clipping counts).
+  const maxReference = new Int32Array(size);
+  const counts = countingScratch(size);
+  for (const r of rs) {
+    for (const ids of r) for (let i = 0; i < ids.length; i++) counts[ids[i]!]!++;
+    for (const ids of r) {
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (counts[id]! > maxReference[id]!) maxReference[id] = counts[id]!;
+      }
+    }
+    for (const ids of r) for (let i = 0; i < ids.length; i++) counts[ids[i]!] = 0;
   }
   const correct = new Array<number>(MAX_ORDER).fill(0);
   const total = new Array<number>(MAX_ORDER).fill(0);
-  for (const [gram, count] of ngramCounts(hypothesis)) {
-    const order = gram.split(' ').length;
-    correct[order - 1]! += Math.min(count, maxReference.get(gram) ?? 0);
+  for (let n = 0; n < MAX_ORDER; n++) {
+    const ids = h[n]!;
+    total[n] = ids.length;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (maxReference[id]! > 0) {
+        correct[n]!++;
+        maxReference[id]!--;
+      }
+    }
   }
-  for (let n = 1; n <= MAX_ORDER; n++) total[n - 1] = Math.max(0, hypothesis.length - n + 1);
   return { correct, total, hypothesisLength: hypothesis.length, referenceLength: closestReferenceLength(hypothesis.length, references.map((r) => r.length)) };
 }
 

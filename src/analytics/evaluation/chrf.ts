@@ -6,44 +6,46 @@
  * n-grams, then F_beta = (1+β²)·P·R / (β²·P + R). With several references, the statistics of the
  * reference with the best F are kept. Scores are on sacrebleu's 0..100 scale.
  */
+import { clippedMatches, NgramDictionary } from './ngram-ids.js';
+
 const CHAR_ORDER = 6;
 const BETA = 2;
 
 export type ChrfStatistics = Float64Array; // [hyp, ref, match] × order
 
-/** Counts of character n-grams per order 1..6 of a segment, whitespace removed (Python str.split semantics). */
-export function charNgrams(text: string): Map<string, number>[] {
-  const chars = Array.from(text.split(/\s+/u).join(''));
-  const orders: Map<string, number>[] = [];
-  for (let n = 1; n <= CHAR_ORDER; n++) {
-    const counts = new Map<string, number>();
-    for (let i = 0; i + n <= chars.length; i++) {
-      const key = n === 1 ? chars[i]! : chars.slice(i, i + n).join('');
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    orders.push(counts);
-  }
-  return orders;
+/** Python's str.isspace characters, which str.split() drops: sacrebleu removes exactly these. */
+function isPythonWhitespace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+  if (c < 0x85) return false;
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
-/** sacrebleu CHRF._get_match_statistics for every order. */
-export function chrfStatistics(hypothesis: readonly Map<string, number>[], reference: readonly Map<string, number>[]): ChrfStatistics {
+/** Code points of a segment with whitespace removed. */
+function charUnits(text: string): Int32Array {
+  const units = new Int32Array(text.length);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.codePointAt(i)!;
+    if (c > 0xffff) i++;
+    if (!isPythonWhitespace(c)) units[n++] = c;
+  }
+  return units.subarray(0, n);
+}
+
+/** Ids of the character n-grams of orders 1..6 of a segment, in a dictionary shared with the segments it is compared with. */
+export function charNgrams(text: string, dictionary: NgramDictionary): Int32Array[] {
+  return dictionary.ngramIds(charUnits(text), CHAR_ORDER);
+}
+
+/** sacrebleu CHRF._get_match_statistics for every order: hypothesis count (0 when the reference has no n-gram of that order), reference count, clipped matches. */
+export function chrfStatistics(hypothesis: readonly Int32Array[], reference: readonly Int32Array[], dictionarySize: number): ChrfStatistics {
   const stats = new Float64Array(3 * CHAR_ORDER);
   for (let n = 0; n < CHAR_ORDER; n++) {
     const h = hypothesis[n]!;
     const r = reference[n]!;
-    let hypCount = 0;
-    let matches = 0;
-    for (const [gram, count] of h) {
-      hypCount += count;
-      const inRef = r.get(gram);
-      if (inRef !== undefined) matches += Math.min(count, inRef);
-    }
-    let refCount = 0;
-    for (const count of r.values()) refCount += count;
-    stats[3 * n] = r.size > 0 ? hypCount : 0;
-    stats[3 * n + 1] = refCount;
-    stats[3 * n + 2] = matches;
+    stats[3 * n] = r.length > 0 ? h.length : 0;
+    stats[3 * n + 1] = r.length;
+    stats[3 * n + 2] = clippedMatches(h, r, dictionarySize);
   }
   return stats;
 }
@@ -72,11 +74,11 @@ export function chrfFromStatistics(stats: ArrayLike<number>): number {
 }
 
 /** sacrebleu _compute_segment_statistics: the statistics of the reference with the best F (first on ties). */
-export function bestChrfStatistics(hypothesis: readonly Map<string, number>[], references: readonly (readonly Map<string, number>[])[]): ChrfStatistics {
+export function bestChrfStatistics(hypothesis: readonly Int32Array[], references: readonly (readonly Int32Array[])[], dictionarySize: number): ChrfStatistics {
   let best: ChrfStatistics = new Float64Array(3 * CHAR_ORDER);
   let bestScore = -1;
   for (const reference of references) {
-    const stats = chrfStatistics(hypothesis, reference);
+    const stats = chrfStatistics(hypothesis, reference, dictionarySize);
     const score = chrfFromStatistics(stats);
     if (score > bestScore) {
       bestScore = score;
@@ -86,18 +88,26 @@ export function bestChrfStatistics(hypothesis: readonly Map<string, number>[], r
   return best;
 }
 
+/** The best-reference statistics of one segment. */
+export function segmentChrfStatistics(hypothesis: string, references: readonly string[]): ChrfStatistics {
+  const dictionary = new NgramDictionary();
+  const h = charNgrams(hypothesis, dictionary);
+  const rs = references.map((r) => charNgrams(r, dictionary));
+  return bestChrfStatistics(h, rs, dictionary.size);
+}
+
 /** sacrebleu sentence_chrf(hypothesis, references) with its defaults. */
 export function sentenceChrf(hypothesis: string, references: readonly string[]): number {
-  return chrfFromStatistics(bestChrfStatistics(charNgrams(hypothesis), references.map(charNgrams)));
+  return chrfFromStatistics(segmentChrfStatistics(hypothesis, references));
 }
 
 /** sacrebleu corpus_chrf(hypotheses, [referenceStream...]): each segment's best statistics, summed. */
 export function corpusChrf(hypotheses: readonly string[], referenceStreams: readonly (readonly string[])[]): number {
   const sum = new Float64Array(3 * CHAR_ORDER);
   hypotheses.forEach((hypothesis, i) => {
-    const stats = bestChrfStatistics(
-      charNgrams(hypothesis),
-      referenceStreams.map((stream) => charNgrams(stream[i] ?? '')),
+    const stats = segmentChrfStatistics(
+      hypothesis,
+      referenceStreams.map((stream) => stream[i] ?? ''),
     );
     for (let j = 0; j < sum.length; j++) sum[j]! += stats[j]!;
   });

@@ -35,7 +35,7 @@ function maskOf(c: number): number {
 }
 
 // Horizontal deltas (-1, 0, +1) along the bottom row of the previous block, one per text position.
-let horizontal = new Int8Array(1024);
+let horizontal = new Int32Array(1024);
 
 export function levenshteinDistance(a: Int32Array, b: Int32Array): number {
   // The shorter string is the pattern (fewer blocks); common prefix and suffix cost nothing.
@@ -54,41 +54,44 @@ export function levenshteinDistance(a: Int32Array, b: Int32Array): number {
   const m = pattern.length;
   const n = text.length;
   if (m === 0) return n;
-  if (horizontal.length < n) horizontal = new Int8Array(n * 2);
+  if (horizontal.length < n) horizontal = new Int32Array(n * 2);
+  const h = horizontal;
+  const masks = bmpMasks;
   // Row 0 of the table is D[0][j] = j: every horizontal delta above the first block is +1.
-  horizontal.fill(1, 0, n);
+  h.fill(1, 0, n);
   for (let blockStart = 0; blockStart < m; blockStart += 32) {
     const blockLength = Math.min(32, m - blockStart);
     for (let k = 0; k < blockLength; k++) setMask(pattern[blockStart + k]!, 1 << k);
-    const high = 1 << (blockLength - 1);
+    const shift = blockLength - 1;
     // Column 0 is D[i][0] = i: vertical deltas all +1.
     let pv = -1;
     let mv = 0;
     for (let j = 0; j < n; j++) {
-      const hin = horizontal[j]!;
-      let eq = maskOf(text[j]!);
+      const hin = h[j]!;
+      const negative = hin >>> 31; // 1 when the incoming horizontal delta is -1
+      const positive = hin & ~negative & 1; // 1 when it is +1
+      const c = text[j]!;
+      const eq = (c <= 0xffff ? masks[c]! : maskOf(c)) | 0;
       const xv = eq | mv;
-      if (hin < 0) eq |= 1;
-      const xh = (((eq & pv) + pv) ^ pv) | eq;
+      const eqIn = eq | negative;
+      const xh = (((eqIn & pv) + pv) ^ pv) | eqIn;
       let ph = mv | ~(xh | pv);
       let mh = pv & xh;
-      horizontal[j] = ph & high ? 1 : mh & high ? -1 : 0;
-      ph <<= 1;
-      mh <<= 1;
-      if (hin < 0) mh |= 1;
-      else if (hin > 0) ph |= 1;
+      h[j] = ((ph >>> shift) & 1) - ((mh >>> shift) & 1);
+      ph = (ph << 1) | positive;
+      mh = (mh << 1) | negative;
       pv = mh | ~(xv | ph);
       mv = ph & xv;
     }
     for (let k = 0; k < blockLength; k++) {
       const c = pattern[blockStart + k]!;
-      if (c <= 0xffff) bmpMasks[c] = 0;
+      if (c <= 0xffff) masks[c] = 0;
       else astralMasks.delete(c);
     }
   }
   // D[m][n] = D[m][0] + Σ horizontal deltas along the bottom row.
   let distance = m;
-  for (let j = 0; j < n; j++) distance += horizontal[j]!;
+  for (let j = 0; j < n; j++) distance += h[j]!;
   return distance;
 }
 

@@ -3,7 +3,7 @@
  * requested metric needs (SQuAD, rouge-score, 13a, character n-grams, code points) and sharing the
  * context similarity matrix between Ragas' precision and recall.
  */
-import { bestChrfStatistics, charNgrams, chrfFromStatistics } from './chrf.js';
+import { chrfFromStatistics, segmentChrfStatistics } from './chrf.js';
 import { bleuFromStatistics, bleuStatistics, tokenize13a } from './bleu.js';
 import { cosineSimilarity } from './cosine-similarity.js';
 import { checkJsonSchema, parseJsonAnswer } from './json-validity.js';
@@ -18,7 +18,8 @@ import {
 import type { MetricScore, OfflineItem, OfflineOptions } from './offline-item.js';
 import { isRefusal } from './refusal-detection.js';
 import { hitAtK, ndcgAtK, precisionAtK, recallAtK, reciprocalRank } from './retrieval-metrics.js';
-import { rougeMultiFromTokens, rougeTokens } from './rouge.js';
+import { NgramDictionary } from './ngram-ids.js';
+import { rougeMulti, rougeText, rougeTokens, type RougeText } from './rouge.js';
 import { answerTokens, normalizeAnswer, tokenF1FromTokens } from './squad-answer-match.js';
 import { callCost } from './usage-aggregation.js';
 
@@ -30,7 +31,7 @@ const value = (v: number | null, reasonIfNull: string): MetricScore => (v === nu
 /** Per-item texts in each tokenisation, computed on first use. */
 class ItemTexts {
   private squad?: { prediction: string[]; references: string[][] };
-  private rouge?: { prediction: string[]; references: string[][] };
+  private rouge?: { prediction: RougeText; references: RougeText[]; dictionarySize: number };
   private points?: { prediction: Int32Array; references: Int32Array[] };
   private similarity?: Float64Array;
 
@@ -44,8 +45,14 @@ class ItemTexts {
     return (this.squad ??= { prediction: answerTokens(this.item.prediction), references: this.references.map(answerTokens) });
   }
 
-  rougeTokens(): { prediction: string[]; references: string[][] } {
-    return (this.rouge ??= { prediction: rougeTokens(this.item.prediction), references: this.references.map(rougeTokens) });
+  rougeTexts(): { prediction: RougeText; references: RougeText[]; dictionarySize: number } {
+    if (!this.rouge) {
+      const dictionary = new NgramDictionary();
+      const prediction = rougeText(rougeTokens(this.item.prediction), dictionary);
+      const references = this.references.map((r) => rougeText(rougeTokens(r), dictionary));
+      this.rouge = { prediction, references, dictionarySize: dictionary.size };
+    }
+    return this.rouge;
   }
 
   codePoints(): { prediction: Int32Array; references: Int32Array[] } {
@@ -94,15 +101,15 @@ export function scoreOfflineItem(item: OfflineItem, metricIds: readonly OfflineM
       case 'rouge2':
       case 'rougeL':
         out[id] = withReferences(() => {
-          const { prediction, references } = texts.rougeTokens();
-          return rougeMultiFromTokens(id, prediction, references).f1;
+          const { prediction, references, dictionarySize } = texts.rougeTexts();
+          return rougeMulti(id, prediction, references, dictionarySize).f1;
         });
         break;
       case 'bleu':
         out[id] = withReferences(() => bleuFromStatistics(bleuStatistics(tokenize13a(item.prediction), texts.references.map(tokenize13a)), true).score / 100);
         break;
       case 'chrf':
-        out[id] = withReferences(() => chrfFromStatistics(bestChrfStatistics(charNgrams(item.prediction), texts.references.map(charNgrams))) / 100);
+        out[id] = withReferences(() => chrfFromStatistics(segmentChrfStatistics(item.prediction, texts.references)) / 100);
         break;
       case 'levenshtein_similarity':
         out[id] = withReferences(() => {

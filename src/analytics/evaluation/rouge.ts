@@ -5,6 +5,8 @@
  * longest common subsequence. With several references, score_multi keeps the reference with the
  * highest F1.
  */
+import { clippedMatches, NgramDictionary } from './ngram-ids.js';
+
 export type RougeScore = { precision: number; recall: number; f1: number };
 
 export function rougeTokens(text: string): string[] {
@@ -20,28 +22,24 @@ function fmeasure(precision: number, recall: number): RougeScore {
   return { precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
 }
 
-function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let i = 0; i + n <= tokens.length; i++) {
-    const key = n === 1 ? tokens[i]! : tokens.slice(i, i + n).join(' ');
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return counts;
+/** A tokenised text as interned token units plus its bigram ids, in a dictionary shared with the texts it is compared with. */
+export type RougeText = { units: Int32Array; ngrams: Int32Array[] };
+
+export function rougeText(tokens: readonly string[], dictionary: NgramDictionary): RougeText {
+  const units = Int32Array.from(tokens, (t) => dictionary.token(t));
+  return { units, ngrams: dictionary.ngramIds(units, 2) };
 }
 
 /** rouge-score _score_ngrams: overlap / max(count, 1) for precision (prediction) and recall (target). */
-export function rougeNFromTokens(prediction: readonly string[], target: readonly string[], n: number): RougeScore {
-  const p = ngramCounts(prediction, n);
-  const t = ngramCounts(target, n);
-  let overlap = 0;
-  for (const [gram, count] of t) overlap += Math.min(count, p.get(gram) ?? 0);
-  const predictionCount = Math.max(prediction.length - n + 1, 0);
-  const targetCount = Math.max(target.length - n + 1, 0);
-  return fmeasure(overlap / Math.max(predictionCount, 1), overlap / Math.max(targetCount, 1));
+function rougeN(prediction: RougeText, target: RougeText, n: 1 | 2, dictionarySize: number): RougeScore {
+  const p = prediction.ngrams[n - 1]!;
+  const t = target.ngrams[n - 1]!;
+  const overlap = clippedMatches(p, t, dictionarySize);
+  return fmeasure(overlap / Math.max(p.length, 1), overlap / Math.max(t.length, 1));
 }
 
 /** Length of the longest common subsequence, one row of the DP table at a time. */
-export function lcsLength(a: readonly string[], b: readonly string[]): number {
+export function lcsLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length === 0 || b.length === 0) return 0;
   let previous = new Int32Array(b.length + 1);
   let current = new Int32Array(b.length + 1);
@@ -56,25 +54,22 @@ export function lcsLength(a: readonly string[], b: readonly string[]): number {
 }
 
 /** rouge-score _score_lcs: zeros when either side is empty. */
-export function rougeLFromTokens(prediction: readonly string[], target: readonly string[]): RougeScore {
-  if (prediction.length === 0 || target.length === 0) return { precision: 0, recall: 0, f1: 0 };
-  const lcs = lcsLength(target, prediction);
-  return fmeasure(lcs / prediction.length, lcs / target.length);
+function rougeL(prediction: RougeText, target: RougeText): RougeScore {
+  const p = prediction.units;
+  const t = target.units;
+  if (p.length === 0 || t.length === 0) return { precision: 0, recall: 0, f1: 0 };
+  const lcs = lcsLength(t, p);
+  return fmeasure(lcs / p.length, lcs / t.length);
 }
 
 export type RougeVariant = 'rouge1' | 'rouge2' | 'rougeL';
 
-function scoreTokens(variant: RougeVariant, prediction: readonly string[], target: readonly string[]): RougeScore {
-  if (variant === 'rougeL') return rougeLFromTokens(prediction, target);
-  return rougeNFromTokens(prediction, target, variant === 'rouge1' ? 1 : 2);
-}
-
 /** score_multi: the reference giving the highest F1 (first one on ties). No references: zeros. */
-export function rougeMultiFromTokens(variant: RougeVariant, prediction: readonly string[], targets: readonly (readonly string[])[]): RougeScore {
+export function rougeMulti(variant: RougeVariant, prediction: RougeText, targets: readonly RougeText[], dictionarySize: number): RougeScore {
   let best: RougeScore = { precision: 0, recall: 0, f1: 0 };
   let first = true;
   for (const target of targets) {
-    const score = scoreTokens(variant, prediction, target);
+    const score = variant === 'rougeL' ? rougeL(prediction, target) : rougeN(prediction, target, variant === 'rouge1' ? 1 : 2, dictionarySize);
     if (first || score.f1 > best.f1) best = score;
     first = false;
   }
@@ -82,5 +77,8 @@ export function rougeMultiFromTokens(variant: RougeVariant, prediction: readonly
 }
 
 export function rouge(variant: RougeVariant, prediction: string, references: readonly string[]): RougeScore {
-  return rougeMultiFromTokens(variant, rougeTokens(prediction), references.map(rougeTokens));
+  const dictionary = new NgramDictionary();
+  const p = rougeText(rougeTokens(prediction), dictionary);
+  const ts = references.map((r) => rougeText(rougeTokens(r), dictionary));
+  return rougeMulti(variant, p, ts, dictionary.size);
 }
