@@ -14,6 +14,7 @@ import { webhookDeliveryMigrations } from './processors/webhooks/webhook-deliver
 import { llmApiKeyMigrations } from './processors/llm/llm-api-key-vault.js';
 import { documentChunkMigrations } from './processors/documents/document-chunks.js';
 import { liveConnectionMigrations } from './processors/live/analytics-subscriptions.js';
+import { judgeCacheMigrations } from './processors/evaluations/judge-cache.js';
 
 /** Every schema change of the relational database, from every module that owns tables; names are globally ordered. */
-export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations, ...apiKeyUsageMigrations, ...predictionLogMigrations, ...idempotencyKeyMigrations, ...webhookSecretMigrations, ...webhookDeliveryMigrations, ...llmApiKeyMigrations, ...documentChunkMigrations, ...liveConnectionMigrations];
+export const allMigrations: Migration[] = [...ledgerMigrations, ...subjectKeyMigrations, ...projectionMigrations, ...processorCheckpointMigrations, ...mailOutboxMigrations, ...sessionStoreMigrations, ...oneTimeTokenMigrations, ...apiKeyUsageMigrations, ...predictionLogMigrations, ...idempotencyKeyMigrations, ...webhookSecretMigrations, ...webhookDeliveryMigrations, ...llmApiKeyMigrations, ...documentChunkMigrations, ...liveConnectionMigrations, ...judgeCacheMigrations];

@@ -63,6 +63,7 @@ import { documentRetriever } from './processors/chat/document-retriever.js';
 import { openDocumentLibrary, type RunningDocumentLibrary } from './processors/documents/open-document-library.js';
 import type { Embedder } from './processors/documents/embedders/embedder.js';
 import { startLiveServices, type LiveServices } from './processors/live/live-services.js';
+import { startEvaluationRunner, type EvaluationRunner } from './processors/evaluations/evaluation-runner.js';
 
 /** Everything a RAIA process runs, wired from configuration (the composition root). */
 export type Runtime = {
@@ -116,6 +117,8 @@ export type Runtime = {
   llm: { connections: ProviderConnections; apiKeys: LlmApiKeyVault; retriever: PassageRetriever };
   /** Live channels' ledger feed, live analytics and the notification port (docs/real-time.md). */
   live: LiveServices;
+  /** Runs started evaluations (resuming those a previous process left running; docs/evaluations.md). */
+  evaluations: EvaluationRunner;
   startedAt: Date;
   close(): Promise<void>;
 };
@@ -279,7 +282,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const llm = { connections: llmConnections, apiKeys: new LlmApiKeyVault(db.knex, keys.masterKey), retriever: documentRetriever(documents) };
     const live = await startLiveServices({ store, bus, knex: db.knex, subjectPrefix: config.NATS_SUBJECT_PREFIX, logger });
     cleanups.push(() => live.close());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, live, startedAt: new Date(), close };
+    const evaluations = await startEvaluationRunner({ store, catalogue, knex: db.knex, apiKeys: llm.apiKeys, connections: llmConnections, env: process.env, retriever: () => llm.retriever, embedder: documents.embedder, logger });
+    cleanups.push(() => evaluations.stop());
+    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, live, evaluations, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

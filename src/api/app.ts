@@ -37,6 +37,7 @@ import { notificationRoutes } from './routes/notifications.routes.js';
 import { cacheRoutes } from './routes/cache.routes.js';
 import { llmRoutes } from './routes/llm.routes.js';
 import { chatRoutes } from './routes/chat.routes.js';
+import { evaluationRoutes } from './routes/evaluations.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
 import { liveChannelRoutes } from './routes/live-channels.routes.js';
 import { liveAnalyticsRoutes } from './routes/live-analytics.routes.js';
@@ -142,6 +143,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
         { name: 'chat', description: 'Governed chat: retrieval, prompt templates, streaming answers with citations, every turn recorded (docs/chat.md)' },
         { name: 'documents', description: 'Documents for retrieval: upload (text, Markdown, HTML, PDF, DOCX), token chunks, embeddings, hybrid search (docs/documents.md)' },
         { name: 'real-time', description: 'Live channels (WebSockets, server-sent events) fed by the ledger, and live analytics (docs/real-time.md)' },
+        { name: 'evaluations', description: 'LLM and RAG evaluations: resumable runs, offline and judge metrics with receipts, cached judges, dry runs and budgets, paired comparisons (docs/evaluations.md)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
@@ -185,6 +187,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(documentRoutes(runtime));
   await app.register(liveChannelRoutes(runtime, liveNode));
   await app.register(liveAnalyticsRoutes(runtime, liveNode));
+  await app.register(evaluationRoutes(runtime));
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);

@@ -35,6 +35,8 @@ export const PERMISSIONS = [
   'documents:write', // upload and delete documents
   // Personal fields (e-mail, name, IP, personal dataset columns) in clear; without it they read as pseudonyms.
   'personal-data:read',
+  'evaluations:read', // evaluations, their results per item and aggregates, comparisons
+  'evaluations:run', // create, start and stop evaluations (they call LLM providers and spend)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -46,13 +48,15 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   risk_officer: [
     'self:manage', 'system:read', 'models:read', 'models:approve', 'models:predict', 'datasets:read', 'assessments:run', 'api-keys:manage',
     'compliance:read', 'compliance:manage', 'incidents:report', 'exports:create', 'llm:read', 'chat:use', 'documents:read',
+    'evaluations:read', 'evaluations:run',
   ],
   data_scientist: [
     'self:manage', 'models:read', 'models:write', 'models:predict', 'datasets:read', 'datasets:write', 'assessments:run', 'api-keys:manage',
     'compliance:read', 'incidents:report', 'exports:create', 'events:publish', 'llm:read', 'llm:manage', 'chat:use', 'documents:read', 'documents:write',
+    'evaluations:read', 'evaluations:run',
   ],
   // Read-only, with full audit access (and keys, so audit exports can be automated).
-  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create', 'llm:read', 'documents:read'],
+  auditor: ['self:manage', 'system:read', 'audit:read', 'models:read', 'datasets:read', 'api-keys:manage', 'compliance:read', 'exports:create', 'llm:read', 'documents:read', 'evaluations:read'],
   viewer: ['self:manage', 'models:read', 'datasets:read', 'documents:read'],
 };
 

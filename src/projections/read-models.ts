@@ -11,6 +11,7 @@ import { notifications } from './notifications.projection.js';
 import { llmConfigurations } from './llm-configurations.projection.js';
 import { chatSessions } from './chat-sessions.projection.js';
 import { documents } from './documents.projection.js';
+import { evaluations } from './evaluations.projection.js';
 
 /** Every read model the API serves; each capability adds its projections here. */
-export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry, datasetCatalog, streamRegistry, exportJobs, notifications, llmConfigurations, chatSessions, documents] as Projection[];
+export const readModels: Projection[] = [streamCatalog, ledgerSeals, users, apiKeys, modelRegistry, datasetCatalog, streamRegistry, exportJobs, notifications, llmConfigurations, chatSessions, documents, evaluations] as Projection[];

@@ -24,6 +24,8 @@ const llmReaders: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor'
 const llmManagers: Role[] = ['admin', 'data_scientist']; // create, change, delete, test configurations (spends provider credit)
 const chatters: Role[] = ['admin', 'risk_officer', 'data_scientist']; // chat turns are recorded actions; auditors and viewers stay read-only
 const documentWriters: Role[] = ['admin', 'data_scientist']; // upload and delete retrieval documents
+const evaluationReaders: Role[] = ['admin', 'risk_officer', 'data_scientist', 'auditor']; // evaluations, results, comparisons: evidence auditors read
+const evaluationRunners: Role[] = ['admin', 'risk_officer', 'data_scientist']; // create, start, stop: they call providers and spend
 
 const table: Record<string, Role[] | 'public'> = {
   'POST /api/v1/auth/register': 'public',
@@ -200,6 +202,13 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/documents': everyone,
   'DELETE /api/v1/documents/{id}': documentWriters,
   'POST /api/v1/documents/search': everyone,
+  'POST /api/v1/evaluations': evaluationRunners,
+  'GET /api/v1/evaluations': evaluationReaders,
+  'GET /api/v1/evaluations/{id}': evaluationReaders,
+  'POST /api/v1/evaluations/{id}/start': evaluationRunners,
+  'POST /api/v1/evaluations/{id}/stop': evaluationRunners,
+  'GET /api/v1/evaluations/{id}/results': evaluationReaders,
+  'POST /api/v1/evaluations/compare': evaluationReaders,
 };
 
 describe('route permissions against a table written by hand', () => {

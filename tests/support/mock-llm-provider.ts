@@ -35,6 +35,11 @@ export class MockLlmProvider {
   private readonly script: MockReply[] = [];
   private server!: Server;
   baseUrl = '';
+  /**
+   * Answers OpenAI chat completions (not streamed) by content when it returns text: judges and
+   * answerers scripted by what they are asked, whatever order concurrent calls arrive in.
+   */
+  chatReply: ((body: Record<string, unknown>) => string | undefined) | null = null;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -75,7 +80,7 @@ export class MockLlmProvider {
     }
     const stream = body.stream === true;
     if (path.endsWith('/embeddings')) return json(res, embeddings(body));
-    if (path.endsWith('/chat/completions')) return stream ? sse(res, openAiEvents(), reply.chunkDelayMs) : json(res, openAiCompletion());
+    if (path.endsWith('/chat/completions')) return stream ? sse(res, openAiEvents(), reply.chunkDelayMs) : json(res, openAiCompletion(this.chatReply?.(body) ?? MOCK.text));
     if (path.endsWith('/v1/messages')) return stream ? sse(res, anthropicEvents(), reply.chunkDelayMs) : json(res, anthropicMessage());
     void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${path}` } }));
   }
@@ -94,11 +99,11 @@ async function sse(res: ServerResponse, events: { event?: string; data: string }
   res.end();
 }
 
-const openAiCompletion = () => ({
+const openAiCompletion = (text: string) => ({
   id: 'chatcmpl-1',
   object: 'chat.completion',
   model: MOCK.openAiModel,
-  choices: [{ index: 0, message: { role: 'assistant', content: MOCK.text }, finish_reason: 'stop' }],
+  choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
   usage: { prompt_tokens: MOCK.inputTokens, completion_tokens: MOCK.outputTokens, total_tokens: MOCK.inputTokens + MOCK.outputTokens },
 });
 

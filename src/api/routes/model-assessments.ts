@@ -1,4 +1,5 @@
 import { evidenceFacts } from '../../commands/model/evidence-sufficiency.js';
+import type { EvaluationEvidence } from '../../commands/model/evaluation-evidence.js';
 import type { AssessmentEvidence } from '../../commands/model/model.decider.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import type { Runtime } from '../../runtime.js';
@@ -31,4 +32,13 @@ export const gateEvidence = (e: StoredEvent): AssessmentEvidence => {
 /** Every assessment of one version in the ledger (up to position `to`, when given), for the deploy gate. */
 export async function collectAssessments(runtime: Pick<Runtime, 'store'>, modelId: string, version: number, to?: number): Promise<AssessmentEvidence[]> {
   return (await assessmentEvents(runtime, modelId, version, to)).map(gateEvidence);
+}
+
+/** The completed evaluations of one version in the ledger (evaluation.completed naming it), for the deploy gate of llm models. */
+export async function collectEvaluations(runtime: Pick<Runtime, 'store'>, modelId: string, version: number): Promise<EvaluationEvidence[]> {
+  const events = await runtime.store.readAll({ filter: { types: ['evaluation.completed'], dataContains: { modelId, modelVersion: version } }, limit: 10_000 });
+  return events.map((e) => {
+    const aggregates = (e.data.aggregates ?? []) as { configurationId: string; metrics: { metric: string; mean: number | null; n: number }[] }[];
+    return { eventId: e.id, evaluationId: String(e.data.evaluationId), metrics: aggregates.flatMap((a) => a.metrics.map((m) => ({ metric: m.metric, configurationId: a.configurationId, mean: m.mean, n: m.n }))) };
+  });
 }

@@ -18,7 +18,16 @@ const evidenceMinimums = z
     minExplanationRows: z.number().int().min(1).optional().describe('An explanation must cover at least this many rows'),
   })
   .describe('Below these minimums an assessment is inconclusive and the deploy gate refuses it');
-const policySchema = z.object({ requireFourEyes: z.boolean(), approverRoles: z.array(z.string()), requiredAssessments: z.array(z.string()), evidence: evidenceMinimums.optional() });
+const evaluationRequirement = z
+  .strictObject({ metric: z.string().min(1).max(100).describe('A metric id of GET /api/v1/evaluations metrics (docs/evaluations.md)'), min: z.number().optional(), max: z.number().optional() })
+  .refine((r) => r.min !== undefined || r.max !== undefined, { message: 'give min, max or both' });
+const policySchema = z.object({
+  requireFourEyes: z.boolean(),
+  approverRoles: z.array(z.string()),
+  requiredAssessments: z.array(z.string()),
+  evidence: evidenceMinimums.optional(),
+  requiredEvaluationMetrics: z.array(z.object({ metric: z.string(), min: z.number().optional(), max: z.number().optional() })).optional(),
+});
 
 /** Model cards, and the deployment policy that gates the lifecycle. */
 export function modelCardRoutes(runtime: Runtime): FastifyPluginAsyncZod {
@@ -64,6 +73,7 @@ export function modelCardRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           approverRoles: z.array(z.enum(['admin', 'risk_officer', 'data_scientist', 'auditor', 'viewer'])).min(1),
           requiredAssessments: z.array(z.enum(ASSESSMENT_KINDS)),
           evidence: evidenceMinimums.optional(),
+          requiredEvaluationMetrics: z.array(evaluationRequirement).max(50).optional().describe('Models of type llm: metrics a completed evaluation of the version must report, its mean within [min, max]'),
           rationale: z.string().trim().min(1).max(2000),
         }),
         response: { 200: z.object({ policyVersion: z.number().int(), policy: policySchema, position: z.number().int() }).meta({ headers: etagResponseHeader }), ...errors },

@@ -5,6 +5,7 @@ import { CommandRefused, type Decider, type DomainEvent } from '../decider.js';
 export type AssessmentKind = 'explainability' | 'fairness';
 
 import type { EvidenceMinimums } from './evidence-sufficiency.js';
+import type { EvaluationRequirement } from './evaluation-evidence.js';
 
 export type DeploymentPolicy = {
   requireFourEyes: boolean;
@@ -12,6 +13,8 @@ export type DeploymentPolicy = {
   requiredAssessments: AssessmentKind[];
   /** Minimum size of the evidence the gate accepts (absent in policies set before it existed). */
   evidence?: EvidenceMinimums;
+  /** Metrics a version of an `llm` model must have measured by a completed evaluation, within bounds (absent in policies set before it existed). */
+  requiredEvaluationMetrics?: EvaluationRequirement[];
 };
 
 /** The policy in force before anyone sets one: four eyes by a risk officer, both assessments required. */

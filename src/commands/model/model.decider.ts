@@ -1,4 +1,5 @@
 import { inconclusiveReasons, type EvidenceFacts } from './evidence-sufficiency.js';
+import { evaluationGate, type EvaluationEvidence } from './evaluation-evidence.js';
 import type { Actor, JsonObject } from '../../events/envelope.js';
 import { CommandRefused, assertNever, type Decider, type DomainEvent } from '../decider.js';
 import type { AssessmentKind, VersionedPolicy } from './deployment-policy.js';
@@ -34,7 +35,7 @@ export type ModelCommand =
   | { type: 'AddVersion'; spec: VersionSpec }
   | { type: 'ValidateVersion'; version: number; checks: ValidationCheck[] }
   | { type: 'ApproveVersion'; version: number; comment: string; policy: VersionedPolicy }
-  | { type: 'DeployVersion'; version: number; policy: VersionedPolicy; assessments: AssessmentEvidence[] }
+  | { type: 'DeployVersion'; version: number; policy: VersionedPolicy; assessments: AssessmentEvidence[]; evaluations?: EvaluationEvidence[] }
   | { type: 'RetireVersion'; version: number; reason: string };
 
 type Data<T> = T & JsonObject;
@@ -45,7 +46,7 @@ export type ModelEvent =
   | DomainEvent<'model.version-added', Data<{ modelId: string; version: number; authorId: string } & VersionSpec>>
   | DomainEvent<'model.version-validated', Data<{ modelId: string; version: number; checks: ValidationCheck[] }>>
   | DomainEvent<'model.version-approved', Data<{ modelId: string; version: number; approverId: string; comment: string; policyVersion: number }>>
-  | DomainEvent<'model.version-deployed', Data<{ modelId: string; version: number; policyVersion: number; assessments: { kind: AssessmentKind; eventId: string }[] }>>
+  | DomainEvent<'model.version-deployed', Data<{ modelId: string; version: number; policyVersion: number; assessments: { kind: AssessmentKind; eventId: string }[]; evaluations?: { eventId: string; metric: string }[] }>>
   | DomainEvent<'model.version-retired', Data<{ modelId: string; version: number; reason: string }>>
   | DomainEvent<'model.transition-refused', Data<{ modelId: string; version: number; transition: Transition; reasons: string[]; policyVersion: number }>>;
 
@@ -157,11 +158,13 @@ export const modelDecider: Decider<ModelCommand, ModelEvent, ModelState> = {
           else if (inconclusive.length > 0) for (const a of inconclusive) reasons.push(`inconclusive: the ${kind} assessment ${a.eventId} of version ${v.version}: ${gaps(a).join('; ')} (policy v${policyVersion})`);
           else reasons.push(`failing: the ${kind} assessment of version ${v.version} has failing checks (${found.flatMap((a) => a.failingChecks).join(', ')})`);
         }
+        const evaluated = model.type === 'llm' && policy.requiredEvaluationMetrics?.length ? evaluationGate(policy.requiredEvaluationMetrics, command.evaluations ?? [], `version ${v.version}`) : null;
+        if (evaluated) reasons.push(...evaluated.reasons.map((r) => `${r} (policy v${policyVersion})`));
         if (reasons.length > 0) return refuse(v.version, 'deploy', reasons, policyVersion);
         const superseded = model.versions.filter((o) => o.status === 'deployed');
         return [
           ...superseded.map((o): ModelEvent => ({ type: 'model.version-retired', data: { modelId: model.modelId, version: o.version, reason: `superseded by version ${v.version}` } })),
-          { type: 'model.version-deployed', data: { modelId: model.modelId, version: v.version, policyVersion, assessments: used } },
+          { type: 'model.version-deployed', data: { modelId: model.modelId, version: v.version, policyVersion, assessments: used, ...(evaluated ? { evaluations: evaluated.used } : {}) } },
         ];
       }
       case 'RetireVersion': {

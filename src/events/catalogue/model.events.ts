@@ -86,7 +86,14 @@ export const modelVersionApproved = defineEvent({
 export const modelVersionDeployed = defineEvent({
   type: 'model.version-deployed',
   schemaVersion: 1,
-  schema: z.object({ modelId, version, policyVersion: z.number().int().nonnegative(), assessments: z.array(z.object({ kind: z.enum(ASSESSMENT_KINDS), eventId: z.string() })) }),
+  schema: z.object({
+    modelId,
+    version,
+    policyVersion: z.number().int().nonnegative(),
+    assessments: z.array(z.object({ kind: z.enum(ASSESSMENT_KINDS), eventId: z.string() })),
+    /** The evaluation.completed events that met the policy's required metrics (llm models; absent before evaluations gated deploys). */
+    evaluations: z.array(z.object({ eventId: z.string(), metric: z.string() })).optional(),
+  }),
   description: 'The version went into service; the policy and assessments that allowed it are named.',
 });
 
@@ -113,6 +120,8 @@ export const deploymentPolicySchema = z.object({
   requiredAssessments: z.array(z.enum(ASSESSMENT_KINDS)),
   /** Minimum evidence: below it an assessment is inconclusive and the gate refuses it. Absent before it was added. */
   evidence: z.object({ minGroupSize: z.number().int().min(1).optional(), minExplanationRows: z.number().int().min(1).optional() }).optional(),
+  /** For models of type llm: metrics a completed evaluation of the version must report, mean within [min, max]. Absent before it was added. */
+  requiredEvaluationMetrics: z.array(z.object({ metric: z.string().min(1), min: z.number().optional(), max: z.number().optional() })).optional(),
 });
 
 export const deploymentPolicySet = defineEvent({

@@ -18,10 +18,11 @@ import { cacheEvents } from './cache.events.js';
 import { llmEvents } from './llm.events.js';
 import { chatEvents } from './chat.events.js';
 import { documentEvents } from './document.events.js';
+import { evaluationEvents } from './evaluation.events.js';
 
 /** The catalogue of every event type RAIA writes. Each capability adds its definitions here. */
 export function raiaEventCatalogue(): EventCatalogue {
   return new EventCatalogue()
-    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents, ...webhookEvents, ...externalEvents, ...notificationEvents, ...cacheEvents, ...llmEvents, ...chatEvents, ...documentEvents)
+    .register(ledgerSealed, subjectErased, subjectDataExported, ...userEvents, ...modelEvents, ...explanationEvents, ...fairnessEvents, ...datasetEvents, ...driftEvents, ...streamEvents, ...complianceEvents, ...incidentEvents, ...exportEvents, ...webhookEvents, ...externalEvents, ...notificationEvents, ...cacheEvents, ...llmEvents, ...chatEvents, ...documentEvents, ...evaluationEvents)
     .registerUpcaster(userLoggedInV1Upcaster);
 }

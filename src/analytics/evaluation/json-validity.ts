@@ -1,0 +1,55 @@
+/**
+ * Whether an answer is JSON (the whole answer, surrounding whitespace allowed, as RFC 8259 and
+ * JSON.parse read it: no code fences, no trailing prose) and whether it satisfies a JSON Schema
+ * (ajv, draft 2020-12, formats from ajv-formats, strict mode off so unknown keywords are ignored as
+ * the specification says). Compiled validators are cached per schema object.
+ */
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+export type JsonCheck = { valid: true; value: unknown } | { valid: false; reason: string };
+
+export function parseJsonAnswer(answer: string): JsonCheck {
+  try {
+    return { valid: true, value: JSON.parse(answer) as unknown };
+  } catch (error) {
+    return { valid: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+}
+
+let ajv: Ajv2020 | null = null;
+const compiled = new WeakMap<object, ValidateFunction | { error: string }>();
+
+function validatorFor(schema: object): ValidateFunction | { error: string } {
+  let validator = compiled.get(schema);
+  if (!validator) {
+    if (!ajv) {
+      ajv = new Ajv2020({ allErrors: false, strict: false });
+      addFormats.default(ajv);
+    }
+    try {
+      validator = ajv.compile(schema);
+    } catch (error) {
+      validator = { error: `invalid JSON Schema: ${(error as Error).message}` };
+    }
+    compiled.set(schema, validator);
+  }
+  return validator;
+}
+
+/** Throws nothing: an invalid schema is reported as `{ schemaError }` so the caller can refuse the request. */
+export function checkJsonSchema(answer: string, schema: object): JsonCheck | { valid: false; schemaError: string } {
+  const validator = validatorFor(schema);
+  if ('error' in validator) return { valid: false, schemaError: validator.error };
+  const parsed = parseJsonAnswer(answer);
+  if (!parsed.valid) return parsed;
+  if (validator(parsed.value)) return parsed;
+  const first = validator.errors?.[0];
+  return { valid: false, reason: first ? `schema: ${first.instancePath || '(root)'} ${first.message ?? ''}`.trim() : 'schema: invalid' };
+}
+
+/** An invalid schema is a caller error, found before any item is scored. */
+export function jsonSchemaError(schema: object): string | null {
+  const validator = validatorFor(schema);
+  return 'error' in validator ? validator.error : null;
+}
