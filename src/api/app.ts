@@ -2,7 +2,7 @@ import fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v7 } from 'uuid';
 import { loggerOptions } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
@@ -45,6 +45,7 @@ import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
 import { DOCS_CSP, registerSecurityHeaders } from './security-headers.js';
+import { openApiTransforms } from './openapi-document.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -146,7 +147,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    ...openApiTransforms(runtime.config.RAIA_PUBLIC_URL),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 

@@ -21,7 +21,19 @@ export const problemSchema = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     reasons: z.array(z.string()).optional(),
   })
-  .meta({ id: 'Problem' });
+  .meta({
+    id: 'Problem',
+    examples: [
+      {
+        type: 'https://raia.dev/problems/validation-error',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'body.riskTier: Invalid option: expected one of "minimal"|"limited"|"high"|"unacceptable"',
+        instance: '/api/v1/models',
+        errors: [{ field: 'body.riskTier', message: 'Invalid option: expected one of "minimal"|"limited"|"high"|"unacceptable"' }],
+      },
+    ],
+  });
 export type Problem = z.infer<typeof problemSchema>;
 
 const TYPE_BASE = 'https://raia.dev/problems/';
