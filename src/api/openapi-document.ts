@@ -1,5 +1,42 @@
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/**
+ * A multipart/form-data body as the OpenAPI document describes it. Such a route reads its parts
+ * as a stream (src/api/multipart-upload.ts), so it cannot declare them as a validated `body`:
+ * it declares them here, for the document only. `json` is a JSON body the same route also takes.
+ */
+export type DocumentedMultipartBody = {
+  file: { name: string; description: string; required: boolean };
+  metadata: { schema: z.ZodType; description: string; required: boolean };
+  json?: z.ZodType;
+};
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    multipartBody?: DocumentedMultipartBody;
+  }
+}
+
+const jsonSchemaOf = (schema: z.ZodType) => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+};
+
+/** OpenAPI 3.1 form fields: a file is a string of bytes, a JSON field a string whose content has a schema. */
+function requestBodyOf(body: DocumentedMultipartBody) {
+  const form = {
+    type: 'object',
+    properties: {
+      [body.file.name]: { type: 'string', contentMediaType: 'application/octet-stream', format: 'binary', description: body.file.description },
+      metadata: { type: 'string', contentMediaType: 'application/json', contentSchema: jsonSchemaOf(body.metadata.schema), description: body.metadata.description },
+    },
+    required: [...(body.file.required ? [body.file.name] : []), ...(body.metadata.required ? ['metadata'] : [])],
+    additionalProperties: false,
+  };
+  return { content: { 'multipart/form-data': { schema: form }, ...(body.json ? { 'application/json': { schema: jsonSchemaOf(body.json) } } : {}) } };
+}
 
 type Operation = { operationId?: string; security?: unknown[]; responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> };
 type Document = { paths?: Record<string, Record<string, Operation>>; servers?: { url: string }[]; components?: { schemas?: Record<string, unknown> } };
@@ -31,12 +68,15 @@ export function operationIdOf(method: string, path: string): string {
   return method.toLowerCase() + (segments.join('') || 'Root');
 }
 
-/** Per route: zod schemas to JSON Schema, and a public route marked as needing no credentials. */
+/** Per route: zod schemas to JSON Schema, a multipart body's fields, a public route marked as needing no credentials. */
 const transform: SwaggerTransform = (input) => {
   const result = jsonSchemaTransform(input);
-  const config = input.route.config as { public?: boolean } | undefined;
-  if (!config?.public || !result.schema) return result;
-  return { ...result, schema: { ...result.schema, security: [] } };
+  const config = input.route.config;
+  if (!result.schema || (!config?.public && !config?.multipartBody)) return result;
+  return {
+    ...result,
+    schema: { ...result.schema, ...(config.public ? { security: [] } : {}), ...(config.multipartBody ? { body: requestBodyOf(config.multipartBody) } : {}) },
+  };
 };
 
 /**

@@ -14,7 +14,7 @@ import { operationIdOf } from '../../src/api/openapi-document.js';
 type Operation = {
   operationId?: string;
   security?: unknown[];
-  requestBody?: { content: Record<string, { schema: unknown }> };
+  requestBody?: { required?: boolean; content: Record<string, { schema: unknown }> };
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
 };
 type OpenApi = {
@@ -129,6 +129,32 @@ describe('the OpenAPI document at /docs/json', () => {
     const refused = await fetch(`${baseUrl}/api/v1/models`);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('documents the fields of multipart uploads, and an upload built from them is accepted', async () => {
+    type Form = { type: string; properties: Record<string, { contentMediaType: string; contentSchema?: unknown }>; required: string[] };
+    const formOf = (path: string) => (doc.paths[path]!.post!.requestBody!.content['multipart/form-data']!.schema as Form);
+    const dataset = formOf('/api/v1/datasets/upload');
+    expect(dataset.required).toEqual(['file']);
+    expect(dataset.properties.file!.contentMediaType).toBe('application/octet-stream');
+    expect(dataset.properties.metadata!.contentMediaType).toBe('application/json');
+    const version = formOf('/api/v1/models/{id}/versions');
+    expect(version.required).toEqual(['metadata']);
+    expect(Object.keys(version.properties)).toEqual(['artifact', 'metadata']);
+    expect(doc.paths['/api/v1/models/{id}/versions']!.post!.requestBody!.content['application/json']).toBeDefined();
+    expect(formOf('/api/v1/documents/upload').required).toEqual(['file']);
+
+    // Metadata written to the documented schema, sent under the documented names.
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const metadata = { name: 'loans', tags: ['credit'], format: 'csv' };
+    expect(ajv.validate(dataset.properties.metadata!.contentSchema as object, metadata)).toBe(true);
+    expect(ajv.validate(dataset.properties.metadata!.contentSchema as object, { name: 'loans', colour: 'red' })).toBe(false);
+    const form = new FormData();
+    form.set('metadata', JSON.stringify(metadata));
+    form.set('file', new Blob(['age,income\n30,1000\n40,2000\n']), 'loans.csv');
+    const res = await fetch(`${baseUrl}/api/v1/datasets/upload`, { method: 'POST', headers: { authorization: `Bearer ${await server.tokenFor('data_scientist')}` }, body: form });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ format: 'csv', rowCount: 2, columns: [{ name: 'age' }, { name: 'income' }] });
   });
 
   it('yields a generated TypeScript client (openapi-typescript) that type-checks real calls and runs them against the server', async () => {

@@ -87,7 +87,15 @@ export function modelVersionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     await app.register(multipart, { limits: { fileSize: runtime.config.RAIA_MAX_ARTIFACT_BYTES, files: 1, fields: 4, fieldSize: 4 * 1024 * 1024, parts: 6 } });
 
     app.post('/api/v1/models/:id/versions', {
-      config: { permission: 'models:write', idempotent: true },
+      config: {
+        permission: 'models:write',
+        idempotent: true,
+        multipartBody: {
+          file: { name: 'artifact', required: false, description: 'The model file in the format metadata.format names (schemas at GET /api/v1/artifact-formats/{format}/schema); required unless the format is remote' },
+          metadata: { schema: versionMetadata, required: true, description: 'JSON: format, task, classes, inputSchema, trainingData, metrics, notes' },
+          json: versionMetadata,
+        },
+      },
       schema: {
         tags: ['models'],
         summary: 'Add an immutable version (owner or admin)',
