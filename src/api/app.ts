@@ -46,6 +46,7 @@ import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
 import { DOCS_CSP, registerSecurityHeaders } from './security-headers.js';
 import { openApiTransforms } from './openapi-document.js';
+import { artifactFormatRoutes } from './routes/artifact-formats.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -189,5 +190,6 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);
+  await app.register(artifactFormatRoutes);
   return app;
 }

@@ -51,8 +51,8 @@ export class HttpProblem extends Error {
 }
 
 /** 400 naming every invalid field (`body.x.3`); long lists are cut at `limit` so a huge bad input yields a readable answer. */
-export const invalidFields = (errors: { field: string; message: string }[], limit = 20) =>
-  new HttpProblem(400, 'validation-error', 'Invalid request', errors.slice(0, limit).map((e) => `${e.field}: ${e.message}`).join('; '), { errors: errors.slice(0, limit) });
+export const invalidFields = (errors: { field: string; message: string }[], limit = 20, extra: Partial<Problem> = {}) =>
+  new HttpProblem(400, 'validation-error', 'Invalid request', errors.slice(0, limit).map((e) => `${e.field}: ${e.message}`).join('; '), { errors: errors.slice(0, limit), ...extra });
 
 export const notFound = (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} does not exist`);
 
