@@ -7,7 +7,7 @@ import { v7 } from 'uuid';
 import { loggerOptions } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { Runtime } from '../runtime.js';
-import { HttpProblem, frameworkErrors, registerProblemDetails } from './problem-details.js';
+import { HttpProblem, clientErrorHandler, frameworkErrors, registerProblemDetails } from './problem-details.js';
 import { registerStorableInputCheck } from './storable-input.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
@@ -71,6 +71,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false } },
     frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
