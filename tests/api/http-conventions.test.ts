@@ -112,4 +112,27 @@ describe('HTTP conventions: framework errors as problem+json, explanations compu
     const badFeature = await post('partial-dependence', { version: 1, rows: background, feature: 'zeta' });
     expect((badFeature.body.errors as { field: string }[])[0]!.field).toBe('body.feature');
   });
+
+  it('defaults to the only version of an undeployed model, and otherwise lists the versions and says how to name one', async () => {
+    const json = { ...auth, 'content-type': 'application/json' };
+    // One version, none deployed: it is the one used. y = 1 + 2·3 - 1 = 6.
+    const only = await raw(base, 'POST', `/api/v1/models/${modelId}/predict`, json, JSON.stringify({ instances: [{ a: 3, b: 1 }] }));
+    expect(only.status).toBe(200);
+    expect(JSON.stringify(only.body)).toContain('6');
+    const form = new FormData();
+    form.append('metadata', JSON.stringify({ format: 'raia-linear/v1', task: 'regression', inputSchema: [{ name: 'a', type: 'number' }, { name: 'b', type: 'number' }] }));
+    form.append('artifact', new Blob([JSON.stringify({ ...linearModel, intercept: 2 })]), 'model.json');
+    expect((await fetch(`${base}/api/v1/models/${modelId}/versions`, { method: 'POST', headers: auth, body: form })).status).toBe(201);
+    const ambiguous = await raw(base, 'POST', `/api/v1/models/${modelId}/predict`, json, JSON.stringify({ instances: [{ a: 3, b: 1 }] }));
+    expectProblem(ambiguous, 409, 'No deployed version');
+    expect(ambiguous.body.versions).toEqual([{ version: 1, status: 'draft' }, { version: 2, status: 'draft' }]);
+    expect(ambiguous.body.detail).toContain('name one with `version`');
+    const gets = await raw(base, 'POST', `/api/v1/explainability/shap/${modelId}`, json, JSON.stringify({ rows: [{ a: 3, b: 1 }], background }));
+    expectProblem(gets, 409, 'No deployed version');
+    const empty = await fetch(`${base}/api/v1/models`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'empty', type: 'regression', riskTier: 'limited' }) });
+    const emptyId = ((await empty.json()) as { id: string }).id;
+    const none = await raw(base, 'POST', `/api/v1/models/${emptyId}/predict`, json, JSON.stringify({ instances: [{ a: 3, b: 1 }] }));
+    expectProblem(none, 409, 'No deployed version');
+    expect(none.body).toMatchObject({ versions: [], detail: expect.stringContaining(`POST /api/v1/models/${emptyId}/versions`) });
+  });
 });
