@@ -2,12 +2,12 @@ import fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v7 } from 'uuid';
 import { loggerOptions } from '../platform/logger.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 import type { Runtime } from '../runtime.js';
-import { HttpProblem, frameworkErrors, registerProblemDetails } from './problem-details.js';
+import { HttpProblem, clientErrorHandler, frameworkErrors, registerProblemDetails } from './problem-details.js';
 import { registerStorableInputCheck } from './storable-input.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
@@ -46,6 +46,8 @@ import { API_VERSION } from './api-version.js';
 import { registerIdempotencyKeys } from './idempotency-keys.js';
 import { IdempotencyStore } from '../platform/idempotency-store.js';
 import { DOCS_CSP, registerSecurityHeaders } from './security-headers.js';
+import { openApiTransforms } from './openapi-document.js';
+import { artifactFormatRoutes } from './routes/artifact-formats.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,6 +72,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false } },
     frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -148,7 +151,7 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT access token, or an API key raia_<prefix>_<secret>' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    ...openApiTransforms(runtime.config.RAIA_PUBLIC_URL),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
@@ -191,5 +194,6 @@ export async function buildApp(runtime: Runtime, options: { logger?: boolean } =
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(auditRoutes);
+  await app.register(artifactFormatRoutes);
   return app;
 }

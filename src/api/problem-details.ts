@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -21,7 +23,19 @@ export const problemSchema = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     reasons: z.array(z.string()).optional(),
   })
-  .meta({ id: 'Problem' });
+  .meta({
+    id: 'Problem',
+    examples: [
+      {
+        type: 'https://raia.dev/problems/validation-error',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'body.riskTier: Invalid option: expected one of "minimal"|"limited"|"high"|"unacceptable"',
+        instance: '/api/v1/models',
+        errors: [{ field: 'body.riskTier', message: 'Invalid option: expected one of "minimal"|"limited"|"high"|"unacceptable"' }],
+      },
+    ],
+  });
 export type Problem = z.infer<typeof problemSchema>;
 
 const TYPE_BASE = 'https://raia.dev/problems/';
@@ -39,10 +53,19 @@ export class HttpProblem extends Error {
 }
 
 /** 400 naming every invalid field (`body.x.3`); long lists are cut at `limit` so a huge bad input yields a readable answer. */
-export const invalidFields = (errors: { field: string; message: string }[], limit = 20) =>
-  new HttpProblem(400, 'validation-error', 'Invalid request', errors.slice(0, limit).map((e) => `${e.field}: ${e.message}`).join('; '), { errors: errors.slice(0, limit) });
+export const invalidFields = (errors: { field: string; message: string }[], limit = 20, extra: Partial<Problem> = {}) =>
+  new HttpProblem(400, 'validation-error', 'Invalid request', errors.slice(0, limit).map((e) => `${e.field}: ${e.message}`).join('; '), { errors: errors.slice(0, limit), ...extra });
 
 export const notFound = (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} does not exist`);
+
+/** fastify's client errors with a title a person can read and what to do about it. */
+const FRAMEWORK_PROBLEMS: Record<string, { slug: string; title: string; detail: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { slug: 'malformed-json', title: 'Malformed JSON body', detail: 'the request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { slug: 'empty-json-body', title: 'Empty JSON body', detail: 'content-type is application/json but the body is empty: send a JSON document, or no content-type' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { slug: 'unsupported-media-type', title: 'Unsupported media type', detail: 'this route does not take this content-type: send application/json (or multipart/form-data for uploads)' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { slug: 'invalid-content-length', title: 'Invalid content length', detail: 'content-length does not match the body received' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { slug: 'body-too-large', title: 'Request body too large', detail: 'the body is larger than this route accepts' },
+};
 
 function problemFor(error: unknown): Problem {
   const p = (status: number, slug: string, title: string, detail?: string, extra: Partial<Problem> = {}): Problem => ({
@@ -83,7 +106,9 @@ function problemFor(error: unknown): Problem {
   const fe = error as FastifyError;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     // fastify's own client errors: bad JSON, body too large, unsupported media type…
-    return p(fe.statusCode, (fe.code ?? 'bad-request').toLowerCase().replace(/^fst_err_/, '').replace(/_/g, '-'), fe.name === 'Error' ? 'Bad request' : fe.name, fe.message, { code: fe.code });
+    const known = fe.code ? FRAMEWORK_PROBLEMS[fe.code] : undefined;
+    const slug = known?.slug ?? (fe.code ?? 'bad-request').toLowerCase().replace(/^fst_err_/, '').replace(/_/g, '-');
+    return p(fe.statusCode, slug, known?.title ?? STATUS_CODES[fe.statusCode] ?? 'Bad request', known?.detail ? `${known.detail} (${fe.message})` : fe.message, { code: fe.code });
   }
   return p(500, 'internal', 'Internal server error', 'The error was logged with this request id.');
 }
@@ -101,7 +126,30 @@ function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyRepl
 /** fastify's `frameworkErrors` option: a URL the router cannot decode (`%ED%A0%80`, a lone surrogate) answers problem+json too. */
 export const frameworkErrors = sendProblem;
 
+/**
+ * fastify's `clientErrorHandler`: requests Node's HTTP parser refuses before any route sees them
+ * (headers over the limit: 431; a timeout: 408; malformed HTTP: 400) answer problem+json too,
+ * on the raw socket, which is then closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, slug, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers-too-large', 'the request headers (with the URL) exceed the server limit; send large inputs such as rows in a POST body']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request-timeout', 'the request was not received in time']
+        : [400, 'malformed-http', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ type: `${TYPE_BASE}${slug}`, title: STATUS_CODES[status], status, detail });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
 export function registerProblemDetails(app: FastifyInstance): void {
+  // A text/plain body to a JSON route is an unsupported media type (415), not a JSON string that
+  // then fails validation; routes that take other bodies (stream ingestion) add their own parser.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(sendProblem);
   app.setNotFoundHandler((request, reply) => {
     void reply

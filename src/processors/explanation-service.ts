@@ -58,6 +58,12 @@ export function explanationRequestKey(request: Pick<ExplainRequest, 'modelId' | 
   return contentDigest({ modelId, version, method, rows, background, params, codeVersion: EXPLANATION_CODE_VERSION });
 }
 
+/** The explanation recorded for exactly this request, or null: reads only, never computes or records. */
+export async function recordedExplanation(deps: Pick<ExplanationDependencies, 'store'>, request: Pick<ExplainRequest, 'modelId' | 'version' | 'method' | 'rows' | 'background' | 'params'>): Promise<StoredEvent | null> {
+  const [stored] = await deps.store.readStream(explanationStreamId(explanationRequestKey(request)), { limit: 1 });
+  return stored ?? null;
+}
+
 /**
  * Answers an explanation request: from the ledger when an identical one was computed before,
  * otherwise computes it and records `explanation.computed` (once, even under concurrency).

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { linearScoringModel, parseLinearModel } from '../analytics/scoring/linear-model.js';
-import { ModelArtifactError, type ScoringModel } from '../analytics/scoring/scoring-model.js';
+import { ArtifactContentError, ModelArtifactError, type ScoringModel } from '../analytics/scoring/scoring-model.js';
 import { parseThresholdWrapper, THRESHOLD_WRAPPER_FORMAT, thresholdWrapperModel } from '../analytics/scoring/threshold-wrapper-model.js';
 import { treeEnsembleScoringModel, type TreeEnsembleScorer } from '../analytics/scoring/tree-ensemble-model.js';
 import { sharedTreeScoringPool } from './tree-scoring-pool.js';
@@ -32,16 +32,37 @@ const MAX_WRAPPING_DEPTH = 8;
 // JSON model documents are parsed whole: a bound keeps a hostile upload from exhausting memory.
 const MAX_JSON_ARTIFACT_BYTES = 512 * 1024 * 1024;
 
-const asArtifactError = (error: unknown): unknown =>
-  error instanceof TreeModelFormatError || error instanceof OnnxArtifactError ? new ModelArtifactError(error.field, error.message.replace(`${error.field}: `, '')) : error;
+// ONNX loader fields that compare the graph with what the version declares; its other fields
+// (`artifact`, `outputSchema`) are about the graph itself.
+const ONNX_DECLARATION_FIELDS = new Set(['inputSchema', 'classes', 'featureNames']);
+
+const asArtifactError = (error: unknown): unknown => {
+  if (error instanceof TreeModelFormatError) return new ArtifactContentError(error.field, error.message.replace(`${error.field}: `, ''));
+  if (error instanceof OnnxArtifactError) {
+    const reason = error.message.replace(`${error.field}: `, '');
+    if (ONNX_DECLARATION_FIELDS.has(error.field)) return new ModelArtifactError(error.field, reason);
+    return new ArtifactContentError(error.field === 'outputSchema' ? 'graph.output' : '$', reason);
+  }
+  return error;
+};
+
+/** Runs a document parser: whatever it refuses is a path inside the artifact. */
+function parsedArtifact<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ModelArtifactError && !(error instanceof ArtifactContentError)) throw new ArtifactContentError(error.field, error.message.replace(`${error.field}: `, ''));
+    throw asArtifactError(error);
+  }
+}
 
 async function readJsonArtifact(path: string): Promise<unknown> {
   const { size } = await stat(path);
-  if (size > MAX_JSON_ARTIFACT_BYTES) throw new ModelArtifactError('artifact', `a JSON model may be at most ${MAX_JSON_ARTIFACT_BYTES} bytes`);
+  if (size > MAX_JSON_ARTIFACT_BYTES) throw new ArtifactContentError('$', `a JSON model may be at most ${MAX_JSON_ARTIFACT_BYTES} bytes`);
   try {
     return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch {
-    throw new ModelArtifactError('artifact', 'is not valid JSON');
+    throw new ArtifactContentError('$', 'is not valid JSON');
   }
 }
 
@@ -86,22 +107,22 @@ async function openModel(blobs: BlobStorage, declared: VersionDeclaration, featu
       // ONNX graphs name no features: the input schema supplies them, and the width is checked.
       return loadOnnxModel(path, { task: declared.task, featureNames, ...(classes ? { classes } : {}) });
     case 'raia-tree-ensemble/v1':
-      return treeEnsembleScoringModel(parseRaiaTreeEnsemble(await readJsonArtifact(path)), declared.classes, poolScorer);
+      return treeEnsembleScoringModel(await readJsonArtifact(path).then((json) => parsedArtifact(() => parseRaiaTreeEnsemble(json))), declared.classes, poolScorer);
     case 'xgboost-json': {
-      const ensemble = parseXGBoostJson(await readJsonArtifact(path));
+      const ensemble = await readJsonArtifact(path).then((json) => parsedArtifact(() => parseXGBoostJson(json)));
       // XGBoost files name features only when trained from a DataFrame: else the schema names them.
       if (ensemble.featureNames.length === featureNames.length && ensemble.featureNames.every((n, i) => n === `f${i}`)) ensemble.featureNames = featureNames;
       return treeEnsembleScoringModel(ensemble, declared.classes, poolScorer);
     }
     case 'raia-linear/v1':
-      return linearScoringModel(parseLinearModel(await readJsonArtifact(path)));
+      return linearScoringModel(await readJsonArtifact(path).then((json) => parsedArtifact(() => parseLinearModel(json))));
     case THRESHOLD_WRAPPER_FORMAT: {
       // The wrapped version is loaded through this same loader (its own checks included).
-      const wrapper = parseThresholdWrapper(await readJsonArtifact(path));
+      const wrapper = await readJsonArtifact(path).then((json) => parsedArtifact(() => parseThresholdWrapper(json)));
       if (!resolveVersion) throw new ModelArtifactError('format', `a ${THRESHOLD_WRAPPER_FORMAT} version is registered by the threshold optimiser (POST /api/v1/bias/mitigation/:modelId with register: true)`);
-      if (depth >= MAX_WRAPPING_DEPTH) throw new ModelArtifactError('wraps', `wrappers nest at most ${MAX_WRAPPING_DEPTH} deep`);
+      if (depth >= MAX_WRAPPING_DEPTH) throw new ArtifactContentError('wraps', `wrappers nest at most ${MAX_WRAPPING_DEPTH} deep`);
       const inner = await resolveVersion(wrapper.wraps.modelId, wrapper.wraps.version);
-      if (!inner) throw new ModelArtifactError('wraps', `model ${wrapper.wraps.modelId} has no version ${wrapper.wraps.version}`);
+      if (!inner) throw new ArtifactContentError('wraps', `model ${wrapper.wraps.modelId} has no version ${wrapper.wraps.version}`);
       const wrapped = await loadScoringModel(blobs, inner, resolveVersion, depth + 1);
       try {
         return thresholdWrapperModel(wrapper, wrapped);

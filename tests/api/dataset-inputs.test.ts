@@ -44,8 +44,8 @@ describe.each(['postgres', 'pglite'] as const)('dataset inputs of explainability
       { format: 'raia-linear/v1', task: 'regression', link: 'identity', featureNames: ['a', 'b'], coefficients: [2, -1], intercept: 0.5 },
       { format: 'raia-linear/v1', task: 'regression', inputSchema: [{ name: 'a', type: 'number' }, { name: 'b', type: 'number' }] },
     );
-    const qs = new URLSearchParams({ version: '1', datasetId: dataset.body.id, rows: JSON.stringify([{ a: 9, b: 0 }]), method: 'kernel' });
-    const res = await json(await fetch(`${base}/api/v1/explainability/shap/${id}?${qs}`, { headers: auth }));
+    const body = { version: 1, datasetId: dataset.body.id, rows: [{ a: 9, b: 0 }], method: 'kernel' };
+    const res = await json(await fetch(`${base}/api/v1/explainability/shap/${id}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) }));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.values[0][0]).toBeCloseTo(2 * (9 - 4.5), 6);
     expect(res.body.values[0][1]).toBeCloseTo(-1 * (0 - meanB), 6);

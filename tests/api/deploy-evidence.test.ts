@@ -69,7 +69,7 @@ describe.each(['postgres', 'pglite'] as const)('the deploy gate refuses inconclu
     const yTrue = Array.from({ length: 20 }, (_, i) => i % 2);
     const fair = await call('POST', '/api/v1/fairness/detect-bias', scientist, { modelId: id, yTrue, yPred: yTrue, protectedAttributes: { sex: yTrue.map((_, i) => (i < 10 ? 'F' : 'M')) }, options: { minGroupSize: 5, bootstrap: false } });
     expect(fair.body).toMatchObject({ passed: true, status: 'passed' });
-    const shap = await fetch(`${base}/api/v1/explainability/shap/${id}?${new URLSearchParams({ version: '1', method: 'exact', rows: JSON.stringify([{ x: 1 }, { x: 2 }]), background: JSON.stringify([{ x: 0 }]) })}`, { headers: scientist });
+    const shap = await fetch(`${base}/api/v1/explainability/shap/${id}`, { method: 'POST', headers: { ...scientist, 'content-type': 'application/json' }, body: JSON.stringify({ version: 1, method: 'exact', rows: [{ x: 1 }, { x: 2 }], background: [{ x: 0 }] }) });
     expect(shap.status).toBe(200);
     const refused = await call('POST', `/api/v1/models/${id}/deploy`, scientist, { version: 1 });
     expect(refused.status).toBe(409);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explanationBody } from '../support/explanation-body.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
 
 // A linear model: f(x) = 0.5 + 2 a - 1 b + 0.25 c. With an interventional value function, exact
@@ -42,9 +43,9 @@ describe.each(['postgres', 'pglite'] as const)('explainability API on %s', (dial
     expect(res.status).toBe(201);
     return created.id;
   };
-  const get = async (path: string, query: Record<string, unknown>) => {
-    const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-    const res = await fetch(`${base}${path}?${qs}`, { headers: auth });
+  // Computing an explanation is a POST (a GET only reads a recorded one: tests/api/http-conventions.test.ts).
+  const compute = async (path: string, query: Record<string, unknown>) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(explanationBody(query)) });
     return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
 
@@ -63,14 +64,14 @@ describe.each(['postgres', 'pglite'] as const)('explainability API on %s', (dial
   it('KernelSHAP and exact Shapley of a linear model equal coef * (x - mean(background)), recorded once', async () => {
     const rows = [{ a: 3, b: 1, c: 2 }, { a: -1, b: 4, c: 10 }];
     for (const method of ['kernel', 'exact', 'permutation']) {
-      const res = await get(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows, background, method });
+      const res = await compute(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows, background, method });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body).toMatchObject({ modelId: linearModel, modelVersion: 1, method, featureNames: ['a', 'b', 'c'], outputSpace: 'output', cached: false, failedChecks: [] });
       rows.forEach((row, i) => [row.a, row.b, row.c].forEach((x, j) => expect(res.body.values[i][j]).toBeCloseTo(coef[j]! * (x - means[j]!), 9)));
       expect(res.body.baseValue).toBeCloseTo(0.5 + 2 * 1.5 - 2 + 0.25 * 3, 9);
       expect(res.body.additivityGap).toBeLessThan(1e-9);
     }
-    const again = await get(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows, background, method: 'kernel' });
+    const again = await compute(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows, background, method: 'kernel' });
     expect(again.body.cached).toBe(true);
     const recorded = await server.runtime.store.readAll({ filter: { types: ['explanation.computed'], dataContains: { modelId: linearModel, method: 'kernel' } } });
     expect(recorded).toHaveLength(1);
@@ -81,7 +82,7 @@ describe.each(['postgres', 'pglite'] as const)('explainability API on %s', (dial
     // x = (a 0, b 0) reaches leaf 1. E[f] = (1*1 + 3*3 + 10*6) / 10 = 7.
     // v({}) = 7, v({a}) = E[f | a <= 1] = (1 + 9) / 4 = 2.5, v({b}) = 0.4 * 1 + 0.6 * 10 = 6.4, v({a,b}) = 1.
     // phi_a = ((2.5 - 7) + (1 - 6.4)) / 2 = -4.95; phi_b = ((6.4 - 7) + (1 - 2.5)) / 2 = -1.05.
-    const res = await get(`/api/v1/explainability/shap/${treeModel}`, { version: '1', rows: [{ a: 0, b: 0 }] });
+    const res = await compute(`/api/v1/explainability/shap/${treeModel}`, { version: '1', rows: [{ a: 0, b: 0 }] });
     expect(res.body.method).toBe('tree-path-dependent');
     expect(res.body.outputSpace).toBe('margin');
     expect(res.body.baseValue).toBeCloseTo(7, 12);
@@ -91,7 +92,7 @@ describe.each(['postgres', 'pglite'] as const)('explainability API on %s', (dial
 
   it('feature importance, LIME, partial dependence and what-if', async () => {
     const rows = [{ a: 3, b: 1, c: 2 }, { a: -1, b: 4, c: 10 }, { a: 0, b: 0, c: 0 }];
-    const importance = await get(`/api/v1/explainability/feature-importance/${linearModel}`, { version: '1', rows, background });
+    const importance = await compute(`/api/v1/explainability/feature-importance/${linearModel}`, { version: '1', rows, background });
     expect(importance.body.importance.map((f: { name: string }) => f.name)).toEqual(['a', 'b', 'c']);
     // mean |2 (a - 1.5)| over a = 3, -1, 0 is (3 + 5 + 3) / 3.
     expect(importance.body.importance[0].importance).toBeCloseTo(11 / 3, 9);
@@ -99,7 +100,7 @@ describe.each(['postgres', 'pglite'] as const)('explainability API on %s', (dial
     // Features on one scale and the instance in every top quartile: the weights follow the
     // coefficients' signs and ranking (2, -1, 0.25).
     const training = Array.from({ length: 64 }, (_, i) => ({ a: i % 8, b: (i * 3) % 8, c: (i * 5) % 8 }));
-    const lime = await get(`/api/v1/explainability/lime/${linearModel}`, { version: '1', rows: [{ a: 7, b: 7, c: 7 }], background: training });
+    const lime = await compute(`/api/v1/explainability/lime/${linearModel}`, { version: '1', rows: [{ a: 7, b: 7, c: 7 }], background: training });
     expect(lime.status, JSON.stringify(lime.body)).toBe(200);
     const w = lime.body.explanations[0].weights as number[];
     expect(w.map(Math.sign)).toEqual([1, -1, 1]);
@@ -107,7 +108,7 @@ describe.each(['postgres', 'pglite'] as const)('explainability API on %s', (dial
     expect(Math.abs(w[1]!)).toBeGreaterThan(Math.abs(w[2]!));
 
     // PD of a linear function in a is 2 t + E[0.5 - b + 0.25 c] over the rows.
-    const pd = await get(`/api/v1/explainability/partial-dependence/${linearModel}`, { version: '1', rows: background, feature: 'a', grid: '5' });
+    const pd = await compute(`/api/v1/explainability/partial-dependence/${linearModel}`, { version: '1', rows: background, feature: 'a', grid: '5' });
     expect(pd.status, JSON.stringify(pd.body)).toBe(200);
     (pd.body.grid as number[]).forEach((t, k) => expect(pd.body.average[k]).toBeCloseTo(2 * t + 0.5 - 2 + 0.25 * 3, 9));
 
@@ -137,11 +138,11 @@ describe.each(['postgres', 'pglite'] as const)('explainability API on %s', (dial
 
   it('bad requests answer 400 naming the field and record nothing', async () => {
     const head = (await server.runtime.store.head()).position;
-    expect((await get(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows: 'not json' })).body.errors[0].field).toBe('querystring.rows');
-    expect((await get(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows: [{ a: 1, b: 2 }] })).body.errors[0].field).toBe('querystring.rows.0.c');
-    expect((await get(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows: [{ a: 1, b: 2, c: 3 }], method: 'kernel' })).body.errors[0].field).toBe('querystring.background');
-    expect((await get(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows: [{ a: 1, b: 2, c: 3 }], method: 'tree-path-dependent' })).body.errors[0].field).toBe('querystring.method');
-    expect((await get(`/api/v1/explainability/partial-dependence/${linearModel}`, { version: '1', rows: background, feature: 'zeta' })).body.errors[0].field).toBe('querystring.feature');
+    expect((await compute(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows: 'not json' })).body.errors[0].field).toBe('body.rows');
+    expect((await compute(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows: [{ a: 1, b: 2 }] })).body.errors[0].field).toBe('body.rows.0.c');
+    expect((await compute(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows: [{ a: 1, b: 2, c: 3 }], method: 'kernel' })).body.errors[0].field).toBe('body.background');
+    expect((await compute(`/api/v1/explainability/shap/${linearModel}`, { version: '1', rows: [{ a: 1, b: 2, c: 3 }], method: 'tree-path-dependent' })).body.errors[0].field).toBe('body.method');
+    expect((await compute(`/api/v1/explainability/partial-dependence/${linearModel}`, { version: '1', rows: background, feature: 'zeta' })).body.errors[0].field).toBe('body.feature');
     expect((await server.runtime.store.head()).position).toBe(head);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explanationBody } from '../support/explanation-body.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
 
 // f(a, b, c) = 0.5 + 2 a - b + 0.25 c
@@ -32,8 +33,8 @@ describe.each(['postgres', 'pglite'] as const)('partial dependence API on %s', (
     return created.id;
   };
   const pd = async (modelId: string, query: Record<string, unknown>) => {
-    const qs = new URLSearchParams(Object.entries({ version: '1', rows, ...query }).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-    const res = await fetch(`${base}/api/v1/explainability/partial-dependence/${modelId}?${qs}`, { headers: auth });
+    // Computed by POST (a GET only reads a recorded result).
+    const res = await fetch(`${base}/api/v1/explainability/partial-dependence/${modelId}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(explanationBody({ version: '1', rows, ...query })) });
     return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
 
@@ -95,14 +96,14 @@ describe.each(['postgres', 'pglite'] as const)('partial dependence API on %s', (
 
   it('refuses, naming the field: recursion on a non-tree model, unknown features, bad percentiles, stray grid values', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ feature: 'a', pdMethod: 'recursion' }, 'querystring.pdMethod'],
-      [{ features: 'a,zeta' }, 'querystring.features'],
-      [{ features: 'a,a' }, 'querystring.features'],
-      [{ features: 'a,b,c' }, 'querystring.features'],
-      [{}, 'querystring.feature'],
-      [{ feature: 'a', percentiles: '0.9,0.1' }, 'querystring.percentiles'],
-      [{ feature: 'a', gridValues: { b: [1] } }, 'querystring.gridValues'],
-      [{ feature: 'a', gridValues: 'nope' }, 'querystring.gridValues'],
+      [{ feature: 'a', pdMethod: 'recursion' }, 'body.pdMethod'],
+      [{ features: 'a,zeta' }, 'body.features'],
+      [{ features: 'a,a' }, 'body.features'],
+      [{ features: 'a,b,c' }, 'body.features'],
+      [{}, 'body.feature'],
+      [{ feature: 'a', percentiles: '0.9,0.1' }, 'body.percentiles'],
+      [{ feature: 'a', gridValues: { b: [1] } }, 'body.gridValues'],
+      [{ feature: 'a', gridValues: 'nope' }, 'body.gridValues'],
     ];
     for (const [query, field] of cases) {
       const res = await pd(linearModel, query);

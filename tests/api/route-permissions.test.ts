@@ -78,6 +78,10 @@ const table: Record<string, Role[] | 'public'> = {
   'GET /api/v1/explainability/lime/{modelId}': assessors,
   'GET /api/v1/explainability/feature-importance/{modelId}': assessors,
   'GET /api/v1/explainability/partial-dependence/{modelId}': assessors,
+  'POST /api/v1/explainability/shap/{modelId}': assessors,
+  'POST /api/v1/explainability/lime/{modelId}': assessors,
+  'POST /api/v1/explainability/feature-importance/{modelId}': assessors,
+  'POST /api/v1/explainability/partial-dependence/{modelId}': assessors,
   'POST /api/v1/explainability/what-if-analysis': assessors,
   'POST /api/v1/explainability/jobs': assessors,
   'GET /api/v1/explainability/jobs/{jobId}': everyone,
@@ -131,6 +135,8 @@ const table: Record<string, Role[] | 'public'> = {
 
   'GET /api/v1/health': 'public',
   'GET /api/v1/health/ready': 'public', // load balancers call it without a token
+  'GET /api/v1/artifact-formats': 'public', // documentation, like the OpenAPI document
+  'GET /api/v1/artifact-formats/{slug}/schema': 'public',
   'GET /api/v1/health/detailed': operators,
   'GET /metrics': operators,
   'GET /api/v1/metrics/system': operators,

@@ -37,6 +37,25 @@ export class ModelArtifactError extends Error {
 }
 
 /**
+ * A refusal inside the artifact document itself: `field` is a path in it (`trees[3].nodes[7].cover`,
+ * `$` the document), not a field of what the version declares (task, inputSchema, classes).
+ */
+export class ArtifactContentError extends ModelArtifactError {
+  constructor(
+    field: string,
+    readonly reason: string,
+  ) {
+    super(field, reason);
+    this.name = 'ArtifactContentError';
+  }
+
+  /** The path as a client reads it: `artifact.trees[3].nodes[7].cover`, `artifact` for the whole. */
+  get artifactPath(): string {
+    return this.field === '$' ? 'artifact' : `artifact.${this.field}`;
+  }
+}
+
+/**
  * The single number explanations and fairness work on: the positive-class probability for a
  * binary classifier, the value for a regressor (multiclass: the probability of `classIndex`).
  */

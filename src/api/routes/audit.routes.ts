@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { jsonValue } from '../../events/json-value.js';
 import { keyFingerprint } from '../../events/ledger-seal.js';
 import { latestSeal } from '../../projections/ledger-seals.projection.js';
 import { replayStream } from '../../commands/stream-replay.js';
@@ -48,7 +49,7 @@ const searchBody = z.strictObject({
   after: z.number().int().min(0).optional(),
   before: z.number().int().min(0).optional(),
   types: z.array(eventType).max(50).optional(),
-  dataContains: z.record(z.string(), z.json()).optional(),
+  dataContains: z.record(z.string(), jsonValue).optional(),
 });
 
 const bound = z.object({ acknowledgedPosition: z.number().int(), sealedThrough: z.number().int(), writtenAt: z.string().nullable() });

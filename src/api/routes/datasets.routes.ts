@@ -101,7 +101,13 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     }
 
     app.post('/api/v1/datasets/upload', {
-      config: { permission: 'datasets:write' },
+      config: {
+        permission: 'datasets:write',
+        multipartBody: {
+          file: { name: 'file', required: true, description: 'The data: CSV, TSV, JSON (an array of row objects), NDJSON or Parquet; the format is told from the extension unless metadata.format names it' },
+          metadata: { schema: uploadMetadata, required: false, description: 'JSON: datasetId for a new version of that dataset, else name (required for a new dataset); description, tags, format, personalColumns with subjectColumn' },
+        },
+      },
       schema: {
         tags: ['datasets'],
         summary: 'Upload a dataset file (CSV, TSV, JSON, NDJSON, Parquet), or a new version of one; streamed to storage and profiled in one pass',

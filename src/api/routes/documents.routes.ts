@@ -103,7 +103,13 @@ export function documentRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     };
 
     app.post('/api/v1/documents/upload', {
-      config: { permission: 'documents:write' },
+      config: {
+        permission: 'documents:write',
+        multipartBody: {
+          file: { name: 'file', required: true, description: 'The document: text, Markdown, HTML, PDF (text layer) or DOCX; the format is told from the extension unless metadata.format names it' },
+          metadata: { schema: uploadMetadata, required: false, description: 'JSON: title, format, metadata (flat key/values to filter searches on), personalData' },
+        },
+      },
       schema: {
         tags: ['documents'],
         summary: 'Upload a document (text, Markdown, HTML, PDF text layer, DOCX): parsed, cut into token chunks with overlap, embedded and indexed for hybrid search',

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { jsonValue } from '../../events/json-value.js';
 import type { JsonObject } from '../../events/envelope.js';
 import { DuplicateEventConflict } from '../../events/event-store.js';
 import { PublishRefused, publishExternalEvent } from '../../processors/external-events/publish-external-event.js';
@@ -55,7 +56,7 @@ export function eventRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           type: z.string().min(1).max(200),
           /** The publisher's own id: publishing it again records nothing new. */
           id: z.string().min(1).max(200).optional(),
-          data: z.record(z.string(), z.json()),
+          data: z.record(z.string(), jsonValue),
         }),
         response: { 201: z.object({ eventId: z.uuid(), position: z.number().int(), duplicate: z.boolean() }), ...errors },
       },
@@ -82,7 +83,7 @@ export function eventRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         body: z.strictObject({
           url: z.url({ protocol: /^https?$/ }),
           secret: z.string().optional(),
-          filter: z.strictObject({ dataContains: z.record(z.string(), z.json()).optional(), streamCategory: z.string().regex(/^[a-z][a-z0-9-]*$/).optional() }).default({}),
+          filter: z.strictObject({ dataContains: z.record(z.string(), jsonValue).optional(), streamCategory: z.string().regex(/^[a-z][a-z0-9-]*$/).optional() }).default({}),
         }),
         response: { 201: z.object({ subscriptionId: z.uuid(), topic: z.string(), secret: z.string(), position: z.number().int() }), ...errors },
       },

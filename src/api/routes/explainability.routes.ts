@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findCounterfactual } from '../../analytics/explain/counterfactual.js';
@@ -15,10 +16,10 @@ import { explanationJobDecider, explanationJobStreamId } from '../../commands/ex
 import { explanationStreamId } from '../../commands/explanation/explanation-record.decider.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import { ExplanationRequestError, type ExplanationMethod, type ExplanationParams } from '../../processors/explanation-engine.js';
-import { contentDigest, explain, explanationRequestKey } from '../../processors/explanation-service.js';
+import { contentDigest, explain, explanationRequestKey, recordedExplanation } from '../../processors/explanation-service.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
-import { invalidFields, notFound, problemSchema } from '../problem-details.js';
+import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { instanceRows, rowMatrix, type Instance, type Rows } from './instance-rows.js';
 import { resolveScoringVersion } from './model-read.js';
 import { datasetVersion } from './dataset-commands.js';
@@ -58,6 +59,106 @@ const common = {
   nsamples: z.coerce.number().int().min(10).max(100_000).optional(),
 };
 const SHAPLEY_METHODS = ['auto', 'tree-path-dependent', 'tree-interventional', 'kernel', 'exact', 'permutation'] as const;
+
+/** Where a request's explanation inputs came from, for the field names of refusals. */
+type Where = 'body' | 'querystring';
+type ExplanationKind = 'shap' | 'lime' | 'feature-importance' | 'partial-dependence';
+
+const instances = (max: number) => z.array(instance).min(1).max(max);
+/** The same inputs as `common`, in a JSON body: native numbers and arrays, no size limit of a URL. */
+const commonBody = {
+  version: z.number().int().positive().optional(),
+  datasetId: z.uuid().optional(),
+  datasetVersion: z.number().int().positive().optional(),
+  limit: z.number().int().min(1).max(MAX_ROWS).default(100),
+  background: instances(MAX_BACKGROUND_ROWS).optional(),
+  backgroundSize: z.number().int().min(1).max(1000).default(100),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  nsamples: z.number().int().min(10).max(100_000).optional(),
+};
+const gridValuesSchema = z.record(z.string(), z.array(z.number()).min(1).max(1000));
+const percentilesValid = ([a, b]: readonly number[]) => a! >= 0 && b! <= 1 && a! < b!;
+const PERCENTILES_MESSAGE = 'must be two numbers in [0, 1], the first smaller';
+const partialDependenceQuery = {
+  feature: z.string().min(1).max(200).optional(),
+  features: z.string().min(1).max(401).optional(),
+  grid: z.coerce.number().int().min(2).max(200).default(20),
+  percentiles: z
+    .string()
+    .regex(/^[^,]+,[^,]+$/, 'two numbers separated by a comma, e.g. 0.05,0.95')
+    .transform((t) => t.split(',').map(Number) as [number, number])
+    .refine(percentilesValid, PERCENTILES_MESSAGE)
+    .optional(),
+  gridValues: z
+    .string()
+    .max(200_000)
+    .transform((text, ctx) => {
+      try {
+        const parsed = gridValuesSchema.safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data;
+      } catch {
+        /* reported below */
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of feature name to an array of numbers' });
+      return z.NEVER;
+    })
+    .optional(),
+  centered: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  pdMethod: z.enum(['auto', 'brute', 'recursion']).default('auto'),
+};
+const partialDependenceBody = {
+  feature: z.string().min(1).max(200).optional(),
+  features: z.array(z.string().min(1).max(200)).min(1).max(2).optional(),
+  grid: z.number().int().min(2).max(200).default(20),
+  percentiles: z.tuple([z.number(), z.number()]).refine(percentilesValid, PERCENTILES_MESSAGE).optional(),
+  gridValues: gridValuesSchema.optional(),
+  centered: z.boolean().optional(),
+  pdMethod: z.enum(['auto', 'brute', 'recursion']).default('auto'),
+};
+
+/** A request's explanation inputs, from a body or a query string alike. */
+type ExplanationInput = {
+  version?: number;
+  datasetId?: string;
+  datasetVersion?: number;
+  limit: number;
+  rows?: Instance[];
+  background?: Instance[];
+  backgroundSize: number;
+  seed: number;
+  nsamples?: number;
+  method?: (typeof SHAPLEY_METHODS)[number];
+  feature?: string;
+  features?: string[];
+  grid?: number;
+  percentiles?: [number, number];
+  gridValues?: Record<string, number[]>;
+  centered?: boolean;
+  pdMethod?: 'auto' | 'brute' | 'recursion';
+};
+type QueryInput = Omit<ExplanationInput, 'features'> & { features?: string };
+const queryInput = ({ features, ...rest }: QueryInput): ExplanationInput => ({ ...rest, ...(features ? { features: features.split(',').map((n) => n.trim()) } : {}) });
+
+/** The features and grid a partial dependence request names, checked against the version's inputs. */
+function partialDependenceParams(q: ExplanationInput, inputSchema: { name: string }[], where: Where): Partial<ExplanationParams> {
+  const named = q.features ?? (q.feature ? [q.feature] : []);
+  const field = q.features ? `${where}.features` : `${where}.feature`;
+  if (named.length < 1 || named.length > 2) throw invalidFields([{ field, message: 'name one feature (feature) or two (features=a,b)' }]);
+  const indices = named.map((n) => inputSchema.findIndex((f) => f.name === n));
+  if (indices.some((j) => j < 0)) throw invalidFields([{ field, message: `${named.filter((_, s) => indices[s]! < 0).join(', ')} is not a feature of this version` }]);
+  if (indices.length === 2 && indices[0] === indices[1]) throw invalidFields([{ field, message: 'name two different features' }]);
+  const stray = Object.keys(q.gridValues ?? {}).filter((n) => !named.includes(n));
+  if (stray.length > 0) throw invalidFields([{ field: `${where}.gridValues`, message: `${stray.join(', ')} is not a feature asked for` }]);
+  return {
+    feature: indices[0]!,
+    gridResolution: q.grid ?? 20,
+    ...(indices.length === 2 ? { feature2: indices[1]! } : {}),
+    ...(q.percentiles ? { percentiles: q.percentiles } : {}),
+    ...(q.gridValues ? { gridValues: named.map((n) => q.gridValues![n] ?? null) } : {}),
+    ...(q.centered ? { centered: true } : {}),
+    ...(q.pdMethod && q.pdMethod !== 'auto' ? { pdMethod: q.pdMethod } : {}),
+  };
+}
 
 const explanationResponse = z
   .object({
@@ -104,7 +205,7 @@ function present(event: StoredEvent, cached: boolean) {
  */
 export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
-    const prepare = async (modelId: string, query: { version?: number; datasetId?: string; datasetVersion?: number; limit?: number; rows?: Instance[]; background?: Instance[] }) => {
+    const prepare = async (modelId: string, query: { version?: number; datasetId?: string; datasetVersion?: number; limit?: number; rows?: Instance[]; background?: Instance[] }, where: Where) => {
       const version = await resolveScoringVersion(runtime, modelId, query.version);
       // A registered dataset gives the background (and the rows, when none are given): no size limit
       // of a query string, and its content hash goes into the recorded explanation.
@@ -114,136 +215,102 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const dataset = await datasetVersion(runtime, query.datasetId, query.datasetVersion);
         const records = await readDatasetRecords(runtime.blobs, dataset.sha256, dataset.format, dataset.columns, MAX_BACKGROUND_ROWS, runtime.vault);
         const missing = version.inputSchema.filter((f) => !dataset.columns.some((c) => c.name === f.name)).map((f) => f.name);
-        if (missing.length > 0) throw invalidFields([{ field: 'querystring.datasetId', message: `the dataset lacks the model's features ${missing.join(', ')}` }]);
+        if (missing.length > 0) throw invalidFields([{ field: `${where}.datasetId`, message: `the dataset lacks the model's features ${missing.join(', ')}` }]);
         datasetRows = records.map((r) => Object.fromEntries(version.inputSchema.map((f) => [f.name, r[f.name] ?? null])) as Instance);
         datasetHash = dataset.sha256;
       }
       const rowInstances = query.rows ?? datasetRows?.slice(0, query.limit ?? 100);
-      if (!rowInstances) throw invalidFields([{ field: 'querystring.rows', message: 'give rows, or a datasetId to take them from' }]);
-      const rows = instanceRows(rowInstances, version.inputSchema, query.rows ? 'querystring.rows' : 'dataset.rows');
+      if (!rowInstances) throw invalidFields([{ field: `${where}.rows`, message: 'give rows, or a datasetId to take them from' }]);
+      const rows = instanceRows(rowInstances, version.inputSchema, query.rows ? `${where}.rows` : 'dataset.rows');
       const backgroundInstances = query.background ?? datasetRows;
-      const background = backgroundInstances ? instanceRows(backgroundInstances, version.inputSchema, query.background ? 'querystring.background' : 'dataset.rows') : null;
+      const background = backgroundInstances ? instanceRows(backgroundInstances, version.inputSchema, query.background ? `${where}.background` : 'dataset.rows') : null;
       return { version, rows, background, datasetHash };
     };
-    const run = async (request: Parameters<typeof principalOf>[0], modelId: string, version: number, method: ExplanationMethod | 'auto', rows: Rows, background: Rows | null, params: ExplanationParams, datasetHash?: string) => {
+    const run = async (request: Parameters<typeof principalOf>[0], modelId: string, version: number, method: ExplanationMethod | 'auto', rows: Rows, background: Rows | null, params: ExplanationParams, datasetHash: string | undefined, where: Where) => {
       try {
         const { event, cached } = await explain(runtime, { modelId, version, method, rows, background, params, actor: actorOf(principalOf(request)), correlationId: request.id, ...(datasetHash ? { datasetHash } : {}) });
         return present(event, cached);
       } catch (error) {
-        if (error instanceof ExplanationRequestError) throw invalidFields([{ field: `querystring.${error.field}`, message: error.message }]);
+        if (error instanceof ExplanationRequestError) throw invalidFields([{ field: `${where}.${error.field}`, message: error.message }]);
         throw error;
       }
     };
     const params = (q: { seed: number; backgroundSize: number; nsamples?: number }, extra: Partial<ExplanationParams> = {}): ExplanationParams => ({ seed: q.seed, backgroundSize: q.backgroundSize, ...(q.nsamples ? { nsamples: q.nsamples } : {}), ...extra });
 
-    app.get('/api/v1/explainability/shap/:modelId', {
-      config: { permission: 'assessments:run' },
-      schema: {
-        tags: ['explainability'],
+    /**
+     * Each explanation has a POST that computes it and records `explanation.computed` (answered
+     * from the record when an identical request was computed before), and the seed's GET, which
+     * only reads: the explanation recorded for exactly those parameters, or a 404 saying how to
+     * compute it. A GET never records, so it never counts as deploy evidence.
+     */
+    const answer = async (request: FastifyRequest, where: Where, kind: ExplanationKind, modelId: string, input: ExplanationInput) => {
+      const { version, rows, background, datasetHash } = await prepare(modelId, input, where);
+      const method: ExplanationMethod | 'auto' = kind === 'shap' ? input.method ?? 'auto' : kind === 'feature-importance' ? 'importance' : kind;
+      const explanationParams = params(input, kind === 'partial-dependence' ? partialDependenceParams(input, version.inputSchema, where) : {});
+      if (where === 'body') return run(request, modelId, version.version, method, rows, background, explanationParams, datasetHash, where);
+      const recorded = await recordedExplanation(runtime, { modelId, version: version.version, method, rows, background, params: explanationParams });
+      if (!recorded) {
+        throw new HttpProblem(404, 'explanation-not-recorded', 'Explanation not recorded', `no ${kind} explanation of model ${modelId} version ${version.version} was recorded for these parameters; POST /api/v1/explainability/${kind}/${modelId} with them (as a JSON body) computes and records it`, {
+          code: 'EXPLANATION_NOT_RECORDED',
+        });
+      }
+      return present(recorded, true);
+    };
+    const routes: { kind: ExplanationKind; summary: string; description?: string; query: z.ZodObject; body: z.ZodObject }[] = [
+      {
+        kind: 'shap',
         summary: 'Shapley values of rows (TreeSHAP for tree ensembles, KernelSHAP otherwise, or the method named)',
         description: 'Values are per row and feature, with the base value and the additivity gap (sum of values + base value - output). Tree methods explain the margin (before the link), others the model output.',
-        params: z.strictObject({ modelId: z.uuid() }),
-        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS).optional(), method: z.enum(SHAPLEY_METHODS).default('auto') }),
-        response: { 200: explanationResponse, ...errors },
+        query: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS).optional(), method: z.enum(SHAPLEY_METHODS).default('auto') }),
+        body: z.strictObject({ ...commonBody, rows: instances(MAX_ROWS).optional(), method: z.enum(SHAPLEY_METHODS).default('auto') }),
       },
-    }, async (request) => {
-      const { modelId } = request.params;
-      const { version, rows, background, datasetHash } = await prepare(modelId, request.query);
-      return run(request, modelId, version.version, request.query.method, rows, background, params(request.query), datasetHash);
-    });
-
-    app.get('/api/v1/explainability/lime/:modelId', {
-      config: { permission: 'assessments:run' },
-      schema: {
-        tags: ['explainability'],
+      {
+        kind: 'lime',
         summary: 'LIME (tabular, quartile bins, ridge surrogate) for up to 20 rows; `background` is the training sample',
-        params: z.strictObject({ modelId: z.uuid() }),
-        querystring: z.strictObject({ ...common, rows: jsonRows(20).optional() }),
-        response: { 200: explanationResponse, ...errors },
+        query: z.strictObject({ ...common, rows: jsonRows(20).optional() }),
+        body: z.strictObject({ ...commonBody, rows: instances(20).optional() }),
       },
-    }, async (request) => {
-      const { modelId } = request.params;
-      const { version, rows, background, datasetHash } = await prepare(modelId, request.query);
-      return run(request, modelId, version.version, 'lime', rows, background, params(request.query), datasetHash);
-    });
-
-    app.get('/api/v1/explainability/feature-importance/:modelId', {
-      config: { permission: 'assessments:run' },
-      schema: {
-        tags: ['explainability'],
+      {
+        kind: 'feature-importance',
         summary: 'Global importance: mean |SHAP| per feature over the rows, ranked',
-        params: z.strictObject({ modelId: z.uuid() }),
-        querystring: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS).optional() }),
-        response: { 200: explanationResponse, ...errors },
+        query: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS).optional() }),
+        body: z.strictObject({ ...commonBody, rows: instances(MAX_ROWS).optional() }),
       },
-    }, async (request) => {
-      const { modelId } = request.params;
-      const { version, rows, background, datasetHash } = await prepare(modelId, request.query);
-      return run(request, modelId, version.version, 'importance', rows, background, params(request.query), datasetHash);
-    });
-
-    app.get('/api/v1/explainability/partial-dependence/:modelId', {
-      config: { permission: 'assessments:run' },
-      schema: {
-        tags: ['explainability'],
+      {
+        kind: 'partial-dependence',
         summary: 'Partial dependence (one feature or a pair) and ICE curves, on scikit-learn’s grid (mquantiles percentiles, numpy.linspace), by brute force or tree recursion',
         description:
           '`feature` names one feature; `features=a,b` asks for a two-way partial dependence. The grid is the distinct values when fewer than `grid`, else `grid` points between the `percentiles` (default 0.05,0.95, scipy mquantiles alphap=betap=0.4); `gridValues` ({"feature":[values]}) gives a grid explicitly. `centered=true` adds curves minus their value at the first grid point. `pdMethod`: brute (default; mean model output over the rows) or recursion (tree ensembles; margin over the tree covers). The result names its `estimand`.',
-        params: z.strictObject({ modelId: z.uuid() }),
-        querystring: z.strictObject({
-          ...common,
-          rows: jsonRows(MAX_ROWS).optional(),
-          feature: z.string().min(1).max(200).optional(),
-          features: z.string().min(1).max(401).optional(),
-          grid: z.coerce.number().int().min(2).max(200).default(20),
-          percentiles: z
-            .string()
-            .regex(/^[^,]+,[^,]+$/, 'two numbers separated by a comma, e.g. 0.05,0.95')
-            .transform((t) => t.split(',').map(Number) as [number, number])
-            .refine(([a, b]) => a >= 0 && b <= 1 && a < b, 'must be two numbers in [0, 1], the first smaller')
-            .optional(),
-          gridValues: z
-            .string()
-            .max(200_000)
-            .transform((text, ctx) => {
-              try {
-                const parsed = z.record(z.string(), z.array(z.number()).min(1).max(1000)).safeParse(JSON.parse(text));
-                if (parsed.success) return parsed.data;
-              } catch {
-                /* reported below */
-              }
-              ctx.addIssue({ code: 'custom', message: 'must be a JSON object of feature name to an array of numbers' });
-              return z.NEVER;
-            })
-            .optional(),
-          centered: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-          pdMethod: z.enum(['auto', 'brute', 'recursion']).default('auto'),
-        }),
-        response: { 200: explanationResponse, ...errors },
+        query: z.strictObject({ ...common, rows: jsonRows(MAX_ROWS).optional(), ...partialDependenceQuery }),
+        body: z.strictObject({ ...commonBody, rows: instances(MAX_ROWS).optional(), ...partialDependenceBody }),
       },
-    }, async (request) => {
-      const { modelId } = request.params;
-      const q = request.query;
-      const { version, rows, background, datasetHash } = await prepare(modelId, q);
-      const named = q.features ? q.features.split(',').map((n) => n.trim()) : q.feature ? [q.feature] : [];
-      const field = q.features ? 'querystring.features' : 'querystring.feature';
-      if (named.length < 1 || named.length > 2) throw invalidFields([{ field, message: 'name one feature (feature) or two (features=a,b)' }]);
-      const indices = named.map((n) => version.inputSchema.findIndex((f) => f.name === n));
-      if (indices.some((j) => j < 0)) throw invalidFields([{ field, message: `${named.filter((_, s) => indices[s]! < 0).join(', ')} is not a feature of version ${version.version}` }]);
-      if (indices.length === 2 && indices[0] === indices[1]) throw invalidFields([{ field, message: 'name two different features' }]);
-      const stray = Object.keys(q.gridValues ?? {}).filter((n) => !named.includes(n));
-      if (stray.length > 0) throw invalidFields([{ field: 'querystring.gridValues', message: `${stray.join(', ')} is not a feature asked for` }]);
-      const extra: Partial<ExplanationParams> = {
-        feature: indices[0]!,
-        gridResolution: q.grid,
-        ...(indices.length === 2 ? { feature2: indices[1]! } : {}),
-        ...(q.percentiles ? { percentiles: q.percentiles } : {}),
-        ...(q.gridValues ? { gridValues: named.map((n) => q.gridValues![n] ?? null) } : {}),
-        ...(q.centered ? { centered: true } : {}),
-        ...(q.pdMethod !== 'auto' ? { pdMethod: q.pdMethod } : {}),
-      };
-      return run(request, modelId, version.version, 'partial-dependence', rows, background, params(q, extra), datasetHash);
-    });
+    ];
+    for (const route of routes) {
+      const path = `/api/v1/explainability/${route.kind}/:modelId`;
+      app.post(path, {
+        config: { permission: 'assessments:run' },
+        bodyLimit: 32 * 1024 * 1024,
+        schema: {
+          tags: ['explainability'],
+          summary: `${route.summary}: computed and recorded as explanation.computed (deploy evidence)`,
+          description: `${route.description ?? ''} Rows and background come in the JSON body (or from datasetId); an identical request is answered from its record (cached: true).`.trim(),
+          params: z.strictObject({ modelId: z.uuid() }),
+          body: route.body,
+          response: { 200: explanationResponse, ...errors, 413: problemSchema, 415: problemSchema },
+        },
+      }, async (request) => answer(request, 'body', route.kind, (request.params as { modelId: string }).modelId, request.body as ExplanationInput));
+      app.get(path, {
+        config: { permission: 'assessments:run' },
+        schema: {
+          tags: ['explainability'],
+          summary: `${route.summary}: the recorded result for these parameters (reads only; POST computes)`,
+          description: `${route.description ?? ''} Answers the explanation recorded for exactly these parameters, or 404 (explanation-not-recorded) when there is none: a GET computes and records nothing. Rows in a query string are bounded by the header size; POST takes them in a body.`.trim(),
+          params: z.strictObject({ modelId: z.uuid() }),
+          querystring: route.query,
+          response: { 200: explanationResponse, ...errors },
+        },
+      }, async (request) => answer(request, 'querystring', route.kind, (request.params as { modelId: string }).modelId, queryInput(request.query as QueryInput)));
+    }
 
     app.post('/api/v1/explainability/what-if-analysis', {
       config: { permission: 'assessments:run' },

@@ -32,12 +32,24 @@ export async function modelStateFromLedger(runtime: Runtime, modelId: string): P
   return state;
 }
 
-/** The version to score or explain with: the one named (unless retired), else the one deployed. */
+/**
+ * The version to score or explain with: the one named (unless retired), else the one deployed,
+ * else the only version when the model has exactly one. Otherwise a 409 that lists the versions
+ * and says how to name one.
+ */
 export async function resolveScoringVersion(runtime: Runtime, modelId: string, requested: number | undefined): Promise<ModelVersionRecord> {
   const state = await modelStateFromLedger(runtime, modelId);
   if (state.status !== 'active') throw notFound(`model ${modelId}`);
-  const version = requested ?? state.versions.find((v) => v.status === 'deployed')?.version;
-  if (version === undefined) throw new HttpProblem(409, 'nothing-deployed', 'No deployed version', 'the model has no deployed version; name a version');
+  const only = state.versions.length === 1 && state.versions[0]!.status !== 'retired' ? state.versions[0]!.version : undefined;
+  const version = requested ?? state.versions.find((v) => v.status === 'deployed')?.version ?? only;
+  if (version === undefined) {
+    const versions = state.versions.map((v) => ({ version: v.version, status: v.status }));
+    const detail =
+      versions.length === 0
+        ? `model ${modelId} has no versions yet: add one with POST /api/v1/models/${modelId}/versions`
+        : `model ${modelId} has no deployed version; name one with \`version\` (in the body, or ?version= on a GET). Its versions: ${versions.map((v) => `${v.version} (${v.status})`).join(', ')}`;
+    throw new HttpProblem(409, 'nothing-deployed', 'No deployed version', detail, { code: 'VERSION_REQUIRED', versions });
+  }
   const status = state.versions.find((v) => v.version === version)?.status;
   if (!status) throw notFound(`version ${version} of model ${modelId}`);
   if (status === 'retired') throw new HttpProblem(409, 'version-retired', 'Version retired', `version ${version} is retired`);

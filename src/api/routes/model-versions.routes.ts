@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ModelArtifactError } from '../../analytics/scoring/scoring-model.js';
+import { ArtifactContentError, ModelArtifactError } from '../../analytics/scoring/scoring-model.js';
 import type { VersionSpec } from '../../commands/model/model.decider.js';
 import { ARTIFACT_FORMATS, FEATURE_TYPES, VERSION_TASKS } from '../../events/catalogue/model.events.js';
 import { BlobTooLarge, type StoredBlob } from '../../platform/blob-storage.js';
@@ -87,7 +87,15 @@ export function modelVersionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
     await app.register(multipart, { limits: { fileSize: runtime.config.RAIA_MAX_ARTIFACT_BYTES, files: 1, fields: 4, fieldSize: 4 * 1024 * 1024, parts: 6 } });
 
     app.post('/api/v1/models/:id/versions', {
-      config: { permission: 'models:write', idempotent: true },
+      config: {
+        permission: 'models:write',
+        idempotent: true,
+        multipartBody: {
+          file: { name: 'artifact', required: false, description: 'The model file in the format metadata.format names (schemas at GET /api/v1/artifact-formats/{format}/schema); required unless the format is remote' },
+          metadata: { schema: versionMetadata, required: true, description: 'JSON: format, task, classes, inputSchema, trainingData, metrics, notes' },
+          json: versionMetadata,
+        },
+      },
       schema: {
         tags: ['models'],
         summary: 'Add an immutable version (owner or admin)',
@@ -127,6 +135,8 @@ export function modelVersionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       } catch (error) {
         await discard(runtime, blob);
         if (error instanceof ModelArtifactError) {
+          // Inside the file: the path in it (`artifact.trees[3].nodes[7].cover`), never a metadata field.
+          if (error instanceof ArtifactContentError) throw invalidFields([{ field: 'body.artifact', message: `${error.artifactPath}: ${error.reason}` }], 1, { artifactPath: error.artifactPath });
           const field = error.field === 'artifact' ? 'body.artifact' : `body.metadata.${error.field}`;
           throw invalid([{ field, message: error.message.replace(`${error.field}: `, '') }]);
         }

@@ -48,7 +48,25 @@ export const modelSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .meta({ id: 'Model' });
+  .meta({
+    id: 'Model',
+    examples: [
+      {
+        id: '0193b0a4-6c1e-7d2a-9f3b-4a5c6d7e8f90',
+        name: 'credit scoring',
+        type: 'classification',
+        ownerId: '0193b0a4-1111-7222-8333-444455556666',
+        description: 'Probability of default within 12 months',
+        tags: ['credit'],
+        riskTier: 'high',
+        intendedUse: 'Retail loan pre-screening with human review',
+        latestVersion: 2,
+        deployedVersion: 1,
+        createdAt: '2026-03-01T09:00:00.000Z',
+        updatedAt: '2026-03-08T14:30:00.000Z',
+      },
+    ],
+  });
 
 export const versionSchema = z
   .object({

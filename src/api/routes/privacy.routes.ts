@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { jsonValue } from '../../events/json-value.js';
 import type { Runtime } from '../../runtime.js';
 import { collectSubjectData, lookUpSubject, recordSubjectExport } from '../../processors/privacy/subject-data-export.js';
 import { subjectExportZip } from '../../processors/privacy/subject-export-archive.js';
@@ -12,7 +13,7 @@ import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 410: problemSchema };
 const params = z.strictObject({ userId: z.uuid() });
-const json = z.json();
+const json = jsonValue;
 const actor = z.object({ kind: z.string(), id: z.string(), role: z.string().optional(), apiKeyId: z.string().optional() });
 
 const subjectExport = z.object({

@@ -65,8 +65,15 @@ export function ssoRoutes(identity: IdentityDependencies, oidc: OidcSignIn, acce
         tags: ['auth'],
         summary: 'Finish single sign-on (the provider redirects here); answers with access and refresh tokens',
         params: provider,
-        // The provider's parameters (code, state, iss, error…) are read by the OIDC client as they came.
-        querystring: z.record(z.string(), z.string().max(4096)),
+        // The provider's parameters are read by the OIDC client from the URL as they came; the
+        // usual ones are named here (RFC 6749 §4.1.2, RFC 9207), others pass through.
+        querystring: z.object({
+          code: z.string().max(4096).optional(),
+          state: z.string().max(4096).optional(),
+          iss: z.string().max(4096).optional(),
+          error: z.string().max(4096).optional(),
+          error_description: z.string().max(4096).optional(),
+        }).catchall(z.string().max(4096)),
         response: { 200: z.object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int(), refreshToken: z.string(), user: z.object({ id: z.uuid(), role: z.string() }) }), ...errors },
       },
     }, async (request, reply) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../event-catalogue.js';
+import { jsonValue } from '../json-value.js';
 
 /**
  * Compliance frameworks as versioned control packs (docs/compliance.md). A control names its
@@ -21,7 +22,7 @@ export const conditionSchema = z
     /** Dotted path into the event's data (`failedChecks`, `report.task`, `checks.0.passed`). */
     path: text(200),
     op: z.enum(CONDITION_OPERATORS),
-    value: z.json().optional(),
+    value: jsonValue.optional(),
   })
   .meta({ id: 'EvidenceCondition' });
 
