@@ -8,7 +8,7 @@ import { createEvaluation, estimateEvaluation, evaluationState, startEvaluation,
 import { evaluationResults, findEvaluation, listEvaluations } from '../../projections/evaluations.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
-import { readFresh } from '../fresh-read.js';
+import { readFresh, readModelCaughtUp } from '../fresh-read.js';
 import { answeringLlmProblems } from '../llm-problems.js';
 import { notFound, problemSchema } from '../problem-details.js';
 
@@ -135,6 +135,8 @@ export function evaluationRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         response: { 201: z.object({ evaluationId: z.uuid(), units: z.number().int(), position: z.number().int() }), ...errors },
       },
     }, async (request, reply) => {
+      // A dataset or model registered a moment ago may not be in its read model yet: wait (bounded) for it.
+      if (request.body.dataset || request.body.model) await readModelCaughtUp(runtime, 'dataset_catalog', 'model_registry');
       const created = await answeringLlmProblems(() => createEvaluation(deps(), request.body, meta(request)));
       void reply.status(201).header('location', `/api/v1/evaluations/${created.evaluationId}`);
       return created;
