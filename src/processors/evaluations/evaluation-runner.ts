@@ -2,16 +2,12 @@ import { setMaxListeners } from 'node:events';
 import { CommandRefused } from '../../commands/decider.js';
 import { unitKey, workUnits, type WorkUnit } from '../../commands/evaluation/evaluation.decider.js';
 import type { Actor, StoredEvent } from '../../events/envelope.js';
-import type { EventCatalogue } from '../../events/event-catalogue.js';
-import type { EventStore, Subscription } from '../../events/event-store.js';
-import type { Knex } from '../../platform/database.js';
+import type { Subscription } from '../../events/event-store.js';
 import type { Logger } from '../../platform/logger.js';
 import type { PassageRetriever } from '../chat/passage-retriever.js';
 import type { Embedder } from '../documents/embedders/embedder.js';
-import { apiKeyOf, currentConfiguration } from '../llm/llm-configurations.js';
-import type { LlmApiKeyVault } from '../llm/llm-api-key-vault.js';
+import { apiKeyOf, currentConfiguration, type LlmDependencies } from '../llm/llm-configurations.js';
 import { ProviderError } from '../llm/llm-provider.js';
-import type { ProviderConnections } from '../llm/provider-connections.js';
 import { resultEventId } from '../result-event-id.js';
 import { evaluationAggregates } from './evaluation-aggregates.js';
 import { EvaluationStream } from './evaluation-stream.js';
@@ -24,13 +20,8 @@ import { scoreUnit, type UnitScoringContext } from './unit-scoring.js';
 export const EVALUATOR = 'evaluator';
 const evaluatorActor: Actor = { kind: 'system', id: EVALUATOR };
 
-export type EvaluationRunnerDependencies = {
-  store: EventStore;
-  catalogue: EventCatalogue;
-  knex: Knex;
-  apiKeys: LlmApiKeyVault;
-  connections: ProviderConnections;
-  env: Readonly<Record<string, string | undefined>>;
+/** What the LLM configurations need, and what answering and judging add. */
+export type EvaluationRunnerDependencies = LlmDependencies & {
   /** Read at each run, so a test (or the runtime) may swap it. */
   retriever: () => PassageRetriever;
   embedder: Embedder;
