@@ -9,7 +9,11 @@ import addFormats from 'ajv-formats';
 
 export type JsonCheck = { valid: true; value: unknown } | { valid: false; reason: string };
 
+// A JSON text starts, after whitespace, with one of these; checking first spares a thrown exception per prose answer.
+const JSON_START = /^[\s]*[{["\-0-9tfn]/;
+
 export function parseJsonAnswer(answer: string): JsonCheck {
+  if (!JSON_START.test(answer)) return { valid: false, reason: 'not JSON: the answer does not start with a JSON value' };
   try {
     return { valid: true, value: JSON.parse(answer) as unknown };
   } catch (error) {
@@ -19,9 +23,15 @@ export function parseJsonAnswer(answer: string): JsonCheck {
 
 let ajv: Ajv2020 | null = null;
 const compiled = new WeakMap<object, ValidateFunction | { error: string }>();
+// Items read from a dataset carry equal schemas as distinct objects: cache by the schema's text too.
+const compiledByText = new Map<string, ValidateFunction | { error: string }>();
+const MAX_CACHED_SCHEMAS = 256;
 
 function validatorFor(schema: object): ValidateFunction | { error: string } {
   let validator = compiled.get(schema);
+  if (validator) return validator;
+  const text = JSON.stringify(schema);
+  validator = compiledByText.get(text);
   if (!validator) {
     if (!ajv) {
       ajv = new Ajv2020({ allErrors: false, strict: false });
@@ -32,8 +42,10 @@ function validatorFor(schema: object): ValidateFunction | { error: string } {
     } catch (error) {
       validator = { error: `invalid JSON Schema: ${(error as Error).message}` };
     }
-    compiled.set(schema, validator);
+    if (compiledByText.size >= MAX_CACHED_SCHEMAS) compiledByText.delete(compiledByText.keys().next().value!);
+    compiledByText.set(text, validator);
   }
+  compiled.set(schema, validator);
   return validator;
 }
 
