@@ -2,16 +2,19 @@
  * Whether an answer is JSON (the whole answer, surrounding whitespace allowed, as RFC 8259 and
  * JSON.parse read it: no code fences, no trailing prose) and whether it satisfies a JSON Schema
  * (ajv, draft 2020-12, formats from ajv-formats, strict mode off so unknown keywords are ignored as
- * the specification says). Compiled validators are cached by the schema's JSON text: items parsed
- * from a request or a dataset each carry their own copy of the same schema, and compiling one costs
- * about 2 ms (more than every other offline metric of an item together).
+ * the specification says). Compiled validators are cached per schema object and by the schema's JSON
+ * text: compiling costs about 2 ms, more than every other offline metric of an item together.
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
 export type JsonCheck = { valid: true; value: unknown } | { valid: false; reason: string };
 
+// A JSON text starts, after whitespace, with one of these; checking first spares a thrown exception per prose answer.
+const JSON_START = /^[\s]*[{["\-0-9tfn]/;
+
 export function parseJsonAnswer(answer: string): JsonCheck {
+  if (!JSON_START.test(answer)) return { valid: false, reason: 'not JSON: the answer does not start with a JSON value' };
   try {
     return { valid: true, value: JSON.parse(answer) as unknown };
   } catch (error) {
@@ -20,13 +23,16 @@ export function parseJsonAnswer(answer: string): JsonCheck {
 }
 
 let ajv: Ajv2020 | null = null;
-const compiled = new Map<string, ValidateFunction | { error: string }>();
-/** Distinct schemas kept compiled; the oldest is dropped past this (an evaluation uses a handful). */
-const MAX_COMPILED = 256;
+const compiled = new WeakMap<object, ValidateFunction | { error: string }>();
+// Items read from a dataset carry equal schemas as distinct objects: cache by the schema's text too.
+const compiledByText = new Map<string, ValidateFunction | { error: string }>();
+const MAX_CACHED_SCHEMAS = 256;
 
 function validatorFor(schema: object): ValidateFunction | { error: string } {
-  const key = JSON.stringify(schema);
-  let validator = compiled.get(key);
+  let validator = compiled.get(schema);
+  if (validator) return validator;
+  const text = JSON.stringify(schema);
+  validator = compiledByText.get(text);
   if (!validator) {
     if (!ajv) {
       ajv = new Ajv2020({ allErrors: false, strict: false });
@@ -37,13 +43,14 @@ function validatorFor(schema: object): ValidateFunction | { error: string } {
     } catch (error) {
       validator = { error: `invalid JSON Schema: ${(error as Error).message}` };
     }
-    if (compiled.size >= MAX_COMPILED) {
-      const [oldest] = compiled.keys();
-      compiled.delete(oldest!);
+    if (compiledByText.size >= MAX_CACHED_SCHEMAS) {
+      compiledByText.delete(compiledByText.keys().next().value!);
+      // ajv keeps every schema it compiled; compiled validators work without that cache.
       ajv.removeSchema();
     }
-    compiled.set(key, validator);
+    compiledByText.set(text, validator);
   }
+  compiled.set(schema, validator);
   return validator;
 }
 

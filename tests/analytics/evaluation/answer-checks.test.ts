@@ -27,6 +27,9 @@ describe('JSON and JSON-schema validity', () => {
     expect(parseJsonAnswer(' {"a": 1} ').valid).toBe(true);
     expect(parseJsonAnswer('```json\n{"a": 1}\n```').valid).toBe(false);
     expect(parseJsonAnswer('Here: {"a": 1}').valid).toBe(false);
+    expect(parseJsonAnswer('Sure, here it is')).toEqual({ valid: false, reason: 'not JSON: the answer does not start with a JSON value' });
+    expect(parseJsonAnswer('\n -1.5e3').valid).toBe(true);
+    expect(parseJsonAnswer('nul')).toMatchObject({ valid: false });
   });
 
   it('validates against a schema and names the failing path', () => {
@@ -36,6 +39,12 @@ describe('JSON and JSON-schema validity', () => {
     expect(bad).toMatchObject({ valid: false });
     expect('reason' in bad && bad.reason).toContain('/age');
     expect(checkJsonSchema('{"age":', schema)).toMatchObject({ valid: false });
+  });
+
+  it('equal schemas given as distinct objects validate alike', () => {
+    const make = (): object => ({ type: 'object', required: ['id'] });
+    expect(checkJsonSchema('{"id": 1}', make()).valid).toBe(true);
+    expect(checkJsonSchema('{}', make()).valid).toBe(false);
   });
 
   it('reports an invalid schema instead of throwing', () => {
