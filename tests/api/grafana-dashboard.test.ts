@@ -68,6 +68,9 @@ describe('the Grafana dashboard (docs/grafana/raia-dashboard.json)', () => {
     await server.runtime.store.append('model-metrics', [newEvent(), newEvent()]);
     // A checkpoint held back by hand: its backlog is the ledger head minus it, whatever else runs.
     await knex(PROCESSOR_CHECKPOINTS_TABLE).insert({ name: 'held-back', position: 1 });
+    // The relay writes its first checkpoint once it has handled an event, on a later turn of the
+    // event loop than the append: wait (bounded) for that row rather than race it.
+    for (let i = 0; i < 200 && !(await knex(PROCESSOR_CHECKPOINTS_TABLE).where({ name: 'nats-relay' }).first()); i++) await new Promise((r) => setTimeout(r, 50));
     const body = (await server.app.inject({ method: 'GET', url: '/metrics', headers: auth })).body;
     const head = Number(/^raia_ledger_head_position (\d+)$/m.exec(body)?.[1]);
     expect(head).toBeGreaterThanOrEqual(2);
