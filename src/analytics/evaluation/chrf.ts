@@ -90,7 +90,10 @@ export function bestChrfStatistics(hypothesis: readonly Int32Array[], references
 
 /** The best-reference statistics of one segment. */
 export function segmentChrfStatistics(hypothesis: string, references: readonly string[]): ChrfStatistics {
-  const dictionary = new NgramDictionary();
+  // Distinct character n-grams of orders 1..6 stay well under 2 per character in natural text.
+  let characters = hypothesis.length;
+  for (const r of references) characters += r.length;
+  const dictionary = new NgramDictionary(2 * characters);
   const h = charNgrams(hypothesis, dictionary);
   const rs = references.map((r) => charNgrams(r, dictionary));
   return bestChrfStatistics(h, rs, dictionary.size);

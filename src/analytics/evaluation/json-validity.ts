@@ -11,7 +11,7 @@ import addFormats from 'ajv-formats';
 export type JsonCheck = { valid: true; value: unknown } | { valid: false; reason: string };
 
 // A JSON text starts, after whitespace, with one of these; checking first spares a thrown exception per prose answer.
-const JSON_START = /^[\s]*[{["\-0-9tfn]/;
+const JSON_START = /^\s*(?:[{["\-0-9]|true|false|null)/;
 
 export function parseJsonAnswer(answer: string): JsonCheck {
   if (!JSON_START.test(answer)) return { valid: false, reason: 'not JSON: the answer does not start with a JSON value' };
@@ -55,10 +55,10 @@ function validatorFor(schema: object): ValidateFunction | { error: string } {
 }
 
 /** Throws nothing: an invalid schema is reported as `{ schemaError }` so the caller can refuse the request. */
-export function checkJsonSchema(answer: string, schema: object): JsonCheck | { valid: false; schemaError: string } {
+export function checkJsonSchema(answer: string, schema: object, parsedAnswer?: JsonCheck): JsonCheck | { valid: false; schemaError: string } {
   const validator = validatorFor(schema);
   if ('error' in validator) return { valid: false, schemaError: validator.error };
-  const parsed = parseJsonAnswer(answer);
+  const parsed = parsedAnswer ?? parseJsonAnswer(answer);
   if (!parsed.valid) return parsed;
   if (validator(parsed.value)) return parsed;
   const first = validator.errors?.[0];

@@ -8,13 +8,32 @@
  */
 const UNIT_LIMIT = 0x110000;
 
+/**
+ * Pair ids live in an open-addressing table on typed arrays (linear probing, at most half full):
+ * a `Map` keyed by prefix · 0x110000 + unit hashes heap numbers once keys pass 2³¹, which made it
+ * the largest cost of chrF.
+ */
 export class NgramDictionary {
-  private readonly ids = new Map<number, number>();
   private readonly tokens = new Map<string, number>();
+  private prefixes: Int32Array;
+  private units: Int32Array;
+  private values: Int32Array; // 0 = empty slot
+  private mask: number;
+  private count = 0;
+
+  /** `expectedIds`: about how many distinct n-grams will be seen, so the table rarely has to grow. */
+  constructor(expectedIds = 128) {
+    let slots = 64;
+    while (slots < expectedIds * 2) slots *= 2;
+    this.prefixes = new Int32Array(slots);
+    this.units = new Int32Array(slots);
+    this.values = new Int32Array(slots);
+    this.mask = slots - 1;
+  }
 
   /** Number of ids handed out so far plus one (ids start at 1): the size a counting array needs. */
   get size(): number {
-    return this.ids.size + 1;
+    return this.count + 1;
   }
 
   /** Interns a token as a unit. */
@@ -28,6 +47,41 @@ export class NgramDictionary {
     return unit;
   }
 
+  /** The id of the pair (prefix id, unit), handing out the next id the first time the pair is seen. */
+  private pairId(prefix: number, unit: number): number {
+    let slot = (Math.imul(prefix, 0x9e3779b1) ^ Math.imul(unit, 0x85ebca77)) & this.mask;
+    for (;;) {
+      const id = this.values[slot]!;
+      if (id === 0) break;
+      if (this.prefixes[slot] === prefix && this.units[slot] === unit) return id;
+      slot = (slot + 1) & this.mask;
+    }
+    const id = ++this.count;
+    this.prefixes[slot] = prefix;
+    this.units[slot] = unit;
+    this.values[slot] = id;
+    if (this.count * 2 > this.mask) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    const { prefixes, units, values } = this;
+    const slots = values.length * 2;
+    this.prefixes = new Int32Array(slots);
+    this.units = new Int32Array(slots);
+    this.values = new Int32Array(slots);
+    this.mask = slots - 1;
+    for (let old = 0; old < values.length; old++) {
+      const id = values[old]!;
+      if (id === 0) continue;
+      let slot = (Math.imul(prefixes[old]!, 0x9e3779b1) ^ Math.imul(units[old]!, 0x85ebca77)) & this.mask;
+      while (this.values[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.prefixes[slot] = prefixes[old]!;
+      this.units[slot] = units[old]!;
+      this.values[slot] = id;
+    }
+  }
+
   /** ids[n - 1][i]: id of the n-gram of units[i .. i+n-1], for n = 1..maxOrder. */
   ngramIds(units: ArrayLike<number>, maxOrder: number): Int32Array[] {
     const L = units.length;
@@ -36,15 +90,7 @@ export class NgramDictionary {
     for (let n = 1; n <= maxOrder; n++) {
       const count = Math.max(0, L - n + 1);
       const current = new Int32Array(count);
-      for (let i = 0; i < count; i++) {
-        const key = (previous ? previous[i]! : 0) * UNIT_LIMIT + units[i + n - 1]!;
-        let id = this.ids.get(key);
-        if (id === undefined) {
-          id = this.ids.size + 1;
-          this.ids.set(key, id);
-        }
-        current[i] = id;
-      }
+      for (let i = 0; i < count; i++) current[i] = this.pairId(previous ? previous[i]! : 0, units[i + n - 1]!);
       out.push(current);
       previous = current;
     }

@@ -6,7 +6,7 @@
 import { chrfFromStatistics, segmentChrfStatistics } from './chrf.js';
 import { bleuFromStatistics, bleuStatistics, tokenize13a } from './bleu.js';
 import { cosineSimilarity } from './cosine-similarity.js';
-import { checkJsonSchema, parseJsonAnswer } from './json-validity.js';
+import { checkJsonSchema, parseJsonAnswer, type JsonCheck } from './json-validity.js';
 import { codePoints, levenshteinSimilarity } from './levenshtein.js';
 import type { OfflineMetricId } from './metric-registry.js';
 import {
@@ -20,7 +20,7 @@ import { isRefusal } from './refusal-detection.js';
 import { hitAtK, ndcgAtK, precisionAtK, recallAtK, reciprocalRank } from './retrieval-metrics.js';
 import { NgramDictionary } from './ngram-ids.js';
 import { rougeMulti, rougeText, rougeTokens, type RougeText } from './rouge.js';
-import { answerTokens, normalizeAnswer, tokenF1FromTokens } from './squad-answer-match.js';
+import { normalizeAnswer, tokenF1FromTokens, tokensOfNormalized } from './squad-answer-match.js';
 import { callCost } from './usage-aggregation.js';
 
 export const DEFAULT_K = 5;
@@ -30,10 +30,12 @@ const value = (v: number | null, reasonIfNull: string): MetricScore => (v === nu
 
 /** Per-item texts in each tokenisation, computed on first use. */
 class ItemTexts {
+  private normalized?: { prediction: string; references: string[] };
   private squad?: { prediction: string[]; references: string[][] };
   private rouge?: { prediction: RougeText; references: RougeText[]; dictionarySize: number };
   private points?: { prediction: Int32Array; references: Int32Array[] };
   private similarity?: Float64Array;
+  private json?: JsonCheck;
 
   constructor(private readonly item: OfflineItem) {}
 
@@ -41,8 +43,17 @@ class ItemTexts {
     return this.item.references ?? [];
   }
 
+  /** SQuAD-normalised texts, shared by exact match and token F1. */
+  normalizedAnswers(): { prediction: string; references: string[] } {
+    return (this.normalized ??= { prediction: normalizeAnswer(this.item.prediction), references: this.references.map(normalizeAnswer) });
+  }
+
   squadTokens(): { prediction: string[]; references: string[][] } {
-    return (this.squad ??= { prediction: answerTokens(this.item.prediction), references: this.references.map(answerTokens) });
+    if (!this.squad) {
+      const { prediction, references } = this.normalizedAnswers();
+      this.squad = { prediction: tokensOfNormalized(prediction), references: references.map(tokensOfNormalized) };
+    }
+    return this.squad;
   }
 
   rougeTexts(): { prediction: RougeText; references: RougeText[]; dictionarySize: number } {
@@ -57,6 +68,11 @@ class ItemTexts {
 
   codePoints(): { prediction: Int32Array; references: Int32Array[] } {
     return (this.points ??= { prediction: codePoints(this.item.prediction), references: this.references.map(codePoints) });
+  }
+
+  /** The answer parsed as JSON once, for JSON validity and schema validity. */
+  jsonAnswer(): JsonCheck {
+    return (this.json ??= parseJsonAnswer(this.item.prediction));
   }
 
   contextSimilarity(): Float64Array {
@@ -85,8 +101,8 @@ export function scoreOfflineItem(item: OfflineItem, metricIds: readonly OfflineM
     switch (id) {
       case 'exact_match':
         out[id] = withReferences(() => {
-          const p = normalizeAnswer(item.prediction);
-          return texts.references.some((r) => normalizeAnswer(r) === p) ? 1 : 0;
+          const { prediction, references } = texts.normalizedAnswers();
+          return references.includes(prediction) ? 1 : 0;
         });
         break;
       case 'token_f1':
@@ -150,14 +166,14 @@ export function scoreOfflineItem(item: OfflineItem, metricIds: readonly OfflineM
         out[id] = { value: isRefusal(item.prediction) ? 1 : 0 };
         break;
       case 'json_valid':
-        out[id] = { value: parseJsonAnswer(item.prediction).valid ? 1 : 0 };
+        out[id] = { value: texts.jsonAnswer().valid ? 1 : 0 };
         break;
       case 'json_schema_valid': {
         if (!item.jsonSchema) {
           out[id] = missing('item has no JSON schema');
           break;
         }
-        const check = checkJsonSchema(item.prediction, item.jsonSchema);
+        const check = checkJsonSchema(item.prediction, item.jsonSchema, texts.jsonAnswer());
         out[id] = 'schemaError' in check ? missing(check.schemaError) : { value: check.valid ? 1 : 0 };
         break;
       }

@@ -38,19 +38,51 @@ function rougeN(prediction: RougeText, target: RougeText, n: 1 | 2, dictionarySi
   return fmeasure(overlap / Math.max(p.length, 1), overlap / Math.max(t.length, 1));
 }
 
-/** Length of the longest common subsequence, one row of the DP table at a time. */
-export function lcsLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
+let unitMasks = new Int32Array(1024);
+let columns = new Int32Array(64);
+
+/**
+ * Length of the longest common subsequence of two sequences of small non-negative units (interned tokens),
+ * bit-parallel (Allison & Dix 1986, in Hyyrö's 2004 form): V starts all ones over a's positions
+ * and for each unit of b becomes (V + (V & M)) | (V & ~M), M the positions of that unit in a; the
+ * LCS is the number of zero bits left. Blocks of 32 positions carry the addition between them:
+ * ⌈|a|/32⌉·|b| word steps instead of the |a|·|b| table.
+ */
+export function lcsLength(a: Int32Array, b: Int32Array): number {
   if (a.length === 0 || b.length === 0) return 0;
-  let previous = new Int32Array(b.length + 1);
-  let current = new Int32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    const ai = a[i - 1];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = ai === b[j - 1] ? previous[j - 1]! + 1 : Math.max(previous[j]!, current[j - 1]!);
+  const blocks = (a.length + 31) >>> 5;
+  let alphabetSize = 0;
+  for (let i = 0; i < a.length; i++) if (a[i]! >= alphabetSize) alphabetSize = a[i]! + 1;
+  if (unitMasks.length < alphabetSize * blocks) unitMasks = new Int32Array(Math.max(alphabetSize * blocks, unitMasks.length * 2));
+  if (columns.length < blocks) columns = new Int32Array(blocks * 2);
+  const masks = unitMasks;
+  for (let i = 0; i < a.length; i++) masks[a[i]! * blocks + (i >>> 5)]! |= 1 << (i & 31);
+  const v = columns;
+  v.fill(-1, 0, blocks);
+  // Bits past a's end stay ones in V (their mask bits are 0), so they never count as matches.
+  for (let j = 0; j < b.length; j++) {
+    const unit = b[j]!;
+    if (unit >= alphabetSize) continue; // not in a: M = 0 leaves V unchanged
+    const row = unit * blocks;
+    let carry = 0;
+    for (let k = 0; k < blocks; k++) {
+      const vk = v[k]!;
+      const m = masks[row + k]!;
+      const u = vk & m;
+      const sum = (vk >>> 0) + (u >>> 0) + carry;
+      carry = sum > 0xffffffff ? 1 : 0;
+      v[k] = (sum | 0) | (vk & ~m);
     }
-    [previous, current] = [current, previous];
   }
-  return previous[b.length]!;
+  let ones = 0;
+  for (let k = 0; k < blocks; k++) {
+    let x = v[k]!;
+    x -= (x >>> 1) & 0x55555555;
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+    ones += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  }
+  for (let i = 0; i < a.length; i++) masks[a[i]! * blocks + (i >>> 5)] = 0;
+  return blocks * 32 - ones;
 }
 
 /** rouge-score _score_lcs: zeros when either side is empty. */

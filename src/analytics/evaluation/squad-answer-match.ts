@@ -14,9 +14,13 @@ export function normalizeAnswer(text: string): string {
   return text.toLowerCase().replace(PUNCTUATION, '').replace(ARTICLES, ' ').split(/\s+/u).filter((t) => t.length > 0).join(' ');
 }
 
-export function answerTokens(text: string): string[] {
-  const normalized = normalizeAnswer(text);
+/** SQuAD get_tokens of a text already normalised. */
+export function tokensOfNormalized(normalized: string): string[] {
   return normalized.length === 0 ? [] : normalized.split(' ');
+}
+
+export function answerTokens(text: string): string[] {
+  return tokensOfNormalized(normalizeAnswer(text));
 }
 
 /** 1 when the normalised prediction equals some normalised reference, else 0. No references: 0. */

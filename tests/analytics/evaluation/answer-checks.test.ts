@@ -30,6 +30,12 @@ describe('JSON and JSON-schema validity', () => {
     expect(parseJsonAnswer('Sure, here it is')).toEqual({ valid: false, reason: 'not JSON: the answer does not start with a JSON value' });
     expect(parseJsonAnswer('\n -1.5e3').valid).toBe(true);
     expect(parseJsonAnswer('nul')).toMatchObject({ valid: false });
+    // Prose starting with t/f/n is refused before JSON.parse; the literals themselves are JSON.
+    expect(parseJsonAnswer('the answer is yes')).toEqual({ valid: false, reason: 'not JSON: the answer does not start with a JSON value' });
+    expect(parseJsonAnswer(' true').valid).toBe(true);
+    expect(parseJsonAnswer('false').valid).toBe(true);
+    expect(parseJsonAnswer('null ').valid).toBe(true);
+    expect(parseJsonAnswer('trueish').valid).toBe(false);
   });
 
   it('validates against a schema and names the failing path', () => {

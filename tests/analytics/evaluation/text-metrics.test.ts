@@ -3,7 +3,7 @@ import { corpusBleu, sentenceBleu, tokenize13a } from '../../../src/analytics/ev
 import { corpusChrf, sentenceChrf } from '../../../src/analytics/evaluation/chrf.js';
 import { cosineSimilarity } from '../../../src/analytics/evaluation/cosine-similarity.js';
 import { codePoints, levenshteinDistance, normalizedLevenshteinSimilarity } from '../../../src/analytics/evaluation/levenshtein.js';
-import { rouge, rougeTokens } from '../../../src/analytics/evaluation/rouge.js';
+import { lcsLength, rouge, rougeTokens } from '../../../src/analytics/evaluation/rouge.js';
 import { exactMatch, normalizeAnswer, tokenF1 } from '../../../src/analytics/evaluation/squad-answer-match.js';
 import { mulberry32, randomInt } from '../../../src/analytics/seeded-random.js';
 
@@ -61,6 +61,29 @@ describe('ROUGE as rouge-score computes it', () => {
     expect(s.recall).toBe(0.5);
     expect(s.f1).toBeCloseTo(2 / 3, 12);
     expect(rouge('rougeL', '', ['x']).f1).toBe(0);
+  });
+
+  it('bit-parallel LCS equals the dynamic-programming table on 800 random pairs across block boundaries', () => {
+    // rouge-score's _lcs_table, written out: T[i][j] = T[i-1][j-1] + 1 on a match, else max(T[i-1][j], T[i][j-1]).
+    const tableLcs = (a: Int32Array, b: Int32Array): number => {
+      const t = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+      for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) t[i]![j] = a[i - 1] === b[j - 1] ? t[i - 1]![j - 1]! + 1 : Math.max(t[i - 1]![j]!, t[i]![j - 1]!);
+      return t[a.length]![b.length]!;
+    };
+    const random = mulberry32(11);
+    const sequence = (n: number, alphabet: number) => Int32Array.from({ length: n }, () => randomInt(random, alphabet));
+    for (let k = 0; k < 800; k++) {
+      // lengths around 0, 31/32/33, 63/64/65 and up to 140; small alphabets make long common runs (carries between blocks)
+      const alphabet = 1 + randomInt(random, k % 2 === 0 ? 3 : 40);
+      const a = sequence(randomInt(random, 141), alphabet);
+      const b = sequence(randomInt(random, 141), alphabet + 5);
+      expect(lcsLength(a, b)).toBe(tableLcs(a, b));
+    }
+    for (const n of [31, 32, 33, 64, 65]) {
+      const same = sequence(n, 2);
+      expect(lcsLength(same, same)).toBe(n);
+    }
+    expect(lcsLength(new Int32Array(0), Int32Array.of(1))).toBe(0);
   });
 });
 
