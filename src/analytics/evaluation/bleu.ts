@@ -11,7 +11,7 @@
  * Scores are on sacrebleu's 0..100 scale.
  */
 
-import { countingScratch, NgramDictionary } from './ngram-ids.js';
+import { countingScratch, withNgramDictionary } from './ngram-ids.js';
 
 const MAX_ORDER = 4;
 
@@ -58,11 +58,10 @@ function closestReferenceLength(hypothesisLength: number, referenceLengths: read
 
 /** Statistics of one hypothesis against its references, both already tokenised. */
 export function bleuStatistics(hypothesis: readonly string[], references: readonly (readonly string[])[]): BleuStatistics {
-  const dictionary = new NgramDictionary();
-  const toIds = (tokens: readonly string[]): Int32Array[] => dictionary.ngramIds(tokens.map((t) => dictionary.token(t)), MAX_ORDER);
-  const h = toIds(hypothesis);
-  const rs = references.map(toIds);
-  const size = dictionary.size;
+  const { h, rs, size } = withNgramDictionary((dictionary) => {
+    const toIds = (tokens: readonly string[]): Int32Array[] => dictionary.ngramIds(tokens.map((t) => dictionary.token(t)), MAX_ORDER);
+    return { h: toIds(hypothesis), rs: references.map(toIds), size: dictionary.size };
+  });
   // maxReference[id]: the largest count of the n-gram in any one reference (sacrebleu's clipping counts).
   const maxReference = new Int32Array(size);
   const counts = countingScratch(size);

@@ -6,7 +6,7 @@
  * n-grams, then F_beta = (1+β²)·P·R / (β²·P + R). With several references, the statistics of the
  * reference with the best F are kept. Scores are on sacrebleu's 0..100 scale.
  */
-import { clippedMatches, NgramDictionary } from './ngram-ids.js';
+import { clippedMatches, withNgramDictionary, type NgramDictionary } from './ngram-ids.js';
 
 const CHAR_ORDER = 6;
 const BETA = 2;
@@ -90,13 +90,11 @@ export function bestChrfStatistics(hypothesis: readonly Int32Array[], references
 
 /** The best-reference statistics of one segment. */
 export function segmentChrfStatistics(hypothesis: string, references: readonly string[]): ChrfStatistics {
-  // Distinct character n-grams of orders 1..6 stay well under 2 per character in natural text.
-  let characters = hypothesis.length;
-  for (const r of references) characters += r.length;
-  const dictionary = new NgramDictionary(2 * characters);
-  const h = charNgrams(hypothesis, dictionary);
-  const rs = references.map((r) => charNgrams(r, dictionary));
-  return bestChrfStatistics(h, rs, dictionary.size);
+  return withNgramDictionary((dictionary) => {
+    const h = charNgrams(hypothesis, dictionary);
+    const rs = references.map((r) => charNgrams(r, dictionary));
+    return bestChrfStatistics(h, rs, dictionary.size);
+  });
 }
 
 /** sacrebleu sentence_chrf(hypothesis, references) with its defaults. */

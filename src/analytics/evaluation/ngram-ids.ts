@@ -11,13 +11,16 @@ const UNIT_LIMIT = 0x110000;
 /**
  * Pair ids live in an open-addressing table on typed arrays (linear probing, at most half full):
  * a `Map` keyed by prefix · 0x110000 + unit hashes heap numbers once keys pass 2³¹, which made it
- * the largest cost of chrF.
+ * the largest cost of chrF. A slot belongs to the current use when its epoch is the dictionary's,
+ * so `reset` empties the table without touching it (see `withNgramDictionary`).
  */
 export class NgramDictionary {
   private readonly tokens = new Map<string, number>();
   private prefixes: Int32Array;
   private units: Int32Array;
-  private values: Int32Array; // 0 = empty slot
+  private values: Int32Array;
+  private epochs: Int32Array;
+  private epoch = 1;
   private mask: number;
   private count = 0;
 
@@ -28,12 +31,28 @@ export class NgramDictionary {
     this.prefixes = new Int32Array(slots);
     this.units = new Int32Array(slots);
     this.values = new Int32Array(slots);
+    this.epochs = new Int32Array(slots);
     this.mask = slots - 1;
   }
 
   /** Number of ids handed out so far plus one (ids start at 1): the size a counting array needs. */
   get size(): number {
     return this.count + 1;
+  }
+
+  get slots(): number {
+    return this.mask + 1;
+  }
+
+  /** Forgets every token and n-gram; ids handed out before keep their meaning only for what was compared then. */
+  reset(): void {
+    this.tokens.clear();
+    this.count = 0;
+    if (this.epoch === 0x7fffffff) {
+      this.epochs.fill(0);
+      this.epoch = 0;
+    }
+    this.epoch++;
   }
 
   /** Interns a token as a unit. */
@@ -49,36 +68,37 @@ export class NgramDictionary {
 
   /** The id of the pair (prefix id, unit), handing out the next id the first time the pair is seen. */
   private pairId(prefix: number, unit: number): number {
+    const epoch = this.epoch;
     let slot = (Math.imul(prefix, 0x9e3779b1) ^ Math.imul(unit, 0x85ebca77)) & this.mask;
-    for (;;) {
-      const id = this.values[slot]!;
-      if (id === 0) break;
-      if (this.prefixes[slot] === prefix && this.units[slot] === unit) return id;
+    while (this.epochs[slot] === epoch) {
+      if (this.prefixes[slot] === prefix && this.units[slot] === unit) return this.values[slot]!;
       slot = (slot + 1) & this.mask;
     }
     const id = ++this.count;
     this.prefixes[slot] = prefix;
     this.units[slot] = unit;
     this.values[slot] = id;
+    this.epochs[slot] = epoch;
     if (this.count * 2 > this.mask) this.grow();
     return id;
   }
 
   private grow(): void {
-    const { prefixes, units, values } = this;
+    const { prefixes, units, values, epochs, epoch } = this;
     const slots = values.length * 2;
     this.prefixes = new Int32Array(slots);
     this.units = new Int32Array(slots);
     this.values = new Int32Array(slots);
+    this.epochs = new Int32Array(slots);
     this.mask = slots - 1;
     for (let old = 0; old < values.length; old++) {
-      const id = values[old]!;
-      if (id === 0) continue;
+      if (epochs[old] !== epoch) continue;
       let slot = (Math.imul(prefixes[old]!, 0x9e3779b1) ^ Math.imul(units[old]!, 0x85ebca77)) & this.mask;
-      while (this.values[slot] !== 0) slot = (slot + 1) & this.mask;
+      while (this.epochs[slot] === epoch) slot = (slot + 1) & this.mask;
       this.prefixes[slot] = prefixes[old]!;
       this.units[slot] = units[old]!;
-      this.values[slot] = id;
+      this.values[slot] = values[old]!;
+      this.epochs[slot] = epoch;
     }
   }
 
@@ -95,6 +115,22 @@ export class NgramDictionary {
       previous = current;
     }
     return out;
+  }
+}
+
+// Scoring compares one item at a time, synchronously: one dictionary is reused (reset, not reallocated) unless a use is nested.
+let idle: NgramDictionary | null = null;
+const MAX_POOLED_SLOTS = 1 << 16;
+
+/** Runs `use` with an empty dictionary; what `use` returns must not need the dictionary afterwards (ids and sizes are plain numbers). */
+export function withNgramDictionary<T>(use: (dictionary: NgramDictionary) => T): T {
+  const dictionary = idle ?? new NgramDictionary(1024);
+  idle = null;
+  try {
+    return use(dictionary);
+  } finally {
+    dictionary.reset();
+    if (dictionary.slots <= MAX_POOLED_SLOTS) idle = dictionary;
   }
 }
 

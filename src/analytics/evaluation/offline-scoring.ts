@@ -18,7 +18,7 @@ import {
 import type { MetricScore, OfflineItem, OfflineOptions } from './offline-item.js';
 import { isRefusal } from './refusal-detection.js';
 import { hitAtK, ndcgAtK, precisionAtK, recallAtK, reciprocalRank } from './retrieval-metrics.js';
-import { NgramDictionary } from './ngram-ids.js';
+import { withNgramDictionary } from './ngram-ids.js';
 import { rougeMulti, rougeText, rougeTokens, type RougeText } from './rouge.js';
 import { normalizeAnswer, tokenF1FromTokens, tokensOfNormalized } from './squad-answer-match.js';
 import { callCost } from './usage-aggregation.js';
@@ -58,10 +58,11 @@ class ItemTexts {
 
   rougeTexts(): { prediction: RougeText; references: RougeText[]; dictionarySize: number } {
     if (!this.rouge) {
-      const dictionary = new NgramDictionary();
-      const prediction = rougeText(rougeTokens(this.item.prediction), dictionary);
-      const references = this.references.map((r) => rougeText(rougeTokens(r), dictionary));
-      this.rouge = { prediction, references, dictionarySize: dictionary.size };
+      this.rouge = withNgramDictionary((dictionary) => {
+        const prediction = rougeText(rougeTokens(this.item.prediction), dictionary);
+        const references = this.references.map((r) => rougeText(rougeTokens(r), dictionary));
+        return { prediction, references, dictionarySize: dictionary.size };
+      });
     }
     return this.rouge;
   }

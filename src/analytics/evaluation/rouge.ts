@@ -5,7 +5,7 @@
  * longest common subsequence. With several references, score_multi keeps the reference with the
  * highest F1.
  */
-import { clippedMatches, NgramDictionary } from './ngram-ids.js';
+import { clippedMatches, withNgramDictionary, type NgramDictionary } from './ngram-ids.js';
 
 export type RougeScore = { precision: number; recall: number; f1: number };
 
@@ -109,8 +109,9 @@ export function rougeMulti(variant: RougeVariant, prediction: RougeText, targets
 }
 
 export function rouge(variant: RougeVariant, prediction: string, references: readonly string[]): RougeScore {
-  const dictionary = new NgramDictionary();
-  const p = rougeText(rougeTokens(prediction), dictionary);
-  const ts = references.map((r) => rougeText(rougeTokens(r), dictionary));
-  return rougeMulti(variant, p, ts, dictionary.size);
+  return withNgramDictionary((dictionary) => {
+    const p = rougeText(rougeTokens(prediction), dictionary);
+    const ts = references.map((r) => rougeText(rougeTokens(r), dictionary));
+    return rougeMulti(variant, p, ts, dictionary.size);
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NgramDictionary } from '../../../src/analytics/evaluation/ngram-ids.js';
+import { NgramDictionary, withNgramDictionary } from '../../../src/analytics/evaluation/ngram-ids.js';
 import { mulberry32, randomInt } from '../../../src/analytics/seeded-random.js';
 
 describe('n-gram ids', () => {
@@ -28,5 +28,30 @@ describe('n-gram ids', () => {
     // Ids are 1..size-1, handed out densely.
     expect(dictionary.size).toBe(idOf.size + 1);
     expect(Math.max(...ids)).toBe(idOf.size);
+  });
+
+  it('a reused dictionary starts empty each time, even after a use that threw; a nested use gets its own', () => {
+    const first = withNgramDictionary((d) => {
+      const ids = d.ngramIds(Int32Array.of(d.token('x'), d.token('y')), 2);
+      // Nested: a different dictionary, whose ids do not disturb the outer one's.
+      const nested = withNgramDictionary((inner) => {
+        expect(inner).not.toBe(d);
+        return inner.ngramIds(Int32Array.of(inner.token('y'), inner.token('z')), 1)[0]!;
+      });
+      expect(Array.from(nested)).toEqual([1, 2]);
+      expect(d.ngramIds(Int32Array.of(d.token('x')), 1)[0]![0]).toBe(ids[0]![0]);
+      return { ids: ids.map((a) => Array.from(a)), size: d.size };
+    });
+    expect(first).toEqual({ ids: [[1, 2], [3]], size: 4 });
+    expect(() => withNgramDictionary((d) => {
+      d.ngramIds(Int32Array.of(d.token('q')), 1);
+      throw new Error('boom');
+    })).toThrow('boom');
+    withNgramDictionary((d) => {
+      expect(d.size).toBe(1);
+      // 'y' is the first token of this use: unit 0, first id 1.
+      expect(d.token('y')).toBe(0);
+      expect(Array.from(d.ngramIds(Int32Array.of(0, 0, 0), 2)[1]!)).toEqual([2, 2]);
+    });
   });
 });
