@@ -10,11 +10,8 @@ import { clippedMatches, withNgramDictionary, type NgramDictionary } from './ngr
 export type RougeScore = { precision: number; recall: number; f1: number };
 
 export function rougeTokens(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .split(' ')
-    .filter((t) => t.length > 0);
+  // Replacing the runs outside [a-z0-9] by spaces and splitting leaves exactly the runs inside it.
+  return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 }
 
 /** rouge-score's scoring.fmeasure. */

@@ -202,6 +202,11 @@ describe('Levenshtein', () => {
     expect(normalizedLevenshteinSimilarity('a😀', 'a😁')).toBe(0.5);
   });
 
+  it('code points are what Python iterates: pairs joined, lone surrogates kept as they are', () => {
+    const lone = 'x\ud800y\udc00z\ud83d';
+    for (const text of ['', 'abc', 'a😀b👍🏽', lone, '😀😀', 'é\u0301']) expect(Array.from(codePoints(text))).toEqual(Array.from(text, (ch) => ch.codePointAt(0)!));
+  });
+
   it('bit-parallel distance equals the full table on 600 random pairs up to 150 characters', () => {
     const random = mulberry32(7);
     const alphabet = ['a', 'b', 'c', 'd', ' ', 'é', '😀'];
