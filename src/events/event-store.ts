@@ -142,6 +142,12 @@ export interface EventStore {
    */
   readAllCsv?(options: ReadAllOptions, rule: CsvDisclosureRule): Promise<LedgerCsvRow[]>;
   head(): Promise<LedgerHead>;
+  /**
+   * Optional: calls `listener` with a position once the ledger is known to reach it (this
+   * process's commits, and others' where the adapter hears them), on a later turn of the event
+   * loop. Only a hint that there is something to read: followers still read the ledger itself.
+   */
+  onCommitted?(listener: (position: number) => void): () => void;
   /** Catch up from `after`, then follow live; every position exactly once, in order. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** Re-walks the hash chain (and seals) over [from, to]; names the first broken position. */

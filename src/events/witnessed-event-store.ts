@@ -24,6 +24,7 @@ export function witnessAppends(store: EventStore, witness: LedgerWitnessFile, se
     ...(store.readAllHashes ? { readAllHashes: store.readAllHashes.bind(store) } : {}),
     ...(store.readAllCsv ? { readAllCsv: store.readAllCsv.bind(store) } : {}),
     head: () => store.head(),
+    ...(store.onCommitted ? { onCommitted: store.onCommitted.bind(store) } : {}),
     subscribeToAll: (options) => store.subscribeToAll(options),
     async verify(options = {}) {
       const [floor, archived] = await Promise.all([witness.floor(), sealArchive()]);

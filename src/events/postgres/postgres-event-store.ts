@@ -633,6 +633,12 @@ export class PostgresEventStore implements EventStore {
     return { position: Number(row.position), hash: row.hash, occurredAt: new Date(row.occurred_at) };
   }
 
+  onCommitted(listener: (position: number) => void): () => void {
+    this.listenAcrossProcesses();
+    this.appended.on('appended', listener);
+    return () => this.appended.off('appended', listener);
+  }
+
   subscribeToAll(options: SubscribeOptions): Subscription {
     this.listenAcrossProcesses();
     return pollAll(

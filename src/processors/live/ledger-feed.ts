@@ -30,9 +30,10 @@ export type LedgerFeed = {
 };
 
 /**
- * The ledger as a live feed for this process's WebSocket and SSE clients. The bus only says that
- * something was committed (the relay's publishes, heard through a plain watch, not a durable
- * consumer); the events themselves are read from the ledger after the last position handed out,
+ * The ledger as a live feed for this process's WebSocket and SSE clients. The bus, and the store
+ * where it can tell, only say that something was committed (the relay's publishes, heard through a
+ * plain watch, not a durable consumer; the store's commit notices); the events themselves are read
+ * from the ledger after the last position handed out,
  * so every process sees every event once and in order whatever the bus drops, duplicates or
  * reorders, and a client resuming from a position reads the same ledger.
  */
@@ -99,6 +100,11 @@ export async function startLedgerFeed(options: LedgerFeedOptions): Promise<Ledge
       signal();
     },
   });
+  // Commits the store hears of (this process's at once, others' by NOTIFY) wake the feed without
+  // waiting for the relay to read them and publish them on the bus.
+  const stopHearingCommits = store.onCommitted?.((position) => {
+    if (position > head) signal();
+  });
   const done = run();
   logger?.info({ head, bus: bus.kind }, 'live ledger feed started');
 
@@ -112,6 +118,7 @@ export async function startLedgerFeed(options: LedgerFeedOptions): Promise<Ledge
     counters: () => ({ ...counters }),
     async stop() {
       stopped = true;
+      stopHearingCommits?.();
       await watch.stop();
       wake();
       await done;
