@@ -9,17 +9,18 @@
 const UNIT_LIMIT = 0x110000;
 
 /**
- * Pair ids live in an open-addressing table on typed arrays (linear probing, at most half full):
- * a `Map` keyed by prefix · 0x110000 + unit hashes heap numbers once keys pass 2³¹, which made it
- * the largest cost of chrF. A slot belongs to the current use when its epoch is the dictionary's,
- * so `reset` empties the table without touching it (see `withNgramDictionary`).
+ * Pair ids live in an open-addressing table (linear probing, at most half full) of slots of four
+ * integers side by side, so a probe touches one cache line: the slot's epoch, prefix id, unit and
+ * id. A `Map` keyed by prefix · 0x110000 + unit hashed heap numbers once keys passed 2³¹, which made
+ * it the largest cost of chrF. A slot belongs to the current use when its epoch is the
+ * dictionary's, so `reset` empties the table without touching it (see `withNgramDictionary`).
  */
+const SLOT = 4;
+const hashOf = (prefix: number, unit: number) => Math.imul(prefix, 0x9e3779b1) ^ Math.imul(unit, 0x85ebca77);
+
 export class NgramDictionary {
   private readonly tokens = new Map<string, number>();
-  private prefixes: Int32Array;
-  private units: Int32Array;
-  private values: Int32Array;
-  private epochs: Int32Array;
+  private table: Int32Array;
   private epoch = 1;
   private mask: number;
   private count = 0;
@@ -28,10 +29,7 @@ export class NgramDictionary {
   constructor(expectedIds = 128) {
     let slots = 64;
     while (slots < expectedIds * 2) slots *= 2;
-    this.prefixes = new Int32Array(slots);
-    this.units = new Int32Array(slots);
-    this.values = new Int32Array(slots);
-    this.epochs = new Int32Array(slots);
+    this.table = new Int32Array(slots * SLOT);
     this.mask = slots - 1;
   }
 
@@ -49,7 +47,7 @@ export class NgramDictionary {
     this.tokens.clear();
     this.count = 0;
     if (this.epoch === 0x7fffffff) {
-      this.epochs.fill(0);
+      this.table.fill(0);
       this.epoch = 0;
     }
     this.epoch++;
@@ -66,51 +64,59 @@ export class NgramDictionary {
     return unit;
   }
 
-  /** The id of the pair (prefix id, unit), handing out the next id the first time the pair is seen. */
-  private pairId(prefix: number, unit: number): number {
-    const epoch = this.epoch;
-    let slot = (Math.imul(prefix, 0x9e3779b1) ^ Math.imul(unit, 0x85ebca77)) & this.mask;
-    while (this.epochs[slot] === epoch) {
-      if (this.prefixes[slot] === prefix && this.units[slot] === unit) return this.values[slot]!;
-      slot = (slot + 1) & this.mask;
-    }
-    const id = ++this.count;
-    this.prefixes[slot] = prefix;
-    this.units[slot] = unit;
-    this.values[slot] = id;
-    this.epochs[slot] = epoch;
-    if (this.count * 2 > this.mask) this.grow();
-    return id;
-  }
-
   private grow(): void {
-    const { prefixes, units, values, epochs, epoch } = this;
-    const slots = values.length * 2;
-    this.prefixes = new Int32Array(slots);
-    this.units = new Int32Array(slots);
-    this.values = new Int32Array(slots);
-    this.epochs = new Int32Array(slots);
-    this.mask = slots - 1;
-    for (let old = 0; old < values.length; old++) {
-      if (epochs[old] !== epoch) continue;
-      let slot = (Math.imul(prefixes[old]!, 0x9e3779b1) ^ Math.imul(units[old]!, 0x85ebca77)) & this.mask;
-      while (this.epochs[slot] === epoch) slot = (slot + 1) & this.mask;
-      this.prefixes[slot] = prefixes[old]!;
-      this.units[slot] = units[old]!;
-      this.values[slot] = values[old]!;
-      this.epochs[slot] = epoch;
+    const old = this.table;
+    const epoch = this.epoch;
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(slots * SLOT);
+    const mask = slots - 1;
+    for (let o = 0; o < old.length; o += SLOT) {
+      if (old[o] !== epoch) continue;
+      let at = (hashOf(old[o + 1]!, old[o + 2]!) & mask) * SLOT;
+      while (table[at] === epoch) at = (at + SLOT) & (mask * SLOT + SLOT - 1);
+      table.set(old.subarray(o, o + SLOT), at);
     }
+    this.table = table;
+    this.mask = mask;
   }
 
   /** ids[n - 1][i]: id of the n-gram of units[i .. i+n-1], for n = 1..maxOrder. */
   ngramIds(units: ArrayLike<number>, maxOrder: number): Int32Array[] {
     const L = units.length;
     const out: Int32Array[] = [];
+    const epoch = this.epoch;
+    let table = this.table;
+    let wrap = this.mask * SLOT + SLOT - 1; // slot offsets are multiples of SLOT: & wrap keeps them in the table
     let previous: Int32Array | null = null;
     for (let n = 1; n <= maxOrder; n++) {
       const count = Math.max(0, L - n + 1);
       const current = new Int32Array(count);
-      for (let i = 0; i < count; i++) current[i] = this.pairId(previous ? previous[i]! : 0, units[i + n - 1]!);
+      for (let i = 0; i < count; i++) {
+        const prefix = previous ? previous[i]! : 0;
+        const unit = units[i + n - 1]!;
+        let at = (hashOf(prefix, unit) * SLOT) & wrap;
+        let id = 0;
+        while (table[at] === epoch) {
+          if (table[at + 1] === prefix && table[at + 2] === unit) {
+            id = table[at + 3]!;
+            break;
+          }
+          at = (at + SLOT) & wrap;
+        }
+        if (id === 0) {
+          id = ++this.count;
+          table[at] = epoch;
+          table[at + 1] = prefix;
+          table[at + 2] = unit;
+          table[at + 3] = id;
+          if (this.count * 2 > this.mask) {
+            this.grow();
+            table = this.table;
+            wrap = this.mask * SLOT + SLOT - 1;
+          }
+        }
+        current[i] = id;
+      }
       out.push(current);
       previous = current;
     }
