@@ -6,6 +6,7 @@
  * n-grams, then F_beta = (1+β²)·P·R / (β²·P + R). With several references, the statistics of the
  * reference with the best F are kept. Scores are on sacrebleu's 0..100 scale.
  */
+import { codePoints } from './code-points.js';
 import { clippedMatches, withNgramDictionary, type NgramDictionary } from './ngram-ids.js';
 
 const CHAR_ORDER = 6;
@@ -20,13 +21,12 @@ function isPythonWhitespace(c: number): boolean {
   return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
-/** Code points of a segment with whitespace removed. */
+/** Code points of a segment with whitespace removed (compacted in place). */
 function charUnits(text: string): Int32Array {
-  const units = new Int32Array(text.length);
+  const units = codePoints(text);
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.codePointAt(i)!;
-    if (c > 0xffff) i++;
+  for (let i = 0; i < units.length; i++) {
+    const c = units[i]!;
     if (!isPythonWhitespace(c)) units[n++] = c;
   }
   return units.subarray(0, n);

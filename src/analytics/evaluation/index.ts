@@ -5,7 +5,8 @@ export { answerTokens, exactMatch, normalizeAnswer, tokenF1 } from './squad-answ
 export { rouge, rougeTokens, type RougeScore, type RougeVariant } from './rouge.js';
 export { corpusBleu, sentenceBleu, tokenize13a, type BleuScore } from './bleu.js';
 export { corpusChrf, sentenceChrf } from './chrf.js';
-export { codePoints, levenshteinDistance, normalizedLevenshteinSimilarity } from './levenshtein.js';
+export { codePoints } from './code-points.js';
+export { levenshteinDistance, normalizedLevenshteinSimilarity } from './levenshtein.js';
 export { cosineSimilarity } from './cosine-similarity.js';
 export { hitAtK, ndcgAtK, precisionAtK, recallAtK, reciprocalRank } from './retrieval-metrics.js';
 export { DEFAULT_CONTEXT_SIMILARITY_THRESHOLD, nonLlmContextPrecision, nonLlmContextRecall, ragasAveragePrecision } from './non-llm-context-metrics.js';

@@ -8,25 +8,7 @@
  * lets Ragas' context metrics (every retrieved context against every reference context) run at
  * thousands of items per second.
  */
-
-/** Code points of a string, computed once and reused for every comparison it takes part in. */
-export function codePoints(text: string): Int32Array {
-  const out = new Int32Array(text.length);
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    // charCodeAt, joining a surrogate pair by hand: codePointAt per character cost twice as much.
-    let c = text.charCodeAt(i);
-    if ((c & 0xfc00) === 0xd800 && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1);
-      if ((low & 0xfc00) === 0xdc00) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
-        i++;
-      }
-    }
-    out[n++] = c;
-  }
-  return n === out.length ? out : out.slice(0, n);
-}
+import { codePoints } from './code-points.js';
 
 // Match masks of the current pattern block, indexed by code point (BMP) or kept in a map (astral).
 const bmpMasks = new Int32Array(0x10000);

@@ -10,7 +10,8 @@
  *   > threshold (strictly, as Ragas writes it); score = recalled / reference contexts.
  * Both need at least one context on each side (Ragas asserts); otherwise null.
  */
-import { codePoints, levenshteinSimilarity } from './levenshtein.js';
+import { codePoints } from './code-points.js';
+import { levenshteinSimilarity } from './levenshtein.js';
 
 export const DEFAULT_CONTEXT_SIMILARITY_THRESHOLD = 0.5;
 

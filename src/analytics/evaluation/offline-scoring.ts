@@ -7,7 +7,8 @@ import { chrfFromStatistics, segmentChrfStatistics } from './chrf.js';
 import { bleuFromStatistics, bleuStatistics, tokenize13a } from './bleu.js';
 import { cosineSimilarity } from './cosine-similarity.js';
 import { checkJsonSchema, parseJsonAnswer, type JsonCheck } from './json-validity.js';
-import { codePoints, levenshteinSimilarity } from './levenshtein.js';
+import { codePoints } from './code-points.js';
+import { levenshteinSimilarity } from './levenshtein.js';
 import type { OfflineMetricId } from './metric-registry.js';
 import {
   contextSimilarities,
