@@ -88,9 +88,16 @@ export class NgramDictionary {
     let table = this.table;
     let wrap = this.mask * SLOT + SLOT - 1; // slot offsets are multiples of SLOT: & wrap keeps them in the table
     let previous: Int32Array | null = null;
+    // One buffer for every order, handed out as views: a typed array of its own per order cost a
+    // backing store each (about fifty per scored item), which showed as garbage-collection time.
+    let total = 0;
+    for (let n = 1; n <= maxOrder; n++) total += Math.max(0, L - n + 1);
+    const ids = new Int32Array(total);
+    let offset = 0;
     for (let n = 1; n <= maxOrder; n++) {
       const count = Math.max(0, L - n + 1);
-      const current = new Int32Array(count);
+      const current = ids.subarray(offset, offset + count);
+      offset += count;
       for (let i = 0; i < count; i++) {
         const prefix = previous ? previous[i]! : 0;
         const unit = units[i + n - 1]!;
