@@ -270,5 +270,5 @@ export class ProjectionRunner {
  */
 export async function eventsForProjection(deps: { catalogue: EventCatalogue; vault?: PersonalDataVault }, p: Projection, events: StoredEvent[]): Promise<StoredEvent[]> {
   const handled = events.filter((e) => handlesEvent(p, e.type)).map((e) => deps.catalogue.upcast(e));
-  return handled.length > 0 && deps.vault ? deps.vault.reveal(handled) : handled;
+  return handled.length > 0 && deps.vault && p.readsPersonalData !== false ? deps.vault.reveal(handled) : handled;
 }

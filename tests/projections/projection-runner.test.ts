@@ -135,6 +135,33 @@ describe.each(dialects)('projection runner on %s', (dialect) => {
     await runner.stop();
   });
 
+  it('reveals personal fields to a projection unless it says it reads no personal data', async () => {
+    const seenBy = (name: string, readsPersonalData?: false) => {
+      const seen: unknown[] = [];
+      const projection = defineProjection({
+        name,
+        version: 1,
+        handles: ['test.sealed-note'],
+        ...(readsPersonalData === false ? { readsPersonalData } : {}),
+        tables: { [name]: (t: { text(c: string): unknown }) => void t.text('id') },
+        async apply(_trx, events) {
+          for (const e of events) seen.push(e.data.note);
+        },
+      }) as Projection;
+      return { projection, seen };
+    };
+    const revealed = seenBy('test_notes_revealed');
+    const sealed = seenBy('test_notes_sealed', false);
+    const runner = new ProjectionRunner({ knex: db.knex, store, catalogue, vault }, [revealed.projection, sealed.projection]);
+    await runner.start();
+    await runner.ready();
+    const { position } = await store.append('note-1', [newEvent({ note: await vault.seal('note-author', 'in clear') }, { type: 'test.sealed-note' })]);
+    expect(await runner.waitFor(position, 10_000)).toBe(true);
+    expect(revealed.seen).toEqual(['in clear']);
+    expect(sealed.seen).toEqual([expect.objectContaining({ $pii: 'v1', subject: 'note-author' })]);
+    await runner.stop();
+  });
+
   it('two runners applying the same projection never apply an event twice', async () => {
     const a = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, batchSize: 3 }, [streamCatalog] as Projection[]);
     const b = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, batchSize: 4 }, [streamCatalog] as Projection[]);
