@@ -1,5 +1,5 @@
 import { v7 } from 'uuid';
-import type { Actor } from '../events/envelope.js';
+import type { Actor, StoredEvent } from '../events/envelope.js';
 import type { EventCatalogue } from '../events/event-catalogue.js';
 import { WrongExpectedVersion, type EventStore } from '../events/event-store.js';
 import { activeTraceparent, inSpan } from '../platform/tracing.js';
@@ -15,6 +15,12 @@ export type CommandMetadata = {
   now?: Date;
   /** The caller's assertion about the stream (If-Match); re-checked on every attempt, so a race fails it rather than overwriting. */
   precondition?: StreamPrecondition;
+  /**
+   * The stream as the caller has just read it (all of it, in order): the first attempt decides on
+   * it instead of reading it again. Appending still expects the version it ends at, so a write in
+   * between fails the append and the next attempt reads the stream afresh.
+   */
+  stream?: readonly StoredEvent[];
 };
 
 export type CommandResult<S> = { streamId: string; position: number; streamVersion: number; events: { id: string; type: string; position: number }[]; state: S };
@@ -48,7 +54,7 @@ async function decideAndAppend<C, E extends DomainEvent, S>(
   // later (the relay's publish, processors) links back to it. Absent when nothing is traced.
   const traceparent = activeTraceparent();
   for (let attempt = 1; ; attempt++) {
-    const stored = await deps.store.readStream(streamId);
+    const stored = attempt === 1 && meta.stream ? meta.stream : await deps.store.readStream(streamId);
     let state = decider.initialState();
     for (const e of stored) state = decider.evolve(state, deps.catalogue.upcast(e) as unknown as E);
     const version = stored.length === 0 ? null : stored[stored.length - 1]!.streamVersion;

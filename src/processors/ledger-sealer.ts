@@ -43,10 +43,13 @@ export function startLedgerSealer(options: LedgerSealerOptions): LedgerSealer {
   const { store, catalogue } = options;
   let running: Promise<number | null> | null = null;
   let stopped = false;
+  /** Where the last seal this sealer read or wrote ends: a lower bound (another process may have sealed further). */
+  let sealedAtLeast = 0;
 
   const seal = async (minimum: number): Promise<number | null> => {
     const ledger = await store.readStream(LEDGER_STREAM, { direction: 'backwards', limit: 1 });
     const sealedTo = ledger[0] ? Number(ledger[0].data.toPosition) : 0;
+    sealedAtLeast = Math.max(sealedAtLeast, sealedTo);
     const head = await store.head();
     if (head.position - sealedTo < minimum) return null;
     const hashes: string[] = [];
@@ -73,6 +76,7 @@ export function startLedgerSealer(options: LedgerSealerOptions): LedgerSealer {
       });
       options.logger?.info({ from: signed.fromPosition, to: signed.toPosition, position: result.position }, 'ledger sealed');
       await options.onSealed?.({ toPosition: signed.toPosition, headHash: signed.headHash });
+      sealedAtLeast = Math.max(sealedAtLeast, signed.toPosition);
       return result.position;
     } catch (error) {
       // Another sealer sealed this segment first.
@@ -98,6 +102,10 @@ export function startLedgerSealer(options: LedgerSealerOptions): LedgerSealer {
     subscription = store.subscribeToAll({
       after: head.position,
       onEvents: async (events) => {
+        // Fewer than `every` positions past the last seal known: not yet (the check reads the ledger
+        // twice). The known seal can only be older than the real one, so no seal is missed; one due
+        // because of events not yet delivered is checked when they are.
+        if (events[events.length - 1]!.position - sealedAtLeast < options.every) return;
         await inEventBatchSpan(LEDGER_SEALER, events, () => trigger(options.every)).catch((err: unknown) => options.logger?.error({ err }, 'ledger seal failed'));
       },
       onError: (err) => options.logger?.error({ err }, 'ledger sealer subscription failed'),

@@ -6,6 +6,7 @@ import type { StoredEvent } from '../events/envelope.js';
 import type { EventCatalogue } from '../events/event-catalogue.js';
 import type { EventStore, Subscription } from '../events/event-store.js';
 import type { PersonalDataVault } from '../events/personal-data.js';
+import { checkpointMoves, type CheckpointMove, type CheckpointMoveOutcome } from './checkpoint-moves.js';
 import { handlesEvent, type Projection, type TableNames } from './projection.js';
 import { PROJECTIONS_TABLE, type ProjectionStatus } from './projection-state.js';
 
@@ -35,12 +36,14 @@ export class ProjectionRunner {
   private readonly advanced = new EventEmitter();
   private readonly batchSize: number;
   private stopped = false;
+  private readonly moveCheckpoint: (move: CheckpointMove) => Promise<CheckpointMoveOutcome>;
 
   constructor(
     private readonly deps: ProjectionRunnerDeps,
     readonly projections: Projection[],
   ) {
     this.batchSize = deps.batchSize ?? 1000;
+    this.moveCheckpoint = checkpointMoves(deps.knex);
     this.advanced.setMaxListeners(0);
     const names = new Set<string>();
     for (const p of projections) {
@@ -128,8 +131,16 @@ export class ProjectionRunner {
 
   private async applyLive(p: Projection, events: StoredEvent[], tables: TableNames<string>): Promise<void> {
     const prepared = await this.prepare(p, events);
+    if (prepared.length === 0) return this.skipPast(p, events);
     // Traced only when the batch holds events this projection handles: the others cost a checkpoint move.
     await inEventBatchSpan(`projection ${p.name}`, prepared, () => this.applyPrepared(p, events, prepared, tables));
+  }
+
+  /** A batch the projection handles none of: its checkpoint moves with the other such projections' (checkpoint-moves.ts). */
+  private async skipPast(p: Projection, events: StoredEvent[]): Promise<void> {
+    const outcome = await this.moveCheckpoint({ name: p.name, version: p.version, first: events[0]!.position, last: events[events.length - 1]!.position });
+    if (outcome.resync) throw new Resync('events were missed or the projection version changed; re-reading from the checkpoint');
+    this.advanced.emit('advanced', p.name, outcome.position);
   }
 
   private async applyPrepared(p: Projection, events: StoredEvent[], prepared: StoredEvent[], tables: TableNames<string>): Promise<void> {
@@ -259,5 +270,5 @@ export class ProjectionRunner {
  */
 export async function eventsForProjection(deps: { catalogue: EventCatalogue; vault?: PersonalDataVault }, p: Projection, events: StoredEvent[]): Promise<StoredEvent[]> {
   const handled = events.filter((e) => handlesEvent(p, e.type)).map((e) => deps.catalogue.upcast(e));
-  return handled.length > 0 && deps.vault ? deps.vault.reveal(handled) : handled;
+  return handled.length > 0 && deps.vault && p.readsPersonalData !== false ? deps.vault.reveal(handled) : handled;
 }

@@ -14,6 +14,8 @@ export type Projection<T extends string = string> = {
   /** Bump to have the runner rebuild the read model from the ledger. */
   version: number;
   handles: readonly string[] | 'all';
+  /** false for a read model that never reads an event's data: its events are not revealed (no key lookup per batch). */
+  readsPersonalData?: false;
   tables: Record<T, (table: Knex.CreateTableBuilder) => void>;
   apply(trx: Knex.Transaction, events: StoredEvent[], tables: TableNames<T>): Promise<void>;
 };

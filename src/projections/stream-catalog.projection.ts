@@ -8,6 +8,7 @@ export const streamCatalog = defineProjection({
   name: 'stream_catalog',
   version: 1,
   handles: 'all',
+  readsPersonalData: false,
   tables: {
     stream_catalog: (t) => {
       t.text('stream_id').primary();

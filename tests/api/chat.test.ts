@@ -149,6 +149,32 @@ describe.each(['postgres', 'pglite'] as const)('chat over HTTP on %s', (dialect)
     expect(await head()).toBe(before);
   });
 
+  it('concurrent turns on one session are all recorded, one after another on its stream; a turn whose session is deleted while the provider answers records nothing', async () => {
+    const first = await call('POST', '/api/v1/chat', { message: QUESTION, configurationId: openaiConfig });
+    expect(first.status).toBe(200);
+    const sessionId = first.body.sessionId as string;
+    const messages = ['paper copies?', 'logs?', 'two-factor?', 'cafeteria?'];
+    const turns = await Promise.all(messages.map((message) => call('POST', '/api/v1/chat', { message, sessionId })));
+    expect(turns.map((t) => t.status)).toEqual([200, 200, 200, 200]);
+    const events = await server.runtime.store.readStream(`chat-${sessionId}`);
+    expect(events.map((e) => e.streamVersion)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(events.slice(1).map((e) => e.type)).toEqual(Array(5).fill('chat.turn-recorded'));
+    expect(new Set(events.slice(2).map((e) => e.data.turnId))).toEqual(new Set(turns.map((t) => t.body.turnId)));
+    const revealed = await server.runtime.vault.reveal(events.slice(2));
+    expect(revealed.map((e) => e.data.question).sort()).toEqual([...messages].sort());
+    const history = await call('GET', `/api/v1/chat/sessions/${sessionId}/history`, undefined, after(Math.max(...turns.map((t) => t.body.position as number))));
+    expect(history.body.turns).toHaveLength(5);
+
+    // The turn read the session before the provider answered; the deletion in between must refuse it.
+    mock.enqueue({ delayMs: 400 });
+    const slow = call('POST', '/api/v1/chat', { message: 'one more?', sessionId });
+    for (let i = 0; i < 200 && mock.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect((await call('DELETE', `/api/v1/chat/sessions/${sessionId}`)).status).toBe(200);
+    const refused = await slow;
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect((await server.runtime.store.readStream(`chat-${sessionId}`)).map((e) => e.type).slice(-2)).toEqual(['chat.turn-recorded', 'chat.session-deleted']);
+  });
+
   it('every turn is an event: model, parameters, passages, usage, cost, latency; question, prompt and answer sealed for the user', async () => {
     const res = await call('POST', '/api/v1/chat', { message: 'Is there a secret question about records?', configurationId: openaiConfig });
     const events = await server.runtime.store.readStream(`chat-${res.body.sessionId}`);

@@ -77,6 +77,16 @@ describe('command handler', () => {
     expect(await store.readStream('privacy-race')).toHaveLength(1);
   });
 
+  it('decides on a stream the caller read, and reads it afresh when a write came in between', async () => {
+    const erase = { type: 'EraseSubject' as const, subjectId: 'given', reason: 'r', keyDestroyed: false };
+    // An empty stream as read: no extra read, and the append expects none.
+    const fresh = await handleCommand({ store, catalogue }, privacySubjectDecider, 'privacy-given', erase, { actor: systemActor(), stream: [] });
+    expect(fresh.streamVersion).toBe(0);
+    // A stale read (taken before that erasure): the append fails, the retry reads the erasure and refuses a second one.
+    await expect(handleCommand({ store, catalogue }, privacySubjectDecider, 'privacy-given', erase, { actor: systemActor(), stream: [] })).rejects.toBeInstanceOf(CommandRefused);
+    expect(await store.readStream('privacy-given')).toHaveLength(1);
+  });
+
   it('rejects decided data that does not match the catalogue schema, writing nothing', async () => {
     await expect(
       handleCommand({ store, catalogue }, privacySubjectDecider, 'privacy-bad', { type: 'EraseSubject', subjectId: '', reason: 'r', keyDestroyed: false }, { actor: systemActor() }),

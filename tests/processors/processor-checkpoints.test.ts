@@ -31,6 +31,23 @@ describe.each(dialects)('processor checkpoints on %s', (dialect) => {
     expect(rows.every((r) => r.updated_at !== null)).toBe(true);
   });
 
+  it('commits saves asked for at once by several processors, each with its own position, the last one per name', async () => {
+    await Promise.all([saveCheckpoint(db.knex, 'batch-a', 5), saveCheckpoint(db.knex, 'batch-b', 6), saveCheckpoint(db.knex, 'batch-a', 9), saveCheckpoint(db.knex, 'batch-c', 0)]);
+    expect(await Promise.all(['batch-a', 'batch-b', 'batch-c'].map((n) => loadCheckpoint(db.knex, n)))).toEqual([9, 6, 0]);
+  });
+
+  it('a save inside a transaction is part of it: rolled back with it', async () => {
+    await saveCheckpoint(db.knex, 'in-trx', 4);
+    await expect(
+      db.knex.transaction(async (trx) => {
+        await saveCheckpoint(trx, 'in-trx', 40);
+        expect(Number((await trx(PROCESSOR_CHECKPOINTS_TABLE).where('name', 'in-trx').first()).position)).toBe(40);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await loadCheckpoint(db.knex, 'in-trx')).toBe(4);
+  });
+
   it('refuses a position that is not a non-negative integer', async () => {
     await expect(saveCheckpoint(db.knex, 'relay', -1)).rejects.toThrow(/non-negative/);
     await expect(saveCheckpoint(db.knex, 'relay', 1.5)).rejects.toThrow(/non-negative/);

@@ -108,6 +108,60 @@ describe.each(dialects)('projection runner on %s', (dialect) => {
     await runner.stop();
   });
 
+  it('moves the checkpoint past events it handles none of, and re-reads from its row when the row is behind them', async () => {
+    const counted = defineProjection({
+      name: 'test_counted',
+      version: 1,
+      handles: ['test.counted'],
+      tables: { test_counted: (t) => void t.text('event_id').primary() },
+      async apply(trx, events, tables) {
+        for (const e of events) await trx(tables.test_counted).insert({ event_id: e.id });
+      },
+    }) as Projection;
+    const runner = new ProjectionRunner({ knex: db.knex, store, catalogue, vault }, [counted]);
+    await runner.start();
+    await runner.ready();
+    const { position: countedAt } = await store.append('counted-1', [newEvent({}, { type: 'test.counted' })]);
+    for (let i = 0; i < 5; i++) await store.append(`quiet-${i}`, [newEvent()]);
+    const head = (await store.head()).position;
+    expect(await runner.waitFor(head, 10_000)).toBe(true);
+    expect(Number((await db.knex('raia_projections').where('name', 'test_counted').first()).position)).toBe(head);
+    // As if the counted event had never been applied: the next batch, which it handles none of, must not move the row past it.
+    await db.knex('test_counted').delete();
+    await db.knex('raia_projections').where('name', 'test_counted').update({ position: countedAt - 1 });
+    const { position } = await store.append('quiet-after', [newEvent()]);
+    expect(await runner.waitFor(position, 10_000)).toBe(true);
+    expect((await db.knex('test_counted').select('event_id')).length).toBe(1);
+    await runner.stop();
+  });
+
+  it('reveals personal fields to a projection unless it says it reads no personal data', async () => {
+    const seenBy = (name: string, readsPersonalData?: false) => {
+      const seen: unknown[] = [];
+      const projection = defineProjection({
+        name,
+        version: 1,
+        handles: ['test.sealed-note'],
+        ...(readsPersonalData === false ? { readsPersonalData } : {}),
+        tables: { [name]: (t: { text(c: string): unknown }) => void t.text('id') },
+        async apply(_trx, events) {
+          for (const e of events) seen.push(e.data.note);
+        },
+      }) as Projection;
+      return { projection, seen };
+    };
+    const revealed = seenBy('test_notes_revealed');
+    const sealed = seenBy('test_notes_sealed', false);
+    const runner = new ProjectionRunner({ knex: db.knex, store, catalogue, vault }, [revealed.projection, sealed.projection]);
+    await runner.start();
+    await runner.ready();
+    const { position } = await store.append('note-1', [newEvent({ note: await vault.seal('note-author', 'in clear') }, { type: 'test.sealed-note' })]);
+    expect(await runner.waitFor(position, 10_000)).toBe(true);
+    expect(revealed.seen).toEqual(['in clear']);
+    expect(sealed.seen).toEqual([expect.objectContaining({ $pii: 'v1', subject: 'note-author' })]);
+    await runner.stop();
+  });
+
   it('two runners applying the same projection never apply an event twice', async () => {
     const a = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, batchSize: 3 }, [streamCatalog] as Projection[]);
     const b = new ProjectionRunner({ knex: db.knex, store, catalogue, vault, batchSize: 4 }, [streamCatalog] as Projection[]);

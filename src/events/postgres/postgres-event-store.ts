@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { sqlText, type RunCopyScript, type Database, type Knex, type RunScript } from '../../platform/database.js';
 import { inContextOf } from '../../platform/tracing.js';
 import { pollAll } from '../all-subscription.js';
+import { sharedPageReads } from '../shared-page-reads.js';
 import type { Actor, JsonObject, NewEvent, StoredEvent } from '../envelope.js';
 import {
   checkExpectedVersion,
@@ -40,6 +41,10 @@ const APPEND_LOCK_KEY = 0x52414941; // "RAIA"
  */
 const INSERT_PHASE_LOCK_KEY = 0x52414942;
 const MAX_READ = 10_000;
+/** The projection runner's page: followers with smaller pages (500 by default) join its reads. */
+const SHARED_PAGE_MIN_LIMIT = 1000;
+/** How long a page read for followers may be handed to others (see shared-page-reads.ts); well under the poll interval. */
+const SHARED_PAGE_MAX_AGE_MS = 100;
 /** Appends write their rows with COPY (see ledger-copy-rows.ts). */
 const COPY_EVENTS = `COPY ${EVENTS_TABLE} (${LEDGER_COPY_COLUMNS.join(', ')}) FROM STDIN`;
 
@@ -204,6 +209,12 @@ export class PostgresEventStore implements EventStore {
   private groupSequence = 0;
   /** The highest position subscribers of this process have been told of (by an append here or a NOTIFY). */
   private announced = 0;
+  /** The pages this process's subscriptions read, one query for all followers asking at once. */
+  private readonly subscriptionReads = sharedPageReads((after, limit) => this.readAll({ after, limit }), {
+    minLimit: SHARED_PAGE_MIN_LIMIT,
+    knownHead: () => this.announced,
+    maxAgeMs: SHARED_PAGE_MAX_AGE_MS,
+  });
   /** Groups committed by each path, and optimistic ones redone under the lock (another writer moved the head, or the database refused them). */
   readonly groupCounts = { optimistic: 0, locked: 0, redone: 0 };
 
@@ -642,7 +653,7 @@ export class PostgresEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions): Subscription {
     this.listenAcrossProcesses();
     return pollAll(
-      (after, limit) => this.readAll({ after, limit }),
+      this.subscriptionReads,
       (signal, timeoutMs, after) =>
         new Promise<void>((resolve) => {
           if (this.announced > after) return resolve();

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Actor } from '../../events/envelope.js';
+import type { Actor, StoredEvent } from '../../events/envelope.js';
 import type { PersonalDataVault } from '../../events/personal-data.js';
 import { handleCommand } from '../../commands/command-handler.js';
 import { chatSessionDecider, chatSessionStreamId, type ChatSessionEvent, type ChatSessionState } from '../../commands/chat-session/chat-session.decider.js';
@@ -71,7 +71,7 @@ const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100;
  * The session's owner, configuration and last turns, from its stream (not the read model, which
  * may not have caught up with the turn just before); null when it does not exist or was deleted.
  */
-async function sessionOf(deps: ChatDependencies, sessionId: string): Promise<{ userId: string; configurationId: string | null; history: { question: string; answer: string }[] } | null> {
+async function sessionOf(deps: ChatDependencies, sessionId: string): Promise<{ userId: string; configurationId: string | null; history: { question: string; answer: string }[]; events: StoredEvent[] } | null> {
   const decider = chatSessionDecider(sessionId);
   let state: ChatSessionState = decider.initialState();
   const events = await deps.store.readStream(chatSessionStreamId(sessionId));
@@ -79,7 +79,7 @@ async function sessionOf(deps: ChatDependencies, sessionId: string): Promise<{ u
   if (state.status !== 'open') return null;
   const recent = await deps.vault.reveal(events.filter((e) => e.type === 'chat.turn-recorded').slice(-HISTORY_TURNS));
   const history = recent.map((e) => ({ question: String((e.data as { question: unknown }).question), answer: String((e.data as { answer: unknown }).answer) }));
-  return { userId: state.userId, configurationId: state.configurationId, history };
+  return { userId: state.userId, configurationId: state.configurationId, history, events };
 }
 
 /**
@@ -94,6 +94,8 @@ export async function chatTurn(deps: ChatDependencies, input: TurnInput): Promis
   let sessionId = input.sessionId;
   let configurationId = input.configurationId ?? null;
   let history: { question: string; answer: string }[] = [];
+  // The session's stream as read here, so recording the turn does not read it again (a new session's is empty).
+  let stream: StoredEvent[] = [];
   if (sessionId) {
     const session = await sessionOf(deps, sessionId);
     if (!session || session.userId !== input.userId) throw new ChatSessionNotFound(sessionId);
@@ -102,6 +104,7 @@ export async function chatTurn(deps: ChatDependencies, input: TurnInput): Promis
     }
     configurationId = session.configurationId;
     history = session.history;
+    stream = session.events;
   } else sessionId = randomUUID();
 
   let configuration = BUILT_IN_CONFIGURATION;
@@ -179,7 +182,7 @@ export async function chatTurn(deps: ChatDependencies, input: TurnInput): Promis
         answer: answer!,
       },
     },
-    { actor: input.actor, ...(input.correlationId ? { correlationId: input.correlationId } : {}) },
+    { actor: input.actor, stream, ...(input.correlationId ? { correlationId: input.correlationId } : {}) },
   );
   return {
     sessionId,

@@ -38,7 +38,22 @@ export async function startWebhookFanout(deps: { store: EventStore; catalogue: E
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
 
+  /** Whether the batch changes a subscription or is delivered to one: otherwise only the checkpoint moves. */
+  const needsTransaction = (events: StoredEvent[]) =>
+    events.some((raw) => {
+      if (raw.type.startsWith('webhook.')) return true;
+      if (active.length === 0) return false;
+      const e = deps.catalogue.upcast(raw);
+      return active.some((s) => e.position > s.subscribedPosition && topicMatches(s.topic, s.filter, e));
+    });
+
   const apply = async (events: StoredEvent[]) => {
+    if (!needsTransaction(events)) {
+      // Saved with the other processors' checkpoints of this moment, in one statement (processor-checkpoints.ts).
+      await saveCheckpoint(knex, WEBHOOK_FANOUT, events[events.length - 1]!.position);
+      checkpoint = events[events.length - 1]!.position;
+      return;
+    }
     let next = active;
     let queued = 0;
     await knex.transaction(async (trx) => {
