@@ -407,16 +407,16 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       return { jobId, status: 'queued' as const, statusUrl: `/api/v1/explainability/jobs/${jobId}`, position: result.position };
     });
 
-    app.get('/api/v1/explainability/jobs/:jobId', {
+    app.get('/api/v1/explainability/jobs/:id', {
       config: { permission: 'models:read' },
       schema: {
         tags: ['explainability'],
         summary: 'The state of an asynchronous explanation, and its result once computed',
-        params: z.strictObject({ jobId: z.uuid() }),
+        params: z.strictObject({ id: z.uuid().describe('The explanation job') }),
         response: { 200: z.object({ jobId: z.uuid(), status: z.enum(['queued', 'running', 'completed', 'failed']), progress: z.object({ done: z.number().int(), total: z.number().int() }).optional(), reason: z.string().optional(), result: z.unknown().optional() }), ...errors },
       },
     }, async (request) => {
-      const { jobId } = request.params;
+      const jobId = request.params.id;
       const events = await runtime.store.readStream(explanationJobStreamId(jobId));
       if (events.length === 0) throw notFound(`explanation job ${jobId}`);
       const failed = events.find((e) => e.type === 'explanation.failed');
