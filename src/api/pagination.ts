@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ListOrder } from '../projections/sorted-page.js';
 
 /**
  * The one pagination style of list routes (docs/api-conventions.md): `limit` and `offset` in the
@@ -14,9 +15,12 @@ export const pageQuery = (defaultLimit = 50) => ({
 });
 
 export const sortQuery = <const F extends readonly [string, ...string[]]>(fields: F, defaults: { sort: F[number]; order: 'asc' | 'desc' }) => ({
-  sort: z.enum(fields).default(defaults.sort).describe('Field to sort by'),
-  order: z.enum(['asc', 'desc']).default(defaults.order).describe('Sort direction'),
+  sort: z.enum(fields).default(defaults.sort).describe(`Field to sort by (default ${defaults.sort}); rows that tie are ordered by their id in the same direction`),
+  order: z.enum(['asc', 'desc']).default(defaults.order).describe(`Sort direction (default ${defaults.order})`),
 });
+
+/** `sort` and `order` of a read model's list: its sort fields, allowed and no others, and its default order. */
+export const sortQueryOf = <F extends string>(order: ListOrder<F>) => sortQuery(Object.keys(order.columns) as [F, ...F[]], { sort: order.defaultSort, order: order.defaultOrder });
 
 export const pageFields = {
   total: z.number().int().describe('Items matching the filter, on every page'),

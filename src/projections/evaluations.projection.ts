@@ -1,4 +1,5 @@
 import type { Knex } from '../platform/database.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 import type { JsonObject } from '../events/envelope.js';
 import { defineProjection } from './projection.js';
 
@@ -156,11 +157,17 @@ const summaryOf = (r: Row): EvaluationSummary => {
   };
 };
 
-export async function listEvaluations(knex: Knex, filter: { status?: string; type?: string; limit: number; offset: number }): Promise<{ evaluations: EvaluationSummary[]; total: number }> {
+/** The evaluation list's sort fields; newest first unless asked otherwise. */
+export const evaluationListOrder = listOrder({ columns: { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name' }, unique: 'evaluation_id', defaultSort: 'createdAt', defaultOrder: 'desc' });
+
+/** An evaluation's results in item order (then variant and configuration) unless asked otherwise. */
+export const evaluationResultOrder = listOrder({ columns: { itemIndex: 'item_index', status: 'status' }, unique: ['item_index', 'variant', 'configuration_id'], defaultSort: 'itemIndex', defaultOrder: 'asc' });
+
+export async function listEvaluations(knex: Knex, filter: { status?: string; type?: string } & PageRequest<keyof typeof evaluationListOrder.columns>): Promise<{ evaluations: EvaluationSummary[]; total: number }> {
   const q = knex('evaluations')
     .modify((b) => (filter.status ? b.where('status', filter.status) : b))
     .modify((b) => (filter.type ? b.where('type', filter.type) : b));
-  const [rows, count] = await Promise.all([q.clone().orderBy('created_at', 'desc').orderBy('evaluation_id').limit(filter.limit).offset(filter.offset), q.clone().count({ n: '*' }).first()]);
+  const [rows, count] = await Promise.all([sortedPage(q.clone(), filter, evaluationListOrder), q.clone().count({ n: '*' }).first()]);
   return { evaluations: (rows as Row[]).map(summaryOf), total: Number((count as { n: unknown } | undefined)?.n ?? 0) };
 }
 
@@ -186,9 +193,9 @@ export type EvaluationResultRow = {
   reason: string | null;
 };
 
-export async function evaluationResults(knex: Knex, evaluationId: string, page: { limit: number; offset: number; configurationId?: string }): Promise<{ results: EvaluationResultRow[]; total: number }> {
+export async function evaluationResults(knex: Knex, evaluationId: string, page: PageRequest<keyof typeof evaluationResultOrder.columns> & { configurationId?: string }): Promise<{ results: EvaluationResultRow[]; total: number }> {
   const q = knex('evaluation_results').where('evaluation_id', evaluationId).modify((b) => (page.configurationId ? b.where('configuration_id', page.configurationId) : b));
-  const [rows, count] = await Promise.all([q.clone().orderBy(['item_index', 'variant', 'configuration_id']).limit(page.limit).offset(page.offset), q.clone().count({ n: '*' }).first()]);
+  const [rows, count] = await Promise.all([sortedPage(q.clone(), page, evaluationResultOrder), q.clone().count({ n: '*' }).first()]);
   return {
     total: Number((count as { n: unknown } | undefined)?.n ?? 0),
     results: (rows as Row[]).map((r) => ({

@@ -12,7 +12,7 @@ import { BlobTooLarge, type StoredBlob } from '../../platform/blob-storage.js';
 import { detectTabularFormat } from '../../platform/tabular/detect-tabular-format.js';
 import { TabularFormatError } from '../../platform/tabular/tabular-format-error.js';
 import { artifactInUse } from '../../projections/model-registry.projection.js';
-import { datasetBlobInUse, datasetCatalog, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
+import { datasetBlobInUse, datasetCatalog, datasetListOrder, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
 import { streamEventsAt, type LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { datasetStreamId } from '../../commands/dataset/dataset.decider.js';
 import { asOfQuery, ledgerPointOf, readModelAt } from '../as-of-query.js';
@@ -25,6 +25,7 @@ import { readModelCaughtUp } from '../fresh-read.js';
 import { readMultipartUpload } from '../multipart-upload.js';
 import { datasetAt, datasetVersion, datasetVersionAt, existingDataset, runDatasetCommand, versionedDataset } from './dataset-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 413: problemSchema, 422: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -168,16 +169,16 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'datasets:read' },
       schema: {
         tags: ['datasets'],
-        summary: 'List datasets (not deleted), newest first',
-        querystring: z.strictObject({ owner: z.string().max(100).optional(), tag: z.string().max(50).optional(), search: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0), ...asOfQuery }),
-        response: { 200: z.object({ datasets: z.array(datasetSchema), total: z.number().int() }), ...errors },
+        summary: 'List datasets (not deleted), newest first unless sorted otherwise',
+        querystring: z.strictObject({ owner: z.string().max(100).optional(), tag: z.string().max(50).optional(), search: z.string().max(200).optional(), ...pageQuery(50), ...sortQueryOf(datasetListOrder), ...asOfQuery }),
+        response: { 200: z.object({ datasets: z.array(datasetSchema), ...pageFields }), ...errors },
       },
     }, async (request, reply) => {
       const { owner, asOf, atPosition, ...rest } = request.query;
       const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
       const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
       const found = point ? await readModelAt(runtime, datasetCatalog, 'ledger', point, (db) => listDatasets(db, filter)) : await cachedReadModelQuery(runtime, 'dataset_catalog', 'datasets.list', filter, () => listDatasets(knex, filter));
-      return { datasets: found.datasets.map(({ datasetId, ...d }) => ({ id: datasetId, ...d })), total: found.total };
+      return { datasets: found.datasets.map(({ datasetId, ...d }) => ({ id: datasetId, ...d })), ...pageOf(request.query, found.total) };
     });
 
     app.get('/api/v1/datasets/:id', {

@@ -9,7 +9,7 @@ import { kafkaBroker, kafkaTopic, natsSubject } from '../../events/catalogue/str
 import { disallowedBrokers } from '../../platform/kafka-record-source.js';
 import { verifyWebhookSignature, streamWebhookSecret, SIGNATURE_TOLERANCE_SECONDS } from '../../platform/webhook-signature.js';
 import { parseRecordPayload, StreamNotRunning } from '../../processors/stream-monitor.js';
-import { findStream, listStreams, type StreamSummary } from '../../projections/stream-registry.projection.js';
+import { findStream, listStreams, streamListOrder, type StreamSummary } from '../../projections/stream-registry.projection.js';
 import type { StreamPrecondition } from '../../commands/stream-precondition.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
@@ -18,6 +18,7 @@ import { datasetVersion } from './dataset-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 import { readVersioned } from '../versioned-read.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 502: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -138,14 +139,14 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'datasets:read' },
       schema: {
         tags: ['streams'],
-        summary: 'List data streams (not deleted), newest first',
-        querystring: z.strictObject({ owner: z.string().max(100).optional(), status: z.enum(['started', 'stopped']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }),
-        response: { 200: z.object({ streams: z.array(streamSchema), total: z.number().int() }), ...errors },
+        summary: 'List data streams (not deleted), newest first unless sorted otherwise',
+        querystring: z.strictObject({ owner: z.string().max(100).optional(), status: z.enum(['started', 'stopped']).optional(), ...pageQuery(50), ...sortQueryOf(streamListOrder) }),
+        response: { 200: z.object({ streams: z.array(streamSchema), ...pageFields }), ...errors },
       },
     }, async (request) => {
       const { owner, ...filter } = request.query;
       const found = await listStreams(runtime.db.knex, { ...filter, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) });
-      return { streams: found.streams.map(presentSummary), total: found.total };
+      return { streams: found.streams.map(presentSummary), ...pageOf(request.query, found.total) };
     });
 
     app.get('/api/v1/streams/:id', {
