@@ -11,6 +11,8 @@ import { actorOf, principalOf } from '../auth/access-control.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 import { asOfQuery, ledgerPointOf } from '../as-of-query.js';
+import { pageFields, pageQuery } from '../pagination.js';
+import { ledgerPage, ledgerSortQuery } from '../ledger-page.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const datasetRef = z.strictObject({ datasetId: z.uuid(), version: z.number().int().positive().optional() });
@@ -131,28 +133,34 @@ export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/drift/reports/:modelId', {
       config: { permission: 'models:read' },
-      schema: { tags: ['drift'], summary: "A model's drift reports, newest first", params: z.strictObject({ modelId: z.uuid() }), querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(20), ...asOfQuery }), response: { 200: z.object({ modelId: z.uuid(), reports: z.array(z.unknown()) }), ...errors } },
+      schema: {
+        tags: ['drift'],
+        summary: "A model's drift reports, newest first unless sorted otherwise",
+        params: z.strictObject({ modelId: z.uuid() }),
+        querystring: z.strictObject({ ...pageQuery(20), ...ledgerSortQuery('desc'), ...asOfQuery }),
+        response: { 200: z.object({ modelId: z.uuid(), reports: z.array(z.unknown()), ...pageFields }), ...errors },
+      },
     }, async (request, reply) => {
-      const { limit, ...at } = request.query;
-      const point = await ledgerPointOf(runtime, at, reply);
-      const events = await runtime.store.readAll({ filter: { types: ['drift.detected'], dataContains: { modelId: request.params.modelId } }, direction: 'backwards', limit, ...(point ? { to: point.position } : {}) });
-      return { modelId: request.params.modelId, reports: events.map(presentReport) };
+      const { asOf, atPosition, ...page } = request.query;
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
+      const { events, ...paging } = await ledgerPage(runtime.store, { filter: { types: ['drift.detected'], dataContains: { modelId: request.params.modelId } }, ...(point ? { to: point.position } : {}) }, page);
+      return { modelId: request.params.modelId, reports: events.map(presentReport), ...paging };
     });
 
     app.get('/api/v1/drift/alerts', {
       config: { permission: 'datasets:read' },
       schema: {
         tags: ['drift'],
-        summary: 'Drift alerts, newest first, by model, dataset or severity',
-        querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional(), severity: z.enum(['low', 'medium', 'high']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), ...asOfQuery }),
-        response: { 200: z.object({ alerts: z.array(z.unknown()) }), ...errors },
+        summary: 'Drift alerts, newest first unless sorted otherwise, by model, dataset or severity',
+        querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional(), severity: z.enum(['low', 'medium', 'high']).optional(), ...pageQuery(50), ...ledgerSortQuery('desc'), ...asOfQuery }),
+        response: { 200: z.object({ alerts: z.array(z.unknown()), ...pageFields }), ...errors },
       },
     }, async (request, reply) => {
-      const { modelId, datasetId, severity, limit, ...at } = request.query;
-      const point = await ledgerPointOf(runtime, at, reply);
+      const { modelId, datasetId, severity, asOf, atPosition, ...page } = request.query;
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
       const dataContains = { ...(modelId ? { modelId } : {}), ...(datasetId ? { datasetId } : {}), ...(severity ? { severity } : {}) };
-      const events = await runtime.store.readAll({ filter: { types: ['drift.alert-raised'], ...(Object.keys(dataContains).length > 0 ? { dataContains } : {}) }, direction: 'backwards', limit, ...(point ? { to: point.position } : {}) });
-      return { alerts: events.map(presentReport) };
+      const { events, ...paging } = await ledgerPage(runtime.store, { filter: { types: ['drift.alert-raised'], ...(Object.keys(dataContains).length > 0 ? { dataContains } : {}) }, ...(point ? { to: point.position } : {}) }, page);
+      return { alerts: events.map(presentReport), ...paging };
     });
   };
 }
