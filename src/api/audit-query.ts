@@ -21,8 +21,8 @@ export const auditEventSchema = z
     actor: z.object({ kind: z.enum(['user', 'service', 'system']), id: z.string(), role: z.string().optional(), apiKeyId: z.string().optional() }),
     correlationId: z.string().nullable(),
     causationId: z.string().nullable(),
-    data: z.record(z.string(), z.unknown()),
-    metadata: z.record(z.string(), z.unknown()),
+    data: z.record(z.string(), z.unknown()).describe("The event's data: its schema is the event type's (schemaVersion), one of the catalogue's many"),
+    metadata: z.record(z.string(), z.unknown()).describe('Metadata the writer attached (request id, client): free-form by design'),
     prevHash: z.string(),
     hash: z.string(),
   })

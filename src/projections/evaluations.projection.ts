@@ -1,6 +1,8 @@
 import type { Knex } from '../platform/database.js';
 import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 import type { JsonObject } from '../events/envelope.js';
+import type { z } from 'zod';
+import type { evaluationCompleted, evaluationCreated, judgeCallSchema } from '../events/catalogue/evaluation.events.js';
 import { defineProjection } from './projection.js';
 
 /**
@@ -123,11 +125,14 @@ export type EvaluationSummary = {
   stopReason: string | null;
   modelId: string | null;
   modelVersion: number | null;
-  definition: Record<string, unknown>;
+  /** The evaluation.created record without its items, and how many items there were. */
+  definition: Omit<z.infer<typeof evaluationCreated.schema>, 'items'> & { itemCount: number };
   aggregates: { configurationId: string; metrics: { metric: string; n: number; mean: number | null; ciLow: number | null; ciHigh: number | null; abstentions: number }[] }[] | null;
-  fairness: unknown[] | null;
-  receipt: Record<string, unknown> | null;
+  fairness: Completed['fairness'] | null;
+  receipt: Completed['receipt'] | null;
 };
+
+type Completed = z.infer<typeof evaluationCompleted.schema>;
 
 type Row = Record<string, unknown>;
 const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
@@ -150,10 +155,10 @@ const summaryOf = (r: Row): EvaluationSummary => {
     stopReason: (r.stop_reason as string | null) ?? null,
     modelId: (r.model_id as string | null) ?? null,
     modelVersion: r.model_version === null || r.model_version === undefined ? null : Number(r.model_version),
-    definition: json<Record<string, unknown>>(r.definition),
+    definition: json<EvaluationSummary['definition']>(r.definition),
     aggregates: r.aggregates ? json<EvaluationSummary['aggregates']>(r.aggregates) : null,
-    fairness: r.fairness ? json<unknown[]>(r.fairness) : null,
-    receipt: r.receipt ? json<Record<string, unknown>>(r.receipt) : null,
+    fairness: r.fairness ? json<Completed['fairness']>(r.fairness) : null,
+    receipt: r.receipt ? json<Completed['receipt']>(r.receipt) : null,
   };
 };
 
@@ -185,7 +190,7 @@ export type EvaluationResultRow = {
   retrievedDocumentIds: string[];
   scores: Record<string, number | null>;
   abstentions: Record<string, string>;
-  judgeCalls: unknown[];
+  judgeCalls: z.infer<typeof judgeCallSchema>[];
   usage: { inputTokens: number; outputTokens: number } | null;
   costUsd: number | null;
   latencyMs: number | null;
@@ -207,7 +212,7 @@ export async function evaluationResults(knex: Knex, evaluationId: string, page: 
       retrievedDocumentIds: r.retrieved_document_ids ? json<string[]>(r.retrieved_document_ids) : [],
       scores: r.scores ? json<Record<string, number | null>>(r.scores) : {},
       abstentions: r.abstentions ? json<Record<string, string>>(r.abstentions) : {},
-      judgeCalls: r.judge_calls ? json<unknown[]>(r.judge_calls) : [],
+      judgeCalls: r.judge_calls ? json<EvaluationResultRow['judgeCalls']>(r.judge_calls) : [],
       usage: r.input_tokens === null || r.input_tokens === undefined ? null : { inputTokens: Number(r.input_tokens), outputTokens: Number(r.output_tokens) },
       costUsd: r.cost_usd === null || r.cost_usd === undefined ? null : Number(r.cost_usd),
       latencyMs: r.latency_ms === null || r.latency_ms === undefined ? null : Number(r.latency_ms),

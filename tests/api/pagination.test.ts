@@ -157,6 +157,18 @@ describe.each(['postgres', 'pglite'] as const)('one pagination style on every li
     evaluationId = made.evaluations[0]!;
     await created('POST', `/api/v1/evaluations/${evaluationId}/start`, {});
     made.results = names.map((_, i) => String(i));
+    made.configurations = [answerer];
+    for (const name of names.slice(1)) made.configurations.push((await created('POST', '/api/v1/llm/configurations', { name: `configuration ${name}`, provider: 'openai-compatible', model: 'mock', baseUrl: `${mock.baseUrl}/v1`, apiKey: 'sk-page-test-key-0002' })).configurationId);
+
+    made.schedules = [];
+    for (const [i, dataset] of made.datasets.entries()) made.schedules.push((await created('POST', '/api/v1/drift/schedules', { reference: { datasetId: made.datasets[0] }, currentDatasetId: dataset, cron: `0 ${(i * 7) % 5} 1 1 *` })).scheduleId);
+
+    made.incidents = [];
+    for (const [i, name] of names.entries()) made.incidents.push((await created('POST', '/api/v1/incidents', { modelId, severity: 'high', description: `incident ${name}`, awareAt: new Date(Date.UTC(2026, 0, 10 - i)).toISOString() })).incidentId);
+
+    // Later subscriptions of the administrator: the deliveries above belong to the first one only.
+    made.subscriptions = [subscriptionId];
+    for (const topic of ['model.deployed', 'model.retired', 'model.registered', 'model.updated']) made.subscriptions.push((await created('POST', `/api/v1/events/subscribe/${topic}`, { url: receiver.url }, admin)).subscriptionId);
 
     // Five drift alerts and five finished exports notify the scientist.
     await until('/api/v1/notifications', 'notifications', ITEMS * 2);
@@ -186,6 +198,10 @@ describe.each(['postgres', 'pglite'] as const)('one pagination style on every li
     { name: 'drift reports', path: `/api/v1/drift/reports/{model}`, items: 'reports', id: (r) => r.reportId, expected: at('driftReports'), sort: { field: 'position', order: 'asc', value: (r) => r.position }, defaultOrder: { order: 'desc', value: (r) => r.position } },
     { name: 'drift alerts', path: `/api/v1/drift/alerts?modelId={model}`, items: 'alerts', id: (a) => String(a.position), expected: at('alerts'), sort: { field: 'position', order: 'asc', value: (a) => a.position }, defaultOrder: { order: 'desc', value: (a) => a.position } },
     { name: 'fairness reports', path: `/api/v1/fairness/reports/{model}`, items: 'reports', id: (r) => r.id, expected: at('fairnessReports'), sort: { field: 'position', order: 'asc', value: (r) => r.position }, defaultOrder: { order: 'desc', value: (r) => r.position } },
+    { name: 'drift schedules', path: '/api/v1/drift/schedules', items: 'schedules', id: (s) => s.scheduleId, expected: at('schedules'), sort: { field: 'cron', order: 'asc', value: (s) => s.cron }, defaultOrder: { order: 'asc', value: (s) => s.setAt } },
+    { name: 'incidents', path: '/api/v1/incidents', items: 'incidents', id: (i) => i.incidentId, expected: at('incidents'), sort: { field: 'awareAt', order: 'asc', value: (i) => i.awareAt }, defaultOrder: { order: 'desc', value: (i) => i.reportedAt } },
+    { name: 'webhook subscriptions', path: '/api/v1/events/subscriptions', items: 'subscriptions', id: (s) => s.subscriptionId, expected: at('subscriptions'), sort: { field: 'topic', order: 'desc', value: (s) => s.topic }, defaultOrder: { order: 'asc', value: (s) => s.subscribedPosition } },
+    { name: 'LLM configurations', path: '/api/v1/llm/configurations', items: 'configurations', id: (c) => c.configurationId, expected: at('configurations'), sort: { field: 'createdAt', order: 'desc', value: (c) => c.createdAt }, defaultOrder: { order: 'asc', value: (c) => c.name } },
     { name: 'export jobs', path: '/api/v1/export/jobs', items: 'jobs', id: (j) => j.exportId, expected: at('exports'), sort: { field: 'requestedAt', order: 'asc', value: (j) => j.requestedAt }, defaultOrder: { order: 'desc', value: (j) => j.requestedAt } },
     { name: 'chat sessions', path: '/api/v1/chat/sessions', items: 'sessions', id: (s) => s.sessionId, expected: at('chatSessions'), sort: { field: 'startedAt', order: 'asc', value: (s) => s.startedAt } },
     { name: 'evaluations', path: '/api/v1/evaluations', items: 'evaluations', id: (e) => e.evaluationId, expected: at('evaluations'), sort: { field: 'name', order: 'asc', value: (e) => e.name }, defaultOrder: { order: 'desc', value: (e) => e.createdAt } },
@@ -198,7 +214,7 @@ describe.each(['postgres', 'pglite'] as const)('one pagination style on every li
     if (route.method === 'POST') return call('POST', urlOf(route), { types: ['model.registered'], ...params }, admin);
     const url = urlOf(route);
     const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
-    return call('GET', `${url}${url.includes('?') ? '&' : '?'}${query}`, undefined, ['accounts', 'webhook deliveries'].includes(route.name) || route.name.startsWith('audit') ? admin : scientist);
+    return call('GET', `${url}${url.includes('?') ? '&' : '?'}${query}`, undefined, ['accounts', 'webhook deliveries', 'webhook subscriptions'].includes(route.name) || route.name.startsWith('audit') ? admin : scientist);
   };
 
   /** Walks every page of PAGE items: each page says its place, and the last says there is no next one. */

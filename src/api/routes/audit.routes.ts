@@ -140,7 +140,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           asOf: z.string(),
           version: z.number().int(),
           aggregate: z.string().nullable(),
-          state: z.unknown(),
+          state: z.unknown().describe("The aggregate's state replayed from the stream's events: its shape is the aggregate's own (its decider's state), one per aggregate kind named in `aggregate`"),
           events: z.array(auditEventSchema),
           disclosure: disclosureSchema,
         }),

@@ -26,6 +26,7 @@ import { readMultipartUpload } from '../multipart-upload.js';
 import { datasetAt, datasetVersion, datasetVersionAt, existingDataset, runDatasetCommand, versionedDataset } from './dataset-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
+import { datasetProfileSchema, qualityIssueSchema, ruleResultSchema } from '../dataset-profile-schemas.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 413: problemSchema, 422: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -227,7 +228,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/datasets/:id/profile', {
       config: { permission: 'datasets:read' },
-      schema: { tags: ['datasets'], summary: 'The profile of a version (default: the latest): per-column statistics, duplicates, outliers, quality', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), ...asOfQuery }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), profile: z.unknown(), qualityScore: z.number(), issues: z.array(z.unknown()), profiledAt: z.string(), eventId: z.string() }), ...errors } },
+      schema: { tags: ['datasets'], summary: 'The profile of a version (default: the latest): per-column statistics, duplicates, outliers, quality', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), ...asOfQuery }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), profile: datasetProfileSchema, qualityScore: z.number(), issues: z.array(qualityIssueSchema), profiledAt: z.string(), eventId: z.string() }), ...errors } },
     }, async (request, reply) => {
       const { id } = request.params;
       const { version, ...at } = request.query;
@@ -235,7 +236,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const v = point ? await datasetVersionAt(runtime, point, id, version) : await datasetVersion(runtime, id, version);
       const profiled = await latestProfile(runtime, v.datasetId, v.version, point);
       if (!profiled) throw notFound(`a profile of version ${v.version}`);
-      return { id: v.datasetId, version: v.version, profile: profiled.data.profile, qualityScore: Number(profiled.data.qualityScore), issues: profiled.data.issues as unknown[], profiledAt: profiled.occurredAt.toISOString(), eventId: profiled.id };
+      return { id: v.datasetId, version: v.version, profile: profiled.data.profile as unknown as z.infer<typeof datasetProfileSchema>, qualityScore: Number(profiled.data.qualityScore), issues: profiled.data.issues as unknown as z.infer<typeof qualityIssueSchema>[], profiledAt: profiled.occurredAt.toISOString(), eventId: profiled.id };
     });
 
     app.get('/api/v1/datasets/:id/preview', {
@@ -255,7 +256,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         summary: 'Check a version against data-quality rules (given, or a rule set by id); failing rows by index',
         params: idParams,
         body: z.strictObject({ version: z.number().int().positive().optional(), ruleSetId: z.uuid().optional(), rules: z.array(qualityRuleSchema).min(1).max(200).optional(), maxFailingRows: z.number().int().min(0).max(100_000).default(1000) }),
-        response: { 200: z.object({ id: z.uuid(), version: z.number().int(), passed: z.boolean(), results: z.array(z.unknown()), position: z.number().int() }), ...errors },
+        response: { 200: z.object({ id: z.uuid(), version: z.number().int(), passed: z.boolean(), results: z.array(ruleResultSchema), position: z.number().int() }), ...errors },
       },
     }, async (request) => {
       const { id } = request.params;

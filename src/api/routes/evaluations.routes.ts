@@ -12,6 +12,7 @@ import { readFresh, readModelCaughtUp } from '../fresh-read.js';
 import { answeringLlmProblems } from '../llm-problems.js';
 import { notFound, problemSchema } from '../problem-details.js';
 import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
+import { evaluationCompleted, evaluationCreated, judgeCallSchema } from '../../events/catalogue/evaluation.events.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -44,10 +45,13 @@ const evaluationSchema = z
     stopReason: z.string().nullable(),
     modelId: z.uuid().nullable(),
     modelVersion: z.number().int().nullable(),
-    definition: z.record(z.string(), z.unknown()).describe('Configurations (pinned by version), judge, metrics and versions, item source and hash, seed, budget, limits'),
+    definition: evaluationCreated.schema
+      .omit({ items: true })
+      .extend({ itemCount: z.number().int() })
+      .describe('The evaluation.created record without its items: configurations (pinned by version), judge, metrics and versions, item source and hash, seed, budget, limits'),
     aggregates: z.array(z.object({ configurationId: z.uuid(), metrics: z.array(metricAggregate) })).nullable(),
-    fairness: z.array(z.unknown()).nullable(),
-    receipt: z.record(z.string(), z.unknown()).nullable(),
+    fairness: evaluationCompleted.schema.shape.fairness.nullable().describe('Counterfactual fairness per configuration and metric, once completed'),
+    receipt: evaluationCompleted.schema.shape.receipt.nullable().describe('What recomputes the aggregates, once completed'),
   })
   .meta({ id: 'Evaluation' });
 
@@ -246,7 +250,7 @@ export function evaluationRoutes(runtime: Runtime): FastifyPluginAsyncZod {
                 retrievedDocumentIds: z.array(z.string()),
                 scores: z.record(z.string(), z.number().nullable()),
                 abstentions: z.record(z.string(), z.string()),
-                judgeCalls: z.array(z.unknown()),
+                judgeCalls: z.array(judgeCallSchema),
                 usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() }).nullable(),
                 costUsd: z.number().nullable(),
                 latencyMs: z.number().nullable(),

@@ -32,7 +32,7 @@ const jobSchema = z
     exportId: z.uuid(),
     kind: z.string(),
     format: z.string(),
-    params: z.record(z.string(), z.unknown()),
+    params: z.record(z.string(), z.unknown()).describe("The export's parameters as requested: their shape is the kind's (the request schemas of POST /export/*)"),
     requesterId: z.string(),
     status: z.enum(['queued', 'running', 'completed', 'failed', 'deleted']),
     progress: z.object({ rows: z.number().int() }).nullable(),
@@ -164,7 +164,7 @@ export function exportRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         summary: 'Download a completed export; `Repr-Digest`/`Digest` carry its SHA-256 (RFC 9530, RFC 3230)',
         params: z.strictObject({ id: z.uuid() }),
         produces: ['application/zip', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/pdf'],
-        response: { 200: z.unknown().describe('the file, streamed'), ...errors },
+        response: { 200: z.unknown().describe('The file itself, streamed: bytes of the content type the job produced, not JSON'), ...errors },
       },
     }, async (request, reply) => {
       const job = await visibleJob(request, request.params.id);

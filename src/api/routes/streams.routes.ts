@@ -52,6 +52,15 @@ const updateBody = z.strictObject({
   drift: driftInput.optional(),
 });
 
+/** A stream's source as stored (src/commands/stream/stream.decider.ts, StreamSource). */
+const streamSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('nats'), subject: z.string() }),
+  z.object({ kind: z.literal('webhook') }),
+  z.object({ kind: z.literal('kafka'), brokers: z.array(z.string()), topic: z.string() }),
+]);
+/** The last evaluated window as the stream registry keeps it (stream-registry.projection.ts). */
+const lastWindowSchema = z.object({ sequence: z.number().int(), records: z.number().int(), errors: z.number().int(), datasetDrift: z.boolean(), driftShare: z.number(), from: z.string(), to: z.string(), eventId: z.string() });
+
 const streamSchema = z
   .object({
     id: z.uuid(),
@@ -59,14 +68,14 @@ const streamSchema = z
     description: z.string(),
     ownerId: z.string(),
     status: z.enum(['started', 'stopped']),
-    source: z.record(z.string(), z.unknown()),
+    source: streamSourceSchema,
     reference: z.object({ datasetId: z.uuid(), version: z.number().int() }),
     columns: z.array(z.object({ name: z.string(), kind: z.string() })),
     window: z.object({ records: z.number().int().nullable(), seconds: z.number().int().nullable() }),
-    drift: z.record(z.string(), z.unknown()),
+    drift: z.object({ driftShare: z.number(), tests: z.record(z.string(), z.string()), thresholds: z.record(z.string(), z.number()) }),
     windows: z.number().int(),
     recordsEvaluated: z.number().int().optional(),
-    lastWindow: z.record(z.string(), z.unknown()).nullable().optional(),
+    lastWindow: lastWindowSchema.nullable().optional(),
     createdAt: z.string().optional(),
     updatedAt: z.string().optional(),
   })
@@ -77,7 +86,14 @@ const windowSummary = z.object({ sequence: z.number().int(), records: z.number()
 type Existing = Exclude<StreamState, { status: 'none' }>;
 
 const present = (s: Existing) => ({ id: s.streamId, name: s.name, description: s.description, ownerId: s.ownerId, status: s.status === 'started' ? ('started' as const) : ('stopped' as const), source: s.source, reference: { datasetId: s.reference.datasetId, version: s.reference.version }, columns: s.columns, window: s.window, drift: s.drift, windows: s.windows });
-const presentSummary = ({ streamId, ...s }: StreamSummary) => ({ id: streamId, ...s });
+// The registry keeps source, drift options and last window as JSON columns written from the stream's events, whose shapes these are.
+const presentSummary = ({ streamId, source, drift, lastWindow, ...s }: StreamSummary) => ({
+  id: streamId,
+  ...s,
+  source: source as StreamSource,
+  drift: drift as StreamSettings['drift'],
+  lastWindow: lastWindow as z.infer<typeof lastWindowSchema> | null,
+});
 
 /** Data streams: NATS JetStream, signed webhook or Kafka records monitored in windows for quality and drift. */
 export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
@@ -278,7 +294,7 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             windowsInLedger: z.number().int(),
             currentWindowRecords: z.number().int(),
             lastWindowAt: z.string().nullable(),
-            lastDrift: z.unknown(),
+            lastDrift: z.object({ sequence: z.number().int(), datasetDrift: z.boolean(), driftShare: z.number(), driftedColumns: z.array(z.string()), at: z.string() }).nullable().describe('The last window this process evaluated, null before the first'),
             sourceError: z.string().nullable(),
           }),
           ...errors,

@@ -92,6 +92,17 @@ export async function listSubscriptions(knex: Knex, options: { ownerId?: string;
   return ((await q) as SubscriptionRow[]).map(subscriptionOf);
 }
 
+/** The subscription list's sort fields; oldest first unless asked otherwise. */
+export const subscriptionListOrder = listOrder({ columns: { subscribedPosition: 'subscribed_position', topic: 'topic' }, unique: 'subscription_id', defaultSort: 'subscribedPosition', defaultOrder: 'asc' });
+
+/** One page of subscriptions (only `ownerId`'s when given), and how many match. */
+export async function pageOfSubscriptions(knex: Knex, options: PageRequest<keyof typeof subscriptionListOrder.columns> & { ownerId?: string }): Promise<{ subscriptions: WebhookSubscription[]; total: number }> {
+  const q = knex(SUBSCRIPTIONS);
+  if (options.ownerId) q.where('owner_id', options.ownerId);
+  const [rows, counted] = (await Promise.all([sortedPage(q.clone().select('*'), options, subscriptionListOrder), q.clone().count({ count: '*' })])) as [SubscriptionRow[], [{ count: string | number }]];
+  return { subscriptions: rows.map(subscriptionOf), total: Number(counted[0].count) };
+}
+
 export async function findSubscription(knex: Knex, subscriptionId: string): Promise<WebhookSubscription | null> {
   const row = (await knex(SUBSCRIPTIONS).select('*').where('subscription_id', subscriptionId).first()) as SubscriptionRow | undefined;
   return row ? subscriptionOf(row) : null;
