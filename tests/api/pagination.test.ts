@@ -72,7 +72,7 @@ describe.each(['postgres', 'pglite'] as const)('one pagination style on every li
   };
   /** Polls until the list holds `count` items: work done by processors lands a moment later. */
   const until = async (path: string, key: string, count: number, headers = scientist) => {
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < 1200; i++) {
       const res = await call('GET', `${path}${path.includes('?') ? '&' : '?'}limit=500`, undefined, headers);
       if (res.status === 200 && res.body.total === count && res.body[key].length === count) return;
       await new Promise((r) => setTimeout(r, 50));
@@ -163,8 +163,9 @@ describe.each(['postgres', 'pglite'] as const)('one pagination style on every li
     made.schedules = [];
     for (const [i, dataset] of made.datasets.entries()) made.schedules.push((await created('POST', '/api/v1/drift/schedules', { reference: { datasetId: made.datasets[0] }, currentDatasetId: dataset, cron: `0 ${(i * 7) % 5} 1 1 *` })).scheduleId);
 
+    // Reported by the administrator: an incident's near deadline notifies its reporter, and the scientist's inbox is counted above.
     made.incidents = [];
-    for (const [i, name] of names.entries()) made.incidents.push((await created('POST', '/api/v1/incidents', { modelId, severity: 'high', description: `incident ${name}`, awareAt: new Date(Date.UTC(2026, 0, 10 - i)).toISOString() })).incidentId);
+    for (const [i, name] of names.entries()) made.incidents.push((await created('POST', '/api/v1/incidents', { modelId, severity: 'high', description: `incident ${name}`, awareAt: new Date(Date.UTC(2026, 0, 10 - i)).toISOString() }, admin)).incidentId);
 
     // Later subscriptions of the administrator: the deliveries above belong to the first one only.
     made.subscriptions = [subscriptionId];
