@@ -3,6 +3,7 @@ import type { StoredEvent } from '../events/envelope.js';
 import { discloseEvents, type PersonalDataView } from '../events/event-disclosure.js';
 import type { AllFilter } from '../events/event-store.js';
 import type { Runtime } from '../runtime.js';
+import { pageFields, pageOf, sortQuery } from './pagination.js';
 
 /**
  * A ledger event as the audit API shows it (event-disclosure.ts): credentials `[withheld]`, personal
@@ -20,8 +21,8 @@ export const auditEventSchema = z
     actor: z.object({ kind: z.enum(['user', 'service', 'system']), id: z.string(), role: z.string().optional(), apiKeyId: z.string().optional() }),
     correlationId: z.string().nullable(),
     causationId: z.string().nullable(),
-    data: z.record(z.string(), z.unknown()),
-    metadata: z.record(z.string(), z.unknown()),
+    data: z.record(z.string(), z.unknown()).describe("The event's data: its schema is the event type's (schemaVersion), one of the catalogue's many"),
+    metadata: z.record(z.string(), z.unknown()).describe('Metadata the writer attached (request id, client): free-form by design'),
     prevHash: z.string(),
     hash: z.string(),
   })
@@ -45,32 +46,49 @@ export const disclosureOf = (view: PersonalDataView): z.infer<typeof disclosureS
 export const auditPageSchema = z.object({
   events: z.array(auditEventSchema),
   disclosure: disclosureSchema,
-  page: z.object({
-    order: z.enum(['asc', 'desc']),
-    limit: z.number().int(),
-    /** Pass as `after` (asc) or `before` (desc) to read the next page; null at the end. */
-    next: z.number().int().nullable(),
-  }),
+  ...pageFields,
+  page: z
+    .object({
+      order: z.enum(['asc', 'desc']),
+      limit: z.number().int(),
+      next: z.number().int().nullable().describe('Pass as `after` (asc) or `before` (desc), with offset 0, to read the next page; null at the end'),
+    })
+    .meta({ deprecated: true })
+    .describe('Deprecated (until 0.2.0; use `nextOffset`): the ledger-position cursor of the next page'),
 });
 
-export type AuditCriteria = AllFilter & { after?: number; before?: number; limit: number; order: 'asc' | 'desc' };
+/** The audit log's one sort field: ledger position, oldest first unless asked otherwise. */
+export const auditSortQuery = sortQuery(['position'], { sort: 'position', order: 'asc' });
+
+export type AuditCriteria = AllFilter & { after?: number; before?: number; limit: number; offset: number; sort: 'position'; order: 'asc' | 'desc' };
 
 export const presentEvent = (e: StoredEvent): z.infer<typeof auditEventSchema> => ({ ...e, occurredAt: e.occurredAt.toISOString() });
 
-/** One page of the ledger matching the criteria, in position order, as `view` may see it; positions are the cursor. */
+/**
+ * One page of the ledger matching the criteria in position order, as `view` may see it. `after`
+ * and `before` bound the positions (exclusive) whichever the order. Newest first reads backwards
+ * from `before`; with a lower bound as well it reads the same page forwards from the other end,
+ * since the store reads backwards only down to its first event.
+ */
 export async function searchLedger(runtime: Runtime, criteria: AuditCriteria, view: PersonalDataView): Promise<z.infer<typeof auditPageSchema>> {
-  const { after, before, limit, order, ...filter } = criteria;
-  const events = await runtime.store.readAll({
-    direction: order === 'desc' ? 'backwards' : 'forwards',
-    after: order === 'desc' ? before : after,
-    limit: limit + 1,
-    filter,
-  });
-  const page = events.slice(0, limit);
-  const disclosed = await discloseEvents(page, runtime, view);
+  const { after, before, limit, offset, sort: _position, order, ...filter } = criteria;
+  const range = { ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { to: before - 1 } : {}), filter };
+  const total = before !== undefined && before <= (after ?? 0) + 1 ? 0 : await runtime.store.countAll(range);
+  let events: StoredEvent[] = [];
+  if (offset < total) {
+    if (order === 'asc') events = await runtime.store.readAll({ ...range, limit, offset });
+    else if (after === undefined) events = await runtime.store.readAll({ direction: 'backwards', ...(before !== undefined ? { after: before } : {}), filter, limit, offset });
+    else {
+      const take = Math.min(limit, total - offset);
+      events = (await runtime.store.readAll({ ...range, limit: take, offset: total - offset - take })).reverse();
+    }
+  }
+  const disclosed = await discloseEvents(events, runtime, view);
+  const paging = pageOf({ limit, offset }, total);
   return {
     events: disclosed.map(presentEvent),
     disclosure: disclosureOf(view),
-    page: { order, limit, next: events.length > limit ? page[page.length - 1]!.position : null },
+    ...paging,
+    page: { order, limit, next: paging.nextOffset !== null && events.length > 0 ? events[events.length - 1]!.position : null },
   };
 }

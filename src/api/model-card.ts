@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { artifactSchema, ASSESSMENT_KINDS, inputFeatureSchema } from '../events/catalogue/model.events.js';
 import type { StoredEvent } from '../events/envelope.js';
 import { discloseEvents } from '../events/event-disclosure.js';
 import type { Runtime } from '../runtime.js';
@@ -5,26 +7,50 @@ import { assessmentEvents, assessmentEvidence } from './routes/model-assessments
 import { modelStreamId } from '../commands/model/model.decider.js';
 import { streamEventsAt, type LedgerPoint } from '../projections/as-of/ledger-point.js';
 
-type VersionCard = {
-  version: number;
-  status: string;
-  addedAt: string;
-  authorId: string;
-  task: string;
-  classes: string[] | null;
-  artifact: unknown;
-  endpoint: unknown;
-  inputSchema: { name: string; type: string }[];
-  trainingData: { datasetId: string; contentHash: string } | null;
-  metrics: Record<string, number>;
-  notes: string;
-  validation: { at: string; checks: { name: string; passed: boolean; detail: string }[] } | null;
-  approvals: { at: string; approverId: string; comment: string; policyVersion: number }[];
-  deployments: { at: string; policyVersion: number; assessments: unknown }[];
-  retirements: { at: string; reason: string }[];
-  refusals: { at: string; transition: string; reasons: string[] }[];
-  assessments: { kind: string; eventId: string; failingChecks: string[] }[];
-};
+const at = z.string().describe('When the event that recorded it occurred');
+
+/** A model card as the API answers it (the ModelCard type below, as JSON). */
+export const modelCardSchema = z
+  .object({
+    modelId: z.uuid(),
+    name: z.string(),
+    type: z.string(),
+    ownerId: z.string(),
+    riskTier: z.string(),
+    intendedUse: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    status: z.enum(['active', 'deleted']),
+    registeredAt: z.string(),
+    deployedVersion: z.number().int().nullable(),
+    versions: z.array(
+      z.object({
+        version: z.number().int(),
+        status: z.string(),
+        addedAt: z.string(),
+        authorId: z.string(),
+        task: z.string(),
+        classes: z.array(z.string()).nullable(),
+        artifact: artifactSchema.nullable().describe('The stored artifact; null for a remote scoring endpoint'),
+        endpoint: z.object({ url: z.string() }).nullable(),
+        inputSchema: z.array(inputFeatureSchema),
+        trainingData: z.object({ datasetId: z.string(), contentHash: z.string() }).nullable(),
+        metrics: z.record(z.string(), z.number()),
+        notes: z.string(),
+        validation: z.object({ at, checks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string() })) }).nullable(),
+        approvals: z.array(z.object({ at, approverId: z.string(), comment: z.string(), policyVersion: z.number().int() })),
+        deployments: z.array(z.object({ at, policyVersion: z.number().int(), assessments: z.array(z.object({ kind: z.enum(ASSESSMENT_KINDS), eventId: z.string() })).describe('The assessments the deploy gate accepted') })),
+        retirements: z.array(z.object({ at, reason: z.string() })),
+        refusals: z.array(z.object({ at, transition: z.string(), reasons: z.array(z.string()) })),
+        assessments: z.array(z.object({ kind: z.string(), eventId: z.string(), failingChecks: z.array(z.string()) })),
+      }),
+    ),
+    ledgerPosition: z.number().int().describe("The ledger position the card reflects: re-assemble as of it to reproduce the card"),
+    generatedAt: z.string(),
+  })
+  .meta({ id: 'ModelCard' });
+
+type VersionCard = z.infer<typeof modelCardSchema>['versions'][number];
 
 export type ModelCard = {
   modelId: string;
@@ -74,7 +100,7 @@ export async function assembleModelCardWithEvidence(runtime: ModelCardSources, m
   type ModelEventData = {
     name: string; type: string; ownerId: string; riskTier: string; intendedUse: string; description: string; tags: string[];
     changes: Partial<ModelCard>; version: number; checks: { name: string; passed: boolean; detail: string }[];
-    approverId: string; comment: string; policyVersion: number; assessments: unknown; reason: string; transition: string; reasons: string[];
+    approverId: string; comment: string; policyVersion: number; assessments: VersionCard['deployments'][number]['assessments']; reason: string; transition: string; reasons: string[];
   };
   const d = (e: StoredEvent) => e.data as unknown as ModelEventData;
   const registered = events[0]!;

@@ -45,6 +45,8 @@ export type ReadAllOptions = {
   /** Inclusive upper bound. */
   to?: number;
   limit?: number;
+  /** Matching events to skip before the page (offset pagination of list routes). */
+  offset?: number;
   direction?: 'forwards' | 'backwards';
   filter?: AllFilter;
 };
@@ -129,6 +131,8 @@ export interface EventStore {
   append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /** How many events `readAll` would find with these options and no limit or offset. */
+  countAll(options?: Omit<ReadAllOptions, 'limit' | 'offset'>): Promise<number>;
   /**
    * Optional bulk reads, cheaper where an adapter can skip building typed events: the same pages
    * as `readAll` (forwards) as text, and only positions with hashes. `bulk-ledger-reads.ts` falls

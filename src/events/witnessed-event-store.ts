@@ -20,6 +20,7 @@ export function witnessAppends(store: EventStore, witness: LedgerWitnessFile, se
     },
     readStream: (streamId, options) => store.readStream(streamId, options),
     readAll: (options) => store.readAll(options),
+    countAll: (options) => store.countAll(options),
     ...(store.readAllText ? { readAllText: store.readAllText.bind(store) } : {}),
     ...(store.readAllHashes ? { readAllHashes: store.readAllHashes.bind(store) } : {}),
     ...(store.readAllCsv ? { readAllCsv: store.readAllCsv.bind(store) } : {}),

@@ -2,6 +2,7 @@ import type { Knex } from '../platform/database.js';
 import type { JsonObject } from '../events/envelope.js';
 import { REDACTED } from '../events/personal-data.js';
 import { defineProjection } from './projection.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 
 /**
  * Chat sessions and their turns, with question and answer in clear for their user's history
@@ -117,10 +118,14 @@ export async function findChatSession(knex: Knex, sessionId: string): Promise<Ch
   return r ? sessionOf(r) : null;
 }
 
-/** A user's sessions not deleted, most recently used first. */
-export async function listChatSessions(knex: Knex, userId: string, limit: number): Promise<ChatSessionRecord[]> {
-  const rows = (await knex('chat_sessions').where('user_id', userId).whereNull('deleted_at').orderByRaw('coalesce(last_turn_at, started_at) desc').limit(limit)) as Row[];
-  return rows.map(sessionOf);
+/** The session list's sort fields; most recently used first unless asked otherwise. */
+export const chatSessionListOrder = listOrder({ columns: { lastActivityAt: 'raw:coalesce(last_turn_at, started_at)', startedAt: 'started_at', turns: 'turns' }, unique: 'session_id', defaultSort: 'lastActivityAt', defaultOrder: 'desc' });
+
+/** One page of a user's sessions not deleted, and how many there are. */
+export async function listChatSessions(knex: Knex, userId: string, page: PageRequest<keyof typeof chatSessionListOrder.columns>): Promise<{ sessions: ChatSessionRecord[]; total: number }> {
+  const mine = knex('chat_sessions').where('user_id', userId).whereNull('deleted_at');
+  const [rows, counted] = (await Promise.all([sortedPage(mine.clone().select('*'), page, chatSessionListOrder), mine.clone().count({ count: '*' })])) as [Row[], [{ count: string | number }]];
+  return { sessions: rows.map(sessionOf), total: Number(counted[0].count) };
 }
 
 /** The turns of a session in order; `last` keeps only the latest ones (prompt history). */

@@ -1,4 +1,5 @@
 import type { Knex } from '../platform/database.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 import { defineRowProjection, type Row } from './row-projection.js';
 
 /** Datasets and their versions as the API lists them, with each version's latest quality score. */
@@ -98,13 +99,16 @@ const toVersion = (r: Record<string, unknown>): DatasetVersionRecord => ({
   createdAt: iso(r.created_at),
 });
 
-export async function listDatasets(knex: Knex, filter: { ownerId?: string; tag?: string; search?: string; limit: number; offset: number }): Promise<{ datasets: DatasetSummary[]; total: number }> {
+/** The dataset list's sort fields; newest first unless asked otherwise. */
+export const datasetListOrder = listOrder({ columns: { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name' }, unique: 'dataset_id', defaultSort: 'createdAt', defaultOrder: 'desc' });
+
+export async function listDatasets(knex: Knex, filter: { ownerId?: string; tag?: string; search?: string } & PageRequest<keyof typeof datasetListOrder.columns>): Promise<{ datasets: DatasetSummary[]; total: number }> {
   const q = knex('datasets').where('deleted', false);
   if (filter.ownerId) q.where('owner_id', filter.ownerId);
   if (filter.tag) q.whereRaw('tags @> ?::jsonb', [JSON.stringify([filter.tag])]);
   if (filter.search) q.whereRaw("position(lower(?) in lower(name || ' ' || description)) > 0", [filter.search]);
   const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string | number }];
-  const rows = await q.orderBy('created_at', 'desc').orderBy('dataset_id').limit(filter.limit).offset(filter.offset);
+  const rows = await sortedPage(q, filter, datasetListOrder);
   return { datasets: rows.map(toDataset), total: Number(count) };
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from '../platform/database.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 import type { JsonObject } from '../events/envelope.js';
 import { defineProjection } from './projection.js';
 
@@ -119,16 +120,19 @@ function recordOf(r: Row): DocumentRecord {
   };
 }
 
-export type DocumentListQuery = { limit: number; offset: number; includeDeleted: boolean; format?: string; metadata?: Record<string, string | number | boolean> };
+/** The document list's sort fields; newest first (by ledger position of the upload) unless asked otherwise. */
+export const documentListOrder = listOrder({ columns: { uploadedAt: 'uploaded_position', title: 'title', size: 'size' }, unique: 'document_id', defaultSort: 'uploadedAt', defaultOrder: 'desc' });
 
-/** Documents, newest first. */
+export type DocumentListQuery = PageRequest<keyof typeof documentListOrder.columns> & { includeDeleted: boolean; format?: string; metadata?: Record<string, string | number | boolean> };
+
+/** Documents, one page in the asked order. */
 export async function listDocuments(knex: Knex, query: DocumentListQuery): Promise<{ total: number; documents: DocumentRecord[] }> {
   const base = knex('documents');
   if (!query.includeDeleted) void base.where('status', 'active');
   if (query.format) void base.where('format', query.format);
   if (query.metadata && Object.keys(query.metadata).length > 0) void base.whereRaw('metadata @> ?::jsonb', [JSON.stringify(query.metadata)]);
   const [{ count }] = (await base.clone().count({ count: '*' })) as [{ count: string | number }];
-  const rows = (await base.orderBy('uploaded_position', 'desc').limit(query.limit).offset(query.offset)) as Row[];
+  const rows = (await sortedPage(base, query, documentListOrder)) as Row[];
   return { total: Number(count), documents: rows.map(recordOf) };
 }
 

@@ -1,5 +1,8 @@
 import type { Knex } from '../platform/database.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 import type { JsonObject } from '../events/envelope.js';
+import type { z } from 'zod';
+import type { evaluationCompleted, evaluationCreated, judgeCallSchema } from '../events/catalogue/evaluation.events.js';
 import { defineProjection } from './projection.js';
 
 /**
@@ -122,11 +125,14 @@ export type EvaluationSummary = {
   stopReason: string | null;
   modelId: string | null;
   modelVersion: number | null;
-  definition: Record<string, unknown>;
+  /** The evaluation.created record without its items, and how many items there were. */
+  definition: Omit<z.infer<typeof evaluationCreated.schema>, 'items'> & { itemCount: number };
   aggregates: { configurationId: string; metrics: { metric: string; n: number; mean: number | null; ciLow: number | null; ciHigh: number | null; abstentions: number }[] }[] | null;
-  fairness: unknown[] | null;
-  receipt: Record<string, unknown> | null;
+  fairness: Completed['fairness'] | null;
+  receipt: Completed['receipt'] | null;
 };
+
+type Completed = z.infer<typeof evaluationCompleted.schema>;
 
 type Row = Record<string, unknown>;
 const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
@@ -149,18 +155,24 @@ const summaryOf = (r: Row): EvaluationSummary => {
     stopReason: (r.stop_reason as string | null) ?? null,
     modelId: (r.model_id as string | null) ?? null,
     modelVersion: r.model_version === null || r.model_version === undefined ? null : Number(r.model_version),
-    definition: json<Record<string, unknown>>(r.definition),
+    definition: json<EvaluationSummary['definition']>(r.definition),
     aggregates: r.aggregates ? json<EvaluationSummary['aggregates']>(r.aggregates) : null,
-    fairness: r.fairness ? json<unknown[]>(r.fairness) : null,
-    receipt: r.receipt ? json<Record<string, unknown>>(r.receipt) : null,
+    fairness: r.fairness ? json<Completed['fairness']>(r.fairness) : null,
+    receipt: r.receipt ? json<Completed['receipt']>(r.receipt) : null,
   };
 };
 
-export async function listEvaluations(knex: Knex, filter: { status?: string; type?: string; limit: number; offset: number }): Promise<{ evaluations: EvaluationSummary[]; total: number }> {
+/** The evaluation list's sort fields; newest first unless asked otherwise. */
+export const evaluationListOrder = listOrder({ columns: { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name' }, unique: 'evaluation_id', defaultSort: 'createdAt', defaultOrder: 'desc' });
+
+/** An evaluation's results in item order (then variant and configuration) unless asked otherwise. */
+export const evaluationResultOrder = listOrder({ columns: { itemIndex: 'item_index', status: 'status' }, unique: ['item_index', 'variant', 'configuration_id'], defaultSort: 'itemIndex', defaultOrder: 'asc' });
+
+export async function listEvaluations(knex: Knex, filter: { status?: string; type?: string } & PageRequest<keyof typeof evaluationListOrder.columns>): Promise<{ evaluations: EvaluationSummary[]; total: number }> {
   const q = knex('evaluations')
     .modify((b) => (filter.status ? b.where('status', filter.status) : b))
     .modify((b) => (filter.type ? b.where('type', filter.type) : b));
-  const [rows, count] = await Promise.all([q.clone().orderBy('created_at', 'desc').orderBy('evaluation_id').limit(filter.limit).offset(filter.offset), q.clone().count({ n: '*' }).first()]);
+  const [rows, count] = await Promise.all([sortedPage(q.clone(), filter, evaluationListOrder), q.clone().count({ n: '*' }).first()]);
   return { evaluations: (rows as Row[]).map(summaryOf), total: Number((count as { n: unknown } | undefined)?.n ?? 0) };
 }
 
@@ -178,7 +190,7 @@ export type EvaluationResultRow = {
   retrievedDocumentIds: string[];
   scores: Record<string, number | null>;
   abstentions: Record<string, string>;
-  judgeCalls: unknown[];
+  judgeCalls: z.infer<typeof judgeCallSchema>[];
   usage: { inputTokens: number; outputTokens: number } | null;
   costUsd: number | null;
   latencyMs: number | null;
@@ -186,9 +198,9 @@ export type EvaluationResultRow = {
   reason: string | null;
 };
 
-export async function evaluationResults(knex: Knex, evaluationId: string, page: { limit: number; offset: number; configurationId?: string }): Promise<{ results: EvaluationResultRow[]; total: number }> {
+export async function evaluationResults(knex: Knex, evaluationId: string, page: PageRequest<keyof typeof evaluationResultOrder.columns> & { configurationId?: string }): Promise<{ results: EvaluationResultRow[]; total: number }> {
   const q = knex('evaluation_results').where('evaluation_id', evaluationId).modify((b) => (page.configurationId ? b.where('configuration_id', page.configurationId) : b));
-  const [rows, count] = await Promise.all([q.clone().orderBy(['item_index', 'variant', 'configuration_id']).limit(page.limit).offset(page.offset), q.clone().count({ n: '*' }).first()]);
+  const [rows, count] = await Promise.all([sortedPage(q.clone(), page, evaluationResultOrder), q.clone().count({ n: '*' }).first()]);
   return {
     total: Number((count as { n: unknown } | undefined)?.n ?? 0),
     results: (rows as Row[]).map((r) => ({
@@ -200,7 +212,7 @@ export async function evaluationResults(knex: Knex, evaluationId: string, page: 
       retrievedDocumentIds: r.retrieved_document_ids ? json<string[]>(r.retrieved_document_ids) : [],
       scores: r.scores ? json<Record<string, number | null>>(r.scores) : {},
       abstentions: r.abstentions ? json<Record<string, string>>(r.abstentions) : {},
-      judgeCalls: r.judge_calls ? json<unknown[]>(r.judge_calls) : [],
+      judgeCalls: r.judge_calls ? json<EvaluationResultRow['judgeCalls']>(r.judge_calls) : [],
       usage: r.input_tokens === null || r.input_tokens === undefined ? null : { inputTokens: Number(r.input_tokens), outputTokens: Number(r.output_tokens) },
       costUsd: r.cost_usd === null || r.cost_usd === undefined ? null : Number(r.cost_usd),
       latencyMs: r.latency_ms === null || r.latency_ms === undefined ? null : Number(r.latency_ms),

@@ -1,6 +1,7 @@
 import type { Knex } from '../platform/database.js';
 import type { JsonObject } from '../events/envelope.js';
 import { defineProjection } from './projection.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 
 /** Export jobs: who asked for what, where each stands, and the data subjects a file shows in clear. */
 export const exportJobs = defineProjection({
@@ -110,11 +111,15 @@ function recordOf(r: Row): ExportJobRecord {
   };
 }
 
-/** Jobs, newest first; only `requesterId`'s when given. */
-export async function listExportJobs(knex: Knex, options: { requesterId?: string; limit: number }): Promise<ExportJobRecord[]> {
-  const query = knex('export_jobs').orderBy('requested_position', 'desc').limit(options.limit);
+/** The export job list's sort fields; newest first (by ledger position of the request) unless asked otherwise. */
+export const exportJobListOrder = listOrder({ columns: { requestedAt: 'requested_position', status: 'status', kind: 'kind' }, unique: 'export_id', defaultSort: 'requestedAt', defaultOrder: 'desc' });
+
+/** One page of jobs (only `requesterId`'s when given), and how many match. */
+export async function listExportJobs(knex: Knex, options: PageRequest<keyof typeof exportJobListOrder.columns> & { requesterId?: string }): Promise<{ jobs: ExportJobRecord[]; total: number }> {
+  const query = knex('export_jobs');
   if (options.requesterId) void query.where('requester_id', options.requesterId);
-  return ((await query) as Row[]).map(recordOf);
+  const [rows, counted] = (await Promise.all([sortedPage(query.clone().select('*'), options, exportJobListOrder), query.clone().count({ count: '*' })])) as [Row[], [{ count: string | number }]];
+  return { jobs: rows.map(recordOf), total: Number(counted[0].count) };
 }
 
 export async function findExportJob(knex: Knex, exportId: string): Promise<ExportJobRecord | null> {

@@ -2,6 +2,7 @@ import type { Knex } from '../platform/database.js';
 import type { JsonObject } from '../events/envelope.js';
 import type { ApiKeyReference, LlmParameters, LlmPricing } from '../commands/llm-configuration/llm-configuration.decider.js';
 import { defineProjection } from './projection.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 
 const COLUMNS: Record<string, string> = {
   name: 'name',
@@ -108,9 +109,14 @@ const recordOf = (r: Row): LlmConfigurationRecord => ({
   position: Number(r.position),
 });
 
-/** Configurations not deleted, by name. */
-export async function listLlmConfigurations(knex: Knex): Promise<LlmConfigurationRecord[]> {
-  return ((await knex('llm_configurations').whereNull('deleted_at').orderBy('name')) as Row[]).map(recordOf);
+/** The configuration list's sort fields; by name unless asked otherwise. */
+export const llmConfigurationListOrder = listOrder({ columns: { name: 'name', createdAt: 'created_at', updatedAt: 'updated_at', provider: 'provider' }, unique: 'configuration_id', defaultSort: 'name', defaultOrder: 'asc' });
+
+/** One page of the configurations not deleted, and how many there are. */
+export async function listLlmConfigurations(knex: Knex, page: PageRequest<keyof typeof llmConfigurationListOrder.columns>): Promise<{ configurations: LlmConfigurationRecord[]; total: number }> {
+  const live = knex('llm_configurations').whereNull('deleted_at');
+  const [rows, counted] = (await Promise.all([sortedPage(live.clone().select('*'), page, llmConfigurationListOrder), live.clone().count({ count: '*' })])) as [Row[], [{ count: string | number }]];
+  return { configurations: rows.map(recordOf), total: Number(counted[0].count) };
 }
 
 export async function findLlmConfiguration(knex: Knex, configurationId: string): Promise<LlmConfigurationRecord | null> {

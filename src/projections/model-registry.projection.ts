@@ -1,4 +1,5 @@
 import type { Knex } from '../platform/database.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 import { defineRowProjection, type Row, type RowChange } from './row-projection.js';
 
 /** The registry as the API lists it: one row per model, one per version with its lifecycle status. */
@@ -192,9 +193,12 @@ const toVersion = (r: Record<string, unknown>): ModelVersionRecord => ({
   statusChangedAt: iso(r.status_changed_at),
 });
 
-export type ModelFilter = { type?: string; riskTier?: string; ownerId?: string; tag?: string; search?: string; status?: string; limit: number; offset: number };
+/** The model list's sort fields; newest first unless asked otherwise. */
+export const modelListOrder = listOrder({ columns: { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name' }, unique: 'model_id', defaultSort: 'createdAt', defaultOrder: 'desc' });
 
-/** Models not deleted, newest first, filtered; `total` counts all matches. */
+export type ModelFilter = { type?: string; riskTier?: string; ownerId?: string; tag?: string; search?: string; status?: string } & PageRequest<keyof typeof modelListOrder.columns>;
+
+/** Models not deleted, filtered, one page in the asked order; `total` counts all matches. */
 export async function listModels(knex: Knex, filter: ModelFilter): Promise<{ models: ModelSummary[]; total: number }> {
   const q = knex('models').where('deleted', false);
   if (filter.type) q.where('type', filter.type);
@@ -204,7 +208,7 @@ export async function listModels(knex: Knex, filter: ModelFilter): Promise<{ mod
   if (filter.search) q.whereRaw("position(lower(?) in lower(name || ' ' || description)) > 0", [filter.search]);
   if (filter.status === 'deployed') q.whereNotNull('deployed_version');
   const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string | number }];
-  const rows = await q.orderBy('created_at', 'desc').orderBy('model_id').limit(filter.limit).offset(filter.offset);
+  const rows = await sortedPage(q, filter, modelListOrder);
   return { models: rows.map(toModel), total: Number(count) };
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from '../platform/database.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 import { defineProjection } from './projection.js';
 
 /** Each user's notifications (read, unread, deleted) and notification preferences. */
@@ -82,13 +83,16 @@ const recordOf = (r: Row): NotificationRecord => ({
   readAt: r.read_at === null ? null : new Date(r.read_at).toISOString(),
 });
 
-/** A user's notifications not deleted, newest first, with the total and the unread count. */
-export async function listNotifications(knex: Knex, recipientId: string, options: { limit: number; offset: number; unreadOnly: boolean }): Promise<{ notifications: NotificationRecord[]; total: number; unread: number }> {
+/** The notification list's sort fields; newest first (by ledger position) unless asked otherwise. */
+export const notificationListOrder = listOrder({ columns: { raisedAt: 'raised_position', kind: 'kind' }, unique: 'notification_id', defaultSort: 'raisedAt', defaultOrder: 'desc' });
+
+/** A user's notifications not deleted, one page in the asked order, with the total and the unread count. */
+export async function listNotifications(knex: Knex, recipientId: string, options: PageRequest<keyof typeof notificationListOrder.columns> & { unreadOnly: boolean }): Promise<{ notifications: NotificationRecord[]; total: number; unread: number }> {
   // One snapshot for the page and the counts, so they agree while the projection moves on.
   return knex.transaction(
     async (trx) => {
       const mine = () => trx('notifications').where({ recipient_id: recipientId, deleted: false });
-      const page = mine().select('*').orderBy('raised_position', 'desc').limit(options.limit).offset(options.offset);
+      const page = sortedPage(mine().select('*'), options, notificationListOrder);
       if (options.unreadOnly) page.whereNull('read_at');
       const rows = (await page) as Row[];
       const counts = (await mine().select(trx.raw('count(*) AS total'), trx.raw('count(*) FILTER (WHERE read_at IS NULL) AS unread')).first()) as { total: string | number; unread: string | number };

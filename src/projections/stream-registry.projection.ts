@@ -1,4 +1,5 @@
 import type { Knex } from '../platform/database.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 import { defineProjection } from './projection.js';
 
 /** Data streams as the API lists them: definition, state, and a summary of their evaluated windows. */
@@ -103,11 +104,14 @@ const toSummary = (r: Record<string, unknown>): StreamSummary => {
   };
 };
 
-export async function listStreams(knex: Knex, filter: { ownerId?: string; status?: string; limit: number; offset: number }): Promise<{ streams: StreamSummary[]; total: number }> {
+/** The stream list's sort fields; newest first unless asked otherwise. */
+export const streamListOrder = listOrder({ columns: { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name' }, unique: 'stream_id', defaultSort: 'createdAt', defaultOrder: 'desc' });
+
+export async function listStreams(knex: Knex, filter: { ownerId?: string; status?: string } & PageRequest<keyof typeof streamListOrder.columns>): Promise<{ streams: StreamSummary[]; total: number }> {
   const base = knex('data_streams').where('deleted', false);
   if (filter.ownerId) void base.where('owner_id', filter.ownerId);
   if (filter.status) void base.where('status', filter.status);
-  const [rows, counted] = await Promise.all([base.clone().orderBy('created_at', 'desc').orderBy('stream_id').limit(filter.limit).offset(filter.offset), base.clone().count<{ count: string | number }[]>('* as count')]);
+  const [rows, counted] = await Promise.all([sortedPage(base.clone(), filter, streamListOrder), base.clone().count<{ count: string | number }[]>('* as count')]);
   return { streams: rows.map(toSummary), total: Number(counted[0]?.count ?? 0) };
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from '../platform/database.js';
 import { defineProjection } from './projection.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -129,8 +130,16 @@ const toUser = (r: Record<string, unknown>): UserRecord => ({
   createdAt: new Date(r.created_at as string).toISOString(),
 });
 
-export async function listUsers(knex: Knex, options: { limit: number; afterUserId?: string }): Promise<UserRecord[]> {
-  const q = knex('users').orderBy('user_id').limit(options.limit);
+/**
+ * The account list's sort fields. By id unless asked otherwise: the order the deprecated `after`
+ * cursor walks, so a client still paging with it sees every account once.
+ */
+export const userListOrder = listOrder({ columns: { userId: 'user_id', createdAt: 'created_at', role: 'role', status: 'status' }, unique: 'user_id', defaultSort: 'userId', defaultOrder: 'asc' });
+
+/** One page of accounts (after `afterUserId` in id order when given) and how many match. */
+export async function listUsers(knex: Knex, options: PageRequest<keyof typeof userListOrder.columns> & { afterUserId?: string | undefined }): Promise<{ users: UserRecord[]; total: number }> {
+  const q = knex('users');
   if (options.afterUserId) q.where('user_id', '>', options.afterUserId);
-  return (await q).map(toUser);
+  const [rows, counted] = await Promise.all([sortedPage(q.clone(), options, userListOrder), q.clone().count({ count: '*' })]);
+  return { users: (rows as Record<string, unknown>[]).map(toUser), total: Number((counted as [{ count: string | number }])[0].count) };
 }

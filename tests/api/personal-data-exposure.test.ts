@@ -109,11 +109,11 @@ describe('no credential or personal data leaks through read routes', () => {
     for (const path of gets) {
       let urls = [path];
       for (const param of path.match(/\{[^}]+\}/g) ?? []) urls = urls.flatMap((u) => values(param.slice(1, -1), path).map((v) => u.replace(param, encodeURIComponent(v))));
-      for (const url of urls) out.push({ method: 'GET', url: path === '/api/v1/audit/logs' ? `${url}?limit=1000` : url });
+      for (const url of urls) out.push({ method: 'GET', url: path === '/api/v1/audit/logs' ? `${url}?limit=500` : url });
     }
     expect(out.length).toBeGreaterThan(40);
-    out.push({ method: 'POST', url: '/api/v1/audit/search', payload: { limit: 1000 } });
-    out.push({ method: 'POST', url: '/api/v1/audit/search', payload: { limit: 1000, types: ['user.registered', 'user.logged-in', 'user.password-changed', 'user.api-key-created'] } });
+    out.push({ method: 'POST', url: '/api/v1/audit/search', payload: { limit: 500 } });
+    out.push({ method: 'POST', url: '/api/v1/audit/search', payload: { limit: 500, types: ['user.registered', 'user.logged-in', 'user.password-changed', 'user.api-key-created'] } });
     return out;
   }
 

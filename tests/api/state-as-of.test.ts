@@ -244,13 +244,14 @@ describe.each(['postgres', 'pglite'] as const)('state as of any date on %s', (di
     const now = Object.fromEntries(await Promise.all(Object.entries(reads).map(async ([k, p]) => [k, (await get(p)).body]))) as Record<keyof typeof reads, Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
     const then = Object.fromEntries(await Promise.all(Object.entries(reads).map(async ([k, p]) => [k, await get(`${p}${sep(p)}${at(T)}`)]))) as Record<keyof typeof reads, Answer>;
     expect(now.fairness).toMatchObject({ total: 1, reports: [{ id: fairness.id }] });
-    expect(then.fairness.body).toEqual({ modelId: id, reports: [], total: 0 });
+    const emptyPage = (limit: number) => ({ total: 0, limit, offset: 0, nextOffset: null });
+    expect(then.fairness.body).toEqual({ modelId: id, reports: [], ...emptyPage(20) });
     expect(now.drift.reports.map((r: { reportId: string }) => r.reportId)).toEqual([drift.reportId]);
-    expect(then.drift.body).toEqual({ modelId: id, reports: [] });
+    expect(then.drift.body).toEqual({ modelId: id, reports: [], ...emptyPage(20) });
     expect(now.alerts.alerts).toHaveLength(1);
-    expect(then.alerts.body).toEqual({ alerts: [] });
+    expect(then.alerts.body).toEqual({ alerts: [], ...emptyPage(50) });
     expect(now.schedules.schedules.map((s: { scheduleId: string }) => s.scheduleId)).toEqual([schedule.body.scheduleId]);
-    expect(then.schedules.body).toEqual({ schedules: [] });
+    expect(then.schedules.body).toEqual({ schedules: [], ...emptyPage(50) });
     for (const answer of Object.values(then)) expect(answer.headers.get('x-ledger-position')).toBe(String(shifted.position));
     expect((await get(`/api/v1/bias/metrics/${id}?${at(T)}`)).status).toBe(404);
     expect((await get(`/api/v1/bias/metrics/${id}`)).body.assessmentId).toBe(fairness.id);

@@ -159,6 +159,26 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       expect(await positions({ after: p + 5, direction: 'backwards', limit: 3 })).toEqual([p + 4, p + 3, p + 2]);
     });
 
+    it('counts what readAll finds and skips an offset of matches, unfiltered and filtered, in both directions', async () => {
+      const head = await store.head();
+      const s = stream();
+      await store.append(s, Array.from({ length: 7 }, (_, n) => newEvent({ n }, { type: n % 2 === 0 ? 'contract.even' : 'contract.odd' })));
+      const p = head.position;
+      const positions = async (options: Parameters<EventStore['readAll']>[0]) => (await store.readAll(options)).map((e) => e.position);
+      // Unfiltered from p: p+1 … p+7. Even events (n = 0, 2, 4, 6) are at p+1, p+3, p+5, p+7.
+      expect(await store.countAll({ after: p })).toBe(7);
+      expect(await store.countAll({ after: p, to: p + 4 })).toBe(4);
+      expect(await positions({ after: p, offset: 2, limit: 3 })).toEqual([p + 3, p + 4, p + 5]);
+      expect(await positions({ after: p, offset: 6, limit: 3 })).toEqual([p + 7]);
+      expect(await positions({ after: p, offset: 7, limit: 3 })).toEqual([]);
+      const even = { streamId: s, types: ['contract.even'] };
+      expect(await store.countAll({ filter: even })).toBe(4);
+      expect(await store.countAll({ filter: even, to: p + 4 })).toBe(2);
+      expect(await positions({ filter: even, offset: 1, limit: 2 })).toEqual([p + 3, p + 5]);
+      expect(await positions({ filter: even, direction: 'backwards', offset: 1, limit: 2 })).toEqual([p + 5, p + 3]);
+      expect(await positions({ filter: even, direction: 'backwards', to: p + 6, offset: 0, limit: 10 })).toEqual([p + 5, p + 3, p + 1]);
+    });
+
     it('bulk reads (events as text, positions with hashes) give readAll\'s events in position order, past 9 → 10 and 99 → 100', async () => {
       const head = await store.head();
       const s = stream();

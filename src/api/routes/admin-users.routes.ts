@@ -6,12 +6,13 @@ import { loadAccount } from '../../commands/user/account-lookup.js';
 import type { IdentityDependencies } from '../../commands/user/identity-dependencies.js';
 import { userDecider, userStreamId, type UserCommand } from '../../commands/user/user.decider.js';
 import { inviteUser } from '../../commands/user/invitation.js';
-import { listUsers } from '../../projections/users.projection.js';
+import { listUsers, userListOrder } from '../../projections/users.projection.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { ROLES } from '../permissions.js';
 import { personalDataViewOf, personalValueIn } from '../personal-data-view.js';
 import { notFound, problemSchema } from '../problem-details.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const userSummary = z.object({
   id: z.uuid(),
@@ -36,17 +37,28 @@ export function adminUserRoutes(identity: IdentityDependencies): FastifyPluginAs
         tags: ['auth'],
         summary: 'List accounts (read model; pass X-Min-Position to see a write just made)',
         description: 'E-mail and name are in clear with the `personal-data:read` permission, otherwise stable `[personal:…]` pseudonyms.',
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100), after: z.uuid().optional() }),
-        response: { 200: z.object({ users: z.array(userSummary), next: z.uuid().nullable() }), ...errors },
+        querystring: z.strictObject({
+          ...pageQuery(100),
+          ...sortQueryOf(userListOrder),
+          after: z.uuid().optional().meta({ deprecated: true }).describe('Deprecated (until 0.2.0; use offset): only accounts whose id sorts after this one'),
+        }),
+        response: {
+          200: z.object({
+            users: z.array(userSummary),
+            ...pageFields,
+            next: z.uuid().nullable().meta({ deprecated: true }).describe('Deprecated (until 0.2.0; use nextOffset): the `after` of the next page in the default order (by id, ascending), null on the last page or in another order'),
+          }),
+          ...errors,
+        },
       },
     }, async (request) => {
-      const { limit, after } = request.query;
-      const rows = await listUsers(identity.knex, { limit: limit + 1, afterUserId: after });
-      const page = rows.slice(0, limit);
+      const { after, ...page } = request.query;
+      const { users, total } = await listUsers(identity.knex, { ...page, afterUserId: after });
       const shown = personalValueIn(personalDataViewOf(principalOf(request)), identity.vault);
       return {
-        users: page.map((u) => ({ id: u.userId, email: shown(u.email), name: shown(u.name), role: u.role, status: u.status, emailVerified: u.emailVerified, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt })),
-        next: rows.length > limit ? page[page.length - 1]!.userId : null,
+        users: users.map((u) => ({ id: u.userId, email: shown(u.email), name: shown(u.name), role: u.role, status: u.status, emailVerified: u.emailVerified, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt })),
+        ...pageOf(page, total),
+        next: pageOf(page, total).nextOffset !== null && page.sort === 'userId' && page.order === 'asc' ? users[users.length - 1]!.userId : null,
       };
     });
 

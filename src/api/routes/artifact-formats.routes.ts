@@ -24,7 +24,7 @@ export const artifactFormatRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['models'],
       summary: "An artifact format's JSON Schema (draft 2020-12), with a small example under `examples`",
       params: z.strictObject({ slug: z.string().max(100).describe('The format with "/" as "-": raia-tree-ensemble-v1, raia-linear-v1, xgboost-json, raia-threshold-wrapper-v1, onnx') }),
-      response: { 200: z.record(z.string(), z.unknown()), 404: problemSchema },
+      response: { 200: z.record(z.string(), z.unknown()).describe('A JSON Schema document (draft 2020-12): free-form by nature, it describes an artifact rather than being one'), 404: problemSchema },
     },
   }, async (request, reply) => {
     const found = ARTIFACT_FORMAT_SCHEMAS.find((f) => f.slug === request.params.slug || f.format === request.params.slug);

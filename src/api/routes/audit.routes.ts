@@ -6,10 +6,11 @@ import { latestSeal } from '../../projections/ledger-seals.projection.js';
 import { replayStream } from '../../commands/stream-replay.js';
 import { classifiedFieldsQueried, discloseEvents } from '../../events/event-disclosure.js';
 import type { JsonObject } from '../../events/envelope.js';
-import { auditEventSchema, auditPageSchema, disclosureOf, disclosureSchema, presentEvent, searchLedger } from '../audit-query.js';
+import { auditEventSchema, auditPageSchema, auditSortQuery, disclosureOf, disclosureSchema, presentEvent, searchLedger } from '../audit-query.js';
 import { principalOf } from '../auth/access-control.js';
 import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
+import { MAX_PAGE_SIZE, pageQuery } from '../pagination.js';
 
 const position = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -27,10 +28,10 @@ const criteria = {
   causationId: z.uuid().optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
-  after: position.optional(),
-  before: position.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  order: z.enum(['asc', 'desc']).default('asc'),
+  after: position.optional().describe('Only events after this ledger position (a filter; as the cursor of the next page it is deprecated until 0.2.0: use offset)'),
+  before: position.optional().describe('Only events before this ledger position (a filter; as the cursor of the next page it is deprecated until 0.2.0: use offset)'),
+  ...pageQuery(100),
+  ...auditSortQuery,
 };
 
 const logsQuery = z.strictObject({
@@ -45,9 +46,10 @@ const logsQuery = z.strictObject({
 
 const searchBody = z.strictObject({
   ...criteria,
-  limit: z.number().int().min(1).max(1000).default(100),
-  after: z.number().int().min(0).optional(),
-  before: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(100).describe(`Items per page, at most ${MAX_PAGE_SIZE}`),
+  offset: z.number().int().min(0).max(1_000_000).default(0).describe('Items to skip: the `nextOffset` of the previous page'),
+  after: z.number().int().min(0).optional().describe('Only events after this ledger position (a filter; as the cursor of the next page it is deprecated until 0.2.0: use offset)'),
+  before: z.number().int().min(0).optional().describe('Only events before this ledger position (a filter; as the cursor of the next page it is deprecated until 0.2.0: use offset)'),
   types: z.array(eventType).max(50).optional(),
   dataContains: z.record(z.string(), jsonValue).optional(),
 });
@@ -81,7 +83,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { permission: 'audit:read' },
     schema: {
       tags: ['audit'],
-      summary: 'Ledger events filtered by stream, type, actor and time, paged by position',
+      summary: 'Ledger events filtered by stream, type, actor and time, in position order, paged by offset',
       description: disclosed,
       querystring: logsQuery,
       response: { 200: auditPageSchema, ...problems },
@@ -138,7 +140,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           asOf: z.string(),
           version: z.number().int(),
           aggregate: z.string().nullable(),
-          state: z.unknown(),
+          state: z.unknown().describe("The aggregate's state replayed from the stream's events: its shape is the aggregate's own (its decider's state), one per aggregate kind named in `aggregate`"),
           events: z.array(auditEventSchema),
           disclosure: disclosureSchema,
         }),

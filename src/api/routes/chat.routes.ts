@@ -3,11 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { chatHistory, clearChatSessions, deleteChatSession } from '../../processors/chat/chat-sessions.js';
 import { chatTurn, type ChatDependencies, type Citation } from '../../processors/chat/chat-turns.js';
-import { chatUsage, listChatSessions } from '../../projections/chat-sessions.projection.js';
+import { chatSessionListOrder, chatUsage, listChatSessions } from '../../projections/chat-sessions.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { answeringLlmProblems, llmProblemOf } from '../llm-problems.js';
 import { problemSchema } from '../problem-details.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 502: problemSchema, 504: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -123,11 +124,12 @@ export function chatRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'chat:use' },
       schema: {
         tags: ['chat'],
-        summary: 'The caller\'s chat sessions, most recent first, and the caller\'s usage and cost per configuration',
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        summary: 'The caller\'s chat sessions, most recently used first unless sorted otherwise, and the caller\'s usage and cost per configuration',
+        querystring: z.strictObject({ ...pageQuery(100), ...sortQueryOf(chatSessionListOrder) }),
         response: {
           200: z.object({
             sessions: z.array(sessionSchema),
+            ...pageFields,
             usage: z.array(z.object({ configurationId: z.uuid().nullable(), turns: z.number().int(), inputTokens: z.number().int(), outputTokens: z.number().int(), costUsd: z.number() })),
           }),
           ...errors,
@@ -135,9 +137,10 @@ export function chatRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
     }, async (request) => {
       const { userId } = principalOf(request);
-      const [sessions, usage] = await Promise.all([listChatSessions(runtime.db.knex, userId, request.query.limit), chatUsage(runtime.db.knex, { userId })]);
+      const [{ sessions, total }, usage] = await Promise.all([listChatSessions(runtime.db.knex, userId, request.query), chatUsage(runtime.db.knex, { userId })]);
       return {
         sessions: sessions.map(({ userId: _u, deletedAt: _d, ...s }) => s),
+        ...pageOf(request.query, total),
         usage: usage.map(({ userId: _u, ...u }) => u),
       };
     });

@@ -53,7 +53,7 @@ const statusSchema = z
 
 const statementSchema = z.object({ applicable: z.boolean(), justification: z.string(), eventId: z.string(), position: z.number().int(), setAt: z.string() }).meta({ id: 'StatementOfApplicability' });
 const packSchema = packHeaderSchema.extend({ position: z.number().int(), controls: z.array(controlSchema.extend({ applicability: statementSchema.nullable() })) }).meta({ id: 'CompliancePack' });
-const packParams = z.strictObject({ packId: z.uuid() });
+const packParams = z.strictObject({ id: z.uuid().describe('The control pack') });
 const written = z.object({ packId: z.uuid(), eventId: z.string(), position: z.number().int() });
 
 /**
@@ -130,14 +130,14 @@ export function complianceRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       return { position: facts.position, packs };
     });
 
-    app.get('/api/v1/compliance/packs/:packId', {
+    app.get('/api/v1/compliance/packs/:id', {
       config: { permission: 'compliance:read' },
       schema: { tags: ['compliance'], summary: 'A control pack: its controls, their declared evidence and their statements of applicability', params: packParams, response: { 200: packSchema, ...errors } },
     }, async (request) => {
       await ensureShippedPacks();
       const facts = await loadPackFacts(runtime, (await runtime.store.head()).position);
-      const pack = facts.packs.get(request.params.packId);
-      if (!pack) throw notFound(`control pack ${request.params.packId}`);
+      const pack = facts.packs.get(request.params.id);
+      if (!pack) throw notFound(`control pack ${request.params.id}`);
       const statementOf = (controlId: string) => {
         const e = facts.applicability.get(applicabilityKey(pack.packId, controlId))?.at(-1);
         return e ? { applicable: e.data.applicable as boolean, justification: e.data.justification as string, eventId: e.id, position: e.position, setAt: e.occurredAt.toISOString() } : null;
@@ -160,17 +160,17 @@ export function complianceRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       return { packId: result.packId, eventId: result.events[0]!.id, position: result.position };
     });
 
-    app.post('/api/v1/compliance/packs/:packId/controls', {
+    app.post('/api/v1/compliance/packs/:id/controls', {
       config: { permission: 'compliance:manage' },
       schema: { tags: ['compliance'], summary: 'Add a control to a custom pack, or replace the control of the same id (shipped packs are immutable: 409)', params: packParams, body: controlSchema, response: { 200: written, ...errors } },
     }, async (request) => {
       await ensureShippedPacks();
-      await requirePack(request.params.packId);
-      const result = await defineControl(runtime, request.params.packId, request.body, meta(request));
-      return { packId: request.params.packId, eventId: result.events[0]!.id, position: result.position };
+      await requirePack(request.params.id);
+      const result = await defineControl(runtime, request.params.id, request.body, meta(request));
+      return { packId: request.params.id, eventId: result.events[0]!.id, position: result.position };
     });
 
-    app.put('/api/v1/compliance/packs/:packId/controls/:controlId/applicability', {
+    app.put('/api/v1/compliance/packs/:id/controls/:controlId/applicability', {
       config: { permission: 'compliance:manage' },
       schema: {
         tags: ['compliance'],
@@ -182,11 +182,11 @@ export function complianceRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
     }, async (request) => {
       await ensureShippedPacks();
-      await requirePack(request.params.packId);
+      await requirePack(request.params.id);
       const facts = await loadPackFacts(runtime, (await runtime.store.head()).position);
-      if (!facts.packs.get(request.params.packId)?.controls.some((c) => c.id === request.params.controlId)) throw notFound(`control ${request.params.controlId} of pack ${request.params.packId}`);
-      const result = await setApplicability(runtime, request.params.packId, { controlId: request.params.controlId, ...request.body }, meta(request));
-      return { packId: request.params.packId, eventId: result.events[0]!.id, position: result.position };
+      if (!facts.packs.get(request.params.id)?.controls.some((c) => c.id === request.params.controlId)) throw notFound(`control ${request.params.controlId} of pack ${request.params.id}`);
+      const result = await setApplicability(runtime, request.params.id, { controlId: request.params.controlId, ...request.body }, meta(request));
+      return { packId: request.params.id, eventId: result.events[0]!.id, position: result.position };
     });
   };
 }

@@ -12,7 +12,7 @@ import { BlobTooLarge, type StoredBlob } from '../../platform/blob-storage.js';
 import { detectTabularFormat } from '../../platform/tabular/detect-tabular-format.js';
 import { TabularFormatError } from '../../platform/tabular/tabular-format-error.js';
 import { artifactInUse } from '../../projections/model-registry.projection.js';
-import { datasetBlobInUse, datasetCatalog, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
+import { datasetBlobInUse, datasetCatalog, datasetListOrder, listDatasets, listDatasetVersions } from '../../projections/dataset-catalog.projection.js';
 import { streamEventsAt, type LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { datasetStreamId } from '../../commands/dataset/dataset.decider.js';
 import { asOfQuery, ledgerPointOf, readModelAt } from '../as-of-query.js';
@@ -25,6 +25,8 @@ import { readModelCaughtUp } from '../fresh-read.js';
 import { readMultipartUpload } from '../multipart-upload.js';
 import { datasetAt, datasetVersion, datasetVersionAt, existingDataset, runDatasetCommand, versionedDataset } from './dataset-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
+import { datasetProfileSchema, qualityIssueSchema, ruleResultSchema } from '../dataset-profile-schemas.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 413: problemSchema, 422: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -168,16 +170,16 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'datasets:read' },
       schema: {
         tags: ['datasets'],
-        summary: 'List datasets (not deleted), newest first',
-        querystring: z.strictObject({ owner: z.string().max(100).optional(), tag: z.string().max(50).optional(), search: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0), ...asOfQuery }),
-        response: { 200: z.object({ datasets: z.array(datasetSchema), total: z.number().int() }), ...errors },
+        summary: 'List datasets (not deleted), newest first unless sorted otherwise',
+        querystring: z.strictObject({ owner: z.string().max(100).optional(), tag: z.string().max(50).optional(), search: z.string().max(200).optional(), ...pageQuery(50), ...sortQueryOf(datasetListOrder), ...asOfQuery }),
+        response: { 200: z.object({ datasets: z.array(datasetSchema), ...pageFields }), ...errors },
       },
     }, async (request, reply) => {
       const { owner, asOf, atPosition, ...rest } = request.query;
       const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
       const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
       const found = point ? await readModelAt(runtime, datasetCatalog, 'ledger', point, (db) => listDatasets(db, filter)) : await cachedReadModelQuery(runtime, 'dataset_catalog', 'datasets.list', filter, () => listDatasets(knex, filter));
-      return { datasets: found.datasets.map(({ datasetId, ...d }) => ({ id: datasetId, ...d })), total: found.total };
+      return { datasets: found.datasets.map(({ datasetId, ...d }) => ({ id: datasetId, ...d })), ...pageOf(request.query, found.total) };
     });
 
     app.get('/api/v1/datasets/:id', {
@@ -226,7 +228,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/datasets/:id/profile', {
       config: { permission: 'datasets:read' },
-      schema: { tags: ['datasets'], summary: 'The profile of a version (default: the latest): per-column statistics, duplicates, outliers, quality', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), ...asOfQuery }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), profile: z.unknown(), qualityScore: z.number(), issues: z.array(z.unknown()), profiledAt: z.string(), eventId: z.string() }), ...errors } },
+      schema: { tags: ['datasets'], summary: 'The profile of a version (default: the latest): per-column statistics, duplicates, outliers, quality', params: idParams, querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), ...asOfQuery }), response: { 200: z.object({ id: z.uuid(), version: z.number().int(), profile: datasetProfileSchema, qualityScore: z.number(), issues: z.array(qualityIssueSchema), profiledAt: z.string(), eventId: z.string() }), ...errors } },
     }, async (request, reply) => {
       const { id } = request.params;
       const { version, ...at } = request.query;
@@ -234,7 +236,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const v = point ? await datasetVersionAt(runtime, point, id, version) : await datasetVersion(runtime, id, version);
       const profiled = await latestProfile(runtime, v.datasetId, v.version, point);
       if (!profiled) throw notFound(`a profile of version ${v.version}`);
-      return { id: v.datasetId, version: v.version, profile: profiled.data.profile, qualityScore: Number(profiled.data.qualityScore), issues: profiled.data.issues as unknown[], profiledAt: profiled.occurredAt.toISOString(), eventId: profiled.id };
+      return { id: v.datasetId, version: v.version, profile: profiled.data.profile as unknown as z.infer<typeof datasetProfileSchema>, qualityScore: Number(profiled.data.qualityScore), issues: profiled.data.issues as unknown as z.infer<typeof qualityIssueSchema>[], profiledAt: profiled.occurredAt.toISOString(), eventId: profiled.id };
     });
 
     app.get('/api/v1/datasets/:id/preview', {
@@ -254,7 +256,7 @@ export function datasetRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         summary: 'Check a version against data-quality rules (given, or a rule set by id); failing rows by index',
         params: idParams,
         body: z.strictObject({ version: z.number().int().positive().optional(), ruleSetId: z.uuid().optional(), rules: z.array(qualityRuleSchema).min(1).max(200).optional(), maxFailingRows: z.number().int().min(0).max(100_000).default(1000) }),
-        response: { 200: z.object({ id: z.uuid(), version: z.number().int(), passed: z.boolean(), results: z.array(z.unknown()), position: z.number().int() }), ...errors },
+        response: { 200: z.object({ id: z.uuid(), version: z.number().int(), passed: z.boolean(), results: z.array(ruleResultSchema), position: z.number().int() }), ...errors },
       },
     }, async (request) => {
       const { id } = request.params;

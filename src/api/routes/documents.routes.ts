@@ -9,12 +9,13 @@ import { deleteDocument } from '../../processors/documents/delete-document.js';
 import { EmbeddingFailed } from '../../processors/documents/embedders/embedder.js';
 import { hybridSearch } from '../../processors/documents/hybrid-search.js';
 import { EmptyDocument, uploadDocument } from '../../processors/documents/upload-document.js';
-import { listDocuments, type DocumentRecord } from '../../projections/documents.projection.js';
+import { documentListOrder, listDocuments, type DocumentRecord } from '../../projections/documents.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { readMultipartUpload } from '../multipart-upload.js';
 import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema, 502: problemSchema };
 
@@ -156,19 +157,19 @@ export function documentRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'documents:read' },
       schema: {
         tags: ['documents'],
-        summary: 'List documents, newest first, with their chunking and embedder',
+        summary: 'List documents, newest first unless sorted otherwise, with their chunking and embedder',
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+          ...pageQuery(50),
+          ...sortQueryOf(documentListOrder),
           includeDeleted: booleanQuery.default(false),
           format: z.enum(DOCUMENT_FORMATS).optional(),
         }),
-        response: { 200: z.object({ total: z.number().int(), documents: z.array(documentSchema) }), ...errors },
+        response: { 200: z.object({ documents: z.array(documentSchema), ...pageFields }), ...errors },
       },
     }, async (request) => {
       const clear = personalDataViewOf(principalOf(request)) === 'clear';
       const { total, documents } = await listDocuments(runtime.db.knex, request.query);
-      return { total, documents: documents.map((d: DocumentRecord) => ({ ...d, format: d.format as (typeof DOCUMENT_FORMATS)[number], subjectId: clear ? d.subjectId : null })) };
+      return { documents: documents.map((d: DocumentRecord) => ({ ...d, format: d.format as (typeof DOCUMENT_FORMATS)[number], subjectId: clear ? d.subjectId : null })), ...pageOf(request.query, total) };
     });
 
     app.delete('/api/v1/documents/:id', {

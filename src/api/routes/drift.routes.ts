@@ -11,6 +11,10 @@ import { actorOf, principalOf } from '../auth/access-control.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 import { asOfQuery, ledgerPointOf } from '../as-of-query.js';
+import { pageFields, pageQuery, sortedSlice, sortQueryInMemory, type ListInMemoryOrder } from '../pagination.js';
+import { ledgerPage, ledgerSortQuery } from '../ledger-page.js';
+import type { driftReportSchema} from '../drift-report-schemas.js';
+import { driftAlertSchema, driftColumnResultSchema, driftScheduleSchema, recordedDriftAlertSchema, recordedDriftReportSchema } from '../drift-report-schemas.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const datasetRef = z.strictObject({ datasetId: z.uuid(), version: z.number().int().positive().optional() });
@@ -47,7 +51,13 @@ const testOptions = {
   columnTests: z.record(z.string(), z.array(driftTestSpec).max(20)).optional().describe('Extra tests per column'),
 };
 
-const presentReport = (e: StoredEvent) => ({ ...(e.data as Record<string, unknown>), eventId: e.id, position: e.position, detectedAt: e.occurredAt.toISOString() });
+const presentReport = <T>(e: StoredEvent) => ({ ...(e.data as T), eventId: e.id, position: e.position, detectedAt: e.occurredAt.toISOString() });
+
+/** A computed result as JSON writes it: the NaN of an empty sample and an unbounded bin's ±∞ become null. */
+const asJson = <T>(value: T) => JSON.parse(JSON.stringify(value)) as T;
+
+/** The schedule list's sort fields; oldest first unless asked otherwise. */
+const scheduleListOrder: ListInMemoryOrder<DriftSchedule, 'setAt' | 'cron'> = { fields: { setAt: (s) => s.setAt.getTime(), cron: (s) => s.cron }, id: (s) => s.scheduleId, defaultSort: 'setAt', defaultOrder: 'asc' };
 
 const presentSchedule = (s: DriftSchedule) => ({ scheduleId: s.scheduleId, modelId: s.modelId, reference: s.reference, currentDatasetId: s.currentDatasetId, cron: s.cron, options: s.options, eventId: s.eventId, setAt: s.setAt.toISOString() });
 
@@ -72,12 +82,12 @@ export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         summary: 'Detect drift of a current dataset version against a reference (given, or the model\'s training data)',
         description: 'Per column, as Evidently chooses by default: numeric with a reference of at most 1,000 rows KS (p < 0.05), else normalised Wasserstein (≥ 0.1); categorical chi-square (p < 0.05), else Jensen–Shannon distance (≥ 0.1); PSI for every column. Dataset drift when the share of drifted columns is at least driftShare (0.5). Tests and thresholds can be set per column.',
         body: z.strictObject({ modelId: z.uuid().optional(), reference: datasetRef.optional(), current: datasetRef, ...driftOptions, ...testOptions }),
-        response: { 200: z.object({ reportId: z.uuid(), datasetDrift: z.boolean(), driftShare: z.number(), shareOfDriftedColumns: z.number(), columns: z.array(z.unknown()), alert: z.unknown(), eventId: z.string(), position: z.number().int() }), ...errors },
+        response: { 200: z.object({ reportId: z.uuid(), datasetDrift: z.boolean(), driftShare: z.number(), shareOfDriftedColumns: z.number(), columns: z.array(driftColumnResultSchema), alert: driftAlertSchema.nullable(), eventId: z.string(), position: z.number().int() }), ...errors },
       },
     }, async (request) => {
       const detected = await asProblem(detectDrift(runtime, { ...request.body, actor: actorOf(principalOf(request)), correlationId: request.id }));
       const { report, alert } = detected;
-      return { reportId: report.reportId, datasetDrift: report.datasetDrift, driftShare: request.body.driftShare, shareOfDriftedColumns: report.result.shareOfDriftedColumns, columns: report.result.columns, alert, eventId: detected.eventId, position: detected.position };
+      return { reportId: report.reportId, datasetDrift: report.datasetDrift, driftShare: request.body.driftShare, shareOfDriftedColumns: report.result.shareOfDriftedColumns, columns: asJson(report.result.columns), alert, eventId: detected.eventId, position: detected.position };
     });
 
     app.post('/api/v1/drift/schedules', {
@@ -111,12 +121,19 @@ export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/drift/schedules', {
       config: { permission: 'datasets:read' },
-      schema: { tags: ['drift'], summary: 'The active drift schedules, oldest first', querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional(), ...asOfQuery }), response: { 200: z.object({ schedules: z.array(z.unknown()) }), ...errors } },
+      schema: {
+        tags: ['drift'],
+        summary: 'The active drift schedules, oldest first unless sorted otherwise',
+        querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional(), ...pageQuery(50), ...sortQueryInMemory(scheduleListOrder), ...asOfQuery }),
+        response: { 200: z.object({ schedules: z.array(driftScheduleSchema), ...pageFields }), ...errors },
+      },
     }, async (request, reply) => {
-      const { modelId, datasetId, ...at } = request.query;
-      const point = await ledgerPointOf(runtime, at, reply);
+      const { modelId, datasetId, asOf, atPosition, ...page } = request.query;
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
       const schedules = (await activeDriftSchedules(runtime, point?.position)).filter((s) => (!modelId || s.modelId === modelId) && (!datasetId || s.currentDatasetId === datasetId || s.reference?.datasetId === datasetId));
-      return { schedules: schedules.map(presentSchedule) };
+      // Active schedules are replayed from the ledger (drift-scheduler.ts), so they are paged in memory.
+      const { items, page: paging } = sortedSlice(schedules, page, scheduleListOrder);
+      return { schedules: items.map(presentSchedule), ...paging };
     });
 
     app.delete('/api/v1/drift/schedules/:id', {
@@ -131,28 +148,34 @@ export function driftRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/drift/reports/:modelId', {
       config: { permission: 'models:read' },
-      schema: { tags: ['drift'], summary: "A model's drift reports, newest first", params: z.strictObject({ modelId: z.uuid() }), querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(20), ...asOfQuery }), response: { 200: z.object({ modelId: z.uuid(), reports: z.array(z.unknown()) }), ...errors } },
+      schema: {
+        tags: ['drift'],
+        summary: "A model's drift reports, newest first unless sorted otherwise",
+        params: z.strictObject({ modelId: z.uuid() }),
+        querystring: z.strictObject({ ...pageQuery(20), ...ledgerSortQuery('desc'), ...asOfQuery }),
+        response: { 200: z.object({ modelId: z.uuid(), reports: z.array(recordedDriftReportSchema), ...pageFields }), ...errors },
+      },
     }, async (request, reply) => {
-      const { limit, ...at } = request.query;
-      const point = await ledgerPointOf(runtime, at, reply);
-      const events = await runtime.store.readAll({ filter: { types: ['drift.detected'], dataContains: { modelId: request.params.modelId } }, direction: 'backwards', limit, ...(point ? { to: point.position } : {}) });
-      return { modelId: request.params.modelId, reports: events.map(presentReport) };
+      const { asOf, atPosition, ...page } = request.query;
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
+      const { events, ...paging } = await ledgerPage(runtime.store, { filter: { types: ['drift.detected'], dataContains: { modelId: request.params.modelId } }, ...(point ? { to: point.position } : {}) }, page);
+      return { modelId: request.params.modelId, reports: events.map((e) => presentReport<z.infer<typeof driftReportSchema>>(e)), ...paging };
     });
 
     app.get('/api/v1/drift/alerts', {
       config: { permission: 'datasets:read' },
       schema: {
         tags: ['drift'],
-        summary: 'Drift alerts, newest first, by model, dataset or severity',
-        querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional(), severity: z.enum(['low', 'medium', 'high']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), ...asOfQuery }),
-        response: { 200: z.object({ alerts: z.array(z.unknown()) }), ...errors },
+        summary: 'Drift alerts, newest first unless sorted otherwise, by model, dataset or severity',
+        querystring: z.strictObject({ modelId: z.uuid().optional(), datasetId: z.uuid().optional(), severity: z.enum(['low', 'medium', 'high']).optional(), ...pageQuery(50), ...ledgerSortQuery('desc'), ...asOfQuery }),
+        response: { 200: z.object({ alerts: z.array(recordedDriftAlertSchema), ...pageFields }), ...errors },
       },
     }, async (request, reply) => {
-      const { modelId, datasetId, severity, limit, ...at } = request.query;
-      const point = await ledgerPointOf(runtime, at, reply);
+      const { modelId, datasetId, severity, asOf, atPosition, ...page } = request.query;
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
       const dataContains = { ...(modelId ? { modelId } : {}), ...(datasetId ? { datasetId } : {}), ...(severity ? { severity } : {}) };
-      const events = await runtime.store.readAll({ filter: { types: ['drift.alert-raised'], ...(Object.keys(dataContains).length > 0 ? { dataContains } : {}) }, direction: 'backwards', limit, ...(point ? { to: point.position } : {}) });
-      return { alerts: events.map(presentReport) };
+      const { events, ...paging } = await ledgerPage(runtime.store, { filter: { types: ['drift.alert-raised'], ...(Object.keys(dataContains).length > 0 ? { dataContains } : {}) }, ...(point ? { to: point.position } : {}) }, page);
+      return { alerts: events.map((e) => presentReport<z.infer<typeof driftAlertSchema>>(e)), ...paging };
     });
   };
 }

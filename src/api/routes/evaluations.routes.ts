@@ -5,12 +5,14 @@ import { EVALUATION_TYPES } from '../../events/catalogue/evaluation.events.js';
 import { compareEvaluations } from '../../processors/evaluations/evaluation-comparison.js';
 import { MAX_ITEMS } from '../../processors/evaluations/evaluation-items.js';
 import { createEvaluation, estimateEvaluation, evaluationState, startEvaluation, stopEvaluation, type EvaluationDependencies } from '../../processors/evaluations/evaluations.js';
-import { evaluationResults, findEvaluation, listEvaluations } from '../../projections/evaluations.projection.js';
+import { evaluationListOrder, evaluationResultOrder, evaluationResults, findEvaluation, listEvaluations } from '../../projections/evaluations.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { readFresh, readModelCaughtUp } from '../fresh-read.js';
 import { answeringLlmProblems } from '../llm-problems.js';
 import { notFound, problemSchema } from '../problem-details.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
+import { evaluationCompleted, evaluationCreated, judgeCallSchema } from '../../events/catalogue/evaluation.events.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -43,10 +45,13 @@ const evaluationSchema = z
     stopReason: z.string().nullable(),
     modelId: z.uuid().nullable(),
     modelVersion: z.number().int().nullable(),
-    definition: z.record(z.string(), z.unknown()).describe('Configurations (pinned by version), judge, metrics and versions, item source and hash, seed, budget, limits'),
+    definition: evaluationCreated.schema
+      .omit({ items: true })
+      .extend({ itemCount: z.number().int() })
+      .describe('The evaluation.created record without its items: configurations (pinned by version), judge, metrics and versions, item source and hash, seed, budget, limits'),
     aggregates: z.array(z.object({ configurationId: z.uuid(), metrics: z.array(metricAggregate) })).nullable(),
-    fairness: z.array(z.unknown()).nullable(),
-    receipt: z.record(z.string(), z.unknown()).nullable(),
+    fairness: evaluationCompleted.schema.shape.fairness.nullable().describe('Counterfactual fairness per configuration and metric, once completed'),
+    receipt: evaluationCompleted.schema.shape.receipt.nullable().describe('What recomputes the aggregates, once completed'),
   })
   .meta({ id: 'Evaluation' });
 
@@ -147,16 +152,19 @@ export function evaluationRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       schema: {
         tags: ['evaluations'],
         operationId: 'listEvaluations',
-        summary: 'Evaluations with their status, progress and spend, newest first',
+        summary: 'Evaluations with their status, progress and spend, newest first unless sorted otherwise',
         querystring: z.strictObject({
           status: z.enum(['created', 'running', 'stopped', 'completed']).optional(),
           type: z.enum(EVALUATION_TYPES).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          offset: z.coerce.number().int().min(0).default(0),
+          ...pageQuery(50),
+          ...sortQueryOf(evaluationListOrder),
         }),
-        response: { 200: z.object({ evaluations: z.array(evaluationSchema), total: z.number().int() }), ...errors },
+        response: { 200: z.object({ evaluations: z.array(evaluationSchema), ...pageFields }), ...errors },
       },
-    }, async (request) => listEvaluations(runtime.db.knex, request.query));
+    }, async (request) => {
+      const found = await listEvaluations(runtime.db.knex, request.query);
+      return { evaluations: found.evaluations, ...pageOf(request.query, found.total) };
+    });
 
     app.get('/api/v1/evaluations/:id', {
       config: { permission: 'evaluations:read' },
@@ -227,11 +235,11 @@ export function evaluationRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         operationId: 'getEvaluationResults',
         summary: 'Results per item (and counterfactual variant, and configuration): answer, scores, abstentions, judge calls, usage and cost, or the failure',
         params: idParams,
-        querystring: z.strictObject({ configurationId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), offset: z.coerce.number().int().min(0).default(0) }),
+        querystring: z.strictObject({ configurationId: z.uuid().optional(), ...pageQuery(100), ...sortQueryOf(evaluationResultOrder) }),
         response: {
           200: z.object({
             evaluationId: z.uuid(),
-            total: z.number().int(),
+            ...pageFields,
             results: z.array(
               z.object({
                 configurationId: z.uuid(),
@@ -242,7 +250,7 @@ export function evaluationRoutes(runtime: Runtime): FastifyPluginAsyncZod {
                 retrievedDocumentIds: z.array(z.string()),
                 scores: z.record(z.string(), z.number().nullable()),
                 abstentions: z.record(z.string(), z.string()),
-                judgeCalls: z.array(z.unknown()),
+                judgeCalls: z.array(judgeCallSchema),
                 usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() }).nullable(),
                 costUsd: z.number().nullable(),
                 latencyMs: z.number().nullable(),
@@ -258,7 +266,8 @@ export function evaluationRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const id = request.params.id;
       const found = await readFresh(runtime, evaluationStreamId(id), 'evaluations', () => findEvaluation(runtime.db.knex, id));
       if (!found) throw notFound(`evaluation ${id}`);
-      return { evaluationId: id, ...(await evaluationResults(runtime.db.knex, id, request.query)) };
+      const { results, total } = await evaluationResults(runtime.db.knex, id, request.query);
+      return { evaluationId: id, results, ...pageOf(request.query, total) };
     });
 
     app.post('/api/v1/evaluations/compare', {

@@ -5,7 +5,7 @@ import { jsonValue } from '../../events/json-value.js';
 import type { JsonObject } from '../../events/envelope.js';
 import { DuplicateEventConflict } from '../../events/event-store.js';
 import { PublishRefused, publishExternalEvent } from '../../processors/external-events/publish-external-event.js';
-import { deliveryIdsIn, findSubscription, listDeliveries, listSubscriptions, type WebhookSubscription } from '../../processors/webhooks/webhook-delivery-log.js';
+import { deliveryIdsIn, deliveryListOrder, findSubscription, listDeliveries, pageOfSubscriptions, subscriptionListOrder, type WebhookSubscription } from '../../processors/webhooks/webhook-delivery-log.js';
 import { WebhookRefused, replayWebhookDeliveries, subscribeWebhook, unsubscribeWebhook } from '../../processors/webhooks/webhook-subscriptions.js';
 import { TOPIC_PATTERN } from '../../processors/webhooks/webhook-topic.js';
 import type { Runtime } from '../../runtime.js';
@@ -13,6 +13,7 @@ import { actorOf, principalOf, type Principal } from '../auth/access-control.js'
 import { roleHas, type Permission } from '../permissions.js';
 import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema };
 
@@ -22,7 +23,7 @@ const may = (principal: Principal, permission: Permission) => roleHas(principal.
 const NOTIFICATION_TOPIC = 'notification.raised';
 
 const subscriptionSchema = z
-  .object({ subscriptionId: z.uuid(), topic: z.string(), url: z.string(), filter: z.record(z.string(), z.unknown()), ownerId: z.string(), personalData: z.enum(['clear', 'pseudonymised']), active: z.boolean(), subscribedPosition: z.number().int(), createdAt: z.string() })
+  .object({ subscriptionId: z.uuid(), topic: z.string(), url: z.string(), filter: z.object({ dataContains: z.record(z.string(), jsonValue).optional().describe("JSON containment on event data, the subscriber's own: any JSON"), streamCategory: z.string().optional() }), ownerId: z.string(), personalData: z.enum(['clear', 'pseudonymised']), active: z.boolean(), subscribedPosition: z.number().int(), createdAt: z.string() })
   .meta({ id: 'WebhookSubscription' });
 
 const deliverySchema = z
@@ -119,12 +120,18 @@ export function eventRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/events/subscriptions', {
       config: { permission: 'self:manage' },
-      schema: { tags: ['events'], summary: 'The caller\'s webhook subscriptions (an administrator sees all), as the delivery processor holds them', response: { 200: z.object({ subscriptions: z.array(subscriptionSchema) }), ...errors } },
+      schema: {
+        tags: ['events'],
+        summary: 'The caller\'s webhook subscriptions (an administrator sees all), as the delivery processor holds them, oldest first unless sorted otherwise',
+        querystring: z.strictObject({ ...pageQuery(100), ...sortQueryOf(subscriptionListOrder) }),
+        response: { 200: z.object({ subscriptions: z.array(subscriptionSchema), ...pageFields }), ...errors },
+      },
     }, async (request) => {
       const principal = principalOf(request);
       // The delivery processor applies subscriptions as it follows the ledger: wait (bounded) until it has what the ledger holds now.
       await runtime.webhooks.fanout.caughtUpTo((await runtime.store.head()).position, runtime.config.RAIA_MIN_POSITION_WAIT_MS);
-      return { subscriptions: await listSubscriptions(runtime.db.knex, principal.role === 'admin' ? {} : { ownerId: principal.userId }) };
+      const { subscriptions, total } = await pageOfSubscriptions(runtime.db.knex, { ...request.query, ...(principal.role === 'admin' ? {} : { ownerId: principal.userId }) });
+      return { subscriptions, ...pageOf(request.query, total) };
     });
 
     app.get('/api/v1/events/subscriptions/:id/deliveries', {
@@ -133,13 +140,19 @@ export function eventRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['events'],
         summary: 'The delivery log of a subscription: each delivery with every attempt (time, status code, error, duration)',
         params: subscriptionParams,
-        querystring: z.strictObject({ status: z.enum(['pending', 'delivered', 'dead', 'cancelled']).optional(), afterPosition: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
-        response: { 200: z.object({ deliveries: z.array(deliverySchema) }), ...errors },
+        querystring: z.strictObject({
+          status: z.enum(['pending', 'delivered', 'dead', 'cancelled']).optional(),
+          ...pageQuery(100),
+          ...sortQueryOf(deliveryListOrder),
+          afterPosition: z.coerce.number().int().min(0).optional().meta({ deprecated: true }).describe('Only deliveries of events after this ledger position (a filter; as the cursor of the next page it is deprecated until 0.2.0: use offset)'),
+        }),
+        response: { 200: z.object({ deliveries: z.array(deliverySchema), ...pageFields }), ...errors },
       },
     }, async (request) => {
       const sub = await visibleSubscription(request, request.params.id);
-      const { status, afterPosition, limit } = request.query;
-      return { deliveries: await listDeliveries(runtime.db.knex, sub.subscriptionId, { limit, ...(status ? { status } : {}), ...(afterPosition !== undefined ? { afterPosition } : {}) }) };
+      const { status, afterPosition, ...page } = request.query;
+      const { deliveries, total } = await listDeliveries(runtime.db.knex, sub.subscriptionId, { ...page, ...(status ? { status } : {}), ...(afterPosition !== undefined ? { afterPosition } : {}) });
+      return { deliveries, ...pageOf(page, total) };
     });
 
     app.post('/api/v1/events/subscriptions/:id/replay', {

@@ -174,7 +174,22 @@ const explanationResponse = z
     position: z.number().int(),
     requestKey: z.string(),
   })
-  .catchall(z.unknown());
+  // Beside these, the method's own result fields at the top level (values, baseValues, grid…), each listed in docs/explainability.md.
+  .catchall(z.unknown().describe("A result field of the explanation method (docs/explainability.md)"))
+  .meta({ id: 'Explanation' });
+
+/** What-if SHAP values of the changed row, by feature in `featureNames` order. */
+const whatIfShapSchema = z.object({ baseValue: z.number(), values: z.array(z.number()), additivityGap: z.number(), outputSpace: z.enum(['margin', 'output']) });
+
+/** src/analytics/explain/counterfactual.ts's result, with features by name. */
+const counterfactualSchema = z.object({
+  found: z.boolean(),
+  counterfactual: z.record(z.string(), z.number()).nullable().describe('The closest row the model puts in the other class, by feature; null when none was found'),
+  changedFeatures: z.array(z.string()),
+  distance: z.number().nullable().describe('L1 distance on range-normalised features; null when none was found'),
+  originalPrediction: z.number(),
+  counterfactualPrediction: z.number().optional(),
+});
 
 /** An explanation event as the API answers it: its result fields at the top level. */
 function present(event: StoredEvent, cached: boolean) {
@@ -326,7 +341,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           counterfactual: z.strictObject({ immutable: z.array(z.string()).default([]), ranges: z.record(z.string(), z.tuple([z.number(), z.number()])).default({}) }).optional(),
           seed: z.number().int().min(0).default(0),
         }),
-        response: { 200: z.object({ modelId: z.uuid(), modelVersion: z.number().int(), featureNames: z.array(z.string()), prediction: z.number(), newPrediction: z.number(), delta: z.number(), shap: z.unknown(), counterfactual: z.unknown() }), ...errors },
+        response: { 200: z.object({ modelId: z.uuid(), modelVersion: z.number().int(), featureNames: z.array(z.string()), prediction: z.number(), newPrediction: z.number(), delta: z.number(), shap: whatIfShapSchema.nullable(), counterfactual: counterfactualSchema.nullable() }), ...errors },
       },
     }, async (request) => {
       const { modelId, changes, seed } = request.body;
@@ -352,7 +367,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           : undefined;
       const featureChanges = names.flatMap((name, feature) => (name in changes ? [{ feature, value: changed[0]![feature] ?? NaN }] : []));
       const result = await whatIf(predict, rowMatrix([row!], width), featureChanges, explainer);
-      let counterfactual: unknown = null;
+      let counterfactual: z.infer<typeof counterfactualSchema> | null = null;
       if (request.body.counterfactual) {
         if (model.task === 'regression') throw invalidFields([{ field: 'body.counterfactual', message: 'counterfactuals flip a classification; this model is a regressor' }]);
         const { immutable, ranges } = request.body.counterfactual;
@@ -360,7 +375,14 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const max = Float64Array.from(names, (n, j) => ranges[n]?.[1] ?? (background ? Math.max(...columnOf(background, width, j)) : Infinity));
         if (min.some((v) => !Number.isFinite(v)) || max.some((v) => !Number.isFinite(v))) throw invalidFields([{ field: 'body.counterfactual.ranges', message: 'give a range for every feature, or background rows to take ranges from' }]);
         const found = await findCounterfactual(predict, rowMatrix([row!], width), { min, max, immutable: immutable.map((n) => names.indexOf(n)).filter((j) => j >= 0), random: mulberry32(seed) });
-        counterfactual = { ...found, counterfactual: found.counterfactual ? Object.fromEntries(names.map((n, j) => [n, found.counterfactual![j]])) : null, changedFeatures: found.changedFeatures.map((j) => names[j]) };
+        counterfactual = {
+          found: found.found,
+          counterfactual: found.counterfactual ? Object.fromEntries(names.map((n, j) => [n, found.counterfactual![j]!])) : null,
+          changedFeatures: found.changedFeatures.map((j) => names[j]!),
+          distance: Number.isFinite(found.distance) ? found.distance : null,
+          originalPrediction: found.originalPrediction,
+          ...(found.counterfactualPrediction !== undefined ? { counterfactualPrediction: found.counterfactualPrediction } : {}),
+        };
       }
       return {
         modelId,
@@ -369,7 +391,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         prediction: result.prediction,
         newPrediction: result.newPrediction,
         delta: result.delta,
-        shap: result.shap ? { baseValue: result.shap.baseValue, values: valuesAsRows(result.shap)[0], additivityGap: result.shap.additivityGap, outputSpace: ensemble ? 'margin' : 'output' } : null,
+        shap: result.shap ? { baseValue: result.shap.baseValue, values: valuesAsRows(result.shap)[0]!, additivityGap: result.shap.additivityGap, outputSpace: ensemble ? ('margin' as const) : ('output' as const) } : null,
         counterfactual,
       };
     });
@@ -407,16 +429,16 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       return { jobId, status: 'queued' as const, statusUrl: `/api/v1/explainability/jobs/${jobId}`, position: result.position };
     });
 
-    app.get('/api/v1/explainability/jobs/:jobId', {
+    app.get('/api/v1/explainability/jobs/:id', {
       config: { permission: 'models:read' },
       schema: {
         tags: ['explainability'],
         summary: 'The state of an asynchronous explanation, and its result once computed',
-        params: z.strictObject({ jobId: z.uuid() }),
-        response: { 200: z.object({ jobId: z.uuid(), status: z.enum(['queued', 'running', 'completed', 'failed']), progress: z.object({ done: z.number().int(), total: z.number().int() }).optional(), reason: z.string().optional(), result: z.unknown().optional() }), ...errors },
+        params: z.strictObject({ id: z.uuid().describe('The explanation job') }),
+        response: { 200: z.object({ jobId: z.uuid(), status: z.enum(['queued', 'running', 'completed', 'failed']), progress: z.object({ done: z.number().int(), total: z.number().int() }).optional(), reason: z.string().optional(), result: explanationResponse.optional().describe('The explanation, once computed') }), ...errors },
       },
     }, async (request) => {
-      const { jobId } = request.params;
+      const jobId = request.params.id;
       const events = await runtime.store.readStream(explanationJobStreamId(jobId));
       if (events.length === 0) throw notFound(`explanation job ${jobId}`);
       const failed = events.find((e) => e.type === 'explanation.failed');

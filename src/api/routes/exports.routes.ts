@@ -15,12 +15,13 @@ import type { ExportFormat } from '../../processors/exports/export-document.js';
 import { exportParamSchemas, exportRequestBody } from '../../processors/exports/export-params.js';
 import { verifyExportFile } from '../../processors/exports/export-verification.js';
 import { deleteExport } from '../../processors/exports/delete-export.js';
-import { findExportJob, listExportJobs, type ExportJobRecord } from '../../projections/export-jobs.projection.js';
+import { exportJobListOrder, findExportJob, listExportJobs, type ExportJobRecord } from '../../projections/export-jobs.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf, type Principal } from '../auth/access-control.js';
 import { roleHas, type Permission } from '../permissions.js';
 import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 410: problemSchema, 413: problemSchema, 415: problemSchema };
 
@@ -31,7 +32,7 @@ const jobSchema = z
     exportId: z.uuid(),
     kind: z.string(),
     format: z.string(),
-    params: z.record(z.string(), z.unknown()),
+    params: z.record(z.string(), z.unknown()).describe("The export's parameters as requested: their shape is the kind's (the request schemas of POST /export/*)"),
     requesterId: z.string(),
     status: z.enum(['queued', 'running', 'completed', 'failed', 'deleted']),
     progress: z.object({ rows: z.number().int() }).nullable(),
@@ -138,21 +139,22 @@ export function exportRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'exports:create' },
       schema: {
         tags: ['exports'],
-        summary: 'Export jobs, newest first: the caller\'s own, or everyone\'s with audit:read',
-        querystring: z.strictObject({ exportId: z.uuid().optional(), mine: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
-        response: { 200: z.object({ jobs: z.array(jobSchema) }), ...errors },
+        summary: 'Export jobs, newest first unless sorted otherwise: the caller\'s own, or everyone\'s with audit:read',
+        querystring: z.strictObject({ exportId: z.uuid().optional(), mine: z.enum(['true', 'false']).optional(), ...pageQuery(100), ...sortQueryOf(exportJobListOrder) }),
+        response: { 200: z.object({ jobs: z.array(jobSchema), ...pageFields }), ...errors },
       },
     }, async (request) => {
       const principal = principalOf(request);
-      const { exportId, limit, mine } = request.query;
+      const { exportId, mine, ...page } = request.query;
       if (exportId) {
         const job = await findExportJob(runtime.db.knex, exportId);
         const visible = job && (job.requesterId === principal.userId || may(principal, 'audit:read'));
-        return { jobs: visible ? [presentJob(job)] : [] };
+        const found = visible ? [presentJob(job)] : [];
+        return { jobs: found.slice(page.offset, page.offset + page.limit), ...pageOf(page, found.length) };
       }
       const all = may(principal, 'audit:read') && mine !== 'true';
-      const jobs = await listExportJobs(runtime.db.knex, { limit, ...(all ? {} : { requesterId: principal.userId }) });
-      return { jobs: jobs.map(presentJob) };
+      const { jobs, total } = await listExportJobs(runtime.db.knex, { ...page, ...(all ? {} : { requesterId: principal.userId }) });
+      return { jobs: jobs.map(presentJob), ...pageOf(page, total) };
     });
 
     app.get('/api/v1/export/jobs/:id/download', {
@@ -162,7 +164,7 @@ export function exportRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         summary: 'Download a completed export; `Repr-Digest`/`Digest` carry its SHA-256 (RFC 9530, RFC 3230)',
         params: z.strictObject({ id: z.uuid() }),
         produces: ['application/zip', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/pdf'],
-        response: { 200: z.unknown().describe('the file, streamed'), ...errors },
+        response: { 200: z.unknown().describe('The file itself, streamed: bytes of the content type the job produced, not JSON'), ...errors },
       },
     }, async (request, reply) => {
       const job = await visibleJob(request, request.params.id);

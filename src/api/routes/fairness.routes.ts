@@ -72,6 +72,8 @@ import {
 } from './fairness-records.js';
 import { runModelCommand } from './model-commands.js';
 import { modelStateFromLedger } from './model-read.js';
+import { pageFields, pageOf, pageQuery } from '../pagination.js';
+import { ledgerSortQuery } from '../ledger-page.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const BODY_LIMIT = 32 * 1024 * 1024;
@@ -367,23 +369,25 @@ export function fairnessRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'models:read' },
       schema: {
         tags: ['fairness'],
-        summary: "A model's fairness assessments (fairness.assessed events), newest first",
+        summary: "A model's fairness assessments (fairness.assessed events), newest first unless sorted otherwise",
         params: modelParams,
         querystring: z.strictObject({
           version: z.coerce.number().int().positive().optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(20),
-          offset: z.coerce.number().int().min(0).default(0),
+          ...pageQuery(20),
+          ...ledgerSortQuery('desc'),
           ...asOfQuery,
         }),
-        response: { 200: z.object({ modelId: z.uuid(), reports: z.array(assessmentSchema), total: z.number().int() }), ...errors },
+        response: { 200: z.object({ modelId: z.uuid(), reports: z.array(assessmentSchema), ...pageFields }), ...errors },
       },
     }, async (request, reply) => {
       const { modelId } = request.params;
-      const { version, limit, offset, ...at } = request.query;
-      const point = await ledgerPointOf(runtime, at, reply);
+      const { version, asOf, atPosition, ...page } = request.query;
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
       if (!(await modelExists(runtime, modelId, point))) throw notFound(point ? `model ${modelId} as of position ${point.position}` : `model ${modelId}`);
-      const events = await assessmentsOf(runtime, modelId, version, point);
-      return { modelId, reports: events.slice(offset, offset + limit).map((e) => presentAssessment(e, false)), total: events.length };
+      // One model's assessments are one ledger stream, read whole: paged here, not by a table.
+      const newestFirst = await assessmentsOf(runtime, modelId, version, point);
+      const events = page.order === 'desc' ? newestFirst : newestFirst.reverse();
+      return { modelId, reports: events.slice(page.offset, page.offset + page.limit).map((e) => presentAssessment(e, false)), ...pageOf(page, events.length) };
     });
 
     app.get('/api/v1/bias/metrics/:modelId', {

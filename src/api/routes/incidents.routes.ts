@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { closeIncident, IncidentModelNotFound, reportIncident, updateIncident } from '../../commands/incident/incident-commands.js';
 import { incidentStreamId } from '../../commands/incident/incident.decider.js';
 import { INCIDENT_CATEGORIES, INCIDENT_SEVERITIES } from '../../events/catalogue/incident.events.js';
-import { listIncidents, readIncident } from '../../processors/compliance/incident-register.js';
+import { listIncidents, readIncident, type IncidentView } from '../../processors/compliance/incident-register.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { personalDataViewOf } from '../personal-data-view.js';
 import { notFound, problemSchema } from '../problem-details.js';
+import { pageFields, pageQuery, sortedSlice, sortQueryInMemory, type ListInMemoryOrder } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -37,6 +38,14 @@ const incidentSchema = z
   })
   .meta({ id: 'Incident' });
 const written = z.object({ incidentId: z.uuid(), deadline: z.string(), position: z.number().int() });
+
+/** The incident list's sort fields; the latest reported first unless asked otherwise (ISO instants sort as text). */
+const incidentListOrder: ListInMemoryOrder<IncidentView, 'reportedAt' | 'deadline' | 'awareAt' | 'severity'> = {
+  fields: { reportedAt: (i) => i.reportedAt, deadline: (i) => i.deadline, awareAt: (i) => i.awareAt, severity: (i) => i.severity },
+  id: (i) => i.incidentId,
+  defaultSort: 'reportedAt',
+  defaultOrder: 'desc',
+};
 
 /** Serious incidents on models (EU AI Act Art. 73): report, update (incl. the authority's notification), close, read with deadlines. */
 export function incidentRoutes(runtime: Runtime): FastifyPluginAsyncZod {
@@ -79,14 +88,16 @@ export function incidentRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'compliance:read' },
       schema: {
         tags: ['incidents'],
-        summary: 'Serious incidents, newest first, with deadline and overdue flag',
-        querystring: z.strictObject({ modelId: z.uuid().optional(), status: z.enum(['open', 'closed']).optional(), overdue: z.enum(['true', 'false']).optional() }),
-        response: { 200: z.object({ incidents: z.array(incidentSchema) }), ...errors },
+        summary: 'Serious incidents, newest first unless sorted otherwise, with deadline and overdue flag',
+        querystring: z.strictObject({ modelId: z.uuid().optional(), status: z.enum(['open', 'closed']).optional(), overdue: z.enum(['true', 'false']).optional(), ...pageQuery(50), ...sortQueryInMemory(incidentListOrder) }),
+        response: { 200: z.object({ incidents: z.array(incidentSchema), ...pageFields }), ...errors },
       },
     }, async (request) => {
-      const { overdue, ...filter } = request.query;
+      const { overdue, limit, offset, sort, order, ...filter } = request.query;
       const incidents = await listIncidents(runtime, personalDataViewOf(principalOf(request)), { ...filter, ...(overdue ? { overdue: overdue === 'true' } : {}) });
-      return { incidents };
+      // Incidents are replayed from the ledger (incident-register.ts), so they are paged in memory.
+      const { items, page } = sortedSlice(incidents, { limit, offset, sort, order }, incidentListOrder);
+      return { incidents: items, ...page };
     });
 
     app.get('/api/v1/incidents/:id', {

@@ -5,11 +5,12 @@ import { createConfiguration, deleteConfiguration, presentConfiguration, testCon
 import { InvalidLlmInput } from '../../processors/llm/llm-errors.js';
 import { PROVIDERS } from '../../processors/llm/provider-catalogue.js';
 import { chatUsage } from '../../projections/chat-sessions.projection.js';
-import { listLlmConfigurations } from '../../projections/llm-configurations.projection.js';
+import { listLlmConfigurations, llmConfigurationListOrder } from '../../projections/llm-configurations.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { answeringLlmProblems } from '../llm-problems.js';
 import { notFound, problemSchema } from '../problem-details.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 502: problemSchema, 504: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -85,18 +86,20 @@ export function llmRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'llm:read' },
       schema: {
         tags: ['llm'],
-        summary: 'LLM configurations (keys masked), each with its usage and cost; `usage` lists usage and cost per configuration and user',
-        querystring: z.strictObject({ userId: z.string().max(100).optional().describe('Narrow `usage` to one user'), configurationId: z.uuid().optional().describe('Narrow `usage` to one configuration') }),
+        summary: 'LLM configurations (keys masked) by name unless sorted otherwise, each with its usage and cost; `usage` lists usage and cost per configuration and user',
+        querystring: z.strictObject({ userId: z.string().max(100).optional().describe('Narrow `usage` to one user'), configurationId: z.uuid().optional().describe('Narrow `usage` to one configuration'), ...pageQuery(100), ...sortQueryOf(llmConfigurationListOrder) }),
         response: {
           200: z.object({
             configurations: z.array(configurationSchema),
+            ...pageFields,
             usage: z.array(usageTotals.extend({ configurationId: z.uuid().nullable().describe('null: the built-in raia-extractive default'), userId: z.string() })),
           }),
           ...errors,
         },
       },
     }, async (request) => {
-      const [records, usage] = await Promise.all([listLlmConfigurations(runtime.db.knex), chatUsage(runtime.db.knex, request.query)]);
+      const { userId, configurationId, ...page } = request.query;
+      const [{ configurations: records, total }, usage] = await Promise.all([listLlmConfigurations(runtime.db.knex, page), chatUsage(runtime.db.knex, { ...(userId ? { userId } : {}), ...(configurationId ? { configurationId } : {}) })]);
       const perConfiguration = new Map<string | null, { turns: number; inputTokens: number; outputTokens: number; costUsd: number }>();
       for (const u of await chatUsage(runtime.db.knex)) {
         const total = perConfiguration.get(u.configurationId) ?? { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
@@ -104,6 +107,7 @@ export function llmRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       }
       return {
         configurations: records.map((r) => ({ ...presentConfiguration(r), usage: perConfiguration.get(r.configurationId) ?? { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 } })),
+        ...pageOf(page, total),
         usage,
       };
     });

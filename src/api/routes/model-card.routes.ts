@@ -5,7 +5,7 @@ import { DEPLOYMENT_POLICY_STREAM, deploymentPolicyDecider } from '../../command
 import { ASSESSMENT_KINDS } from '../../events/catalogue/model.events.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
-import { assembleModelCard, modelCardMarkdown } from '../model-card.js';
+import { assembleModelCard, modelCardMarkdown, modelCardSchema } from '../model-card.js';
 import { notFound, problemSchema } from '../problem-details.js';
 import { asOfQuery, ledgerPointOf } from '../as-of-query.js';
 import { deploymentPolicyWithVersion } from './model-commands.js';
@@ -39,7 +39,7 @@ export function modelCardRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         summary: 'The model card, assembled from the ledger: JSON, or Markdown with Accept: text/markdown',
         params: z.strictObject({ id: z.uuid() }),
         querystring: z.strictObject(asOfQuery),
-        response: { 200: z.unknown(), ...errors },
+        response: { 200: z.union([modelCardSchema, z.string().describe('The card as Markdown (Accept: text/markdown)')]), ...errors },
       },
     }, async (request, reply) => {
       const point = await ledgerPointOf(runtime, request.query, reply);

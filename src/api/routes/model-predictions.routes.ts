@@ -10,6 +10,7 @@ import { principalOf } from '../auth/access-control.js';
 import { resolveScoringVersion } from './model-read.js';
 import { instanceRows, rowMatrix } from './instance-rows.js';
 import { invalidFields, notFound, problemSchema } from '../problem-details.js';
+import { performanceReportSchema } from '../performance-report-schema.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const MAX_INSTANCES = 10_000;
@@ -107,7 +108,7 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         summary: 'Measured performance from logged predictions with recorded outcomes, per version, in a time window',
         params: z.strictObject({ id: z.uuid() }),
         querystring: z.strictObject({ version: z.coerce.number().int().positive().optional(), from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() }),
-        response: { 200: z.object({ modelId: z.uuid(), window: z.object({ from: z.string().nullable(), to: z.string().nullable() }), versions: z.array(z.object({ version: z.number().int(), rows: z.number().int(), metrics: z.unknown() })) }), ...errors },
+        response: { 200: z.object({ modelId: z.uuid(), window: z.object({ from: z.string().nullable(), to: z.string().nullable() }), versions: z.array(z.object({ version: z.number().int(), rows: z.number().int(), metrics: performanceReportSchema })) }), ...errors },
       },
     }, async (request) => {
       const { id } = request.params;

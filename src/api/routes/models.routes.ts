@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MODEL_TYPES, RISK_TIERS } from '../../events/catalogue/model.events.js';
 import { discloseEvents } from '../../events/event-disclosure.js';
-import { listModels, listModelVersions, modelInRows, modelRegistry, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
+import { listModels, listModelVersions, modelInRows, modelListOrder, modelRegistry, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
 import type { LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { presentEvent, auditEventSchema } from '../audit-query.js';
@@ -19,6 +19,7 @@ import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 import { asOfQuery, ledgerPointOf, readModelAt, readModelRowsAt } from '../as-of-query.js';
 import { modelStreamId } from '../../commands/model/model.decider.js';
 import { cachedReadModelQuery } from '../../projections/cached-read-model-query.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 503: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -116,7 +117,7 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'models:read' },
       schema: {
         tags: ['models'],
-        summary: 'List registered models (not deleted), newest first',
+        summary: 'List registered models (not deleted), newest first unless sorted otherwise',
         querystring: z.strictObject({
           type: z.enum(MODEL_TYPES).optional(),
           riskTier: z.enum(RISK_TIERS).optional(),
@@ -124,18 +125,18 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           tag: z.string().max(50).optional(),
           search: z.string().max(200).optional(),
           status: z.enum(['deployed']).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          offset: z.coerce.number().int().min(0).default(0),
+          ...pageQuery(50),
+          ...sortQueryOf(modelListOrder),
           ...asOfQuery,
         }),
-        response: { 200: z.object({ models: z.array(modelSchema), total: z.number().int() }), ...errors },
+        response: { 200: z.object({ models: z.array(modelSchema), ...pageFields }), ...errors },
       },
     }, async (request, reply) => {
       const { owner, asOf, atPosition, ...rest } = request.query;
       const filter = { ...rest, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) };
       const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
       const found = point ? await readModelAt(runtime, modelRegistry, 'ledger', point, (db) => listModels(db, filter)) : await cachedReadModelQuery(runtime, 'model_registry', 'models.list', filter, () => listModels(knex, filter));
-      return { models: found.models.map(presentModel), total: found.total };
+      return { models: found.models.map(presentModel), ...pageOf(request.query, found.total) };
     });
 
     app.post('/api/v1/models', {

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS } from '../../events/catalogue/notification.events.js';
 import { NotificationNotFound, notificationInbox } from '../../processors/notifications/notification-inbox.js';
 import { DEFAULT_CHANNELS } from '../../processors/notifications/notification-rules.js';
-import { listNotifications, notificationPreferences } from '../../projections/notifications.projection.js';
+import { listNotifications, notificationListOrder, notificationPreferences } from '../../projections/notifications.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { notFound, problemSchema } from '../problem-details.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 
@@ -41,14 +42,14 @@ export function notificationRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'self:manage' },
       schema: {
         tags: ['notifications'],
-        summary: 'The caller\'s notifications, newest first, with the unread count (send X-Min-Position to read your own writes)',
-        querystring: z.strictObject({ unread: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) }),
-        response: { 200: z.object({ notifications: z.array(notificationSchema), total: z.number().int(), unread: z.number().int(), limit: z.number().int(), offset: z.number().int() }), ...errors },
+        summary: 'The caller\'s notifications, newest first unless sorted otherwise, with the unread count (send X-Min-Position to read your own writes)',
+        querystring: z.strictObject({ unread: z.enum(['true', 'false']).optional(), ...pageQuery(50), ...sortQueryOf(notificationListOrder) }),
+        response: { 200: z.object({ notifications: z.array(notificationSchema), unread: z.number().int(), ...pageFields }), ...errors },
       },
     }, async (request) => {
-      const { limit, offset, unread } = request.query;
-      const found = await listNotifications(runtime.db.knex, principalOf(request).userId, { limit, offset, unreadOnly: unread === 'true' });
-      return { ...found, notifications: found.notifications as z.infer<typeof notificationSchema>[], limit, offset };
+      const { unread, ...page } = request.query;
+      const found = await listNotifications(runtime.db.knex, principalOf(request).userId, { ...page, unreadOnly: unread === 'true' });
+      return { notifications: found.notifications as z.infer<typeof notificationSchema>[], unread: found.unread, ...pageOf(page, found.total) };
     });
 
     app.post('/api/v1/notifications/mark-read/:id', {

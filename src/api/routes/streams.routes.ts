@@ -9,7 +9,7 @@ import { kafkaBroker, kafkaTopic, natsSubject } from '../../events/catalogue/str
 import { disallowedBrokers } from '../../platform/kafka-record-source.js';
 import { verifyWebhookSignature, streamWebhookSecret, SIGNATURE_TOLERANCE_SECONDS } from '../../platform/webhook-signature.js';
 import { parseRecordPayload, StreamNotRunning } from '../../processors/stream-monitor.js';
-import { findStream, listStreams, type StreamSummary } from '../../projections/stream-registry.projection.js';
+import { findStream, listStreams, streamListOrder, type StreamSummary } from '../../projections/stream-registry.projection.js';
 import type { StreamPrecondition } from '../../commands/stream-precondition.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
@@ -18,6 +18,7 @@ import { datasetVersion } from './dataset-commands.js';
 import { etagResponseHeader, ifMatchHeaders, preconditionOf, setETag } from '../conditional-request.js';
 import { readVersioned } from '../versioned-read.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 502: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -51,6 +52,15 @@ const updateBody = z.strictObject({
   drift: driftInput.optional(),
 });
 
+/** A stream's source as stored (src/commands/stream/stream.decider.ts, StreamSource). */
+const streamSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('nats'), subject: z.string() }),
+  z.object({ kind: z.literal('webhook') }),
+  z.object({ kind: z.literal('kafka'), brokers: z.array(z.string()), topic: z.string() }),
+]);
+/** The last evaluated window as the stream registry keeps it (stream-registry.projection.ts). */
+const lastWindowSchema = z.object({ sequence: z.number().int(), records: z.number().int(), errors: z.number().int(), datasetDrift: z.boolean(), driftShare: z.number(), from: z.string(), to: z.string(), eventId: z.string() });
+
 const streamSchema = z
   .object({
     id: z.uuid(),
@@ -58,14 +68,14 @@ const streamSchema = z
     description: z.string(),
     ownerId: z.string(),
     status: z.enum(['started', 'stopped']),
-    source: z.record(z.string(), z.unknown()),
+    source: streamSourceSchema,
     reference: z.object({ datasetId: z.uuid(), version: z.number().int() }),
     columns: z.array(z.object({ name: z.string(), kind: z.string() })),
     window: z.object({ records: z.number().int().nullable(), seconds: z.number().int().nullable() }),
-    drift: z.record(z.string(), z.unknown()),
+    drift: z.object({ driftShare: z.number(), tests: z.record(z.string(), z.string()), thresholds: z.record(z.string(), z.number()) }),
     windows: z.number().int(),
     recordsEvaluated: z.number().int().optional(),
-    lastWindow: z.record(z.string(), z.unknown()).nullable().optional(),
+    lastWindow: lastWindowSchema.nullable().optional(),
     createdAt: z.string().optional(),
     updatedAt: z.string().optional(),
   })
@@ -76,7 +86,14 @@ const windowSummary = z.object({ sequence: z.number().int(), records: z.number()
 type Existing = Exclude<StreamState, { status: 'none' }>;
 
 const present = (s: Existing) => ({ id: s.streamId, name: s.name, description: s.description, ownerId: s.ownerId, status: s.status === 'started' ? ('started' as const) : ('stopped' as const), source: s.source, reference: { datasetId: s.reference.datasetId, version: s.reference.version }, columns: s.columns, window: s.window, drift: s.drift, windows: s.windows });
-const presentSummary = ({ streamId, ...s }: StreamSummary) => ({ id: streamId, ...s });
+// The registry keeps source, drift options and last window as JSON columns written from the stream's events, whose shapes these are.
+const presentSummary = ({ streamId, source, drift, lastWindow, ...s }: StreamSummary) => ({
+  id: streamId,
+  ...s,
+  source: source as StreamSource,
+  drift: drift as StreamSettings['drift'],
+  lastWindow: lastWindow as z.infer<typeof lastWindowSchema> | null,
+});
 
 /** Data streams: NATS JetStream, signed webhook or Kafka records monitored in windows for quality and drift. */
 export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
@@ -138,14 +155,14 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'datasets:read' },
       schema: {
         tags: ['streams'],
-        summary: 'List data streams (not deleted), newest first',
-        querystring: z.strictObject({ owner: z.string().max(100).optional(), status: z.enum(['started', 'stopped']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }),
-        response: { 200: z.object({ streams: z.array(streamSchema), total: z.number().int() }), ...errors },
+        summary: 'List data streams (not deleted), newest first unless sorted otherwise',
+        querystring: z.strictObject({ owner: z.string().max(100).optional(), status: z.enum(['started', 'stopped']).optional(), ...pageQuery(50), ...sortQueryOf(streamListOrder) }),
+        response: { 200: z.object({ streams: z.array(streamSchema), ...pageFields }), ...errors },
       },
     }, async (request) => {
       const { owner, ...filter } = request.query;
       const found = await listStreams(runtime.db.knex, { ...filter, ...(owner ? { ownerId: owner === 'me' ? principalOf(request).userId : owner } : {}) });
-      return { streams: found.streams.map(presentSummary), total: found.total };
+      return { streams: found.streams.map(presentSummary), ...pageOf(request.query, found.total) };
     });
 
     app.get('/api/v1/streams/:id', {
@@ -277,7 +294,7 @@ export function streamRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             windowsInLedger: z.number().int(),
             currentWindowRecords: z.number().int(),
             lastWindowAt: z.string().nullable(),
-            lastDrift: z.unknown(),
+            lastDrift: z.object({ sequence: z.number().int(), datasetDrift: z.boolean(), driftShare: z.number(), driftedColumns: z.array(z.string()), at: z.string() }).nullable().describe('The last window this process evaluated, null before the first'),
             sourceError: z.string().nullable(),
           }),
           ...errors,

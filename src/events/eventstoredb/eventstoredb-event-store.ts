@@ -228,32 +228,49 @@ export class EventStoreDbEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     const limit = Math.min(options.limit ?? DEFAULT_READ, MAX_READ);
     if (limit <= 0) return [];
-    const matches = allFilter(options.filter);
     const found: StoredEvent[] = [];
+    let skip = options.offset ?? 0;
+    await this.scanMatches(options, (event) => {
+      if (skip > 0) skip -= 1;
+      else found.push(event);
+      return found.length < limit;
+    });
+    return found;
+  }
+
+  async countAll(options: Omit<ReadAllOptions, 'limit' | 'offset'> = {}): Promise<number> {
+    let count = 0;
+    await this.scanMatches(options, () => {
+      count += 1;
+      return true;
+    });
+    return count;
+  }
+
+  /** Visits the events `readAll` reads, in its direction, while `visit` answers true. */
+  private async scanMatches(options: Omit<ReadAllOptions, 'limit' | 'offset'>, visit: (event: StoredEvent) => boolean): Promise<void> {
+    const matches = allFilter(options.filter);
 
     if (options.direction !== 'backwards') {
       const after = options.after ?? 0;
       const to = options.to ?? Number.POSITIVE_INFINITY;
-      if (to <= after) return [];
+      if (to <= after) return;
       await this.scanAll(FORWARDS, this.seekIndex.atOrBefore(after) ?? START, (event) => {
         if (event.position <= after) return true;
         if (event.position > to) return false;
-        if (matches(event)) found.push(event);
-        return found.length < limit;
+        return matches(event) ? visit(event) : true;
       });
-      return found;
+      return;
     }
 
     // Backwards, `after` is an exclusive upper bound (as in the Postgres adapter).
     const upper = Math.min(options.to ?? Number.POSITIVE_INFINITY, options.after === undefined ? Number.POSITIVE_INFINITY : options.after - 1);
-    if (upper < 1) return [];
+    if (upper < 1) return;
     const from = upper === Number.POSITIVE_INFINITY ? END : (this.seekIndex.atOrAfter(upper + 1) ?? END);
     await this.scanAll(BACKWARDS, from, (event) => {
       if (event.position > upper) return true;
-      if (matches(event)) found.push(event);
-      return found.length < limit;
+      return matches(event) ? visit(event) : true;
     });
-    return found;
   }
 
   /** Visits the ledger events of `$all` in log order; other applications' and system events are skipped. */

@@ -35,7 +35,7 @@ export async function deleteChatSession(deps: Deps, sessionId: string, meta: Met
 
 /** Deletes every session of the caller, each recorded with reason `cleared`. */
 export async function clearChatSessions(deps: Deps, meta: Meta) {
-  const sessions = await listChatSessions(deps.knex, meta.userId, 10_000);
+  const { sessions } = await listChatSessions(deps.knex, meta.userId, { limit: 10_000, offset: 0 });
   let position = 0;
   for (const s of sessions) {
     const result = await handleCommand(deps, chatSessionDecider(s.sessionId), chatSessionStreamId(s.sessionId), { type: 'DeleteSession', deletedBy: meta.userId, reason: 'cleared' }, meta);

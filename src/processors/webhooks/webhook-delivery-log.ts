@@ -1,6 +1,7 @@
 import type { Knex } from '../../platform/database.js';
 import type { Migration } from '../../platform/migrations.js';
 import type { WebhookFilter } from './webhook-topic.js';
+import { listOrder, sortedPage, type PageRequest } from '../../projections/sorted-page.js';
 
 export const SUBSCRIPTIONS = 'raia_webhook_subscriptions';
 export const DELIVERIES = 'raia_webhook_deliveries';
@@ -91,6 +92,17 @@ export async function listSubscriptions(knex: Knex, options: { ownerId?: string;
   return ((await q) as SubscriptionRow[]).map(subscriptionOf);
 }
 
+/** The subscription list's sort fields; oldest first unless asked otherwise. */
+export const subscriptionListOrder = listOrder({ columns: { subscribedPosition: 'subscribed_position', topic: 'topic' }, unique: 'subscription_id', defaultSort: 'subscribedPosition', defaultOrder: 'asc' });
+
+/** One page of subscriptions (only `ownerId`'s when given), and how many match. */
+export async function pageOfSubscriptions(knex: Knex, options: PageRequest<keyof typeof subscriptionListOrder.columns> & { ownerId?: string }): Promise<{ subscriptions: WebhookSubscription[]; total: number }> {
+  const q = knex(SUBSCRIPTIONS);
+  if (options.ownerId) q.where('owner_id', options.ownerId);
+  const [rows, counted] = (await Promise.all([sortedPage(q.clone().select('*'), options, subscriptionListOrder), q.clone().count({ count: '*' })])) as [SubscriptionRow[], [{ count: string | number }]];
+  return { subscriptions: rows.map(subscriptionOf), total: Number(counted[0].count) };
+}
+
 export async function findSubscription(knex: Knex, subscriptionId: string): Promise<WebhookSubscription | null> {
   const row = (await knex(SUBSCRIPTIONS).select('*').where('subscription_id', subscriptionId).first()) as SubscriptionRow | undefined;
   return row ? subscriptionOf(row) : null;
@@ -115,12 +127,15 @@ export type WebhookDelivery = {
   log: WebhookAttempt[];
 };
 
-/** A subscription's deliveries, oldest event first, each with its attempts. */
-export async function listDeliveries(knex: Knex, subscriptionId: string, options: { status?: DeliveryStatus; limit: number; afterPosition?: number }): Promise<WebhookDelivery[]> {
-  const q = knex(DELIVERIES).select('*').where('subscription_id', subscriptionId).orderBy('event_position').limit(options.limit);
+/** The delivery log's sort fields; oldest event first unless asked otherwise. */
+export const deliveryListOrder = listOrder({ columns: { eventPosition: 'event_position', status: 'status', attempts: 'attempts' }, unique: 'delivery_id', defaultSort: 'eventPosition', defaultOrder: 'asc' });
+
+/** One page of a subscription's deliveries, each with its attempts, and how many match. */
+export async function listDeliveries(knex: Knex, subscriptionId: string, options: PageRequest<keyof typeof deliveryListOrder.columns> & { status?: DeliveryStatus; afterPosition?: number }): Promise<{ deliveries: WebhookDelivery[]; total: number }> {
+  const q = knex(DELIVERIES).where('subscription_id', subscriptionId);
   if (options.status) q.where('status', options.status);
   if (options.afterPosition !== undefined) q.where('event_position', '>', options.afterPosition);
-  const rows = (await q) as Record<string, unknown>[];
+  const [rows, counted] = (await Promise.all([sortedPage(q.clone().select('*'), options, deliveryListOrder), q.clone().count({ count: '*' })])) as [Record<string, unknown>[], [{ count: string | number }]];
   const attempts = rows.length === 0 ? [] : ((await knex(ATTEMPTS).select('*').whereIn('delivery_id', rows.map((r) => r.delivery_id as string)).orderBy(['delivery_id', 'attempt'])) as Record<string, unknown>[]);
   const byDelivery = new Map<string, WebhookAttempt[]>();
   for (const a of attempts) {
@@ -128,7 +143,7 @@ export async function listDeliveries(knex: Knex, subscriptionId: string, options
     list.push({ attempt: Number(a.attempt), attemptedAt: new Date(a.attempted_at as string).toISOString(), statusCode: a.status_code === null ? null : Number(a.status_code), error: (a.error as string | null) ?? null, durationMs: Number(a.duration_ms) });
     byDelivery.set(a.delivery_id as string, list);
   }
-  return rows.map((r) => ({
+  const deliveries = rows.map((r) => ({
     deliveryId: r.delivery_id as string,
     subscriptionId: r.subscription_id as string,
     eventId: r.event_id as string,
@@ -142,6 +157,7 @@ export async function listDeliveries(knex: Knex, subscriptionId: string, options
     deliveredAt: r.delivered_at ? new Date(r.delivered_at as string).toISOString() : null,
     log: byDelivery.get(r.delivery_id as string) ?? [],
   }));
+  return { deliveries, total: Number(counted[0].count) };
 }
 
 /** Delivery ids of a subscription in the given states (what a replay queues again). */

@@ -1,0 +1,16 @@
+import type { StoredEvent } from '../events/envelope.js';
+import type { AllFilter, EventStore } from '../events/event-store.js';
+import { pageOf, sortQuery, type Page } from './pagination.js';
+
+/** `sort`/`order` of a list read from the ledger: by position, the order events were recorded. */
+export const ledgerSortQuery = (defaultOrder: 'asc' | 'desc') => sortQuery(['position'], { sort: 'position', order: defaultOrder });
+
+/**
+ * One page of the ledger events matching `filter` (up to position `to` when given), in position
+ * order, counted and cut by the store rather than in memory.
+ */
+export async function ledgerPage(store: EventStore, range: { filter: AllFilter; to?: number }, page: { limit: number; offset: number; order: 'asc' | 'desc' }): Promise<{ events: StoredEvent[] } & Page> {
+  const total = await store.countAll(range);
+  const events = page.offset < total ? await store.readAll({ ...range, direction: page.order === 'desc' ? 'backwards' : 'forwards', limit: page.limit, offset: page.offset }) : [];
+  return { events, ...pageOf(page, total) };
+}
