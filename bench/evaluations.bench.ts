@@ -14,7 +14,8 @@ import { MockLlmProvider } from '../tests/support/mock-llm-provider.js';
  * Evaluations, two figures (issue 20):
  * - offline: OFFLINE_ITEMS items scored with every offline metric through `scoreOfflineItem`
  *   (answers of ~50 words, 3 references, 5 retrieved contexts and ids, embeddings of 384
- *   dimensions, a JSON schema), one core, no I/O: items per second (target >= 2,000).
+ *   dimensions, a JSON schema), one core, no I/O: items per second (target >= 2,000), the median
+ *   of three passes after a first one that is reported apart (see `offline`).
  * - judge: JUDGE_ITEMS items of an `llm` evaluation with the judge metric faithfulness, run by the
  *   real runner (answer call, judge calls through the cache table, one evaluation.item-scored per
  *   item, completion) against the mock provider on loopback at concurrency 16, on PostgreSQL.
@@ -51,20 +52,30 @@ function offlineItems(n: number): OfflineItem[] {
   }));
 }
 
+/**
+ * The 10,000 items scored as a whole pass, four times: the first pass (with the JIT still compiling
+ * the metrics after a 200-item warm-up) is reported apart, and the figure is the median of the three
+ * passes after it, the steady state of a long-lived server (as the peers bench times RAIA).
+ */
 function offline() {
   const items = offlineItems(OFFLINE_ITEMS);
   const metrics = [...OFFLINE_METRIC_IDS];
   const options = { k: 5, prices: { inputPerMillion: 1, outputPerMillion: 2 } };
   for (const item of items.slice(0, 200)) scoreOfflineItem(item, metrics, options);
-  const started = performance.now();
-  let checksum = 0;
-  for (const item of items) {
-    const scores = scoreOfflineItem(item, metrics, options);
-    checksum += scores.token_f1?.value ?? 0;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (!Number.isFinite(checksum)) throw new Error('offline metrics gave no numbers');
-  return { items: items.length, metrics: metrics.length, itemsPerSec: round(items.length / seconds) };
+  const pass = () => {
+    const started = performance.now();
+    let checksum = 0;
+    for (const item of items) {
+      const scores = scoreOfflineItem(item, metrics, options);
+      checksum += scores.token_f1?.value ?? 0;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (!Number.isFinite(checksum)) throw new Error('offline metrics gave no numbers');
+    return items.length / seconds;
+  };
+  const first = pass();
+  const steady = [pass(), pass(), pass()].sort((a, b) => a - b);
+  return { items: items.length, metrics: metrics.length, itemsPerSec: round(steady[1]!), firstPassItemsPerSec: round(first), passesItemsPerSec: steady.map((x) => round(x)) };
 }
 
 async function judged(mock: MockLlmProvider) {
@@ -136,7 +147,8 @@ export async function run() {
       offlineTargetMet: offlineFigures.itemsPerSec >= TARGET_OFFLINE,
       judgeItemsPerSec: judgeFigures.itemsPerSec,
       overheadPerJudgeCallMs: judgeFigures.overheadPerJudgeCallMs,
-      offline: { items: offlineFigures.items, metrics: offlineFigures.metrics },
+      offlineFirstPassItemsPerSec: offlineFigures.firstPassItemsPerSec,
+      offline: { items: offlineFigures.items, metrics: offlineFigures.metrics, steadyPassesItemsPerSec: offlineFigures.passesItemsPerSec },
       judge: { items: judgeFigures.items, providerCalls: judgeFigures.providerCalls, judgeCalls: judgeFigures.judgeCalls, concurrency: CONCURRENCY, rawMockCallsPerSec: judgeFigures.rawMockCallsPerSec },
       machine: { cpus: cpus().length, loadAverage: load, loadAverageAfter: loadavg().map((x) => round(x, 2)) },
     };
