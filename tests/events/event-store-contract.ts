@@ -168,6 +168,12 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       // Unfiltered from p: p+1 … p+7. Even events (n = 0, 2, 4, 6) are at p+1, p+3, p+5, p+7.
       expect(await store.countAll({ after: p })).toBe(7);
       expect(await store.countAll({ after: p, to: p + 4 })).toBe(4);
+      expect(await store.countAll({ after: p + 2, to: p + 100 })).toBe(5);
+      expect(await store.countAll({ after: p + 7 })).toBe(0);
+      // Backwards, `after` is an exclusive upper bound: positions below p + 5, here and before this test.
+      expect(await store.countAll({ after: p + 5, direction: 'backwards' })).toBe(p + 4);
+      expect(await store.countAll({ after: p + 5, to: p + 2, direction: 'backwards' })).toBe(p + 2);
+      expect(await store.countAll({ after: p + 5, direction: 'backwards' })).toBe((await store.readAll({ after: p + 5, direction: 'backwards', limit: 10_000 })).length);
       expect(await positions({ after: p, offset: 2, limit: 3 })).toEqual([p + 3, p + 4, p + 5]);
       expect(await positions({ after: p, offset: 6, limit: 3 })).toEqual([p + 7]);
       expect(await positions({ after: p, offset: 7, limit: 3 })).toEqual([]);

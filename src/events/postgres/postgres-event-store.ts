@@ -629,6 +629,13 @@ export class PostgresEventStore implements EventStore {
   }
 
   async countAll(options: Omit<ReadAllOptions, 'limit' | 'offset'> = {}): Promise<number> {
+    if (!options.filter) {
+      // Positions are dense (1 … head): an unfiltered range is counted from its ends, not scanned.
+      const { position: head } = await this.head();
+      const upper = Math.min(head, options.to ?? head, options.direction === 'backwards' && options.after !== undefined ? options.after - 1 : head);
+      const lower = options.direction === 'backwards' ? 0 : (options.after ?? 0);
+      return Math.max(0, upper - lower);
+    }
     const [row] = (await this.allMatches(options, null).count({ count: '*' })) as [{ count: string | number }];
     return Number(row.count);
   }
