@@ -1,5 +1,6 @@
 import type { Knex } from '../platform/database.js';
 import type { Migration } from '../platform/migrations.js';
+import { macrotaskBatch } from '../platform/macrotask-batch.js';
 
 export const PROCESSOR_CHECKPOINTS_TABLE = 'raia_processor_checkpoints';
 
@@ -27,10 +28,6 @@ export async function loadCheckpoint(knex: Knex, name: string): Promise<number> 
   return row ? Number(row.position) : 0;
 }
 
-type PendingSave = { name: string; position: number; resolve(): void; reject(error: unknown): void };
-/** Saves waiting for the end of this macrotask, per database handle (see `saveCheckpoint`). */
-const pendingSaves = new WeakMap<Knex, PendingSave[]>();
-
 async function upsertCheckpoints(knex: Knex, saves: { name: string; position: number }[]): Promise<void> {
   await knex.raw(
     `INSERT INTO ${PROCESSOR_CHECKPOINTS_TABLE} (name, position, updated_at) VALUES ${saves.map(() => '(?, ?, now())').join(', ')}
@@ -39,18 +36,22 @@ async function upsertCheckpoints(knex: Knex, saves: { name: string; position: nu
   );
 }
 
-async function flushSaves(knex: Knex): Promise<void> {
-  const batch = pendingSaves.get(knex) ?? [];
-  pendingSaves.delete(knex);
-  // A name saved twice keeps its last position (one statement cannot update a row twice).
-  const latest = new Map<string, number>();
-  for (const s of batch) latest.set(s.name, s.position);
-  try {
-    await upsertCheckpoints(knex, [...latest].map(([name, position]) => ({ name, position })));
-    for (const s of batch) s.resolve();
-  } catch (error) {
-    for (const s of batch) s.reject(error);
+/** Saves waiting for the end of this macrotask, one batch per database handle (see `saveCheckpoint`). */
+const batchedSaves = new WeakMap<Knex, (save: { name: string; position: number }) => Promise<void>>();
+
+function batchedSaveFor(knex: Knex): (save: { name: string; position: number }) => Promise<void> {
+  let save = batchedSaves.get(knex);
+  if (!save) {
+    save = macrotaskBatch(async (saves: { name: string; position: number }[]) => {
+      // A name saved twice keeps its last position (one statement cannot update a row twice).
+      const latest = new Map<string, number>();
+      for (const s of saves) latest.set(s.name, s.position);
+      await upsertCheckpoints(knex, [...latest].map(([name, position]) => ({ name, position })));
+      return saves.map(() => undefined);
+    });
+    batchedSaves.set(knex, save);
   }
+  return save;
 }
 
 /**
@@ -61,15 +62,7 @@ async function flushSaves(knex: Knex): Promise<void> {
 export async function saveCheckpoint(knex: Knex, name: string, position: number): Promise<void> {
   if (!Number.isSafeInteger(position) || position < 0) throw new Error(`checkpoint position must be a non-negative integer, got ${position}`);
   if ((knex as { isTransaction?: boolean }).isTransaction) return upsertCheckpoints(knex, [{ name, position }]);
-  return new Promise<void>((resolve, reject) => {
-    let batch = pendingSaves.get(knex);
-    if (!batch) {
-      batch = [];
-      pendingSaves.set(knex, batch);
-      setImmediate(() => void flushSaves(knex));
-    }
-    batch.push({ name, position, resolve, reject });
-  });
+  return batchedSaveFor(knex)({ name, position });
 }
 
 /** Every processor's checkpoint, for lag metrics. */

@@ -1,4 +1,5 @@
 import type { Knex } from '../platform/database.js';
+import { macrotaskBatch } from '../platform/macrotask-batch.js';
 import { PROJECTIONS_TABLE } from './projection-state.js';
 
 /** A projection read events `first..last` and handles none of them: only its checkpoint moves. */
@@ -20,42 +21,25 @@ export type CheckpointMoveOutcome = { moved: boolean; position: number; resync: 
  * (the condition is re-checked on the latest row when another runner holds it).
  */
 export function checkpointMoves(knex: Knex): (move: CheckpointMove) => Promise<CheckpointMoveOutcome> {
-  let batch: { move: CheckpointMove; resolve(o: CheckpointMoveOutcome): void; reject(e: unknown): void }[] = [];
-
-  const flush = async () => {
-    const taken = batch;
-    batch = [];
-    try {
-      const moves = taken.map((t) => t.move);
-      const result = await knex.raw(
-        `WITH m AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS m(name text, version integer, first bigint, last bigint)),
-         moved AS (
-           UPDATE ${PROJECTIONS_TABLE} AS p SET position = m.last, status = 'running', last_error = NULL, updated_at = now()
-             FROM m
-            WHERE p.name = m.name AND p.version = m.version AND p.position >= m.first - 1 AND p.position < m.last
-           RETURNING p.name)
-         SELECT m.name, (moved.name IS NOT NULL) AS moved, p.version, p.position
-           FROM m LEFT JOIN moved ON moved.name = m.name LEFT JOIN ${PROJECTIONS_TABLE} p ON p.name = m.name`,
-        [JSON.stringify(moves)],
-      );
-      const rows = (result as { rows: { name: string; moved: boolean; version: number | null; position: number | string | null }[] }).rows;
-      const byName = new Map(rows.map((r) => [r.name, r]));
-      for (const { move, resolve } of taken) {
-        const row = byName.get(move.name);
-        if (row?.moved) resolve({ moved: true, position: move.last, resync: false });
-        else {
-          const position = row?.position === null || row?.position === undefined ? 0 : Number(row.position);
-          resolve({ moved: false, position, resync: !row || row.version !== move.version || position < move.last });
-        }
-      }
-    } catch (error) {
-      for (const t of taken) t.reject(error);
-    }
-  };
-
-  return (move) =>
-    new Promise<CheckpointMoveOutcome>((resolve, reject) => {
-      batch.push({ move, resolve, reject });
-      if (batch.length === 1) setImmediate(() => void flush());
+  return macrotaskBatch(async (moves: CheckpointMove[]) => {
+    const result = await knex.raw(
+      `WITH m AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS m(name text, version integer, first bigint, last bigint)),
+       moved AS (
+         UPDATE ${PROJECTIONS_TABLE} AS p SET position = m.last, status = 'running', last_error = NULL, updated_at = now()
+           FROM m
+          WHERE p.name = m.name AND p.version = m.version AND p.position >= m.first - 1 AND p.position < m.last
+         RETURNING p.name)
+       SELECT m.name, (moved.name IS NOT NULL) AS moved, p.version, p.position
+         FROM m LEFT JOIN moved ON moved.name = m.name LEFT JOIN ${PROJECTIONS_TABLE} p ON p.name = m.name`,
+      [JSON.stringify(moves)],
+    );
+    const rows = (result as { rows: { name: string; moved: boolean; version: number | null; position: number | string | null }[] }).rows;
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    return moves.map((move): CheckpointMoveOutcome => {
+      const row = byName.get(move.name);
+      if (row?.moved) return { moved: true, position: move.last, resync: false };
+      const position = row?.position === null || row?.position === undefined ? 0 : Number(row.position);
+      return { moved: false, position, resync: !row || row.version !== move.version || position < move.last };
     });
+  });
 }

@@ -29,6 +29,13 @@ export const DEFAULT_K = 5;
 const missing = (reason: string): MetricScore => ({ value: null, reason });
 const value = (v: number | null, reasonIfNull: string): MetricScore => (v === null ? missing(reasonIfNull) : { value: v });
 
+/** The best score of the prediction against any reference (0 with none): SQuAD's and rapidfuzz's max over references. */
+function bestOverReferences<T>(prediction: T, references: readonly T[], score: (prediction: T, reference: T) => number): number {
+  let best = 0;
+  for (const reference of references) best = Math.max(best, score(prediction, reference));
+  return best;
+}
+
 /** Per-item texts in each tokenisation, computed on first use. */
 class ItemTexts {
   private normalized?: { prediction: string; references: string[] };
@@ -110,9 +117,7 @@ export function scoreOfflineItem(item: OfflineItem, metricIds: readonly OfflineM
       case 'token_f1':
         out[id] = withReferences(() => {
           const { prediction, references } = texts.squadTokens();
-          let best = 0;
-          for (const r of references) best = Math.max(best, tokenF1FromTokens(prediction, r));
-          return best;
+          return bestOverReferences(prediction, references, tokenF1FromTokens);
         });
         break;
       case 'rouge1':
@@ -132,9 +137,7 @@ export function scoreOfflineItem(item: OfflineItem, metricIds: readonly OfflineM
       case 'levenshtein_similarity':
         out[id] = withReferences(() => {
           const { prediction, references } = texts.codePoints();
-          let best = 0;
-          for (const r of references) best = Math.max(best, levenshteinSimilarity(prediction, r));
-          return best;
+          return bestOverReferences(prediction, references, levenshteinSimilarity);
         });
         break;
       case 'embedding_cosine':
