@@ -12,6 +12,7 @@ import { treeShapPathDependent } from '../analytics/explain/tree-shap.js';
 import { scalarOutput, type ScoringModel } from '../analytics/scoring/scoring-model.js';
 import type { TreeEnsemble } from '../analytics/trees/tree-ensemble.js';
 import { treeShapInWorker } from './tree-shap-in-worker.js';
+import type { FeatureImportanceResult, LimeResult, PartialDependenceResult, ShapleyResult } from '../events/catalogue/explanation-results.js';
 import { partialDependenceExplanation, PartialDependenceRequestError, type PartialDependenceMethod } from './partial-dependence-explanation.js';
 
 export type ShapleyMethod = 'tree-path-dependent' | 'tree-interventional' | 'kernel' | 'exact' | 'permutation';
@@ -50,7 +51,15 @@ export type ExplanationInput = {
 // Model-agnostic methods explain this many rows per step, reporting progress in between.
 const PROGRESS_CHUNK_ROWS = 8;
 
-export type ComputedExplanation = { method: ExplanationMethod; outputSpace: 'margin' | 'output'; result: Record<string, unknown>; failedChecks: string[] };
+/** The method's result, in the shape `explanation.computed` records (events/catalogue/explanation-results.ts). */
+export type ExplanationResult = ShapleyResult | FeatureImportanceResult | LimeResult | PartialDependenceResult;
+
+export type ComputedExplanation = { outputSpace: 'margin' | 'output'; failedChecks: string[] } & (
+  | { method: ShapleyMethod; result: ShapleyResult }
+  | { method: 'importance'; result: FeatureImportanceResult }
+  | { method: 'lime'; result: LimeResult }
+  | { method: 'partial-dependence'; result: PartialDependenceResult }
+);
 
 export class ExplanationRequestError extends Error {
   constructor(
@@ -130,7 +139,7 @@ async function shapley(model: ScoringModel, method: ShapleyMethod, input: Explan
   return { baseValue, values, outputs, nRows: rows.nRows, nFeatures: m, additivityGap: gap };
 }
 
-const shapleyResult = (e: ShapleyExplanation) => ({ baseValue: e.baseValue, values: valuesAsRows(e), outputs: Array.from(e.outputs), additivityGap: e.additivityGap });
+const shapleyResult = (e: ShapleyExplanation): ShapleyResult => ({ baseValue: e.baseValue, values: valuesAsRows(e), outputs: Array.from(e.outputs), additivityGap: e.additivityGap });
 
 /**
  * Computes one explanation of `model` (already loaded) on the given rows. Shapley values of tree
@@ -159,7 +168,7 @@ export async function computeExplanation(model: ScoringModel, input: Explanation
       if (input.rows.nRows > MAX_LIME_ROWS) throw new ExplanationRequestError('rows', `LIME fits one surrogate per row: at most ${MAX_LIME_ROWS} rows`);
       const training = requireBackground(input, 'LIME');
       const predict = scalarOutput(model);
-      const explanations = [];
+      const explanations: LimeResult['explanations'] = [];
       for (let i = 0; i < input.rows.nRows; i++) {
         const instance = input.rows.data.subarray(i * input.rows.nFeatures, (i + 1) * input.rows.nFeatures);
         const lime = await limeTabular(predict, training, instance, { random: mulberry32(input.params.seed + i), featureNames: [...model.featureNames], ...(input.params.nsamples ? { nSamples: input.params.nsamples } : {}) });

@@ -3,6 +3,7 @@ import { recursionPartialDependence } from '../analytics/explain/partial-depende
 import type { FeatureMatrix } from '../analytics/explain/model-contract.js';
 import { scalarOutput, type ScoringModel } from '../analytics/scoring/scoring-model.js';
 import type { TreeEnsemble } from '../analytics/trees/tree-ensemble.js';
+import type { PartialDependenceResult } from '../events/catalogue/explanation-results.js';
 
 export type PartialDependenceMethod = 'brute' | 'recursion';
 
@@ -39,7 +40,7 @@ export class PartialDependenceRequestError extends Error {
  * scikit-learn builds them. `auto` is brute force (the estimand of a PD over your rows); recursion
  * must be asked for and needs a tree ensemble.
  */
-export async function partialDependenceExplanation(model: ScoringModel, ensemble: TreeEnsemble | null, data: FeatureMatrix, params: PartialDependenceParams) {
+export async function partialDependenceExplanation(model: ScoringModel, ensemble: TreeEnsemble | null, data: FeatureMatrix, params: PartialDependenceParams): Promise<{ outputSpace: 'margin' | 'output'; result: PartialDependenceResult }> {
   const method: PartialDependenceMethod = params.method === 'recursion' ? 'recursion' : 'brute';
   if (method === 'recursion' && !ensemble) throw new PartialDependenceRequestError('pdMethod', 'recursion needs a tree-ensemble model; use brute');
   const { features } = params;
@@ -55,7 +56,7 @@ export async function partialDependenceExplanation(model: ScoringModel, ensemble
     if (error instanceof GridOptionError) throw new PartialDependenceRequestError(error.option === 'gridResolution' ? 'grid' : error.option, error.message);
     throw error;
   }
-  const common = { pdMethod: method, estimand: PARTIAL_DEPENDENCE_ESTIMANDS[method], features: names, percentiles: params.percentiles ?? [0.05, 0.95], gridResolution: params.gridResolution ?? 20, gridSource: features.map((_, s) => (params.gridValues?.[s] ? 'given' : 'computed')), centered: params.centered ?? false };
+  const common = { pdMethod: method, estimand: PARTIAL_DEPENDENCE_ESTIMANDS[method], features: names, percentiles: params.percentiles ?? ([0.05, 0.95] as [number, number]), gridResolution: params.gridResolution ?? 20, gridSource: features.map((_, s) => (params.gridValues?.[s] ? ('given' as const) : ('computed' as const))), centered: params.centered ?? false };
   const outputSpace: 'margin' | 'output' = method === 'recursion' ? 'margin' : 'output';
 
   if (features.length === 1) {

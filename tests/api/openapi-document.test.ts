@@ -131,6 +131,53 @@ describe('the OpenAPI document at /docs/json', () => {
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
   });
 
+  it('types every success response: a schema that admits anything appears only where the content is free-form by nature', () => {
+    // Free-form by nature, each for a reason: an audit event's data and metadata (any event type's;
+    // GET /events/catalogue describes each), JSON values a user gave (options, conditions, export
+    // parameters), an aggregate's state in the timeline, a JSON Schema served as such, and binary files.
+    const freeForm = [
+      /->AuditEvent\.properties\.(data|metadata)( \(additionalProperties\)|\.additionalProperties)$/,
+      /->JsonValue$/,
+      /->ExportJob\.properties\.params( \(additionalProperties\)|\.additionalProperties)$/,
+      /^GET \/api\/v1\/audit\/timeline\/\{streamId\} 200\.content\.application\/json\.schema\.properties\.state$/,
+      /^GET \/api\/v1\/artifact-formats\/\{slug\}\/schema 200\.content\.application\/json\.schema( \(additionalProperties\)|\.additionalProperties)$/,
+      /^GET \/api\/v1\/export\/jobs\/\{id\}\/download 200\.content\.application\/(zip|pdf|vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet)\.schema$/,
+    ];
+    const isAnything = (schema: Record<string, unknown>) => Object.keys(schema).every((k) => k === 'description');
+    const untyped: string[] = [];
+    const walk = (value: unknown, path: string, seen: ReadonlySet<string>): void => {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+      const schema = value as Record<string, unknown>;
+      if (typeof schema.$ref === 'string') {
+        const name = schema.$ref.slice('#/components/schemas/'.length);
+        if (!seen.has(name)) walk(doc.components.schemas[name], `${path}->${name}`, new Set([...seen, name]));
+        return;
+      }
+      if (isAnything(schema)) untyped.push(path);
+      const extra = schema.additionalProperties;
+      if (extra && typeof extra === 'object' && isAnything(extra as Record<string, unknown>)) untyped.push(`${path} (additionalProperties)`);
+      for (const [key, child] of Object.entries(schema)) {
+        if (key === 'examples' || key === 'example') continue;
+        if (Array.isArray(child)) child.forEach((item, i) => walk(item, `${path}.${key}.${i}`, seen));
+        else walk(child, `${path}.${key}`, seen);
+      }
+    };
+    let walked = 0;
+    for (const { path, method, op } of operationsOf(doc)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (!status.startsWith('2') || !response.content) continue;
+        walked++;
+        for (const [type, media] of Object.entries(response.content)) walk(media.schema, `${method.toUpperCase()} ${path} ${status}.content.${type}.schema`, new Set());
+      }
+    }
+    expect(walked).toBeGreaterThan(150);
+    expect(untyped.filter((p) => !freeForm.some((allowed) => allowed.test(p)))).toEqual([]);
+    // The explanation routes answer each method's own fields (no catch-all).
+    const shapley = doc.components.schemas.ShapleyExplanation as { properties: Record<string, unknown>; additionalProperties?: unknown };
+    expect(Object.keys(shapley.properties)).toEqual(expect.arrayContaining(['baseValue', 'values', 'outputs', 'additivityGap', 'method', 'featureNames']));
+    for (const name of ['LimeExplanation', 'FeatureImportanceExplanation', 'OneWayPartialDependenceExplanation', 'TwoWayPartialDependenceExplanation', 'JobExplanation']) expect(doc.components.schemas[name], name).toBeDefined();
+  });
+
   it('documents the fields of multipart uploads, and an upload built from them is accepted', async () => {
     type Form = { type: string; properties: Record<string, { contentMediaType: string; contentSchema?: unknown }>; required: string[] };
     const formOf = (path: string) => (doc.paths[path]!.post!.requestBody!.content['multipart/form-data']!.schema as Form);

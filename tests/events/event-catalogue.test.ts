@@ -61,4 +61,20 @@ describe('event catalogue', () => {
     expect(() => c.validate('user.logged-in', { ...base, userAgent: 'Mozilla/5.0' })).toThrow(/userAgent/);
     expect(c.upcast({ type: 'user.logged-in', schemaVersion: 1, data: { ...base, userAgent: 'Mozilla/5.0' } }).data).toEqual({ ...base, userAgent: null });
   });
+  it('checks an explanation result against its method’s shape, naming the field', () => {
+    const c = raiaEventCatalogue();
+    const hash = 'a'.repeat(64);
+    const base = { requestKey: hash, jobId: null, modelId: '0193b0a4-6f2e-7c3a-9a51-1d2e3f405162', modelVersion: 1, params: {}, rowsHash: hash, backgroundHash: null, datasetHash: null, codeVersion: 'raia-explain/1', outputSpace: 'output', featureNames: ['a', 'b'], failedChecks: [], elapsedMs: 1 };
+    const shapley = { baseValue: 0.5, values: [[0.1, null]], outputs: [0.6], additivityGap: 0 };
+    expect(c.validate('explanation.computed', { ...base, method: 'kernel', result: shapley }).schemaVersion).toBe(1);
+    expect(() => c.validate('explanation.computed', { ...base, method: 'kernel', result: { baseValue: 0.5, outputs: [0.6], additivityGap: 0 } })).toThrow(/result\.values: .*\(a kernel result\)/);
+    // A LIME result recorded as Shapley values, and a Shapley result recorded as LIME, are both refused.
+    const lime = { explanations: [{ intercept: 0.2, weights: [0.1, -0.3], localPrediction: 0.4, modelPrediction: 0.45, fidelityR2: null, conditions: ['a <= 1', 'b > 2'] }] };
+    expect(c.validate('explanation.computed', { ...base, method: 'lime', result: lime }).schemaVersion).toBe(1);
+    expect(() => c.validate('explanation.computed', { ...base, method: 'exact', result: lime })).toThrow(/result\./);
+    expect(() => c.validate('explanation.computed', { ...base, method: 'lime', result: shapley })).toThrow(/result\.explanations/);
+    const twoWay = { pdMethod: 'brute', estimand: 'mean', features: ['a', 'b'], percentiles: [0.05, 0.95], gridResolution: 2, gridSource: ['computed', 'given'], centered: false, rows: 3, grids: [[0, 1], [2, 3]], average: [[1, 2], [3, 4]] };
+    expect(c.validate('explanation.computed', { ...base, method: 'partial-dependence', result: twoWay }).schemaVersion).toBe(1);
+    expect(() => c.validate('explanation.computed', { ...base, method: 'partial-dependence', result: { ...twoWay, gridSource: ['guessed', 'given'] } })).toThrow(/result/);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linearScoringModel, parseLinearModel } from '../../src/analytics/scoring/linear-model.js';
+import type { ShapleyResult } from '../../src/events/catalogue/explanation-results.js';
 import { computeExplanation } from '../../src/processors/explanation-engine.js';
 
 const model = linearScoringModel(parseLinearModel({ format: 'raia-linear/v1', task: 'regression', link: 'identity', featureNames: ['a', 'b'], coefficients: [3, -2], intercept: 1 }));
@@ -12,7 +13,8 @@ describe('explanation engine', () => {
     const progress: [number, number][] = [];
     const result = await computeExplanation(model, { method: 'kernel', rows: matrix(rows), background, params: { seed: 1, backgroundSize: 100 }, onProgress: (done, total) => progress.push([done, total]) });
     expect(progress).toEqual([[8, 20], [16, 20], [20, 20]]);
-    const values = result.result.values as number[][];
+    expect(result.method).toBe('kernel');
+    const { values } = result.result as ShapleyResult;
     rows.forEach(([a, b], i) => {
       expect(values[i]![0]).toBeCloseTo(3 * (a! - 2), 9);
       expect(values[i]![1]).toBeCloseTo(-2 * (b! - 2), 9);

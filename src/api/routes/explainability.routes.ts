@@ -15,6 +15,14 @@ import { handleCommand } from '../../commands/command-handler.js';
 import { explanationJobDecider, explanationJobStreamId } from '../../commands/explanation/explanation-job.decider.js';
 import { explanationStreamId } from '../../commands/explanation/explanation-record.decider.js';
 import type { StoredEvent } from '../../events/envelope.js';
+import {
+  featureImportanceResultSchema,
+  limeResultSchema,
+  oneWayPartialDependenceResultSchema,
+  SHAPLEY_METHODS as SHAPLEY_RESULT_METHODS,
+  shapleyResultSchema,
+  twoWayPartialDependenceResultSchema,
+} from '../../events/catalogue/explanation-results.js';
 import { ExplanationRequestError, type ExplanationMethod, type ExplanationParams } from '../../processors/explanation-engine.js';
 import { contentDigest, explain, explanationRequestKey, recordedExplanation } from '../../processors/explanation-service.js';
 import type { Runtime } from '../../runtime.js';
@@ -160,23 +168,38 @@ function partialDependenceParams(q: ExplanationInput, inputSchema: { name: strin
   };
 }
 
-const explanationResponse = z
-  .object({
-    modelId: z.uuid(),
-    modelVersion: z.number().int(),
-    method: z.string(),
-    outputSpace: z.enum(['margin', 'output']),
-    featureNames: z.array(z.string()),
-    elapsedMs: z.number(),
-    cached: z.boolean(),
-    failedChecks: z.array(z.string()),
-    eventId: z.string(),
-    position: z.number().int(),
-    requestKey: z.string(),
-  })
-  // Beside these, the method's own result fields at the top level (values, baseValues, grid…), each listed in docs/explainability.md.
-  .catchall(z.unknown().describe("A result field of the explanation method (docs/explainability.md)"))
-  .meta({ id: 'Explanation' });
+/** What every explanation answer carries beside its method's result fields (which sit at the top level). */
+const explanationEnvelope = {
+  modelId: z.uuid(),
+  modelVersion: z.number().int(),
+  outputSpace: z.enum(['margin', 'output']).describe('margin: the raw score before the link (tree Shapley methods, recursion); output: the probability or value the model returns'),
+  featureNames: z.array(z.string()),
+  elapsedMs: z.number(),
+  cached: z.boolean().describe('Answered from an earlier identical request’s record'),
+  failedChecks: z.array(z.string()).describe('Soundness checks the result failed (e.g. additivity); the deploy gate refuses such evidence'),
+  eventId: z.string().describe('The explanation.computed event'),
+  position: z.number().int(),
+  requestKey: z.string(),
+};
+
+const shapleyExplanationSchema = z.object({ ...explanationEnvelope, method: z.enum(SHAPLEY_RESULT_METHODS), ...shapleyResultSchema.shape }).meta({ id: 'ShapleyExplanation' });
+const featureImportanceExplanationSchema = z.object({ ...explanationEnvelope, method: z.literal('importance'), ...featureImportanceResultSchema.shape }).meta({ id: 'FeatureImportanceExplanation' });
+const limeExplanationSchema = z.object({ ...explanationEnvelope, method: z.literal('lime'), ...limeResultSchema.shape }).meta({ id: 'LimeExplanation' });
+const partialDependenceExplanationSchema = z
+  .union([
+    z.object({ ...explanationEnvelope, method: z.literal('partial-dependence'), ...oneWayPartialDependenceResultSchema.shape }).meta({ id: 'OneWayPartialDependenceExplanation' }),
+    z.object({ ...explanationEnvelope, method: z.literal('partial-dependence'), ...twoWayPartialDependenceResultSchema.shape }).meta({ id: 'TwoWayPartialDependenceExplanation' }),
+  ])
+  .meta({ id: 'PartialDependenceExplanation' });
+/** Each explanation kind's answer (docs/explainability.md names the definition each method follows). */
+const explanationSchemas = {
+  shap: shapleyExplanationSchema,
+  lime: limeExplanationSchema,
+  'feature-importance': featureImportanceExplanationSchema,
+  'partial-dependence': partialDependenceExplanationSchema,
+} as const;
+/** An asynchronous job's result: the methods a job can ask for (Shapley, importance, LIME). */
+const jobExplanationSchema = z.union([shapleyExplanationSchema, featureImportanceExplanationSchema, limeExplanationSchema]).meta({ id: 'JobExplanation' });
 
 /** What-if SHAP values of the changed row, by feature in `featureNames` order. */
 const whatIfShapSchema = z.object({ baseValue: z.number(), values: z.array(z.number()), additivityGap: z.number(), outputSpace: z.enum(['margin', 'output']) });
@@ -191,14 +214,19 @@ const counterfactualSchema = z.object({
   counterfactualPrediction: z.number().optional(),
 });
 
-/** An explanation event as the API answers it: its result fields at the top level. */
-function present(event: StoredEvent, cached: boolean) {
+type ExplanationAnswer = z.infer<(typeof explanationSchemas)[ExplanationKind]>;
+
+/**
+ * An explanation event as the API answers it: its result fields at the top level. The catalogue
+ * checked the result against its method's schema when the event was appended.
+ */
+function present(event: StoredEvent, cached: boolean): ExplanationAnswer {
   const d = event.data as Record<string, unknown> & { result: Record<string, unknown> };
   return {
     ...d.result,
     modelId: d.modelId as string,
     modelVersion: d.modelVersion as number,
-    method: d.method as string,
+    method: d.method,
     outputSpace: d.outputSpace as 'margin' | 'output',
     featureNames: d.featureNames as string[],
     elapsedMs: d.elapsedMs as number,
@@ -207,7 +235,7 @@ function present(event: StoredEvent, cached: boolean) {
     eventId: event.id,
     position: event.position,
     requestKey: d.requestKey as string,
-  };
+  } as ExplanationAnswer;
 }
 
 /**
@@ -311,7 +339,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description: `${route.description ?? ''} Rows and background come in the JSON body (or from datasetId); an identical request is answered from its record (cached: true).`.trim(),
           params: z.strictObject({ modelId: z.uuid() }),
           body: route.body,
-          response: { 200: explanationResponse, ...errors, 413: problemSchema, 415: problemSchema },
+          response: { 200: explanationSchemas[route.kind], ...errors, 413: problemSchema, 415: problemSchema },
         },
       }, async (request) => answer(request, 'body', route.kind, (request.params as { modelId: string }).modelId, request.body as ExplanationInput));
       app.get(path, {
@@ -322,7 +350,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description: `${route.description ?? ''} Answers the explanation recorded for exactly these parameters, or 404 (explanation-not-recorded) when there is none: a GET computes and records nothing. Rows in a query string are bounded by the header size; POST takes them in a body.`.trim(),
           params: z.strictObject({ modelId: z.uuid() }),
           querystring: route.query,
-          response: { 200: explanationResponse, ...errors },
+          response: { 200: explanationSchemas[route.kind], ...errors },
         },
       }, async (request) => answer(request, 'querystring', route.kind, (request.params as { modelId: string }).modelId, queryInput(request.query as QueryInput)));
     }
@@ -435,7 +463,7 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         tags: ['explainability'],
         summary: 'The state of an asynchronous explanation, and its result once computed',
         params: z.strictObject({ id: z.uuid().describe('The explanation job') }),
-        response: { 200: z.object({ jobId: z.uuid(), status: z.enum(['queued', 'running', 'completed', 'failed']), progress: z.object({ done: z.number().int(), total: z.number().int() }).optional(), reason: z.string().optional(), result: explanationResponse.optional().describe('The explanation, once computed') }), ...errors },
+        response: { 200: z.object({ jobId: z.uuid(), status: z.enum(['queued', 'running', 'completed', 'failed']), progress: z.object({ done: z.number().int(), total: z.number().int() }).optional(), reason: z.string().optional(), result: jobExplanationSchema.optional().describe('The explanation, once computed') }), ...errors },
       },
     }, async (request) => {
       const jobId = request.params.id;
@@ -444,7 +472,8 @@ export function explainabilityRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const failed = events.find((e) => e.type === 'explanation.failed');
       if (failed) return { jobId, status: 'failed' as const, reason: String(failed.data.reason) };
       const [computed] = await runtime.store.readStream(explanationStreamId(String(events[0]!.data.requestKey)), { limit: 1 });
-      if (computed) return { jobId, status: 'completed' as const, result: present(computed, computed.data.jobId !== jobId) };
+      // A job asks only for the methods jobExplanationSchema lists (its request's method enum).
+      if (computed) return { jobId, status: 'completed' as const, result: present(computed, computed.data.jobId !== jobId) as z.infer<typeof jobExplanationSchema> };
       const progress = runtime.explanationJobs.running().get(jobId);
       const total = (events[0]!.data.rows as unknown[]).length;
       return progress ? { jobId, status: 'running' as const, progress } : { jobId, status: 'queued' as const, progress: { done: 0, total } };

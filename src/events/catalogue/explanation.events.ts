@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../event-catalogue.js';
+import { explanationResultSchemas } from './explanation-results.js';
 
 export const EXPLANATION_METHODS = ['tree-path-dependent', 'tree-interventional', 'kernel', 'exact', 'permutation', 'lime', 'importance', 'partial-dependence', 'what-if'] as const;
 
@@ -35,11 +36,17 @@ export const explanationComputed = defineEvent({
     /** margin: raw score before the link (TreeSHAP); output: the probability or value the model returns. */
     outputSpace: z.enum(['margin', 'output']),
     featureNames: z.array(z.string()),
-    /** The method's result: Shapley values (baseValue, values, additivityGap), LIME weights, curves… */
+    /** The method's result, shaped per method (explanation-results.ts): Shapley values, importance, LIME surrogates, partial dependence. */
     result: z.record(z.string(), z.json()),
     /** Checks of the result's own soundness (e.g. additivity); the deploy gate refuses a failed one. */
     failedChecks: z.array(z.string()),
     elapsedMs: z.number().nonnegative(),
+  }).superRefine((data, ctx) => {
+    // The result's shape follows the method (explanation-results.ts): checked here so the ledger
+    // never holds a result the routes could not describe.
+    if (data.method === 'what-if') return;
+    const parsed = explanationResultSchemas[data.method].safeParse(data.result);
+    for (const issue of parsed.error?.issues.slice(0, 1) ?? []) ctx.addIssue({ code: 'custom', path: ['result', ...issue.path], message: `${issue.message} (a ${data.method} result)` });
   }),
   description: 'An explanation of a model version on given rows, with everything needed to reproduce it; identical requests are answered from it.',
 });
