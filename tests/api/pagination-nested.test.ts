@@ -180,6 +180,10 @@ describe.each(['postgres', 'pglite'] as const)('lists inside one resource are pa
     expect([timeline.aggregate, timeline.version, timeline.events.length]).toEqual(['user', made.userEvents!.length - 1, 1]);
     expect(timeline.state).not.toBeNull();
     expect(timeline.state).toEqual(whole.state);
+    // As of a point of the ledger the versions are replayed: the same order and page fields, cut in memory.
+    const [, , , third] = await server.runtime.store.readStream(`model-${modelId}`);
+    const asOf = (await pageOfList(lists()[0]!, { atPosition: third!.position, limit: 2, offset: 1, sort: 'version', order: 'desc' })).body;
+    expect([asOf.versions.map((v: Json) => v.version), asOf.total, asOf.nextOffset]).toEqual([[2, 1], 3, null]);
     const incident = (await pageOfList(lists()[4]!, { limit: 1 })).body;
     expect([incident.incidentId, incident.streamVersion, incident.events.length]).toEqual([incidentId, ITEMS - 1, 1]);
   });
