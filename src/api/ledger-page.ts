@@ -14,3 +14,13 @@ export async function ledgerPage(store: EventStore, range: { filter: AllFilter; 
   const events = page.offset < total ? await store.readAll({ ...range, direction: page.order === 'desc' ? 'backwards' : 'forwards', limit: page.limit, offset: page.offset }) : [];
   return { events, ...pageOf(page, total) };
 }
+
+/**
+ * One page of a stream's events, which the caller read whole (one resource's stream: its state or
+ * view needs every event): in stream order (position ascending, as read) or reversed, cut after
+ * reading, so pages follow that one stable order.
+ */
+export function streamPage<T>(events: readonly T[], page: { limit: number; offset: number; order: 'asc' | 'desc' }): { items: T[] } & Page {
+  const ordered = page.order === 'desc' ? [...events].reverse() : events;
+  return { items: ordered.slice(page.offset, page.offset + page.limit), ...pageOf(page, events.length) };
+}

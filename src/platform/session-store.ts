@@ -50,6 +50,19 @@ export type RotationResult =
   | { status: 'reused'; sessionId: string; userId: string }
   | { status: 'invalid' };
 
+/** The fields a list of sessions may be sorted by, and the column behind each. */
+export const SESSION_SORT_COLUMNS = { createdAt: 'created_at', lastUsedAt: 'last_used_at', expiresAt: 'expires_at' } as const;
+export type SessionPageRequest = { limit: number; offset: number; sort: keyof typeof SESSION_SORT_COLUMNS; order: 'asc' | 'desc' };
+
+const sessionInfoOf = (r: Record<string, unknown>): SessionInfo => ({
+  sessionId: r.session_id as string,
+  userId: r.user_id as string,
+  userAgent: (r.user_agent as string | null) ?? null,
+  createdAt: new Date(r.created_at as string).toISOString(),
+  lastUsedAt: new Date(r.last_used_at as string).toISOString(),
+  expiresAt: new Date(r.expires_at as string).toISOString(),
+});
+
 /**
  * Sessions and their rotating refresh tokens (OAuth 2.0 Security BCP: refresh token rotation with
  * reuse detection). Only digests are stored; a token is shown to its owner exactly once.
@@ -153,15 +166,25 @@ export class SessionStore {
   }
 
   async list(userId: string): Promise<SessionInfo[]> {
-    const rows = await this.knex(SESSIONS).where('user_id', userId).whereNull('revoked_at').where('expires_at', '>', this.clock()).orderBy('created_at', 'desc');
-    return rows.map((r) => ({
-      sessionId: r.session_id,
-      userId: r.user_id,
-      userAgent: r.user_agent,
-      createdAt: new Date(r.created_at).toISOString(),
-      lastUsedAt: new Date(r.last_used_at).toISOString(),
-      expiresAt: new Date(r.expires_at).toISOString(),
-    }));
+    const rows = await this.activeOf(userId).orderBy('created_at', 'desc').orderBy('session_id', 'desc');
+    return rows.map(sessionInfoOf);
+  }
+
+  /**
+   * One page of the user's active sessions ordered by a column of SESSION_SORT_COLUMNS, ties by
+   * session id in the same direction (so offset pages never repeat or skip one), and how many there are.
+   */
+  async page(userId: string, page: SessionPageRequest): Promise<{ sessions: SessionInfo[]; total: number }> {
+    const direction = page.order === 'asc' ? 'asc' : 'desc';
+    const [rows, counted] = (await Promise.all([
+      this.activeOf(userId).orderBy(SESSION_SORT_COLUMNS[page.sort], direction).orderBy('session_id', direction).limit(page.limit).offset(page.offset),
+      this.activeOf(userId).count({ count: '*' }),
+    ])) as [Record<string, unknown>[], [{ count: string | number }]];
+    return { sessions: rows.map(sessionInfoOf), total: Number(counted[0].count) };
+  }
+
+  private activeOf(userId: string) {
+    return this.knex(SESSIONS).where('user_id', userId).whereNull('revoked_at').where('expires_at', '>', this.clock());
   }
 
   /** Every session the user ever had, newest first (a data-subject export). */

@@ -1,5 +1,6 @@
 import type { Knex } from '../platform/database.js';
 import { defineProjection } from './projection.js';
+import { listOrder, sortedPage, type PageRequest } from './sorted-page.js';
 
 /**
  * Service-account API keys as request authentication needs them: looked up by the SHA-256 digest
@@ -71,6 +72,16 @@ const toApiKey = (r: Record<string, unknown>): ApiKeyRecord => ({
 /** A user's keys, newest first, revoked ones included (they stay visible for the audit trail). */
 export async function listApiKeys(knex: Knex, userId: string): Promise<ApiKeyRecord[]> {
   return (await knex('api_keys').where('user_id', userId).orderBy('created_at', 'desc').orderBy('key_id')).map(toApiKey);
+}
+
+/** The API key list's sort fields; newest first unless asked otherwise. */
+export const apiKeyListOrder = listOrder({ columns: { createdAt: 'created_at', name: 'name', expiresAt: 'expires_at' }, unique: 'key_id', defaultSort: 'createdAt', defaultOrder: 'desc' });
+
+/** One page of a user's keys, revoked ones included, in the asked order, and how many there are. */
+export async function pageOfApiKeys(knex: Knex, userId: string, page: PageRequest<keyof typeof apiKeyListOrder.columns>): Promise<{ apiKeys: ApiKeyRecord[]; total: number }> {
+  const mine = knex('api_keys').where('user_id', userId);
+  const [rows, counted] = (await Promise.all([sortedPage(mine.clone().select('*'), page, apiKeyListOrder), mine.clone().count({ count: '*' })])) as [Record<string, unknown>[], [{ count: string | number }]];
+  return { apiKeys: rows.map(toApiKey), total: Number(counted[0].count) };
 }
 
 export async function findApiKey(knex: Knex, keyId: string): Promise<ApiKeyRecord | null> {

@@ -128,28 +128,32 @@ export async function listChatSessions(knex: Knex, userId: string, page: PageReq
   return { sessions: rows.map(sessionOf), total: Number(counted[0].count) };
 }
 
-/** The turns of a session in order; `last` keeps only the latest ones (prompt history). */
-export async function chatTurns(knex: Knex, sessionId: string, options: { last?: number } = {}): Promise<ChatTurnRow[]> {
-  const query = knex('chat_turns').where('session_id', sessionId).orderBy('position', 'desc');
-  if (options.last !== undefined) void query.limit(options.last);
-  const rows = ((await query) as Row[]).reverse();
-  return rows.map((r) => ({
-    turnId: r.turn_id as string,
-    sessionId: r.session_id as string,
-    position: Number(r.position),
-    occurredAt: iso(r.occurred_at)!,
-    provider: r.provider as string,
-    model: r.model as string,
-    resolvedModel: r.resolved_model as string,
-    isLanguageModel: Boolean(r.is_language_model),
-    question: r.question as string,
-    answer: r.answer as string,
-    passages: json(r.passages),
-    usage: { inputTokens: Number(r.input_tokens), outputTokens: Number(r.output_tokens) },
-    costUsd: r.cost_usd === null ? null : Number(r.cost_usd),
-    latencyMs: Number(r.latency_ms),
-  }));
+/** A session's turn list's sort fields; in the order they were asked (ledger position) unless asked otherwise. */
+export const chatTurnListOrder = listOrder({ columns: { position: 'position', latencyMs: 'latency_ms' }, unique: 'turn_id', defaultSort: 'position', defaultOrder: 'asc' });
+
+/** One page of a session's turns in the asked order, and how many there are. */
+export async function pageOfChatTurns(knex: Knex, sessionId: string, page: PageRequest<keyof typeof chatTurnListOrder.columns>): Promise<{ turns: ChatTurnRow[]; total: number }> {
+  const turns = knex('chat_turns').where('session_id', sessionId);
+  const [rows, counted] = (await Promise.all([sortedPage(turns.clone().select('*'), page, chatTurnListOrder), turns.clone().count({ count: '*' })])) as [Row[], [{ count: string | number }]];
+  return { turns: rows.map(turnOf), total: Number(counted[0].count) };
 }
+
+const turnOf = (r: Row): ChatTurnRow => ({
+  turnId: r.turn_id as string,
+  sessionId: r.session_id as string,
+  position: Number(r.position),
+  occurredAt: iso(r.occurred_at)!,
+  provider: r.provider as string,
+  model: r.model as string,
+  resolvedModel: r.resolved_model as string,
+  isLanguageModel: Boolean(r.is_language_model),
+  question: r.question as string,
+  answer: r.answer as string,
+  passages: json(r.passages),
+  usage: { inputTokens: Number(r.input_tokens), outputTokens: Number(r.output_tokens) },
+  costUsd: r.cost_usd === null ? null : Number(r.cost_usd),
+  latencyMs: Number(r.latency_ms),
+});
 
 /**
  * Usage and cost summed per configuration and user (null configuration: the built-in offline

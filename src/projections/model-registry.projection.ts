@@ -231,6 +231,16 @@ export async function listModelVersions(knex: Knex, modelId: string): Promise<Mo
   return (await knex('model_versions').where('model_id', modelId).orderBy('version')).map(toVersion);
 }
 
+/** A model's version list's sort fields; oldest (version 1) first unless asked otherwise. Versions are unique within their model. */
+export const modelVersionListOrder = listOrder({ columns: { version: 'version', createdAt: 'created_at', statusChangedAt: 'status_changed_at', status: 'status' }, unique: 'version', defaultSort: 'version', defaultOrder: 'asc' });
+
+/** One page of a model's versions in the asked order, and how many there are. */
+export async function pageOfModelVersions(knex: Knex, modelId: string, page: PageRequest<keyof typeof modelVersionListOrder.columns>): Promise<{ versions: ModelVersionRecord[]; total: number }> {
+  const versions = knex('model_versions').where('model_id', modelId);
+  const [rows, counted] = (await Promise.all([sortedPage(versions.clone().select('*'), page, modelVersionListOrder), versions.clone().count({ count: '*' })])) as [Row[], [{ count: string | number }]];
+  return { versions: rows.map(toVersion), total: Number(counted[0].count) };
+}
+
 export async function findModelVersion(knex: Knex, modelId: string, version: number): Promise<ModelVersionRecord | null> {
   const row = (await knex('model_versions').where({ model_id: modelId, version }).first()) as Record<string, unknown> | undefined;
   return row ? toVersion(row) : null;

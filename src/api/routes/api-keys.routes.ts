@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createApiKey, revokeApiKey } from '../../commands/user/api-keys.js';
 import type { IdentityDependencies } from '../../commands/user/identity-dependencies.js';
-import { findApiKey, listApiKeys } from '../../projections/api-keys.projection.js';
+import { apiKeyListOrder, findApiKey, pageOfApiKeys } from '../../projections/api-keys.projection.js';
 import type { ApiKeyUsage } from '../../platform/api-key-usage.js';
 import { newApiKey } from '../../platform/secure-token.js';
 import type { ProjectionRunner } from '../../projections/projection-runner.js';
@@ -10,6 +10,7 @@ import { actorOf, principalOf } from '../auth/access-control.js';
 import { PERMISSIONS, roleHas, type Permission } from '../permissions.js';
 import { HttpProblem, notFound, problemSchema, invalidFields } from '../problem-details.js';
 import { idempotencyKeyHeaders } from '../idempotency-keys.js';
+import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
 
 // A key acts on resources, never on the account that owns it: it cannot mint keys or manage the account.
 const NOT_GRANTABLE: readonly Permission[] = ['self:manage', 'api-keys:manage'];
@@ -72,12 +73,18 @@ export function apiKeyRoutes(identity: IdentityDependencies, usage: ApiKeyUsage,
 
     app.get('/api/v1/auth/api-keys', {
       config: { permission: 'api-keys:manage' },
-      schema: { tags: ['auth'], summary: 'Your API keys (never the keys themselves), with when each was last used', response: { 200: z.object({ apiKeys: z.array(keySummary) }), ...errors } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Your API keys (never the keys themselves), revoked ones included, newest first unless sorted otherwise, with when each was last used',
+        querystring: z.strictObject({ ...pageQuery(100), ...sortQueryOf(apiKeyListOrder) }),
+        response: { 200: z.object({ apiKeys: z.array(keySummary), ...pageFields }), ...errors },
+      },
     }, async (request) => {
-      const keys = await listApiKeys(identity.knex, principalOf(request).userId);
+      const { apiKeys: keys, total } = await pageOfApiKeys(identity.knex, principalOf(request).userId, request.query);
       const uses = await usage.lastUses(keys.map((k) => k.keyId));
       return {
         apiKeys: keys.map((k) => ({ id: k.keyId, name: k.name, prefix: k.prefix, permissions: k.permissions, expiresAt: k.expiresAt, createdAt: k.createdAt, revokedAt: k.revokedAt, lastUsedAt: uses.get(k.keyId)?.lastUsedAt ?? null })),
+        ...pageOf(request.query, total),
       };
     });
 

@@ -10,7 +10,8 @@ import { auditEventSchema, auditPageSchema, auditSortQuery, disclosureOf, disclo
 import { principalOf } from '../auth/access-control.js';
 import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
-import { MAX_PAGE_SIZE, pageQuery } from '../pagination.js';
+import { MAX_PAGE_SIZE, pageFields, pageQuery } from '../pagination.js';
+import { ledgerSortQuery, streamPage } from '../ledger-page.js';
 
 const position = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -130,10 +131,10 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { permission: 'audit:read' },
     schema: {
       tags: ['audit'],
-      summary: "A stream's events and its replayed state as of a point in time (default: now)",
-      description: disclosed,
+      summary: "A stream's events and its replayed state as of a point in time (default: now); the events oldest first unless `order=desc`, paged by offset",
+      description: `${disclosed} The state and \`version\` are of the whole stream as of \`asOf\`, on every page; the events are cut into pages after the stream is read, in stream order (ledger position), so pages never repeat or skip an event.`,
       params: z.strictObject({ streamId }),
-      querystring: z.strictObject({ asOf: isoTime.optional() }),
+      querystring: z.strictObject({ asOf: isoTime.optional(), ...pageQuery(100), ...ledgerSortQuery('asc') }),
       response: {
         200: z.object({
           streamId: z.string(),
@@ -142,6 +143,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
           aggregate: z.string().nullable(),
           state: z.unknown().describe("The aggregate's state replayed from the stream's events: its shape is the aggregate's own (its decider's state), one per aggregate kind named in `aggregate`"),
           events: z.array(auditEventSchema),
+          ...pageFields,
           disclosure: disclosureSchema,
         }),
         ...problems,
@@ -149,20 +151,23 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { streamId: id } = request.params;
-    const asOf = request.query.asOf ?? new Date();
+    const { asOf: at, ...page } = request.query;
+    const asOf = at ?? new Date();
     const events = await runtime.store.readStream(id, { asOf });
     if (events.length === 0 && (await runtime.store.readStream(id, { limit: 1 })).length === 0) throw notFound(`stream ${id}`);
     const view = personalDataViewOf(principalOf(request));
     // The state is folded from the disclosed events, so it can hold nothing the events may not show.
     const disclosed = await discloseEvents(events, runtime, view);
     const replayed = replayStream(runtime.catalogue, id, disclosed);
+    const { items, ...paging } = streamPage(disclosed, page);
     return {
       streamId: id,
       asOf: asOf.toISOString(),
       version: events.length - 1,
       aggregate: replayed.aggregate,
       state: replayed.state,
-      events: disclosed.map(presentEvent),
+      events: items.map(presentEvent),
+      ...paging,
       disclosure: disclosureOf(view),
     };
   });

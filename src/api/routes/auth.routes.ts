@@ -11,6 +11,8 @@ import type { AccessTokens } from '../auth/access-tokens.js';
 import { sessionPrincipalOf } from '../auth/access-control.js';
 import { HttpProblem, notFound, problemSchema } from '../problem-details.js';
 import type { Role } from '../permissions.js';
+import { pageFields, pageOf, pageQuery, sortQuery } from '../pagination.js';
+import { SESSION_SORT_COLUMNS } from '../../platform/session-store.js';
 
 const email = z.email().max(254);
 // Length bounds here; the password policy (common passwords, length, context) answers 400 too.
@@ -24,6 +26,8 @@ const tokens = z.object({
   refreshToken: z.string(),
   user: z.object({ id: z.uuid(), role: z.string() }),
 });
+/** The session list's sort fields (the session store orders by their columns). */
+const SESSION_SORT_FIELDS = Object.keys(SESSION_SORT_COLUMNS) as [keyof typeof SESSION_SORT_COLUMNS, ...(keyof typeof SESSION_SORT_COLUMNS)[]];
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 
 const invalidCredentials = () => new HttpProblem(401, 'invalid-credentials', 'Invalid credentials', 'the e-mail address or password is not correct, or the account cannot sign in');
@@ -170,13 +174,14 @@ export function authRoutes(identity: IdentityDependencies, accessTokens: AccessT
       config: { permission: 'self:manage' },
       schema: {
         tags: ['auth'],
-        summary: 'The signed-in user\'s active sessions',
-        response: { 200: z.object({ sessions: z.array(z.object({ sessionId: z.uuid(), userAgent: z.string().nullable(), createdAt: z.string(), lastUsedAt: z.string(), expiresAt: z.string(), current: z.boolean() })) }), ...errors },
+        summary: 'The signed-in user\'s active sessions, newest first unless sorted otherwise',
+        querystring: z.strictObject({ ...pageQuery(100), ...sortQuery(SESSION_SORT_FIELDS, { sort: 'createdAt', order: 'desc' }) }),
+        response: { 200: z.object({ sessions: z.array(z.object({ sessionId: z.uuid(), userAgent: z.string().nullable(), createdAt: z.string(), lastUsedAt: z.string(), expiresAt: z.string(), current: z.boolean() })), ...pageFields }), ...errors },
       },
     }, async (request) => {
       const principal = sessionPrincipalOf(request);
-      const sessions = await identity.sessions.list(principal.userId);
-      return { sessions: sessions.map(({ userId: _userId, ...s }) => ({ ...s, current: s.sessionId === principal.sessionId })) };
+      const { sessions, total } = await identity.sessions.page(principal.userId, request.query);
+      return { sessions: sessions.map(({ userId: _userId, ...s }) => ({ ...s, current: s.sessionId === principal.sessionId })), ...pageOf(request.query, total) };
     });
 
     app.delete('/api/v1/auth/sessions/:id', {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { chatHistory, clearChatSessions, deleteChatSession } from '../../processors/chat/chat-sessions.js';
 import { chatTurn, type ChatDependencies, type Citation } from '../../processors/chat/chat-turns.js';
-import { chatSessionListOrder, chatUsage, listChatSessions } from '../../projections/chat-sessions.projection.js';
+import { chatSessionListOrder, chatTurnListOrder, chatUsage, listChatSessions } from '../../projections/chat-sessions.projection.js';
 import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { answeringLlmProblems, llmProblemOf } from '../llm-problems.js';
@@ -149,8 +149,9 @@ export function chatRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'chat:use' },
       schema: {
         tags: ['chat'],
-        summary: 'The turns of one of the caller\'s sessions, in order: question, answer, citations, model, usage, cost, latency',
+        summary: 'The turns of one of the caller\'s sessions, in the order they were asked unless sorted otherwise: question, answer, citations, model, usage, cost, latency',
         params: idParams,
+        querystring: z.strictObject({ ...pageQuery(100), ...sortQueryOf(chatTurnListOrder) }),
         response: {
           200: z.object({
             session: sessionSchema,
@@ -160,14 +161,15 @@ export function chatRoutes(runtime: Runtime): FastifyPluginAsyncZod {
                 question: z.string(), answer: z.string(), citations: z.array(z.object({ documentId: z.string(), chunkId: z.string(), score: z.number() })), usage: usageSchema, costUsd: z.number().nullable(), latencyMs: z.number(),
               }),
             ),
+            ...pageFields,
           }),
           ...errors,
         },
       },
     }, async (request) => {
-      const { session, turns } = await answeringLlmProblems(() => chatHistory(deps(), request.params.id, principalOf(request).userId));
+      const { session, turns, total } = await answeringLlmProblems(() => chatHistory(deps(), request.params.id, principalOf(request).userId, request.query));
       const { userId: _u, deletedAt: _d, ...shown } = session;
-      return { session: shown, turns: turns.map(({ sessionId: _s, passages, ...t }) => ({ ...t, citations: passages })) };
+      return { session: shown, turns: turns.map(({ sessionId: _s, passages, ...t }) => ({ ...t, citations: passages })), ...pageOf(request.query, total) };
     });
 
     app.delete('/api/v1/chat/sessions/:id', {

@@ -9,6 +9,7 @@ import { actorOf, principalOf } from '../auth/access-control.js';
 import { personalDataViewOf } from '../personal-data-view.js';
 import { notFound, problemSchema } from '../problem-details.js';
 import { pageFields, pageQuery, sortedSlice, sortQueryInMemory, type ListInMemoryOrder } from '../pagination.js';
+import { ledgerSortQuery, streamPage } from '../ledger-page.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -102,11 +103,19 @@ export function incidentRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/incidents/:id', {
       config: { permission: 'compliance:read' },
-      schema: { tags: ['incidents'], summary: 'One incident with its deadline, overdue flag and events', params: idParams, response: { 200: incidentSchema, ...errors } },
+      schema: {
+        tags: ['incidents'],
+        summary: 'One incident with its deadline, overdue flag and a page of its events (oldest first unless `order=desc`)',
+        description: 'The page fields are those of `events`: the incident\'s stream is read whole (its fields need every event) and its events cut into pages in stream order (ledger position), so pages never repeat or skip one. In the incident list each incident carries all its events.',
+        params: idParams,
+        querystring: z.strictObject({ ...pageQuery(100), ...ledgerSortQuery('asc') }),
+        response: { 200: incidentSchema.extend(pageFields), ...errors },
+      },
     }, async (request) => {
       const incident = await readIncident(runtime, request.params.id, personalDataViewOf(principalOf(request)));
       if (!incident) throw notFound(`incident ${request.params.id}`);
-      return incident;
+      const { items, ...paging } = streamPage(incident.events, request.query);
+      return { ...incident, events: items, ...paging };
     });
 
     app.put('/api/v1/incidents/:id', {

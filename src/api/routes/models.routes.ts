@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MODEL_TYPES, RISK_TIERS } from '../../events/catalogue/model.events.js';
 import { discloseEvents } from '../../events/event-disclosure.js';
-import { listModels, listModelVersions, modelInRows, modelListOrder, modelRegistry, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
+import { listModels, modelInRows, modelListOrder, modelRegistry, modelVersionListOrder, pageOfModelVersions, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import type { Runtime } from '../../runtime.js';
 import type { LedgerPoint } from '../../projections/as-of/ledger-point.js';
 import { presentEvent, auditEventSchema } from '../audit-query.js';
@@ -19,7 +19,8 @@ import { idempotencyKeyHeaders } from '../idempotency-keys.js';
 import { asOfQuery, ledgerPointOf, readModelAt, readModelRowsAt } from '../as-of-query.js';
 import { modelStreamId } from '../../commands/model/model.decider.js';
 import { cachedReadModelQuery } from '../../projections/cached-read-model-query.js';
-import { pageFields, pageOf, pageQuery, sortQueryOf } from '../pagination.js';
+import { pageFields, pageOf, pageQuery, sortedSlice, sortQueryOf, type ListInMemoryOrder } from '../pagination.js';
+import { ledgerSortQuery, streamPage } from '../ledger-page.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema, 503: problemSchema };
 const idParams = z.strictObject({ id: z.uuid() });
@@ -96,6 +97,17 @@ export const presentVersion = (v: ModelVersionRecord) => {
   return rest;
 };
 const changed = z.object({ id: z.uuid(), position: z.number().int() }).meta({ headers: etagResponseHeader });
+
+/**
+ * The version list's order (modelVersionListOrder) over versions replayed as of a point of the
+ * ledger: the same fields, ties by version number (zero-padded, so text order is number order).
+ */
+const versionsInMemoryOrder: ListInMemoryOrder<ModelVersionRecord, keyof typeof modelVersionListOrder.columns> = {
+  fields: { version: (v) => v.version, createdAt: (v) => v.createdAt, statusChangedAt: (v) => v.statusChangedAt, status: (v) => v.status },
+  id: (v) => String(v.version).padStart(10, '0'),
+  defaultSort: modelVersionListOrder.defaultSort,
+  defaultOrder: modelVersionListOrder.defaultOrder,
+};
 
 /**
  * The model registry: models and their immutable versions, their governed lifecycle and history.
@@ -206,12 +218,24 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     app.get('/api/v1/models/:id/versions', {
       config: { permission: 'models:read' },
-      schema: { tags: ['models'], summary: "A model's versions, oldest first", params: idParams, querystring: z.strictObject(asOfQuery), response: { 200: z.object({ versions: z.array(versionSchema) }), ...errors } },
+      schema: {
+        tags: ['models'],
+        summary: "A model's versions, oldest first unless sorted otherwise",
+        params: idParams,
+        querystring: z.strictObject({ ...pageQuery(100), ...sortQueryOf(modelVersionListOrder), ...asOfQuery }),
+        response: { 200: z.object({ versions: z.array(versionSchema), ...pageFields }), ...errors },
+      },
     }, async (request, reply) => {
-      const point = await ledgerPointOf(runtime, request.query, reply);
-      if (point) return { versions: (await existingModelAt(point, request.params.id)).versions.map(presentVersion) };
+      const { asOf, atPosition, ...page } = request.query;
+      const point = await ledgerPointOf(runtime, { asOf, atPosition }, reply);
+      if (point) {
+        // As of a point the versions are replayed rows in memory: the same order, cut here.
+        const { items, page: paging } = sortedSlice((await existingModelAt(point, request.params.id)).versions, page, versionsInMemoryOrder);
+        return { versions: items.map(presentVersion), ...paging };
+      }
       if (!(await existing(request.params.id))) throw notFound(`model ${request.params.id}`);
-      return { versions: (await listModelVersions(knex, request.params.id)).map(presentVersion) };
+      const { versions, total } = await pageOfModelVersions(knex, request.params.id, page);
+      return { versions: versions.map(presentVersion), ...pageOf(page, total) };
     });
 
     app.get('/api/v1/models/:id/versions/:version', {
@@ -312,14 +336,17 @@ export function modelRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'models:read' },
       schema: {
         tags: ['models'],
-        summary: "The model's audit timeline: every event of its stream (registration, versions, validations, approvals, refusals, deployments), oldest first",
+        summary: "The model's audit timeline: the events of its stream (registration, versions, validations, approvals, refusals, deployments), oldest first unless `order=desc`",
+        description: 'The stream is read whole and cut into pages in stream order (ledger position), so pages never repeat or skip an event.',
         params: idParams,
-        response: { 200: z.object({ modelId: z.uuid(), events: z.array(auditEventSchema) }), ...errors },
+        querystring: z.strictObject({ ...pageQuery(100), ...ledgerSortQuery('asc') }),
+        response: { 200: z.object({ modelId: z.uuid(), events: z.array(auditEventSchema), ...pageFields }), ...errors },
       },
     }, async (request) => {
       const events = await runtime.store.readStream(`model-${request.params.id}`);
       if (events.length === 0) throw notFound(`model ${request.params.id}`);
-      return { modelId: request.params.id, events: (await discloseEvents(events, runtime, personalDataViewOf(principalOf(request)))).map(presentEvent) };
+      const { items, ...paging } = streamPage(events, request.query);
+      return { modelId: request.params.id, events: (await discloseEvents(items, runtime, personalDataViewOf(principalOf(request)))).map(presentEvent), ...paging };
     });
   };
 }

@@ -4,7 +4,8 @@ import type { EventStore } from '../../events/event-store.js';
 import type { Knex } from '../../platform/database.js';
 import { handleCommand } from '../../commands/command-handler.js';
 import { chatSessionDecider, chatSessionStreamId, type ChatSessionEvent, type ChatSessionState } from '../../commands/chat-session/chat-session.decider.js';
-import { chatTurns, findChatSession, listChatSessions } from '../../projections/chat-sessions.projection.js';
+import { findChatSession, listChatSessions, pageOfChatTurns, type chatTurnListOrder } from '../../projections/chat-sessions.projection.js';
+import type { PageRequest } from '../../projections/sorted-page.js';
 import { ChatSessionNotFound } from '../llm/llm-errors.js';
 
 type Deps = { store: EventStore; catalogue: EventCatalogue; knex: Knex };
@@ -17,9 +18,10 @@ async function ownSession(deps: Deps, sessionId: string, userId: string) {
   return session;
 }
 
-export async function chatHistory(deps: Deps, sessionId: string, userId: string) {
+/** One of the user's sessions and a page of its turns (chat.routes.ts names the sort fields). */
+export async function chatHistory(deps: Deps, sessionId: string, userId: string, page: PageRequest<keyof typeof chatTurnListOrder.columns>) {
   const session = await ownSession(deps, sessionId, userId);
-  return { session, turns: await chatTurns(deps.knex, sessionId) };
+  return { session, ...(await pageOfChatTurns(deps.knex, sessionId, page)) };
 }
 
 /** Deletes a session from its user's view (recorded); its turns stay in the ledger, sealed, and in usage. */
