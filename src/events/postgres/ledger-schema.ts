@@ -1,8 +1,6 @@
 import type { Migration } from '../../platform/migrations.js';
 
 export const EVENTS_TABLE = 'raia_events';
-/** NOTIFY channel: payload is the last committed position. */
-export const EVENTS_CHANNEL = 'raia_events_appended';
 
 export const ledgerMigrations: Migration[] = [
   {

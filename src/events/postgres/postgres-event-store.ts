@@ -26,20 +26,13 @@ import {
 import { CSV_SOURCE_COLUMNS, OCCURRED_AT_TEXT, csvPageQuery } from './ledger-csv-record.js';
 import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
-import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
+import { EVENTS_TABLE } from './ledger-schema.js';
+import { ledgerCoordination, type LedgerCoordination } from './ledger-coordination.js';
 import { validateNewEvents, validateStreamId, type ValidatedEvent } from '../new-event-validation.js';
 import { decideOnView, MAX_VIEW_STREAMS, type LedgerView } from './ledger-view.js';
 import { copyRows, LEDGER_COPY_COLUMNS, unchainedFields } from './ledger-copy-rows.js';
 import { insertRowsStatement } from './ledger-insert-rows.js';
 
-/** Key of the transaction-scoped advisory lock that serialises appends (ARCHITECTURE.md design (b)). */
-const APPEND_LOCK_KEY = 0x52414941; // "RAIA"
-/**
- * Held shared by optimistic appends from their start and exclusively by locked appends before the
- * append lock: a locked append then never waits, holding the append lock, on rows an optimistic
- * append inserted before taking it (which would deadlock).
- */
-const INSERT_PHASE_LOCK_KEY = 0x52414942;
 const MAX_READ = 10_000;
 /** The projection runner's page: followers with smaller pages (500 by default) join its reads. */
 const SHARED_PAGE_MIN_LIMIT = 1000;
@@ -207,6 +200,8 @@ export class PostgresEventStore implements EventStore {
   /** PostgreSQL takes the rows by COPY; PGlite by an INSERT made from the events themselves (see ledger-insert-rows.ts). */
   private readonly writesRowsByCopy: boolean;
   private groupSequence = 0;
+  /** This ledger's NOTIFY channel and advisory lock keys, its schema's own (ledger-coordination.ts). */
+  private readonly coordination: LedgerCoordination;
   /** The highest position subscribers of this process have been told of (by an append here or a NOTIFY). */
   private announced = 0;
   /** The pages this process's subscriptions read, one query for all followers asking at once. */
@@ -224,6 +219,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.name = db.dialect;
     this.writesRowsByCopy = db.dialect === 'postgres';
+    this.coordination = ledgerCoordination(db.schema);
     this.knex = db.knex;
     this.clock = options.clock ?? (() => new Date());
     this.appended.setMaxListeners(0);
@@ -344,12 +340,12 @@ export class PostgresEventStore implements EventStore {
     // (its group lock), and the chain is checked under it: the event before this group's first must
     // be committed with the hash this group chained from, or `1 / 0` aborts the transaction.
     const script = `BEGIN;
-      SELECT pg_advisory_xact_lock_shared(${INSERT_PHASE_LOCK_KEY}), pg_advisory_xact_lock(${this.groupLockSpace}, ${seq});
+      SELECT pg_advisory_xact_lock_shared(${this.coordination.insertPhaseLockKey}), pg_advisory_xact_lock(${this.groupLockSpace}, ${seq});
       ${COPY_EVENTS};
       SELECT pg_advisory_xact_lock_shared(${this.groupLockSpace}, ${seq === 0 ? 0x7ffffffe : seq - 1});
-      SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY});
+      SELECT pg_advisory_xact_lock(${this.coordination.appendLockKey});
       SELECT 1 / count(*) FROM ${EVENTS_TABLE} WHERE position = ${first.position - 1} AND hash = '${first.prevHash}';
-      SELECT pg_notify('${EVENTS_CHANNEL}', '${last.position}');
+      SELECT pg_notify('${this.coordination.channel}', '${last.position}');
       COMMIT`;
     const rows = copyRows(decided.inserts, unchainedByEventId(group));
     const done = this.db.withScriptConnection(async (run, runCopy) => {
@@ -472,7 +468,7 @@ export class PostgresEventStore implements EventStore {
   private async writeGroup(run: RunScript, runCopy: RunCopyScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; view: LedgerView }> {
     try {
       const { outcomes, inserts, view } = await this.decideGroup(run, group, probeStoredIds);
-      const notifyAndCommit = `SELECT pg_notify('${EVENTS_CHANNEL}', '${view.head.position}'); COMMIT`;
+      const notifyAndCommit = `SELECT pg_notify('${this.coordination.channel}', '${view.head.position}'); COMMIT`;
       let committed: Promise<unknown>;
       if (inserts.length === 0) committed = run('COMMIT');
       else if (this.writesRowsByCopy) committed = runCopy(`${COPY_EVENTS}; ${notifyAndCommit}`, copyRows(inserts, unchainedByEventId(group)));
@@ -498,7 +494,7 @@ export class PostgresEventStore implements EventStore {
       : 'NULL::text[]';
     const results = await run(
       `BEGIN;
-       SELECT pg_advisory_xact_lock(${INSERT_PHASE_LOCK_KEY}), pg_advisory_xact_lock(${APPEND_LOCK_KEY});
+       SELECT pg_advisory_xact_lock(${this.coordination.insertPhaseLockKey}), pg_advisory_xact_lock(${this.coordination.appendLockKey});
        SELECT (SELECT coalesce(jsonb_object_agg(s.stream_id, v.version), '{}'::jsonb) ${streamVersionsFrom(streamIds)}) AS versions,
               h.position, h.hash, h.occurred_at,
               ${existing} AS existing
@@ -697,7 +693,7 @@ export class PostgresEventStore implements EventStore {
   private listenAcrossProcesses() {
     if (this.unlisten || this.db.dialect !== 'postgres') return;
     // This process's own appends come back too; announce skips what it has already announced.
-    this.unlisten = this.db.listen(EVENTS_CHANNEL, (payload) => this.announce(Number(payload)));
+    this.unlisten = this.db.listen(this.coordination.channel, (payload) => this.announce(Number(payload)));
     this.unlisten.catch(() => {
       this.unlisten = null;
     });
