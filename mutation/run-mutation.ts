@@ -21,10 +21,12 @@ async function run(module: MutationModule): Promise<void> {
     mutate: module.mutate,
     testFiles: module.testFiles,
     concurrency: CONCURRENCY,
-    // Generous: a mutant of module-level code reloads the test environment and re-runs every test
-    // file of its folder, servers included; under load a short limit counted such slow runs as
-    // "timed out" (detected) when nothing hung.
-    timeoutMS: 90_000,
+    // Beyond 3 × the covering tests' own time. Generous where static mutants run: such a mutant
+    // reloads the test environment and re-runs every test file of its folder, servers included, and
+    // under load a short limit counted those slow runs as "timed out" (detected) when nothing hung.
+    // Elsewhere 30 s: a mutant that loops (a loop bound flipped) waits out the whole limit, and at
+    // 90 s those waits were most of a numeric folder's run.
+    timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? (module.staticMutants ? 90_000 : 30_000)),
     timeoutFactor: 3,
     dryRunTimeoutMinutes: 15,
     incremental: true,
