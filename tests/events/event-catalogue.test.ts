@@ -76,5 +76,7 @@ describe('event catalogue', () => {
     const twoWay = { pdMethod: 'brute', estimand: 'mean', features: ['a', 'b'], percentiles: [0.05, 0.95], gridResolution: 2, gridSource: ['computed', 'given'], centered: false, rows: 3, grids: [[0, 1], [2, 3]], average: [[1, 2], [3, 4]] };
     expect(c.validate('explanation.computed', { ...base, method: 'partial-dependence', result: twoWay }).schemaVersion).toBe(1);
     expect(() => c.validate('explanation.computed', { ...base, method: 'partial-dependence', result: { ...twoWay, gridSource: ['guessed', 'given'] } })).toThrow(/result/);
+    // What-if analyses have no result schema: their results are free-form JSON.
+    expect(c.validate('explanation.computed', { ...base, method: 'what-if', result: { anything: [1, 'two'] } }).schemaVersion).toBe(1);
   });
 });
