@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAccount } from '../../src/commands/user/registration.js';
 import { systemActor } from '../../src/events/envelope.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
+import { orderedValues, walkPages } from '../support/page-walk.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -28,8 +29,6 @@ type NestedList = {
   sort: { field: string; order: 'asc' | 'desc'; value: (item: Json) => string | number };
 };
 
-const compare = (a: string | number, b: string | number) => (typeof a === 'number' && typeof b === 'number' ? a - b : a < b ? -1 : a > b ? 1 : 0);
-const ordered = (values: (string | number)[], order: 'asc' | 'desc') => [...values].sort((a, b) => (order === 'asc' ? compare(a, b) : compare(b, a)));
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(['postgres', 'pglite'] as const)('lists inside one resource are paged like every list, on %s', (dialect) => {
@@ -122,26 +121,7 @@ describe.each(['postgres', 'pglite'] as const)('lists inside one resource are pa
     return call('GET', `${list.path()}${query ? `?${query}` : ''}`, undefined, list.caller === 'admin' ? admin : owner);
   };
 
-  /** Walks every page of PAGE items: each page says its place, and the last says there is no next one. */
-  const walk = async (list: NestedList, params: Record<string, string> = {}) => {
-    const seen: Json[] = [];
-    let offset: number | null = 0;
-    let total: number | null = null;
-    for (let pages = 0; offset !== null; pages++) {
-      expect(pages, `${list.name}: more pages than items`).toBeLessThan(20);
-      const res = await pageOfList(list, { ...params, limit: PAGE, offset });
-      expect(res.status, `${list.name}: ${JSON.stringify(res.body)}`).toBe(200);
-      const body = res.body;
-      total ??= body.total as number;
-      expect(body.total, list.name).toBe(total);
-      expect([body.limit, body.offset], list.name).toEqual([PAGE, offset]);
-      expect(body[list.items].length, list.name).toBe(Math.min(PAGE, total - offset));
-      expect(body.nextOffset, list.name).toBe(offset + PAGE < total ? offset + PAGE : null);
-      seen.push(...(body[list.items] as Json[]));
-      offset = body.nextOffset as number | null;
-    }
-    return { seen, total: total! };
-  };
+  const walk = (list: NestedList, params: Record<string, string> = {}) => walkPages(list.name, list.items, PAGE, (position) => pageOfList(list, { ...params, ...position }));
 
   it('walks each list page by page: the union is the whole list, once each, and total is right', async () => {
     for (const list of lists()) {
@@ -156,14 +136,14 @@ describe.each(['postgres', 'pglite'] as const)('lists inside one resource are pa
   it('answers in the documented default order, and in the order asked, as the test orders the values itself', async () => {
     for (const list of lists()) {
       const byDefault = (await walk(list)).seen.map(list.defaultOrder.value);
-      expect(byDefault, `${list.name} in its default order`).toEqual(ordered(byDefault, list.defaultOrder.order));
+      expect(byDefault, `${list.name} in its default order`).toEqual(orderedValues(byDefault, list.defaultOrder.order));
       expect(new Set(byDefault).size, `${list.name}: values that tell the default order apart`).toBe(byDefault.length);
       const { field, order, value } = list.sort;
       const sorted = (await walk(list, { sort: field, order })).seen.map(value);
-      expect(sorted, `${list.name} by ${field} ${order}`).toEqual(ordered(sorted, order));
+      expect(sorted, `${list.name} by ${field} ${order}`).toEqual(orderedValues(sorted, order));
       expect(new Set(sorted).size, `${list.name}: values that tell the order apart`).toBeGreaterThan(1);
       const reversed = (await walk(list, { sort: field, order: order === 'asc' ? 'desc' : 'asc' })).seen.map(value);
-      expect(reversed, `${list.name} by ${field} reversed`).toEqual(ordered(sorted, order === 'asc' ? 'desc' : 'asc'));
+      expect(reversed, `${list.name} by ${field} reversed`).toEqual(orderedValues(sorted, order === 'asc' ? 'desc' : 'asc'));
     }
   });
 

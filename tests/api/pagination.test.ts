@@ -6,6 +6,7 @@ import { systemActor } from '../../src/events/envelope.js';
 import { MockLlmProvider } from '../support/mock-llm-provider.js';
 import { startMockEmbeddingsServer, type MockEmbeddingsServer } from '../support/mock-embeddings-server.js';
 import { startTestServer, type TestServer } from '../support/test-runtime.js';
+import { orderedValues, walkPages } from '../support/page-walk.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -34,8 +35,6 @@ type ListRoute = {
   defaultOrder?: { order: 'asc' | 'desc'; value: (item: Json) => string | number };
 };
 
-const compare = (a: string | number, b: string | number) => (typeof a === 'number' && typeof b === 'number' ? a - b : a < b ? -1 : a > b ? 1 : 0);
-const ordered = (values: (string | number)[], order: 'asc' | 'desc') => [...values].sort((a, b) => (order === 'asc' ? compare(a, b) : compare(b, a)));
 
 describe.each(['postgres', 'pglite'] as const)('one pagination style on every list route, on %s', (dialect) => {
   const mock = new MockLlmProvider();
@@ -218,26 +217,7 @@ describe.each(['postgres', 'pglite'] as const)('one pagination style on every li
     return call('GET', `${url}${url.includes('?') ? '&' : '?'}${query}`, undefined, ['accounts', 'webhook deliveries', 'webhook subscriptions'].includes(route.name) || route.name.startsWith('audit') ? admin : scientist);
   };
 
-  /** Walks every page of PAGE items: each page says its place, and the last says there is no next one. */
-  const walk = async (route: ListRoute, params: Record<string, string> = {}) => {
-    const seen: Json[] = [];
-    let offset: number | null = 0;
-    let total: number | null = null;
-    for (let pages = 0; offset !== null; pages++) {
-      expect(pages, `${route.name}: more pages than items`).toBeLessThan(20);
-      const res = await pageOfRoute(route, { ...params, limit: PAGE, offset });
-      expect(res.status, `${route.name}: ${JSON.stringify(res.body)}`).toBe(200);
-      const body = res.body;
-      total ??= body.total as number;
-      expect(body.total, route.name).toBe(total);
-      expect([body.limit, body.offset], route.name).toEqual([PAGE, offset]);
-      expect(body[route.items].length, route.name).toBe(Math.min(PAGE, total - offset));
-      expect(body.nextOffset, route.name).toBe(offset + PAGE < total ? offset + PAGE : null);
-      seen.push(...(body[route.items] as Json[]));
-      offset = body.nextOffset as number | null;
-    }
-    return { seen, total: total! };
-  };
+  const walk = (route: ListRoute, params: Record<string, string> = {}) => walkPages(route.name, route.items, PAGE, (position) => pageOfRoute(route, { ...params, ...position }));
 
   it('walks every list page by page: the union is the whole set, once each, and total is right', async () => {
     for (const route of routes()) {
@@ -255,13 +235,13 @@ describe.each(['postgres', 'pglite'] as const)('one pagination style on every li
     for (const route of routes()) {
       const { field, order, value } = route.sort;
       const sorted = (await walk(route, { sort: field, order })).seen.map(value);
-      expect(sorted, `${route.name} by ${field} ${order}`).toEqual(ordered(sorted, order));
+      expect(sorted, `${route.name} by ${field} ${order}`).toEqual(orderedValues(sorted, order));
       expect(new Set(sorted).size, `${route.name}: values that tell the order apart`).toBeGreaterThan(1);
       const reversed = (await walk(route, { sort: field, order: order === 'asc' ? 'desc' : 'asc' })).seen.map(value);
-      expect(reversed, `${route.name} by ${field} reversed`).toEqual(ordered(sorted, order === 'asc' ? 'desc' : 'asc'));
+      expect(reversed, `${route.name} by ${field} reversed`).toEqual(orderedValues(sorted, order === 'asc' ? 'desc' : 'asc'));
       if (route.defaultOrder) {
         const byDefault = (await walk(route)).seen.map(route.defaultOrder.value);
-        expect(byDefault, `${route.name} in its default order`).toEqual(ordered(byDefault, route.defaultOrder.order));
+        expect(byDefault, `${route.name} in its default order`).toEqual(orderedValues(byDefault, route.defaultOrder.order));
       }
     }
   });
@@ -284,7 +264,7 @@ describe.each(['postgres', 'pglite'] as const)('one pagination style on every li
     const users = (await call('GET', '/api/v1/admin/users?limit=2', undefined, admin)).body;
     expect(users.next).toBe(users.users[1].id);
     const following = (await call('GET', `/api/v1/admin/users?limit=2&after=${users.next}`, undefined, admin)).body;
-    expect(following.users.map((u: Json) => u.id)).toEqual(ordered(made.users!, 'asc').slice(2, 4));
+    expect(following.users.map((u: Json) => u.id)).toEqual(orderedValues(made.users!, 'asc').slice(2, 4));
     const log = (await call('GET', '/api/v1/audit/logs?type=model.registered&limit=2', undefined, admin)).body;
     const after = (await call('GET', `/api/v1/audit/logs?type=model.registered&limit=2&after=${log.page.next}`, undefined, admin)).body;
     expect(after.events.map((e: Json) => e.position)).toEqual((await walk(routes()[6]!)).seen.map((e) => e.position).slice(2, 4));
