@@ -1,8 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { Migration } from '../../platform/migrations.js';
 
 export const EVENTS_TABLE = 'raia_events';
-/** NOTIFY channel: payload is the last committed position. */
-export const EVENTS_CHANNEL = 'raia_events_appended';
+/**
+ * NOTIFY channel of the ledger in `schema`: payload is the last committed position. Channels belong
+ * to the database, not to a schema, and a follower takes the highest position it hears as the head:
+ * on one shared channel, a ledger in another schema further ahead silenced this one's commits
+ * (followers then slept until their poll interval). `public` keeps the original name.
+ */
+export const eventsChannel = (schema: string): string =>
+  schema === 'public' ? 'raia_events_appended' : `raia_events_appended_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
 
 export const ledgerMigrations: Migration[] = [
   {

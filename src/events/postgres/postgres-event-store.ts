@@ -26,7 +26,7 @@ import {
 import { CSV_SOURCE_COLUMNS, OCCURRED_AT_TEXT, csvPageQuery } from './ledger-csv-record.js';
 import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
-import { EVENTS_CHANNEL, EVENTS_TABLE } from './ledger-schema.js';
+import { EVENTS_TABLE, eventsChannel } from './ledger-schema.js';
 import { validateNewEvents, validateStreamId, type ValidatedEvent } from '../new-event-validation.js';
 import { decideOnView, MAX_VIEW_STREAMS, type LedgerView } from './ledger-view.js';
 import { copyRows, LEDGER_COPY_COLUMNS, unchainedFields } from './ledger-copy-rows.js';
@@ -209,6 +209,8 @@ export class PostgresEventStore implements EventStore {
   private groupSequence = 0;
   /** The highest position subscribers of this process have been told of (by an append here or a NOTIFY). */
   private announced = 0;
+  /** This schema's NOTIFY channel (see `eventsChannel`). */
+  private readonly channel: string;
   /** The pages this process's subscriptions read, one query for all followers asking at once. */
   private readonly subscriptionReads = sharedPageReads((after, limit) => this.readAll({ after, limit }), {
     minLimit: SHARED_PAGE_MIN_LIMIT,
@@ -224,6 +226,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.name = db.dialect;
     this.writesRowsByCopy = db.dialect === 'postgres';
+    this.channel = eventsChannel(db.schema);
     this.knex = db.knex;
     this.clock = options.clock ?? (() => new Date());
     this.appended.setMaxListeners(0);
@@ -349,7 +352,7 @@ export class PostgresEventStore implements EventStore {
       SELECT pg_advisory_xact_lock_shared(${this.groupLockSpace}, ${seq === 0 ? 0x7ffffffe : seq - 1});
       SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY});
       SELECT 1 / count(*) FROM ${EVENTS_TABLE} WHERE position = ${first.position - 1} AND hash = '${first.prevHash}';
-      SELECT pg_notify('${EVENTS_CHANNEL}', '${last.position}');
+      SELECT pg_notify('${this.channel}', '${last.position}');
       COMMIT`;
     const rows = copyRows(decided.inserts, unchainedByEventId(group));
     const done = this.db.withScriptConnection(async (run, runCopy) => {
@@ -472,7 +475,7 @@ export class PostgresEventStore implements EventStore {
   private async writeGroup(run: RunScript, runCopy: RunCopyScript, group: PendingAppend[], probeStoredIds: boolean): Promise<{ outcomes: AppendOutcome[]; view: LedgerView }> {
     try {
       const { outcomes, inserts, view } = await this.decideGroup(run, group, probeStoredIds);
-      const notifyAndCommit = `SELECT pg_notify('${EVENTS_CHANNEL}', '${view.head.position}'); COMMIT`;
+      const notifyAndCommit = `SELECT pg_notify('${this.channel}', '${view.head.position}'); COMMIT`;
       let committed: Promise<unknown>;
       if (inserts.length === 0) committed = run('COMMIT');
       else if (this.writesRowsByCopy) committed = runCopy(`${COPY_EVENTS}; ${notifyAndCommit}`, copyRows(inserts, unchainedByEventId(group)));
@@ -697,7 +700,7 @@ export class PostgresEventStore implements EventStore {
   private listenAcrossProcesses() {
     if (this.unlisten || this.db.dialect !== 'postgres') return;
     // This process's own appends come back too; announce skips what it has already announced.
-    this.unlisten = this.db.listen(EVENTS_CHANNEL, (payload) => this.announce(Number(payload)));
+    this.unlisten = this.db.listen(this.channel, (payload) => this.announce(Number(payload)));
     this.unlisten.catch(() => {
       this.unlisten = null;
     });
