@@ -7,6 +7,7 @@ import type { EventCatalogue } from '../events/event-catalogue.js';
 import type { EventStore, Subscription } from '../events/event-store.js';
 import type { PersonalDataVault } from '../events/personal-data.js';
 import { checkpointMoves, type CheckpointMove, type CheckpointMoveOutcome } from './checkpoint-moves.js';
+import { pageTransactions, type PageApply, type PageApplyOutcome } from './page-transactions.js';
 import { handlesEvent, type Projection, type TableNames } from './projection.js';
 import { PROJECTIONS_TABLE, type ProjectionStatus } from './projection-state.js';
 
@@ -37,6 +38,7 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private stopped = false;
   private readonly moveCheckpoint: (move: CheckpointMove) => Promise<CheckpointMoveOutcome>;
+  private readonly applyInPage: (request: PageApply) => Promise<PageApplyOutcome>;
 
   constructor(
     private readonly deps: ProjectionRunnerDeps,
@@ -44,6 +46,11 @@ export class ProjectionRunner {
   ) {
     this.batchSize = deps.batchSize ?? 1000;
     this.moveCheckpoint = checkpointMoves(deps.knex);
+    this.applyInPage = pageTransactions({
+      knex: deps.knex,
+      reveal: async (events) => (deps.vault ? deps.vault.reveal(events) : events),
+      applyAlone: (request, prepared) => this.applyAlone(request, prepared),
+    });
     this.advanced.setMaxListeners(0);
     const names = new Set<string>();
     for (const p of projections) {
@@ -130,10 +137,12 @@ export class ProjectionRunner {
   }
 
   private async applyLive(p: Projection, events: StoredEvent[], tables: TableNames<string>): Promise<void> {
-    const prepared = await this.prepare(p, events);
-    if (prepared.length === 0) return this.skipPast(p, events);
-    // Traced only when the batch holds events this projection handles: the others cost a checkpoint move.
-    await inEventBatchSpan(`projection ${p.name}`, prepared, () => this.applyPrepared(p, events, prepared, tables));
+    const handled = events.filter((e) => handlesEvent(p, e.type)).map((e) => this.deps.catalogue.upcast(e));
+    if (handled.length === 0) return this.skipPast(p, events);
+    // With the other projections handling this page, in one transaction (page-transactions.ts).
+    const outcome = await this.applyInPage({ projection: p, events, handled, tables });
+    if (outcome.resync !== null) throw new Resync(outcome.resync);
+    this.advanced.emit('advanced', p.name, outcome.position);
   }
 
   /** A batch the projection handles none of: its checkpoint moves with the other such projections' (checkpoint-moves.ts). */
@@ -143,8 +152,20 @@ export class ProjectionRunner {
     this.advanced.emit('advanced', p.name, outcome.position);
   }
 
-  private async applyPrepared(p: Projection, events: StoredEvent[], prepared: StoredEvent[], tables: TableNames<string>): Promise<void> {
-    const position = await this.knex.transaction(async (trx) => {
+  /** One projection's page in a transaction of its own (traced as the projection's). */
+  private applyAlone({ projection: p, events, tables }: PageApply, prepared: StoredEvent[]): Promise<PageApplyOutcome> {
+    return inEventBatchSpan(`projection ${p.name}`, prepared, async () => {
+      try {
+        return { position: await this.applyPrepared(p, events, prepared, tables), resync: null };
+      } catch (error) {
+        if (error instanceof Resync) return { position: null, resync: error.message };
+        throw error;
+      }
+    });
+  }
+
+  private async applyPrepared(p: Projection, events: StoredEvent[], prepared: StoredEvent[], tables: TableNames<string>): Promise<number> {
+    return this.knex.transaction(async (trx) => {
       const row = await trx(PROJECTIONS_TABLE).select('version', 'position').where('name', p.name).forUpdate().first();
       if (row.version !== p.version) throw new Resync('projection version changed; a rebuild owns it');
       const checkpoint = Number(row.position);
@@ -157,7 +178,6 @@ export class ProjectionRunner {
       await trx(PROJECTIONS_TABLE).where('name', p.name).update({ position: last, status: 'running', last_error: null, updated_at: trx.fn.now() });
       return last;
     });
-    this.advanced.emit('advanced', p.name, position);
   }
 
   private prepare(p: Projection, events: StoredEvent[]): Promise<StoredEvent[]> {
