@@ -5,8 +5,23 @@ import { macrotaskBatch } from '../platform/macrotask-batch.js';
 import type { Projection, TableNames } from './projection.js';
 import { PROJECTIONS_TABLE } from './projection-state.js';
 
-/** A projection's share of a page it read: the page (`events`) and those of it the projection handles, upcast, not yet revealed. */
-export type PageApply = { projection: Projection; events: StoredEvent[]; handled: StoredEvent[]; tables: TableNames<string> };
+/**
+ * A projection's share of a page it read: the page (`events`) and those of it the projection
+ * handles, upcast, not yet revealed; `quiet`, events before the page it read and handles none of,
+ * whose checkpoint move was put off (see `quietStart`).
+ */
+export type PageApply = { projection: Projection; events: StoredEvent[]; handled: StoredEvent[]; tables: TableNames<string>; quiet?: QuietRange };
+
+/** Events `first..last` a projection read and handles none of, its checkpoint not yet moved past them. */
+export type QuietRange = { first: number; last: number };
+
+/**
+ * Where a page applies from, given the checkpoint in the row: past the quiet range when the row is
+ * within it (every event up to the row is applied, none after it up to `last` is handled), else
+ * the row itself.
+ */
+export const quietStart = (checkpoint: number, quiet: QuietRange | undefined): number =>
+  quiet && checkpoint >= quiet.first - 1 && checkpoint < quiet.last ? quiet.last : checkpoint;
 
 /** Applied (the checkpoint is at `position`), or not because the row says the follower must re-read from it (`resync`, why). */
 export type PageApplyOutcome = { position: number; resync: null } | { position: null; resync: string };
@@ -98,13 +113,13 @@ async function applyTogether(knex: Knex, requests: (PageApply & { prepared: Stor
     const byName = new Map(rows.map((r) => [r.name, r]));
     const moves: { name: string; position: number }[] = [];
     const outcomes: PageApplyOutcome[] = [];
-    for (const { projection: p, events, prepared, tables } of requests) {
+    for (const { projection: p, events, prepared, tables, quiet } of requests) {
       const row = byName.get(p.name);
       if (!row || row.version !== p.version) {
         outcomes.push({ position: null, resync: 'projection version changed; a rebuild owns it' });
         continue;
       }
-      const checkpoint = Number(row.position);
+      const checkpoint = quietStart(Number(row.position), quiet);
       const fresh = events.filter((e) => e.position > checkpoint);
       if (fresh.length === 0) {
         outcomes.push({ position: checkpoint, resync: null });

@@ -8,9 +8,14 @@ import { dialects, openTestDatabase, type TestDatabase } from '../../support/tes
 
 const tick = (streamId: string, n: number) => ({ id: uuidv7(), type: 'model.bench-tick', schemaVersion: 1, data: { n }, actor: systemActor() });
 
-/** Resolves with the first delivered batch holding `position`, or rejects after `ms`. */
+/**
+ * Resolves with the first delivered batch holding `position`, or rejects after `ms`. An append's
+ * promise may settle after its commit notice has already reached the feed (the store holds a
+ * settlement back briefly): a position at or below the head was delivered before this was asked.
+ */
 function deliveryOf(feed: LedgerFeed, position: number, ms: number): Promise<{ events: StoredEvent[]; afterMs: number }> {
   const started = Date.now();
+  if (feed.head() >= position) return Promise.resolve({ events: [], afterMs: 0 });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`position ${position} not delivered within ${ms} ms`)), ms);
     const stop = feed.listen((events) => {
