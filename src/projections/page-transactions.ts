@@ -54,8 +54,7 @@ export function pageTransactions(deps: {
     const ready: number[] = [];
     prepared.forEach((p, i) => (Array.isArray(p) ? ready.push(i) : (settled[i] = { error: p.revealFailed })));
     const alone = (i: number): Promise<Settled> => deps.applyAlone(requests[i]!, prepared[i] as StoredEvent[]).then((outcome) => ({ outcome }), (error: unknown) => ({ error }));
-    if (ready.length === 1) settled[ready[0]!] = await alone(ready[0]!);
-    else if (ready.length > 1) {
+    if (ready.length > 0) {
       try {
         const outcomes = await applyTogether(deps.knex, ready.map((i) => ({ ...requests[i]!, prepared: prepared[i] as StoredEvent[] })));
         ready.forEach((i, k) => (settled[i] = { outcome: outcomes[k]! }));
@@ -103,44 +102,55 @@ async function revealed(reveal: (events: StoredEvent[]) => Promise<StoredEvent[]
   });
 }
 
+/**
+ * One transaction: a statement that locks the rows (in name order), moves each checkpoint that is
+ * where the page follows on from (its version unchanged, no event before the page unapplied, not
+ * already past it) and returns every row as it was; then each moved projection applies its events
+ * past its old checkpoint. A row not moved is left as it is: past the page (nothing to do), or
+ * told to re-read.
+ */
 async function applyTogether(knex: Knex, requests: (PageApply & { prepared: StoredEvent[] })[]): Promise<PageApplyOutcome[]> {
+  // A quiet range counts only where the page follows on from it.
+  const quietBefore = ({ events, quiet }: PageApply) => (quiet && quiet.last + 1 === events[0]!.position ? quiet : undefined);
+  const moves = requests.map((r) => ({
+    name: r.projection.name,
+    version: r.projection.version,
+    from: (quietBefore(r)?.first ?? r.events[0]!.position) - 1,
+    last: r.events[r.events.length - 1]!.position,
+  }));
   return knex.transaction(async (trx) => {
-    const rows: { name: string; version: number; position: number | string }[] = await trx(PROJECTIONS_TABLE)
-      .select('name', 'version', 'position')
-      .whereIn('name', requests.map((r) => r.projection.name))
-      .orderBy('name')
-      .forUpdate();
+    const result = await trx.raw(
+      `WITH m AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS m(name text, version integer, "from" bigint, last bigint)),
+       old AS (SELECT p.name, p.version, p.position FROM ${PROJECTIONS_TABLE} p JOIN m ON m.name = p.name ORDER BY p.name FOR UPDATE OF p),
+       moved AS (
+         UPDATE ${PROJECTIONS_TABLE} AS p SET position = m.last, status = 'running', last_error = NULL, updated_at = now()
+           FROM m JOIN old ON old.name = m.name
+          WHERE p.name = m.name AND old.version = m.version AND old.position >= m."from" AND old.position < m.last
+         RETURNING p.name)
+       SELECT old.name, old.version, old.position, (moved.name IS NOT NULL) AS moved FROM old LEFT JOIN moved ON moved.name = old.name`,
+      [JSON.stringify(moves)],
+    );
+    const rows = (result as { rows: { name: string; version: number; position: number | string; moved: boolean }[] }).rows;
     const byName = new Map(rows.map((r) => [r.name, r]));
-    const moves: { name: string; position: number }[] = [];
     const outcomes: PageApplyOutcome[] = [];
-    for (const { projection: p, events, prepared, tables, quiet } of requests) {
+    for (const [i, request] of requests.entries()) {
+      const { projection: p, prepared, tables } = request;
       const row = byName.get(p.name);
+      const move = moves[i]!;
       if (!row || row.version !== p.version) {
         outcomes.push({ position: null, resync: 'projection version changed; a rebuild owns it' });
         continue;
       }
-      const checkpoint = quietStart(Number(row.position), quiet);
-      const fresh = events.filter((e) => e.position > checkpoint);
-      if (fresh.length === 0) {
-        outcomes.push({ position: checkpoint, resync: null });
+      const position = Number(row.position);
+      if (!row.moved) {
+        outcomes.push(position >= move.last ? { position, resync: null } : { position: null, resync: 'events were missed; re-reading from the checkpoint' });
         continue;
       }
-      if (fresh[0]!.position !== checkpoint + 1) {
-        outcomes.push({ position: null, resync: 'events were missed; re-reading from the checkpoint' });
-        continue;
-      }
+      const checkpoint = quietStart(position, quietBefore(request));
       const handled = prepared.filter((e) => e.position > checkpoint);
       if (handled.length > 0) await inEventBatchSpan(`projection ${p.name}`, handled, () => p.apply(trx, handled, tables));
-      const last = fresh[fresh.length - 1]!.position;
-      moves.push({ name: p.name, position: last });
-      outcomes.push({ position: last, resync: null });
+      outcomes.push({ position: move.last, resync: null });
     }
-    if (moves.length > 0)
-      await trx.raw(
-        `UPDATE ${PROJECTIONS_TABLE} AS p SET position = m.position, status = 'running', last_error = NULL, updated_at = now()
-           FROM jsonb_to_recordset(?::jsonb) AS m(name text, position bigint) WHERE p.name = m.name`,
-        [JSON.stringify(moves)],
-      );
     return outcomes;
   });
 }
