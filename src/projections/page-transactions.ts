@@ -52,7 +52,19 @@ export function pageTransactions(deps: {
     const settled: (Settled | undefined)[] = requests.map(() => undefined);
     const prepared = await revealed(deps.reveal, requests);
     const ready: number[] = [];
-    prepared.forEach((p, i) => (Array.isArray(p) ? ready.push(i) : (settled[i] = { error: p.revealFailed })));
+    // A projection asking twice at once (a subscription being replaced while the last one's page
+    // is in flight) has its second page applied after, alone: one statement cannot lock and move
+    // the same row for both.
+    const later: number[] = [];
+    const names = new Set<string>();
+    prepared.forEach((p, i) => {
+      if (!Array.isArray(p)) settled[i] = { error: p.revealFailed };
+      else if (names.has(requests[i]!.projection.name)) later.push(i);
+      else {
+        names.add(requests[i]!.projection.name);
+        ready.push(i);
+      }
+    });
     const alone = (i: number): Promise<Settled> => deps.applyAlone(requests[i]!, prepared[i] as StoredEvent[]).then((outcome) => ({ outcome }), (error: unknown) => ({ error }));
     if (ready.length > 0) {
       try {
@@ -64,6 +76,7 @@ export function pageTransactions(deps: {
         ready.forEach((i, k) => (settled[i] = each[k]!));
       }
     }
+    for (const i of later) settled[i] = await alone(i);
     return settled as Settled[];
   });
   return async (request) => {

@@ -4,6 +4,7 @@ import { raiaEventCatalogue } from '../../src/events/catalogue/raia-event-catalo
 import type { Knex } from '../../src/platform/database.js';
 import { PersonalDataVault } from '../../src/events/personal-data.js';
 import { PostgresEventStore } from '../../src/events/postgres/postgres-event-store.js';
+import { pageTransactions, type PageApply } from '../../src/projections/page-transactions.js';
 import { ProjectionRunner } from '../../src/projections/projection-runner.js';
 import { defineProjection, type Projection } from '../../src/projections/projection.js';
 import { newEvent } from '../support/events.js';
@@ -90,5 +91,30 @@ describe.each(dialects)('projections handling one page, on %s', (dialect) => {
     expect((await db.knex('raia_projections').where('name', 'test_notes_e').first()).last_error).toContain('test_notes_e refuses poison');
     for (const name of ['test_notes_d', 'test_notes_f']) expect((await db.knex(name).where('note', 'poison')).length).toBe(1);
     await runner.stop();
+  });
+
+  it('a projection asking twice in one moment has its second page applied apart, so no event is applied twice', async () => {
+    const projection = notes('test_notes_g');
+    const runner = new ProjectionRunner({ knex: db.knex, store, catalogue, vault }, [projection]);
+    await runner.start();
+    await runner.ready();
+    await runner.stop();
+    const { position } = await store.append('note-3', [newEvent({ note: 'once' }, { type: 'test.note-added' })]);
+    const events = await store.readAll({ after: position - 1, limit: 1 });
+    const alone: PageApply[] = [];
+    const applyPage = pageTransactions({
+      knex: db.knex,
+      reveal: async (e) => e,
+      applyAlone: async (request) => {
+        alone.push(request);
+        return { position: null, resync: 'applied apart in this test' };
+      },
+    });
+    const request = (): PageApply => ({ projection, events: structuredClone(events), handled: structuredClone(events), tables: { test_notes_g: 'test_notes_g' } });
+    const outcomes = await Promise.all([applyPage(request()), applyPage(request())]);
+    expect(outcomes[0]).toEqual({ position, resync: null });
+    expect(alone).toHaveLength(1);
+    expect((await db.knex('test_notes_g').where('note', 'once')).length).toBe(1);
+    expect(await checkpointOf(db, 'test_notes_g')).toBe(position);
   });
 });
