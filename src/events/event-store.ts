@@ -152,6 +152,12 @@ export interface EventStore {
    * loop. Only a hint that there is something to read: followers still read the ledger itself.
    */
   onCommitted?(listener: (position: number) => void): () => void;
+  /**
+   * Optional: `readAll({ after, limit })` for a follower of the ledger woken by a commit, which may
+   * share one query with this process's other followers reading the same page at the same moment
+   * (shared-page-reads.ts). Each caller gets its own copy of the events.
+   */
+  readFollowing?(after: number, limit: number): Promise<StoredEvent[]>;
   /** Catch up from `after`, then follow live; every position exactly once, in order. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** Re-walks the hash chain (and seals) over [from, to]; names the first broken position. */

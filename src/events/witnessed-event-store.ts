@@ -26,6 +26,7 @@ export function witnessAppends(store: EventStore, witness: LedgerWitnessFile, se
     ...(store.readAllCsv ? { readAllCsv: store.readAllCsv.bind(store) } : {}),
     head: () => store.head(),
     ...(store.onCommitted ? { onCommitted: store.onCommitted.bind(store) } : {}),
+    ...(store.readFollowing ? { readFollowing: store.readFollowing.bind(store) } : {}),
     subscribeToAll: (options) => store.subscribeToAll(options),
     async verify(options = {}) {
       const [floor, archived] = await Promise.all([witness.floor(), sealArchive()]);

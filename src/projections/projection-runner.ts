@@ -7,6 +7,7 @@ import type { EventCatalogue } from '../events/event-catalogue.js';
 import type { EventStore, Subscription } from '../events/event-store.js';
 import type { PersonalDataVault } from '../events/personal-data.js';
 import { checkpointMoves, type CheckpointMove, type CheckpointMoveOutcome } from './checkpoint-moves.js';
+import { pageTransactions, quietStart, type PageApply, type PageApplyOutcome, type QuietRange } from './page-transactions.js';
 import { handlesEvent, type Projection, type TableNames } from './projection.js';
 import { PROJECTIONS_TABLE, type ProjectionStatus } from './projection-state.js';
 
@@ -17,6 +18,14 @@ export type ProjectionRunnerDeps = {
   vault?: PersonalDataVault;
   logger?: Logger;
   batchSize?: number;
+  /**
+   * How long the checkpoint of a projection that handles none of the events it read may stay
+   * behind them before it is moved (with every other such projection's, in one statement). 0 (the
+   * default): moved at once. A longer delay spares the database a statement per append; the read
+   * model is just as current (`waitFor` and `status` know of the events it passed), and a restart
+   * re-reads at most that long's events, to find nothing to apply in them again.
+   */
+  idleMoveDelayMs?: number;
 };
 
 export type ProjectionInfo = { name: string; version: number; position: number; lag: number; status: ProjectionStatus; lastError: string | null };
@@ -37,13 +46,24 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private stopped = false;
   private readonly moveCheckpoint: (move: CheckpointMove) => Promise<CheckpointMoveOutcome>;
+  private readonly applyInPage: (request: PageApply) => Promise<PageApplyOutcome>;
+  private readonly idleMoveDelayMs: number;
+  /** Per projection: events it read and handles none of, its checkpoint move put off (idleMoveDelayMs). */
+  private readonly quiet = new Map<string, QuietRange>();
+  private quietMoves: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: ProjectionRunnerDeps,
     readonly projections: Projection[],
   ) {
     this.batchSize = deps.batchSize ?? 1000;
+    this.idleMoveDelayMs = deps.idleMoveDelayMs ?? 0;
     this.moveCheckpoint = checkpointMoves(deps.knex);
+    this.applyInPage = pageTransactions({
+      knex: deps.knex,
+      reveal: async (events) => (deps.vault ? deps.vault.reveal(events) : events),
+      applyAlone: (request, prepared) => this.applyAlone(request, prepared),
+    });
     this.advanced.setMaxListeners(0);
     const names = new Set<string>();
     for (const p of projections) {
@@ -90,6 +110,9 @@ export class ProjectionRunner {
       }),
     );
     this.running.clear();
+    // The moves still put off are made now, so that a restart does not read those events again.
+    if (this.quietMoves) clearTimeout(this.quietMoves);
+    await this.moveQuiet().catch(() => undefined);
   }
 
   /** The projection's version and the ledger position its tables reflect now (what cached answers are keyed by). */
@@ -107,13 +130,17 @@ export class ProjectionRunner {
     if (!state || this.stopped || state.rebuilding) return;
     void this.checkpointOf(p.name).then((cp) => {
       if (this.stopped || state.rebuilding) return;
+      // Read again from the row: what the last subscription found quiet it will find again.
+      this.quiet.delete(p.name);
       const canonical = Object.fromEntries(Object.keys(p.tables).map((t) => [t, t])) as TableNames<string>;
       const subscription = this.deps.store.subscribeToAll({
         after: cp.position,
         batchSize: this.batchSize,
         onEvents: (events) => this.applyLive(p, events, canonical),
         onError: (error) => {
-          if (state.subscription === subscription) state.subscription = null;
+          // A subscription already replaced (see `resubscribe`) leaves the following to its successor.
+          if (state.subscription !== subscription) return;
+          state.subscription = null;
           if (this.stopped) return;
           if (error instanceof Resync) return this.follow(p);
           const message = error instanceof Error ? error.message : String(error);
@@ -130,24 +157,96 @@ export class ProjectionRunner {
   }
 
   private async applyLive(p: Projection, events: StoredEvent[], tables: TableNames<string>): Promise<void> {
-    const prepared = await this.prepare(p, events);
-    if (prepared.length === 0) return this.skipPast(p, events);
-    // Traced only when the batch holds events this projection handles: the others cost a checkpoint move.
-    await inEventBatchSpan(`projection ${p.name}`, prepared, () => this.applyPrepared(p, events, prepared, tables));
+    const handled = events.filter((e) => handlesEvent(p, e.type)).map((e) => this.deps.catalogue.upcast(e));
+    if (handled.length === 0) return this.skipPast(p, events);
+    // With the other projections handling this page, in one transaction (page-transactions.ts).
+    const quiet = this.quiet.get(p.name);
+    const outcome = await this.applyInPage({ projection: p, events, handled, tables, ...(quiet ? { quiet: { ...quiet } } : {}) });
+    if (outcome.resync !== null) throw new Resync(outcome.resync);
+    // The row is past every quiet event now (or another runner's is).
+    this.quiet.delete(p.name);
+    this.advanced.emit('advanced', p.name, outcome.position);
   }
 
   /** A batch the projection handles none of: its checkpoint moves with the other such projections' (checkpoint-moves.ts). */
   private async skipPast(p: Projection, events: StoredEvent[]): Promise<void> {
-    const outcome = await this.moveCheckpoint({ name: p.name, version: p.version, first: events[0]!.position, last: events[events.length - 1]!.position });
+    const first = events[0]!.position;
+    const last = events[events.length - 1]!.position;
+    if (this.idleMoveDelayMs > 0) {
+      // Put off: moved with the next page it handles, or with the other quiet ones after the delay.
+      const quiet = this.quiet.get(p.name);
+      if (quiet && quiet.last + 1 === first) quiet.last = last;
+      else this.quiet.set(p.name, { first, last });
+      this.quietMoves ??= setTimeout(() => void this.moveQuiet(), this.idleMoveDelayMs).unref();
+      this.advanced.emit('advanced', p.name, last);
+      return;
+    }
+    const outcome = await this.moveCheckpoint({ name: p.name, version: p.version, first, last });
     if (outcome.resync) throw new Resync('events were missed or the projection version changed; re-reading from the checkpoint');
     this.advanced.emit('advanced', p.name, outcome.position);
   }
 
-  private async applyPrepared(p: Projection, events: StoredEvent[], prepared: StoredEvent[], tables: TableNames<string>): Promise<void> {
-    const position = await this.knex.transaction(async (trx) => {
+  /**
+   * Moves the put-off checkpoints (one statement for all, checkpoint-moves.ts, guarded as always).
+   * A row found behind its quiet events, or of another version, has its projection read again
+   * from it; a failed statement is tried again after the delay.
+   */
+  private async moveQuiet(): Promise<void> {
+    this.quietMoves = null;
+    const taken = [...this.quiet].map(([name, quiet]) => ({ name, quiet: { ...quiet } }));
+    const again = () => {
+      if (!this.stopped) this.quietMoves ??= setTimeout(() => void this.moveQuiet(), this.idleMoveDelayMs).unref();
+    };
+    await Promise.all(
+      taken.map(async ({ name, quiet }) => {
+        const p = this.projection(name);
+        let outcome: CheckpointMoveOutcome;
+        try {
+          outcome = await this.moveCheckpoint({ name, version: p.version, first: quiet.first, last: quiet.last });
+        } catch {
+          return again();
+        }
+        const now = this.quiet.get(name);
+        // Applied or read again in the meantime: that entry is no longer the one moved.
+        if (!now || now.first !== quiet.first) return;
+        if (outcome.resync) {
+          this.quiet.delete(name);
+          return this.resubscribe(p);
+        }
+        if (now.last === quiet.last) this.quiet.delete(name);
+        else now.first = quiet.last + 1;
+      }),
+    );
+  }
+
+  /** Stops the projection's subscription and follows again from its row. */
+  private resubscribe(p: Projection): void {
+    const state = this.running.get(p.name);
+    if (!state || this.stopped || state.rebuilding) return;
+    const old = state.subscription;
+    state.subscription = null;
+    void (old?.stop() ?? Promise.resolve()).then(() => {
+      if (state.subscription === null) this.follow(p);
+    });
+  }
+
+  /** One projection's page in a transaction of its own (traced as the projection's). */
+  private applyAlone({ projection: p, events, tables, quiet }: PageApply, prepared: StoredEvent[]): Promise<PageApplyOutcome> {
+    return inEventBatchSpan(`projection ${p.name}`, prepared, async () => {
+      try {
+        return { position: await this.applyPrepared(p, events, prepared, tables, quiet), resync: null };
+      } catch (error) {
+        if (error instanceof Resync) return { position: null, resync: error.message };
+        throw error;
+      }
+    });
+  }
+
+  private async applyPrepared(p: Projection, events: StoredEvent[], prepared: StoredEvent[], tables: TableNames<string>, quiet?: QuietRange): Promise<number> {
+    return this.knex.transaction(async (trx) => {
       const row = await trx(PROJECTIONS_TABLE).select('version', 'position').where('name', p.name).forUpdate().first();
       if (row.version !== p.version) throw new Resync('projection version changed; a rebuild owns it');
-      const checkpoint = Number(row.position);
+      const checkpoint = quietStart(Number(row.position), quiet);
       const fresh = events.filter((e) => e.position > checkpoint);
       if (fresh.length === 0) return checkpoint;
       if (fresh[0]!.position !== checkpoint + 1) throw new Resync('events were missed; re-reading from the checkpoint');
@@ -157,7 +256,6 @@ export class ProjectionRunner {
       await trx(PROJECTIONS_TABLE).where('name', p.name).update({ position: last, status: 'running', last_error: null, updated_at: trx.fn.now() });
       return last;
     });
-    this.advanced.emit('advanced', p.name, position);
   }
 
   private prepare(p: Projection, events: StoredEvent[]): Promise<StoredEvent[]> {
@@ -175,6 +273,7 @@ export class ProjectionRunner {
     if (state.rebuilding) return state.rebuilding;
     const run = this.rebuildInto(p).finally(() => {
       state.rebuilding = null;
+      this.quiet.delete(name);
       if (!this.stopped) {
         void state.subscription?.stop();
         state.subscription = null;
@@ -227,14 +326,22 @@ export class ProjectionRunner {
   async status(): Promise<ProjectionInfo[]> {
     const head = await this.deps.store.head();
     const rows = await this.knex(PROJECTIONS_TABLE).whereIn('name', this.projections.map((p) => p.name)).orderBy('name');
-    return rows.map((r) => ({
-      name: r.name,
-      version: r.version,
-      position: Number(r.position),
-      lag: Math.max(0, head.position - Number(r.position)),
-      status: r.status,
-      lastError: r.last_error,
-    }));
+    return rows.map((r) => {
+      const position = this.effectivePosition(r.name, Number(r.position));
+      return {
+        name: r.name,
+        version: r.version,
+        position,
+        lag: Math.max(0, head.position - position),
+        status: r.status,
+        lastError: r.last_error,
+      };
+    });
+  }
+
+  /** The position a projection's tables reflect: its row's, or past the quiet events after it this runner has read. */
+  private effectivePosition(name: string, row: number): number {
+    return quietStart(row, this.quiet.get(name));
   }
 
   /** Read-your-writes: resolves true once every named projection has applied `minPosition`, false on timeout. */
@@ -244,7 +351,7 @@ export class ProjectionRunner {
       const rows: { name: string; position: number; version: number }[] = await this.knex(PROJECTIONS_TABLE).select('name', 'position', 'version').whereIn('name', names);
       const behind = names.filter((n) => {
         const r = rows.find((x) => x.name === n);
-        return !r || Number(r.position) < minPosition || r.version !== this.projection(n).version;
+        return !r || this.effectivePosition(n, Number(r.position)) < minPosition || r.version !== this.projection(n).version;
       });
       if (behind.length === 0) return true;
       const left = deadline - Date.now();

@@ -668,6 +668,10 @@ export class PostgresEventStore implements EventStore {
     return () => this.appended.off('appended', listener);
   }
 
+  readFollowing(after: number, limit: number): Promise<StoredEvent[]> {
+    return this.subscriptionReads(after, limit);
+  }
+
   subscribeToAll(options: SubscribeOptions): Subscription {
     this.listenAcrossProcesses();
     return pollAll(

@@ -77,12 +77,16 @@ export async function startLedgerFeed(options: LedgerFeedOptions): Promise<Ledge
     }
   };
 
+  // The page the other followers of the ledger in this process (projections, relay, processors)
+  // read after the same commit, where the store shares it: one query for all instead of one more.
+  const readNew = store.readFollowing ? store.readFollowing.bind(store) : (after: number, limit: number) => store.readAll({ after, limit });
+
   const run = async () => {
     while (!stopped) {
       wanted = false;
       try {
         counters.reads++;
-        const events = await store.readAll({ after: head, limit: batchSize });
+        const events = await readNew(head, batchSize);
         if (stopped) return;
         if (events.length > 0) deliver(events);
         if (events.length === batchSize) continue;
@@ -95,8 +99,12 @@ export async function startLedgerFeed(options: LedgerFeedOptions): Promise<Ledge
 
   const watch: MessageWatch = await bus.watch({
     filterSubjects: [`${options.subjectPrefix}.>`],
-    onMessage() {
+    onMessage(_subject, headers) {
       counters.busNotices++;
+      // The relay publishes what this feed has usually delivered already (the store's commit notice
+      // comes first): a notice of a position at or below the head asks for nothing new.
+      const position = Number(headers['Raia-Position']);
+      if (Number.isFinite(position) && position > 0 && position <= head) return;
       signal();
     },
   });
