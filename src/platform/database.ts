@@ -5,6 +5,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import knexFactory, { type Knex } from 'knex';
 import ClientPGLite from 'knex-pglite';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { PostgresCopyScript } from './postgres-copy-script.js';
 import { lockDataDirectory, type DataDirectoryLock } from './data-directory-lock.js';
 
@@ -54,6 +55,14 @@ export type Database = {
    * after page whose planning would otherwise cost as much as running it.
    */
   queryTextRows(sql: string, values: readonly unknown[], options?: { prepared?: boolean }): Promise<(string | null)[][]>;
+  /**
+   * Runs `COPY (…) TO STDOUT …` (no bind parameters: values go in as literals, see `sqlText`) on a
+   * connection of its own and yields its output as PostgreSQL sends it, in chunks of whatever
+   * arrived, under backpressure (pg-copy-streams strips the protocol's per-row framing; rows never
+   * become strings). Stopping early closes that connection. PostgreSQL only: PGlite has no
+   * streaming COPY TO STDOUT (its COPY TO writes a blob after the whole statement), so it has none.
+   */
+  copyOut?(sql: string): AsyncIterable<Buffer>;
   /** Calls `onMessage` for every NOTIFY on `channel` from any process; returns an unlisten function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -131,6 +140,22 @@ async function openPostgres(url: string, schema: string, poolSize: number): Prom
         const name = options.prepared ? `raia_${createHash('sha256').update(sql).digest('hex').slice(0, 32)}` : undefined;
         return (await connection.query<(string | null)[]>({ text: sql, values: [...values], rowMode: 'array', types: RAW_TEXT, ...(name ? { name } : {}) })).rows;
       } finally {
+        await knex.client.releaseConnection(connection);
+      }
+    },
+    async *copyOut(sql) {
+      const connection = (await knex.client.acquireConnection()) as pg.Client & { __knex__disposed?: unknown };
+      let complete = false;
+      try {
+        for await (const chunk of connection.query(copyTo(sql))) yield chunk as Buffer;
+        complete = true;
+      } finally {
+        if (!complete) {
+          // Left in the middle of a COPY, the connection cannot run another query: closed, and
+          // marked so the pool destroys it instead of handing it out again (knex's own mark).
+          connection.__knex__disposed = 'COPY TO STDOUT left unfinished';
+          await connection.end().catch(() => undefined);
+        }
         await knex.client.releaseConnection(connection);
       }
     },
