@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import { ByteChunks } from './byte-chunks.js';
 import { csvRecordBound, csvRecordInto } from './csv-format.js';
 import { documentTables, rowPages, uniqueNames } from './document-tables.js';
-import type { CellValue, ContentDigest, CsvRow, ExportRenderer } from './export-document.js';
+import { CsvRecordBytes, type CellValue, type ContentDigest, type CsvRow, type ExportRenderer } from './export-document.js';
 import { eachZipEntry, readAll } from './zip-entries.js';
 import { ZipWriter } from './zip-writer.js';
 
@@ -53,6 +53,7 @@ export const csvBundleRenderer: ExportRenderer = {
       };
       const row = async (r: CsvRow) => {
         if (typeof r === 'string') return bytes.write(r);
+        if (r instanceof CsvRecordBytes) return bytes.writeBytes(r.bytes);
         for (let k = 0; k < keys.length; k++) values[k] = r[keys[k]!] ?? null;
         return record(values);
       };

@@ -97,6 +97,16 @@ export class MerkleTreeStream {
   /** Adds the next leaf: an event's hash (hex). */
   add(leafHex: string): void {
     this.leafBuffer.write(leafHex, 1, 32, 'hex');
+    this.addLeafBuffer();
+  }
+
+  /** Adds the next leaf: an event's hash, the 32 bytes of `bytes` from `offset`. */
+  addBytes(bytes: Buffer, offset: number): void {
+    bytes.copy(this.leafBuffer, 1, offset, offset + 32);
+    this.addLeafBuffer();
+  }
+
+  private addLeafBuffer(): void {
     this.push(this.count, 1, hash('sha256', this.leafBuffer, 'buffer'));
     this.count++;
     const wanted = this.checkpoints.get(this.count);

@@ -71,7 +71,8 @@ export class ZipWriter {
     header.writeUInt16LE(16, 32 + entry.name.length);
     await this.put(header);
 
-    const deflater: DeflateRaw = createDeflateRaw({ level: this.level });
+    // Output in 256 KiB pieces (zlib's default, 16 KiB, made a callback and a file write every 16 KiB).
+    const deflater: DeflateRaw = createDeflateRaw({ level: this.level, chunkSize: 256 * 1024 });
     const pumped = (async () => {
       for await (const chunk of deflater) {
         entry.compressed += (chunk as Buffer).length;

@@ -20,9 +20,10 @@ import { startLedgerSealer } from '../../../src/processors/ledger-sealer.js';
 import { dialects, openTestDatabase, type TestDatabase } from '../../support/test-database.js';
 
 /**
- * The audit-log CSV written from records PostgreSQL renders (readAllCsv) against the one written
- * from each event's cells in JavaScript (the path of a store without readAllCsv): byte for byte the
- * same file, on a ledger with what CSV and disclosure make hard.
+ * The audit-log CSV written from records the database renders — by PostgreSQL's COPY CSV writer as
+ * bytes (copyAllCsv, PostgreSQL only) or in SQL (readAllCsv) — against the one written from each
+ * event's cells in JavaScript (the path of a store without either): byte for byte the same file, on
+ * a ledger with what CSV and disclosure make hard.
  */
 describe.each(dialects)('audit-log CSV records rendered by the database (%s)', (dialect) => {
   let db: TestDatabase;
@@ -73,14 +74,22 @@ describe.each(dialects)('audit-log CSV records rendered by the database (%s)', (
     return { csv: entries.get('audit-log.csv')!, manifest: JSON.parse(entries.get('manifest.json')!.toString('utf8')) as EvidenceManifest, file };
   }
 
-  /** The same store without its CSV read: the export writes every event from its cells. */
-  const withoutCsvRead = (): EventStore => Object.assign(Object.create(store) as EventStore, { readAllCsv: undefined });
+  /** The same store without some of its CSV reads: without both, the export writes every event from its cells. */
+  const without = (...reads: Array<'copyAllCsv' | 'readAllCsv'>): EventStore => Object.assign(Object.create(store) as EventStore, Object.fromEntries(reads.map((r) => [r, undefined])));
+
+  it('streams the records by COPY on PostgreSQL only', () => {
+    expect(typeof store.copyAllCsv).toBe(dialect === 'postgres' ? 'function' : 'undefined');
+  });
 
   it.each(['pseudonymised', 'clear'] as const)('gives the same bytes and the same range evidence as the cell writer (%s)', async (view) => {
     const fast = await exported(store, view);
-    const reference = await exported(withoutCsvRead(), view);
+    const sqlRecords = await exported(without('copyAllCsv'), view);
+    const reference = await exported(without('copyAllCsv', 'readAllCsv'), view);
+    expect(fast.csv.toString('utf8')).toBe(reference.csv.toString('utf8'));
     expect(fast.csv.equals(reference.csv)).toBe(true);
+    expect(sqlRecords.csv.equals(reference.csv)).toBe(true);
     expect(fast.manifest.range).toEqual(reference.manifest.range);
+    expect(sqlRecords.manifest.range).toEqual(reference.manifest.range);
     expect(fast.manifest.range?.count).toBe(35);
     expect(await verifyExportFile(fast.file, deps.renderers)).toMatchObject({ ok: true, problems: [] });
 
