@@ -61,8 +61,9 @@ export type Database = {
    * arrived, under backpressure (pg-copy-streams strips the protocol's per-row framing; rows never
    * become strings). Stopping early closes that connection. PostgreSQL only: PGlite has no
    * streaming COPY TO STDOUT (its COPY TO writes a blob after the whole statement), so it has none.
+   * `settings`: planner settings for this statement alone (`SET LOCAL` in a transaction around it).
    */
-  copyOut?(sql: string): AsyncIterable<Buffer>;
+  copyOut?(sql: string, options?: { settings?: Record<string, string> }): AsyncIterable<Buffer>;
   /** Calls `onMessage` for every NOTIFY on `channel` from any process; returns an unlisten function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -143,16 +144,20 @@ async function openPostgres(url: string, schema: string, poolSize: number): Prom
         await knex.client.releaseConnection(connection);
       }
     },
-    async *copyOut(sql) {
+    async *copyOut(sql, options = {}) {
+      const settings = Object.entries(options.settings ?? {});
+      for (const [name, value] of settings) if (!/^[a-z_]+$/.test(name) || !/^[A-Za-z0-9_.]+$/.test(value)) throw new Error(`not a setting: ${name} = ${value}`);
       const connection = (await knex.client.acquireConnection()) as pg.Client & { __knex__disposed?: unknown };
       let complete = false;
       try {
+        if (settings.length > 0) await connection.query(`BEGIN; ${settings.map(([name, value]) => `SET LOCAL ${name} = ${value}`).join('; ')}`);
         for await (const chunk of connection.query(copyTo(sql))) yield chunk as Buffer;
+        if (settings.length > 0) await connection.query('COMMIT');
         complete = true;
       } finally {
         if (!complete) {
-          // Left in the middle of a COPY, the connection cannot run another query: closed, and
-          // marked so the pool destroys it instead of handing it out again (knex's own mark).
+          // Left in the middle of a COPY (or of its transaction), the connection cannot serve another
+          // query: closed, and marked so the pool destroys it instead of handing it out again (knex's own mark).
           connection.__knex__disposed = 'COPY TO STDOUT left unfinished';
           await connection.end().catch(() => undefined);
         }

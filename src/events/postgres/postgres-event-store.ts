@@ -49,6 +49,12 @@ const MAX_READ = 10_000;
 const SHARED_PAGE_MIN_LIMIT = 1000;
 /** How long a page read for followers may be handed to others (see shared-page-reads.ts); well under the poll interval. */
 const SHARED_PAGE_MAX_AGE_MS = 100;
+/**
+ * An unfiltered CSV copy streams in position order from the primary key. With no statistics yet (a ledger
+ * just filled, before autovacuum has analysed it) the planner took a bitmap scan and a sort of the
+ * whole range instead, which PostgreSQL must finish, to disk beyond work_mem, before the first row.
+ */
+const COPY_PLAN = { enable_sort: 'off' };
 /** Appends write their rows with COPY (see ledger-copy-rows.ts). */
 const COPY_EVENTS = `COPY ${EVENTS_TABLE} (${LEDGER_COPY_COLUMNS.join(', ')}) FROM STDIN`;
 
@@ -684,7 +690,7 @@ export class PostgresEventStore implements EventStore {
    * into pages as it streams (ledger-csv-copy-pages.ts); the events it marks for disclosure are read
    * whole, by position, page by page.
    */
-  private async *copyCsv(copyOut: (sql: string) => AsyncIterable<Buffer>, options: { after: number; to: number; filter?: AllFilter }, rule: CsvDisclosureRule): AsyncGenerator<LedgerCsvBytes> {
+  private async *copyCsv(copyOut: NonNullable<Database['copyOut']>, options: { after: number; to: number; filter?: AllFilter }, rule: CsvDisclosureRule): AsyncGenerator<LedgerCsvBytes> {
     const page = this.allMatches({ ...options, direction: 'forwards' }, null).select(this.knex.raw(COPY_SOURCE_COLUMNS)).orderBy('position').toSQL().toNative();
     const sql = ledgerCsvCopy(withLiterals(page.sql, page.bindings), {
       classifiedTypeNames: textArray(rule.classifiedTypes.map((key) => key.slice(0, key.lastIndexOf('@')))),
@@ -692,7 +698,8 @@ export class PostgresEventStore implements EventStore {
       sealedMarker: sqlText(rule.sealedMarker),
     });
     const reader = new CsvCopyPageReader();
-    for await (const chunk of copyOut(sql)) {
+    // A filter may have a better way in than the primary key (an index on type, actor…): left to the planner.
+    for await (const chunk of copyOut(sql, options.filter ? {} : { settings: COPY_PLAN })) {
       const read = reader.read(chunk);
       if (!read) continue;
       const whole = read.disclosed.length === 0 ? [] : await this.textEventsAt(read.disclosed.map((d) => d.position));
