@@ -56,6 +56,7 @@ export class RangeEvidence<E extends PositionHash> {
 
   /** The last event given. */
   get last(): E | null {
+    // Set only by `addBytes`, whose ranges hold positions and hashes only.
     if (this.lastHash) {
       this.lastEvent = { position: this.lastPosition, hash: this.lastHash.toString('hex', this.lastOffset, this.lastOffset + 32) } as E;
       this.lastHash = null;
@@ -73,9 +74,9 @@ export class RangeEvidence<E extends PositionHash> {
     for (const s of this.segments) if (s.tree !== this.rangeTree && s.from <= event.position && event.position <= s.to) s.tree.add(event.hash);
   }
 
-  /** `add` for an event given as its position and its hash's 32 bytes at `offset` in `hashes`. */
-  addBytes(position: number, hashes: Buffer, offset: number): void {
-    if (!this.first) this.first = { position, hash: hashes.toString('hex', offset, offset + 32) } as E;
+  /** `add` for an event given as its position and its hash's 32 bytes at `offset` in `hashes` (a range of positions and hashes only). */
+  addBytes(this: RangeEvidence<PositionHash>, position: number, hashes: Buffer, offset: number): void {
+    this.first ??= { position, hash: hashes.toString('hex', offset, offset + 32) };
     this.lastPosition = position;
     this.lastHash = hashes;
     this.lastOffset = offset;
