@@ -20,8 +20,9 @@ import { annexReportWorkload } from './support/annex-report-workload.js';
 /**
  * Exports of a large audit log: a ledger of EVENTS `model.updated` events (about 300 bytes of
  * data each, 1,000 streams) on PostgreSQL, exported whole as a CSV bundle and as XLSX through the
- * exporter's own work (renderExport: seal, read in pages, disclose, render, manifest with the range
- * and its end proofs, store the file). Peak RSS is sampled every 50 ms during each export.
+ * exporter's own work (renderExport: seal, read — the CSV in one COPY, the XLSX in pages —, disclose,
+ * render, manifest with the range and its end proofs, store the file). Peak RSS is sampled every
+ * 50 ms during each export.
  */
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const EVENTS = Number(process.env.BENCH_EXPORT_EVENTS ?? 1_000_000);

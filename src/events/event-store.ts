@@ -125,6 +125,20 @@ export type CsvDisclosureRule = { classifiedTypes: readonly string[]; sealedMark
  */
 export type LedgerCsvRow = (PositionHash & { csvRecord: string }) | (StoredEventText & { csvRecord?: undefined });
 
+/**
+ * A page of `copyAllCsv`: `count` events in order with their positions and hashes (32 bytes each),
+ * and the bytes of their CSV records (as `LedgerCsvRow`'s `csvRecord`), CRLF-terminated, except
+ * the events the disclosure rule names, which come whole, each with the offset in `records` where
+ * its record belongs.
+ */
+export type LedgerCsvBytes = {
+  count: number;
+  positions: Float64Array;
+  hashes: Buffer;
+  records: Buffer;
+  whole: Array<{ at: number; event: StoredEventText }>;
+};
+
 /** The ledger port (ARCHITECTURE.md). Adapters: postgres (also on PGlite), eventstoredb. */
 export interface EventStore {
   readonly name: string;
@@ -145,6 +159,11 @@ export interface EventStore {
    * CSV record by the store, so that no per-field text reaches JavaScript (the CSV export's path).
    */
   readAllCsv?(options: ReadAllOptions, rule: CsvDisclosureRule): Promise<LedgerCsvRow[]>;
+  /**
+   * Optional: the events in (after, to] (forwards, filtered as `readAll`) as `readAllCsv` gives
+   * them, streamed in one read as bytes: no record or field becomes a JavaScript string.
+   */
+  copyAllCsv?(options: { after: number; to: number; filter?: AllFilter }, rule: CsvDisclosureRule): AsyncIterable<LedgerCsvBytes>;
   head(): Promise<LedgerHead>;
   /**
    * Optional: calls `listener` with a position once the ledger is known to reach it (this

@@ -24,6 +24,7 @@ export function witnessAppends(store: EventStore, witness: LedgerWitnessFile, se
     ...(store.readAllText ? { readAllText: store.readAllText.bind(store) } : {}),
     ...(store.readAllHashes ? { readAllHashes: store.readAllHashes.bind(store) } : {}),
     ...(store.readAllCsv ? { readAllCsv: store.readAllCsv.bind(store) } : {}),
+    ...(store.copyAllCsv ? { copyAllCsv: store.copyAllCsv.bind(store) } : {}),
     head: () => store.head(),
     ...(store.onCommitted ? { onCommitted: store.onCommitted.bind(store) } : {}),
     ...(store.readFollowing ? { readFollowing: store.readFollowing.bind(store) } : {}),

@@ -5,6 +5,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import knexFactory, { type Knex } from 'knex';
 import ClientPGLite from 'knex-pglite';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { PostgresCopyScript } from './postgres-copy-script.js';
 import { lockDataDirectory, type DataDirectoryLock } from './data-directory-lock.js';
 
@@ -54,6 +55,15 @@ export type Database = {
    * after page whose planning would otherwise cost as much as running it.
    */
   queryTextRows(sql: string, values: readonly unknown[], options?: { prepared?: boolean }): Promise<(string | null)[][]>;
+  /**
+   * Runs `COPY (…) TO STDOUT …` (no bind parameters: values go in as literals, see `sqlText`) on a
+   * connection of its own and yields its output as PostgreSQL sends it, in chunks of whatever
+   * arrived, under backpressure (pg-copy-streams strips the protocol's per-row framing; rows never
+   * become strings). Stopping early closes that connection. PostgreSQL only: PGlite has no
+   * streaming COPY TO STDOUT (its COPY TO writes a blob after the whole statement), so it has none.
+   * `settings`: planner settings for this statement alone (`SET LOCAL` in a transaction around it).
+   */
+  copyOut?(sql: string, options?: { settings?: Record<string, string> }): AsyncIterable<Buffer>;
   /** Calls `onMessage` for every NOTIFY on `channel` from any process; returns an unlisten function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -131,6 +141,26 @@ async function openPostgres(url: string, schema: string, poolSize: number): Prom
         const name = options.prepared ? `raia_${createHash('sha256').update(sql).digest('hex').slice(0, 32)}` : undefined;
         return (await connection.query<(string | null)[]>({ text: sql, values: [...values], rowMode: 'array', types: RAW_TEXT, ...(name ? { name } : {}) })).rows;
       } finally {
+        await knex.client.releaseConnection(connection);
+      }
+    },
+    async *copyOut(sql, options = {}) {
+      const settings = Object.entries(options.settings ?? {});
+      for (const [name, value] of settings) if (!/^[a-z_]+$/.test(name) || !/^[A-Za-z0-9_.]+$/.test(value)) throw new Error(`not a setting: ${name} = ${value}`);
+      const connection = (await knex.client.acquireConnection()) as pg.Client & { __knex__disposed?: unknown };
+      let complete = false;
+      try {
+        if (settings.length > 0) await connection.query(`BEGIN; ${settings.map(([name, value]) => `SET LOCAL ${name} = ${value}`).join('; ')}`);
+        for await (const chunk of connection.query(copyTo(sql))) yield chunk as Buffer;
+        if (settings.length > 0) await connection.query('COMMIT');
+        complete = true;
+      } finally {
+        if (!complete) {
+          // Left in the middle of a COPY (or of its transaction), the connection cannot serve another
+          // query: closed, and marked so the pool destroys it instead of handing it out again (knex's own mark).
+          connection.__knex__disposed = 'COPY TO STDOUT left unfinished';
+          await connection.end().catch(() => undefined);
+        }
         await knex.client.releaseConnection(connection);
       }
     },

@@ -20,9 +20,13 @@ import {
   type Subscription,
   type VerificationResult,
   type VerifyOptions,
+  type AllFilter,
   type CsvDisclosureRule,
+  type LedgerCsvBytes,
   type LedgerCsvRow,
 } from '../event-store.js';
+import { COPY_SOURCE_COLUMNS, ledgerCsvCopy } from './ledger-csv-copy.js';
+import { CsvCopyPageReader } from './ledger-csv-copy-pages.js';
 import { CSV_SOURCE_COLUMNS, OCCURRED_AT_TEXT, csvPageQuery } from './ledger-csv-record.js';
 import { GENESIS_HASH, chainEvents } from '../hash-chain.js';
 import { verifyLedger } from '../ledger-verification.js';
@@ -38,6 +42,12 @@ const MAX_READ = 10_000;
 const SHARED_PAGE_MIN_LIMIT = 1000;
 /** How long a page read for followers may be handed to others (see shared-page-reads.ts); well under the poll interval. */
 const SHARED_PAGE_MAX_AGE_MS = 100;
+/**
+ * An unfiltered CSV copy streams in position order from the primary key. With no statistics yet (a ledger
+ * just filled, before autovacuum has analysed it) the planner took a bitmap scan and a sort of the
+ * whole range instead, which PostgreSQL must finish, to disk beyond work_mem, before the first row.
+ */
+const COPY_PLAN = { enable_sort: 'off' };
 /** Appends write their rows with COPY (see ledger-copy-rows.ts). */
 const COPY_EVENTS = `COPY ${EVENTS_TABLE} (${LEDGER_COPY_COLUMNS.join(', ')}) FROM STDIN`;
 
@@ -105,6 +115,23 @@ const textEvent = (r: (string | null)[]): StoredEventText => ({
   prevHash: r[15]!,
   hash: r[16]!,
 });
+
+/**
+ * A statement with `$n` placeholders with its values written in as literals, for statements that
+ * take no bind parameters (COPY): numbers as numbers, text and times dollar-quoted (`sqlText`).
+ */
+function withLiterals(sql: string, values: readonly unknown[]): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = values[Number(n) - 1];
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'string') return sqlText(value);
+    if (value instanceof Date) return sqlText(value.toISOString());
+    throw new Error(`no literal for the value of $${n} (${typeof value})`);
+  });
+}
+
+/** A text[] literal of these strings. */
+const textArray = (values: readonly string[]) => `${sqlText(`{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`)}::text[]`;
 
 type PendingAppend = {
   streamId: string;
@@ -212,6 +239,8 @@ export class PostgresEventStore implements EventStore {
   });
   /** Groups committed by each path, and optimistic ones redone under the lock (another writer moved the head, or the database refused them). */
   readonly groupCounts = { optimistic: 0, locked: 0, redone: 0 };
+  /** Present where the database streams COPY output (PostgreSQL): see `copyCsv`. */
+  readonly copyAllCsv?: (options: { after: number; to: number; filter?: AllFilter }, rule: CsvDisclosureRule) => AsyncIterable<LedgerCsvBytes>;
 
   constructor(
     private readonly db: Database,
@@ -223,6 +252,7 @@ export class PostgresEventStore implements EventStore {
     this.knex = db.knex;
     this.clock = options.clock ?? (() => new Date());
     this.appended.setMaxListeners(0);
+    if (db.copyOut) this.copyAllCsv = (options, rule) => this.copyCsv(db.copyOut!.bind(db), options, rule);
   }
 
   async append(streamId: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
@@ -649,6 +679,37 @@ export class PostgresEventStore implements EventStore {
     const { sql, bindings } = this.knex.raw(csvPageQuery(page.sql), [JSON.stringify(rule.classifiedTypes), rule.sealedMarker, rule.sealedMarker, ...page.bindings]).toSQL().toNative();
     const rows = await this.db.queryTextRows(sql, bindings, { prepared: true });
     return rows.map((r) => (r[17] === null ? textEvent(r) : { position: Number(r[0]), hash: r[16]!, csvRecord: r[17]! }));
+  }
+
+  /**
+   * `copyAllCsv`: one COPY of the range written by PostgreSQL's CSV writer (ledger-csv-copy.ts), cut
+   * into pages as it streams (ledger-csv-copy-pages.ts); the events it marks for disclosure are read
+   * whole, by position, page by page.
+   */
+  private async *copyCsv(copyOut: NonNullable<Database['copyOut']>, options: { after: number; to: number; filter?: AllFilter }, rule: CsvDisclosureRule): AsyncGenerator<LedgerCsvBytes> {
+    const page = this.allMatches({ ...options, direction: 'forwards' }, null).select(this.knex.raw(COPY_SOURCE_COLUMNS)).orderBy('position').toSQL().toNative();
+    const sql = ledgerCsvCopy(withLiterals(page.sql, page.bindings), {
+      classifiedTypeNames: textArray(rule.classifiedTypes.map((key) => key.slice(0, key.lastIndexOf('@')))),
+      classifiedTypes: textArray(rule.classifiedTypes),
+      sealedMarker: sqlText(rule.sealedMarker),
+    });
+    const reader = new CsvCopyPageReader();
+    // A filter may have a better way in than the primary key (an index on type, actor…): left to the planner.
+    for await (const chunk of copyOut(sql, options.filter ? {} : { settings: COPY_PLAN })) {
+      const read = reader.read(chunk);
+      if (!read) continue;
+      const whole = read.disclosed.length === 0 ? [] : await this.textEventsAt(read.disclosed.map((d) => d.position));
+      yield { count: read.count, positions: read.positions, hashes: read.hashes, records: read.records, whole: whole.map((event, i) => ({ at: read.disclosed[i]!.at, event })) };
+    }
+    reader.end();
+  }
+
+  /** The events at these positions (ascending), as text. */
+  private async textEventsAt(positions: number[]): Promise<StoredEventText[]> {
+    const { sql, bindings } = this.knex(EVENTS_TABLE).select(this.knex.raw(TEXT_COLUMNS)).whereIn('position', positions).orderBy('position').toSQL().toNative();
+    const events = (await this.db.queryTextRows(sql, bindings)).map(textEvent);
+    if (events.length !== positions.length || events.some((e, i) => e.position !== positions[i])) throw new Error('an event marked for disclosure in the CSV copy was not found again');
+    return events;
   }
 
   async readAllHashes(options: { after: number; to: number; limit?: number }): Promise<PositionHash[]> {

@@ -30,6 +30,26 @@ export class ByteChunks {
     this.offset += chunk.write(text, this.offset);
   }
 
+  /**
+   * Writes bytes as they are, copied into the buffer (the sink's every call has a cost of its own:
+   * hashing, CRC and deflate calls on pieces of a COPY stream's size cost more than the copy), or
+   * handed to the sink whole after the buffer's bytes when they are a buffer's worth or more.
+   */
+  async writeBytes(bytes: Buffer): Promise<void> {
+    if (bytes.length >= this.size) {
+      await this.flush();
+      await this.sink(bytes);
+      return;
+    }
+    let from = 0;
+    while (from < bytes.length) {
+      if (this.offset === this.chunk.length) await this.flush();
+      const copied = bytes.copy(this.chunk, this.offset, from);
+      this.offset += copied;
+      from += copied;
+    }
+  }
+
   async flush(): Promise<void> {
     if (this.offset === 0) return;
     const bytes = this.chunk.subarray(0, this.offset);

@@ -7,7 +7,7 @@ import type { EventCatalogue } from '../../events/event-catalogue.js';
 import { discloseEvents, type PersonalDataView } from '../../events/event-disclosure.js';
 import type { AllFilter, EventStore } from '../../events/event-store.js';
 import { SEALED_FIELD_JSON_KEY, isSealedField, type PersonalDataVault } from '../../events/personal-data.js';
-import type { CellValue, CsvRow, ExportDocument, ExportKind, ExportSection, TableColumn, TableRow } from './export-document.js';
+import { CsvRecordBytes, type CellValue, type CsvRow, type ExportDocument, type ExportKind, type ExportSection, type TableColumn, type TableRow } from './export-document.js';
 import { exportParamSchemas, type ExportParams } from './export-params.js';
 import { readAllText } from '../../events/bulk-ledger-reads.js';
 import type { CsvDisclosureRule, PositionHash, StoredEventText } from '../../events/event-store.js';
@@ -105,6 +105,13 @@ const disclosureNote = (view: PersonalDataView) =>
 
 const PAGE = 1000;
 
+/** How many LF-terminated lines (CSV records here: no field holds an LF) bytes [from, end) hold. */
+function countLines(bytes: Buffer, from: number, end: number): number {
+  let n = 0;
+  for (let at = bytes.indexOf(0x0a, from); at >= 0 && at < end; at = bytes.indexOf(0x0a, at + 1)) n++;
+  return n;
+}
+
 /** A text event as a typed one (its JSON parsed, its time a date). */
 export const parsedEvent = (e: StoredEventText): StoredEvent => {
   const { occurredAt, dataJson, metadataJson, ...rest } = e;
@@ -194,6 +201,32 @@ const auditLog: ExportBuilder = async (context, raw) => {
       yield out;
     }
   }
+  // Where the store streams the records as bytes (one COPY on PostgreSQL): the same rows, no record a string.
+  const copyCsv = context.store.copyAllCsv?.bind(context.store);
+  async function* csvCopyRows(copy: NonNullable<EventStore['copyAllCsv']>): AsyncGenerator<CsvRow[]> {
+    if (after >= to) return;
+    for await (const page of copy({ after, to, ...(filtered ? { filter } : {}) }, rule)) {
+      for (let i = 0; i < page.count; i++) range.addBytes(page.positions[i]!, page.hashes, 32 * i);
+      if (page.whole.length === 0) {
+        yield [new CsvRecordBytes(page.records, page.count)];
+        continue;
+      }
+      const shown = await pageRows(context, page.whole.map((w) => w.event), subjects, seen);
+      const out: CsvRow[] = [];
+      let from = 0;
+      const run = (end: number) => {
+        if (end > from) out.push(new CsvRecordBytes(page.records.subarray(from, end), countLines(page.records, from, end)));
+      };
+      page.whole.forEach((w, k) => {
+        run(w.at);
+        out.push(shown[k]!);
+        from = w.at;
+      });
+      run(page.records.length);
+      yield out;
+    }
+  }
+  const csvPages = copyCsv ? csvCopyRows(copyCsv) : readCsv ? csvRows(readCsv) : null;
   const criteria = Object.entries(params).map(([label, value]) => ({ label, value: Array.isArray(value) ? value.join(', ') : (value as CellValue) }));
   return {
     range,
@@ -201,7 +234,7 @@ const auditLog: ExportBuilder = async (context, raw) => {
       kind: 'audit-log',
       title: 'Audit log',
       cover: [{ label: 'Ledger head (sealed)', value: context.upTo }, ...criteria],
-      sections: [{ heading: 'Audit log', blocks: [{ kind: 'paragraph', text: disclosureNote(context.view) }, { kind: 'table', name: 'Audit log', columns: EVENT_COLUMNS, rows: pagesOf(rows()), ...(readCsv ? { csvRows: pagesOf(csvRows(readCsv)) } : {}) }] }],
+      sections: [{ heading: 'Audit log', blocks: [{ kind: 'paragraph', text: disclosureNote(context.view) }, { kind: 'table', name: 'Audit log', columns: EVENT_COLUMNS, rows: pagesOf(rows()), ...(csvPages ? { csvRows: pagesOf(csvPages) } : {}) }] }],
       evidence: [],
       subjects,
     },

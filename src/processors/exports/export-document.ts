@@ -35,8 +35,19 @@ export type RowPages = { readonly pages: AsyncIterable<TableRow[]> };
 /** A table's rows: in memory, streamed one by one, or streamed a page at a time. */
 export type TableRows = TableRow[] | AsyncIterable<TableRow> | RowPages;
 
-/** A row for a CSV writer: its cells, or its record already rendered by its source (CRLF-terminated, byte for byte what csv-format.ts writes for the cells). */
-export type CsvRow = TableRow | string;
+/** `count` consecutive CSV records already rendered by their source, as UTF-8 bytes (each as a record given as text). */
+export class CsvRecordBytes {
+  constructor(
+    readonly bytes: Buffer,
+    readonly count: number,
+  ) {}
+}
+
+/**
+ * A row for a CSV writer: its cells, or its record already rendered by its source (CRLF-terminated,
+ * byte for byte what csv-format.ts writes for the cells), or a run of such records as bytes.
+ */
+export type CsvRow = TableRow | string | CsvRecordBytes;
 
 /** A table's rows a page at a time for a CSV writer. */
 export type CsvRowPages = { readonly pages: AsyncIterable<CsvRow[]> };

@@ -40,6 +40,12 @@ function siblingRanges(m: number, lo: number, hi: number): [number, number][] {
   return m < lo + k ? [...siblingRanges(m, lo, lo + k), [lo + k, hi]] : [...siblingRanges(m, lo + k, hi), [lo, lo + k]];
 }
 
+/**
+ * A perfect subtree's key, a number (its first leaf and the log2 of its size): looked up for every
+ * node formed, a text key cost a string per node of a million-leaf tree.
+ */
+const blockKey = (from: number, size: number) => from * 64 + (31 - Math.clz32(size));
+
 /** Whether leaves [from, to) form a perfect subtree of the tree rooted at leaf 0 (a power of two, aligned to its size). */
 const isPerfectBlock = (from: number, to: number) => {
   const size = to - from;
@@ -58,9 +64,9 @@ const isPerfectBlock = (from: number, to: number) => {
  */
 export class MerkleTreeStream {
   private readonly stack: { from: number; size: number; hash: Buffer }[] = [];
-  /** Perfect subtrees some wanted path names (`from:size`), and those formed so far. */
-  private readonly wantedBlocks = new Set<string>();
-  private readonly blocks = new Map<string, Buffer>();
+  /** Perfect subtrees some wanted path names (by `blockKey`), and those formed so far. */
+  private readonly wantedBlocks = new Set<number>();
+  private readonly blocks = new Map<number, Buffer>();
   /** Tree sizes at which roots or paths are wanted, with the paths wanted there. */
   private readonly checkpoints = new Map<number, number[]>();
   private readonly roots = new Map<number, string>();
@@ -83,7 +89,7 @@ export class MerkleTreeStream {
       if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`leaf ${index} is outside a tree of ${size}`);
       if (this.count > 0) throw new Error('paths must be asked for before the first leaf is given');
       this.wantAt(size).push(index);
-      for (const [from, to] of siblingRanges(index, 0, size)) if (isPerfectBlock(from, to)) this.wantedBlocks.add(`${from}:${to - from}`);
+      for (const [from, to] of siblingRanges(index, 0, size)) if (isPerfectBlock(from, to)) this.wantedBlocks.add(blockKey(from, to - from));
     }
   }
 
@@ -97,6 +103,16 @@ export class MerkleTreeStream {
   /** Adds the next leaf: an event's hash (hex). */
   add(leafHex: string): void {
     this.leafBuffer.write(leafHex, 1, 32, 'hex');
+    this.addLeafBuffer();
+  }
+
+  /** Adds the next leaf: an event's hash, the 32 bytes of `bytes` from `offset`. */
+  addBytes(bytes: Buffer, offset: number): void {
+    bytes.copy(this.leafBuffer, 1, offset, offset + 32);
+    this.addLeafBuffer();
+  }
+
+  private addLeafBuffer(): void {
     this.push(this.count, 1, hash('sha256', this.leafBuffer, 'buffer'));
     this.count++;
     const wanted = this.checkpoints.get(this.count);
@@ -106,7 +122,7 @@ export class MerkleTreeStream {
   private push(from: number, size: number, node: Buffer): void {
     const keep = this.wantedBlocks.size > 0;
     for (;;) {
-      if (keep && this.wantedBlocks.has(`${from}:${size}`)) this.blocks.set(`${from}:${size}`, node);
+      if (keep && this.wantedBlocks.has(blockKey(from, size))) this.blocks.set(blockKey(from, size), node);
       const top = this.stack[this.stack.length - 1];
       if (!top || top.size !== size) break;
       this.stack.pop();
@@ -134,7 +150,7 @@ export class MerkleTreeStream {
   private settle(size: number, indices: number[]): void {
     this.roots.set(size, this.foldFrom(0).toString('hex'));
     for (const index of indices) {
-      const path = siblingRanges(index, 0, size).map(([from, to]) => (isPerfectBlock(from, to) ? this.blocks.get(`${from}:${to - from}`)! : this.foldFrom(from)).toString('hex'));
+      const path = siblingRanges(index, 0, size).map(([from, to]) => (isPerfectBlock(from, to) ? this.blocks.get(blockKey(from, to - from))! : this.foldFrom(from)).toString('hex'));
       this.paths.set(`${index}:${size}`, path);
     }
   }

@@ -23,7 +23,11 @@ export class RangeEvidence<E extends PositionHash> {
   private readonly interval: { from: number; to: number } | null;
   private expected: number;
   first: E | null = null;
-  last: E | null = null;
+  private lastEvent: E | null = null;
+  /** The last event given to `addBytes`, kept as bytes (made an event only when asked for). */
+  private lastPosition = 0;
+  private lastHash: Buffer | null = null;
+  private lastOffset = 0;
 
   constructor(seals: SealRef[], interval: { from: number; to: number } | null) {
     const a = interval ? sealCovering(seals, interval.from) : -1;
@@ -50,13 +54,36 @@ export class RangeEvidence<E extends PositionHash> {
     for (const s of this.segments) if (s.from < this.interval.from) await eachHash(store, s.from - 1, this.interval.from - 1, (e) => s.tree.add(e.hash));
   }
 
+  /** The last event given. */
+  get last(): E | null {
+    // Set only by `addBytes`, whose ranges hold positions and hashes only.
+    if (this.lastHash) {
+      this.lastEvent = { position: this.lastPosition, hash: this.lastHash.toString('hex', this.lastOffset, this.lastOffset + 32) } as E;
+      this.lastHash = null;
+    }
+    return this.lastEvent;
+  }
+
   add(event: E): void {
     this.first ??= event;
-    this.last = event;
+    this.lastEvent = event;
+    this.lastHash = null;
     this.rangeTree.add(event.hash);
     if (!this.interval) return;
     if (event.position !== this.expected++) throw new Error(`the range read skipped or repeated a position at ${event.position}`);
     for (const s of this.segments) if (s.tree !== this.rangeTree && s.from <= event.position && event.position <= s.to) s.tree.add(event.hash);
+  }
+
+  /** `add` for an event given as its position and its hash's 32 bytes at `offset` in `hashes` (a range of positions and hashes only). */
+  addBytes(this: RangeEvidence<PositionHash>, position: number, hashes: Buffer, offset: number): void {
+    this.first ??= { position, hash: hashes.toString('hex', offset, offset + 32) };
+    this.lastPosition = position;
+    this.lastHash = hashes;
+    this.lastOffset = offset;
+    this.rangeTree.addBytes(hashes, offset);
+    if (!this.interval) return;
+    if (position !== this.expected++) throw new Error(`the range read skipped or repeated a position at ${position}`);
+    for (const s of this.segments) if (s.tree !== this.rangeTree && s.from <= position && position <= s.to) s.tree.addBytes(hashes, offset);
   }
 
   get count(): number {
@@ -67,13 +94,14 @@ export class RangeEvidence<E extends PositionHash> {
   async finish(store: EventStore): Promise<{ root: string; count: number; ends: { first: RangeEndProof; last: RangeEndProof } | null }> {
     const root = this.rangeTree.root();
     const count = this.rangeTree.count;
-    if (!this.interval || !this.first || !this.last) return { root, count, ends: null };
+    const last = this.last;
+    if (!this.interval || !this.first || !last) return { root, count, ends: null };
     if (this.expected !== this.interval.to + 1) throw new Error(`the range read ended at ${this.expected - 1}, not ${this.interval.to}`);
     for (const s of this.segments) if (s.to > this.interval.to) await eachHash(store, this.interval.to, s.to, (e) => s.tree.add(e.hash));
     const endProof = (position: number): RangeEndProof => {
       const s = this.segments.find((x) => x.from <= position && position <= x.to)!;
       return { seal: s.seal, leafIndex: position - s.from, proof: s.tree.proof(position - s.from, s.to - s.from + 1) };
     };
-    return { root, count, ends: { first: endProof(this.first.position), last: endProof(this.last.position) } };
+    return { root, count, ends: { first: endProof(this.first.position), last: endProof(last.position) } };
   }
 }

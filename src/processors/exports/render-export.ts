@@ -13,7 +13,7 @@ import type { BlobStorage } from '../../platform/blob-storage.js';
 import type { LedgerSealer } from '../ledger-sealer.js';
 import { ExportInputError, exportBuilders, type BuiltExport } from './export-builders.js';
 import { pagesOf, rowPages } from './document-tables.js';
-import type { ContentDigest, CsvRowPages, ExportDocument, ExportFormat, ExportRenderer, TableRows } from './export-document.js';
+import { CsvRecordBytes, type ContentDigest, type CsvRowPages, type ExportDocument, type ExportFormat, type ExportRenderer, type TableRows } from './export-document.js';
 import { MANIFEST_FORMAT, compactSeals, envelopeJson, proveEvents, readSeals, signManifest, type EvidenceManifest, type ProvenEvent } from './evidence-manifest.js';
 
 export type ExportDependencies = {
@@ -66,7 +66,7 @@ function counted(document: ExportDocument, onRows: (count: number) => void): Exp
     pagesOf({
       async *[Symbol.asyncIterator]() {
         for await (const page of rows.pages) {
-          onRows(page.length);
+          onRows(page.reduce((n, r) => n + (r instanceof CsvRecordBytes ? r.count : 1), 0));
           yield page;
         }
       },

@@ -39,9 +39,11 @@ export class ZipWriter {
   private readonly written: Written[] = [];
   private open = false;
 
+  /** `level` and `windowBits` as zlib takes them (windowBits 15, a 32 KiB window, unless given). */
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly level: number,
+    private readonly windowBits = 15,
   ) {}
 
   private async put(bytes: Buffer): Promise<void> {
@@ -71,7 +73,8 @@ export class ZipWriter {
     header.writeUInt16LE(16, 32 + entry.name.length);
     await this.put(header);
 
-    const deflater: DeflateRaw = createDeflateRaw({ level: this.level });
+    // Output in 256 KiB pieces (zlib's default, 16 KiB, made a callback and a file write every 16 KiB).
+    const deflater: DeflateRaw = createDeflateRaw({ level: this.level, windowBits: this.windowBits, chunkSize: 256 * 1024 });
     const pumped = (async () => {
       for await (const chunk of deflater) {
         entry.compressed += (chunk as Buffer).length;

@@ -20,9 +20,10 @@ import { startLedgerSealer } from '../../../src/processors/ledger-sealer.js';
 import { dialects, openTestDatabase, type TestDatabase } from '../../support/test-database.js';
 
 /**
- * The audit-log CSV written from records PostgreSQL renders (readAllCsv) against the one written
- * from each event's cells in JavaScript (the path of a store without readAllCsv): byte for byte the
- * same file, on a ledger with what CSV and disclosure make hard.
+ * The audit-log CSV written from records the database renders — by PostgreSQL's COPY CSV writer as
+ * bytes (copyAllCsv, PostgreSQL only) or in SQL (readAllCsv) — against the one written from each
+ * event's cells in JavaScript (the path of a store without either): byte for byte the same file, on
+ * a ledger with what CSV and disclosure make hard.
  */
 describe.each(dialects)('audit-log CSV records rendered by the database (%s)', (dialect) => {
   let db: TestDatabase;
@@ -64,8 +65,8 @@ describe.each(dialects)('audit-log CSV records rendered by the database (%s)', (
   });
 
   /** The export's CSV file and manifest, rendered with `store`. */
-  async function exported(withStore: EventStore, view: PersonalDataView): Promise<{ csv: Buffer; manifest: EvidenceManifest; file: string }> {
-    const result = await renderExport({ ...deps, store: withStore }, { exportId: randomUUID(), kind: 'audit-log', format: 'csv', params: {}, requesterId: 'tester', personalData: view });
+  async function exported(withStore: EventStore, view: PersonalDataView, params: Record<string, unknown> = {}): Promise<{ csv: Buffer; manifest: EvidenceManifest; file: string }> {
+    const result = await renderExport({ ...deps, store: withStore }, { exportId: randomUUID(), kind: 'audit-log', format: 'csv', params: params as never, requesterId: 'tester', personalData: view });
     const file = join(dir, `${randomUUID()}.zip`);
     await pipeline(await deps.blobs.open(result.sha256), createWriteStream(file));
     const entries = new Map<string, Buffer>();
@@ -73,14 +74,22 @@ describe.each(dialects)('audit-log CSV records rendered by the database (%s)', (
     return { csv: entries.get('audit-log.csv')!, manifest: JSON.parse(entries.get('manifest.json')!.toString('utf8')) as EvidenceManifest, file };
   }
 
-  /** The same store without its CSV read: the export writes every event from its cells. */
-  const withoutCsvRead = (): EventStore => Object.assign(Object.create(store) as EventStore, { readAllCsv: undefined });
+  /** The same store without some of its CSV reads: without both, the export writes every event from its cells. */
+  const without = (...reads: Array<'copyAllCsv' | 'readAllCsv'>): EventStore => Object.assign(Object.create(store) as EventStore, Object.fromEntries(reads.map((r) => [r, undefined])));
+
+  it('streams the records by COPY on PostgreSQL only', () => {
+    expect(typeof store.copyAllCsv).toBe(dialect === 'postgres' ? 'function' : 'undefined');
+  });
 
   it.each(['pseudonymised', 'clear'] as const)('gives the same bytes and the same range evidence as the cell writer (%s)', async (view) => {
     const fast = await exported(store, view);
-    const reference = await exported(withoutCsvRead(), view);
+    const sqlRecords = await exported(without('copyAllCsv'), view);
+    const reference = await exported(without('copyAllCsv', 'readAllCsv'), view);
+    expect(fast.csv.toString('utf8')).toBe(reference.csv.toString('utf8'));
     expect(fast.csv.equals(reference.csv)).toBe(true);
+    expect(sqlRecords.csv.equals(reference.csv)).toBe(true);
     expect(fast.manifest.range).toEqual(reference.manifest.range);
+    expect(sqlRecords.manifest.range).toEqual(reference.manifest.range);
     expect(fast.manifest.range?.count).toBe(35);
     expect(await verifyExportFile(fast.file, deps.renderers)).toMatchObject({ ok: true, problems: [] });
 
@@ -107,5 +116,20 @@ describe.each(dialects)('audit-log CSV records rendered by the database (%s)', (
     expect(text).not.toContain('alice@example.org');
     expect(text).toContain('[withheld]');
     expect(text).not.toContain('"$pii"');
+  });
+
+  it('gives the same bytes through a filtered range (every kind of filter value written into the COPY as a literal)', async () => {
+    // Types (text), an actor id with a quote and a comma, a time window (times), an upper position (a number).
+    const params = { types: ['note.written', 'user.password-changed'], actorId: 'auditor-1', from: '2000-01-01T00:00:00.000Z', until: '2999-01-01T00:00:00.000Z', to: 30 };
+    const fast = await exported(store, 'pseudonymised', params);
+    const reference = await exported(without('copyAllCsv', 'readAllCsv'), 'pseudonymised', params);
+    expect(fast.csv.equals(reference.csv)).toBe(true);
+    expect(fast.manifest.range).toEqual(reference.manifest.range);
+    // The notes by auditor-1 up to position 30: all but the service's and the system's events.
+    expect(fast.manifest.range?.count).toBe(28);
+    const odd = { ...params, actorId: `it's "odd", $q$ really` };
+    const none = await exported(store, 'pseudonymised', odd);
+    expect(none.csv.equals((await exported(without('copyAllCsv', 'readAllCsv'), 'pseudonymised', odd)).csv)).toBe(true);
+    expect(none.manifest.range?.count).toBe(0);
   });
 });

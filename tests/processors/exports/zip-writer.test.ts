@@ -42,10 +42,10 @@ describe('ZipWriter', () => {
   const dir = mkdtempSync(join(tmpdir(), 'raia-zip-writer-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes entries another reader inflates to the same bytes, with CRC-32 and sizes per the definition', async () => {
-    const file = join(dir, 'bundle.zip');
+  it.each([15, 12])('writes entries another reader inflates to the same bytes, with CRC-32 and sizes per the definition (window bits %i)', async (windowBits) => {
+    const file = join(dir, `bundle-${windowBits}.zip`);
     const out = createWriteStream(file);
-    const zip = new ZipWriter(out, 1);
+    const zip = new ZipWriter(out, 1, windowBits);
     // More than one deflater buffer (16 KB) and several writes; UTF-8 in bytes and in the name.
     const big = Buffer.from(Array.from({ length: 5000 }, (_, i) => `${i},"ünï ""q""",=x\r\n`).join(''), 'utf8');
     const entry = await zip.entry('audit-log — ünï.csv');
