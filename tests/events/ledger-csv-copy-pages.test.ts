@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CsvCopyPageReader, type CsvCopyPage } from '../../src/events/postgres/ledger-csv-copy-pages.js';
+import { mulberry32 } from '../../src/analytics/seeded-random.js';
 
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failure can be replayed. */
+const random = mulberry32;
 
 /** What makes CSV hard, short of LF (no field of the COPY holds one): quotes, commas, CR, formula starts, tabs, apostrophes, multi-byte text. */
 const PIECES = ['"', '""', ',', '\r', '=', '+', '-', '@', '\t', "'", 'a', 'Z', '0', '9', ' ', '{"k": "v"}', 'ü', '漢', '🎉', '\u2028', '*'];
