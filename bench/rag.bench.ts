@@ -191,7 +191,13 @@ async function searchOnPostgres(): Promise<Record<string, number | string>> {
 
 export async function run(): Promise<Record<string, unknown>> {
   const load = loadavg().map((x) => round(x, 2));
-  const ingested = PARTS.has('ingest') ? await ingest() : null;
+  // Each part's figures as soon as it ends: a full run takes most of an hour here, and a run stopped
+  // before its last line would otherwise leave nothing.
+  const progress = <T>(part: string, figures: T): T => {
+    console.log(`  ${part}: ${JSON.stringify(figures)}`);
+    return figures;
+  };
+  const ingested = PARTS.has('ingest') ? progress('ingest', await ingest()) : null;
 
   const embedTimes: number[] = [];
   if (PARTS.has('ingest')) {
@@ -204,8 +210,8 @@ export async function run(): Promise<Record<string, unknown>> {
     }
     await use.close?.();
   }
-  const pgliteFigures = PARTS.has('pglite') ? await searchOnPglite() : null;
-  const postgresFigures = PARTS.has('postgres') ? await searchOnPostgres() : null;
+  const pgliteFigures = PARTS.has('pglite') ? progress('pglite', await searchOnPglite()) : null;
+  const postgresFigures = PARTS.has('postgres') ? progress('postgres', await searchOnPostgres()) : null;
 
   return {
     ingestDocsPerSec: ingested?.docsPerSec ?? null,
