@@ -1,3 +1,5 @@
+import type { LedgerCsvBytes } from '../event-store.js';
+
 /**
  * The byte stream of `ledger-csv-copy.ts`'s COPY cut into pages of finished records, without ever
  * making a record a JavaScript string: per record, its end is the next LF (no field holds one,
@@ -7,17 +9,12 @@
  * belongs. A record of any other shape stops the read with an error rather than pass on.
  */
 
-/** A page of records: `count` events in order, all with positions and hashes, all but `disclosed` with their record in `records`. */
-export type CsvCopyPage = {
-  count: number;
-  positions: Float64Array;
-  /** 32 bytes per event, in order. */
-  hashes: Buffer;
-  /** The records, CRLF-terminated, in order. */
-  records: Buffer;
-  /** The events with a marker record: position, and the offset in `records` where its record goes. */
-  disclosed: Array<{ position: number; at: number }>;
-};
+/**
+ * A page of records: the port's page (event-store.ts `LedgerCsvBytes`: positions, 32-byte hashes,
+ * CRLF-terminated records) before the disclosed events are read, so with their positions only,
+ * and the offset in `records` where each one's record goes.
+ */
+export type CsvCopyPage = Omit<LedgerCsvBytes, 'whole'> & { disclosed: Array<{ position: number; at: number }> };
 
 const LF = 0x0a;
 const CR = 0x0d;
