@@ -1,3 +1,6 @@
+/** More released buffers than the sink ever holds at once are not kept. */
+const MAX_FREE = 16;
+
 /**
  * Text written straight into fixed-size byte buffers, handed to `sink` as each fills. Renderers of
  * large tables write a million rows this way: building the file's text as one growing string and
@@ -6,11 +9,22 @@
  */
 export class ByteChunks {
   private chunk: Buffer;
+  /**
+   * Buffers the sink has released, to fill again. A buffer handed on lives until the collector
+   * frees it, and one that waited in the deflater's queue has usually been promoted to the old
+   * generation by then, so without reuse an XLSX export of a million events (1.3 GB of XML) held
+   * dead buffers until each full collection: RSS climbed ~40 MB/s between them.
+   */
+  private readonly free: Buffer[] = [];
   offset = 0;
 
+  /**
+   * `sink` takes each full buffer and a `release` to call once it no longer needs the bytes (the
+   * buffer is then filled again); a sink that never calls it gets a new buffer every time.
+   */
   constructor(
     private readonly size: number,
-    private readonly sink: (bytes: Buffer) => Promise<void>,
+    private readonly sink: (bytes: Buffer, release: () => void) => Promise<void>,
   ) {
     this.chunk = Buffer.allocUnsafe(size);
   }
@@ -38,7 +52,7 @@ export class ByteChunks {
   async writeBytes(bytes: Buffer): Promise<void> {
     if (bytes.length >= this.size) {
       await this.flush();
-      await this.sink(bytes);
+      await this.sink(bytes, () => undefined);
       return;
     }
     let from = 0;
@@ -52,9 +66,16 @@ export class ByteChunks {
 
   async flush(): Promise<void> {
     if (this.offset === 0) return;
-    const bytes = this.chunk.subarray(0, this.offset);
-    this.chunk = Buffer.allocUnsafe(this.size);
+    const full = this.chunk;
+    const bytes = full.subarray(0, this.offset);
+    this.chunk = this.free.pop() ?? Buffer.allocUnsafe(this.size);
     this.offset = 0;
-    await this.sink(bytes);
+    let released = false;
+    await this.sink(bytes, () => {
+      // Once only, and only buffers of the usual size (one grown for a long text is let go).
+      if (released || full.length !== this.size || this.free.length >= MAX_FREE) return;
+      released = true;
+      this.free.push(full);
+    });
   }
 }

@@ -49,9 +49,9 @@ export const csvBundleRenderer: ExportRenderer = {
       const file = name(table.name);
       const entry = await zip.entry(file);
       const hash = createHash('sha256');
-      const bytes = new ByteChunks(CHUNK, async (chunk) => {
+      const bytes = new ByteChunks(CHUNK, async (chunk, release) => {
         hash.update(chunk);
-        await entry.write(chunk);
+        await entry.write(chunk, release);
       });
       const keys = table.columns.map((c) => c.key);
       const values: CellValue[] = new Array(keys.length);

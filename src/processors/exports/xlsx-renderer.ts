@@ -109,7 +109,7 @@ class SheetWriter {
     private readonly columns: ReadonlyArray<Pick<TableColumn, 'type'>>,
   ) {
     // Bounded: each full buffer waits for the deflater, so a million rows never pile up in memory.
-    this.bytes = new ByteChunks(CHUNK, (chunk) => part.write(chunk));
+    this.bytes = new ByteChunks(CHUNK, (chunk, release) => part.write(chunk, release));
     this.refs = columns.map((_, i) => columnLetters(i));
     this.styles = columns.map((c) => COLUMN_STYLE[c.type ?? 'text']);
     this.numeric = columns.map((c) => NUMERIC.has(c.type));

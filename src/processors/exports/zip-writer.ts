@@ -27,7 +27,11 @@ const MAX16 = 0xffff;
 type Written = { name: Buffer; crc: number; compressed: number; size: number; offset: number };
 
 /** One entry being written: its bytes go through `write`, then `end` closes it. */
-export type ZipEntryWriter = { write(bytes: Buffer): Promise<void>; end(): Promise<void> };
+export type ZipEntryWriter = {
+  /** `consumed`: called once the deflater has read `bytes`, so that their buffer may be filled again. */
+  write(bytes: Buffer, consumed?: () => void): Promise<void>;
+  end(): Promise<void>;
+};
 
 /**
  * A ZIP archive streamed into `out`: entries one after another, deflated by zlib (in the libuv
@@ -89,10 +93,11 @@ export class ZipWriter {
     // A failure surfaces from `end` (or a pending `write`); it must not also go unhandled here.
     pumped.catch(() => undefined);
     return {
-      write: async (bytes) => {
+      write: async (bytes, consumed) => {
         entry.crc = crc32(bytes, entry.crc);
         entry.size += bytes.length;
-        if (!deflater.write(bytes)) await Promise.race([once(deflater, 'drain'), pumped]);
+        // The stream calls back once its transform has taken all of the chunk in (zlib's input fully consumed).
+        if (!deflater.write(bytes, consumed && (() => consumed()))) await Promise.race([once(deflater, 'drain'), pumped]);
       },
       end: async () => {
         deflater.end();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
+import { ByteChunks } from '../../../src/processors/exports/byte-chunks.js';
 import { ZipWriter } from '../../../src/processors/exports/zip-writer.js';
 import { readAll } from '../../../src/processors/exports/zip-entries.js';
 
@@ -72,6 +73,36 @@ describe('ZipWriter', () => {
     expect([end.readUInt16LE(10), end.readUInt32LE(12), end.readUInt32LE(16)]).toEqual([0xffff, 0xffffffff, 0xffffffff]);
   });
 
+  it('gives a written buffer back only once the deflater has read it: refilled buffers still inflate to every byte written', async () => {
+    const file = join(dir, 'reused.zip');
+    const out = createWriteStream(file);
+    const zip = new ZipWriter(out, 1, 12);
+    const entry = await zip.entry('rows.csv');
+    let written = 0;
+    let released = 0;
+    // 12 MiB of distinct rows through 64 KiB buffers: more than the deflater's 2 MiB of queued input, so buffers come back and are refilled.
+    const chunks = new ByteChunks(64 * 1024, (bytes, release) => (written++, entry.write(bytes, () => (released++, release()))));
+    const rows: string[] = [];
+    // Row by row, as the renderers write (a text longer than a third of a buffer would get a buffer of its own).
+    for (let i = 0, size = 0; size < 12 * 2 ** 20; i++) {
+      const row = `${i},${(i * 2654435761) % 2 ** 32},row ${i} of the reuse test\r\n`;
+      rows.push(row);
+      size += row.length;
+      await chunks.write(row);
+    }
+    await chunks.flush();
+    await entry.end();
+    await zip.finish();
+    await new Promise<void>((resolve) => out.on('close', () => resolve()));
+
+    const [read] = await readZip(file);
+    expect(read!.bytes.equals(Buffer.from(rows.join(''), 'utf8'))).toBe(true);
+    expect(read!.crc32).toBe(crc32Reference(read!.bytes));
+    // Every buffer came back from the deflater (and so was refilled rather than replaced).
+    expect(released).toBe(written);
+    expect(written).toBeGreaterThan(150);
+  });
+
   it('refuses a second entry while one is open', async () => {
     const out = createWriteStream(join(dir, 'open.zip'));
     const zip = new ZipWriter(out, 1);
@@ -79,5 +110,6 @@ describe('ZipWriter', () => {
     await expect(zip.entry('b.csv')).rejects.toThrow('the previous ZIP entry is not ended');
     await first.end();
     await zip.finish();
+    await new Promise<void>((resolve) => out.on('close', () => resolve()));
   });
 });
