@@ -2,26 +2,29 @@ import type { Runtime } from '../runtime.js';
 
 export type VersionedRead<T> = { value: T | null; streamVersion: number | null };
 
+/** Where a read model stood when a read began: its version and the ledger position its tables reflect. */
+export type ReadModelPosition = { version: number; position: number };
+
 const ATTEMPTS = 3;
 
 /**
  * Reads an aggregate from a read model together with the ledger stream version its body shows.
- * Read models do not keep stream versions (a projection only sees the event types it handles),
- * so the version is taken from the stream's last event, the read model is waited for up to that
- * event, and the body is read; if the stream did not move meanwhile, the body shows exactly that
- * version (any newer row would need a newer event). Under a steady stream of writes the version
- * returned may be older than the body, never newer: a conditional write with it fails (412)
- * rather than overwriting what the caller has not seen. No version when the read model lags.
+ * Read models do not keep stream versions (a projection only sees the event types it handles), so:
+ * the position P the read model reflects is read first, then the body (which shows at least P),
+ * then the stream's head. When the head is at or before P, the body shows exactly the head's
+ * version: every event of the stream up to P is in it, and none after the head can be (the head
+ * was read after the body). Otherwise the stream has an event the body may not show yet: the read
+ * model is waited for up to it (read-your-writes) and the read starts again. No version when the
+ * read model lags past the wait, or the stream keeps moving: a conditional write then needs a
+ * fresh read. Two queries when the body is cached (position, head), against four before.
  */
-export async function readVersioned<T>(runtime: Runtime, streamId: string, projection: string, read: () => Promise<T | null>): Promise<VersionedRead<T>> {
-  const last = async () => (await runtime.store.readStream(streamId, { direction: 'backwards', limit: 1 }))[0];
-  let before = await last();
+export async function readVersioned<T>(runtime: Runtime, streamId: string, projection: string, read: (at: ReadModelPosition) => Promise<T | null>): Promise<VersionedRead<T>> {
   for (let attempt = 1; ; attempt++) {
-    if (!before) return { value: await read(), streamVersion: null };
-    if (!(await runtime.projections.waitFor(before.position, runtime.config.RAIA_MIN_POSITION_WAIT_MS, [projection]))) return { value: await read(), streamVersion: null };
-    const value = await read();
-    const after = await last();
-    if (after!.streamVersion === before.streamVersion || attempt >= ATTEMPTS) return { value, streamVersion: before.streamVersion };
-    before = after;
+    const at = await runtime.projections.positionOf(projection);
+    const value = await read(at);
+    const head = await runtime.store.streamHead(streamId);
+    if (!head) return { value, streamVersion: null };
+    if (at.current && head.position <= at.position) return { value, streamVersion: head.streamVersion };
+    if (attempt >= ATTEMPTS || !(await runtime.projections.waitFor(head.position, runtime.config.RAIA_MIN_POSITION_WAIT_MS, [projection]))) return { value, streamVersion: null };
   }
 }

@@ -53,6 +53,9 @@ export type ReadAllOptions = {
 
 export type LedgerHead = { position: number; hash: string; occurredAt: Date | null };
 
+/** A stream's last event: its version in the stream and its ledger position. */
+export type StreamHead = { streamVersion: number; position: number };
+
 export type Subscription = {
   /** Resolves when the subscription has stopped (after `stop()` or a handler error). */
   done: Promise<void>;
@@ -144,6 +147,8 @@ export interface EventStore {
   readonly name: string;
   append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** The stream's last event's version and position (null for a stream with no events), without reading the event. */
+  streamHead(streamId: string): Promise<StreamHead | null>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
   /** How many events `readAll` would find with these options and no limit or offset. */
   countAll(options?: Omit<ReadAllOptions, 'limit' | 'offset'>): Promise<number>;

@@ -19,6 +19,7 @@ export function witnessAppends(store: EventStore, witness: LedgerWitnessFile, se
       return result;
     },
     readStream: (streamId, options) => store.readStream(streamId, options),
+    streamHead: (streamId) => store.streamHead(streamId),
     readAll: (options) => store.readAll(options),
     countAll: (options) => store.countAll(options),
     ...(store.readAllText ? { readAllText: store.readAllText.bind(store) } : {}),

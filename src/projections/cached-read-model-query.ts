@@ -15,8 +15,10 @@ export async function cachedReadModelQuery<T>(
   query: string,
   args: unknown,
   compute: () => Promise<T>,
+  /** The projection's version and position when the caller has just read them (they must be read before `compute` runs). */
+  at?: { version: number; position: number },
 ): Promise<T> {
-  const { version, position } = await deps.projections.positionOf(projection);
+  const { version, position } = at ?? (await deps.projections.positionOf(projection));
   const digest = createHash('sha256').update(canonicalJsonOf(args ?? null).text ?? 'null').digest('hex').slice(0, 32);
   return deps.cache.getOrCompute('read-models', `${projection}.v${version}@${position}:${query}:${digest}`, compute);
 }

@@ -115,9 +115,16 @@ export class ProjectionRunner {
     await this.moveQuiet().catch(() => undefined);
   }
 
-  /** The projection's version and the ledger position its tables reflect now (what cached answers are keyed by). */
-  async positionOf(name: string): Promise<{ version: number; position: number }> {
-    return this.checkpointOf(this.projection(name).name);
+  /**
+   * The version of the projection's tables and the ledger position they reflect now (what cached
+   * answers are keyed by): the checkpoint, or past the events after it this runner has read and
+   * the projection handles none of. `current`: the tables are of this code's version (else a
+   * rebuild is due and they may reflect nothing yet).
+   */
+  async positionOf(name: string): Promise<{ version: number; position: number; current: boolean }> {
+    const p = this.projection(name);
+    const checkpoint = await this.checkpointOf(p.name);
+    return { version: checkpoint.version, position: this.effectivePosition(p.name, checkpoint.position), current: checkpoint.version === p.version };
   }
 
   private async checkpointOf(name: string): Promise<{ version: number; position: number }> {

@@ -91,6 +91,25 @@ describe.each(['postgres', 'pglite'] as const)('ETag and If-Match on %s', (diale
     expect(await modelEvents(body.id)).toBe(1);
   });
 
+  it("gives the stream's version when its last event is one the read model does not handle (a refused transition), promptly", async () => {
+    const { body } = await register('refused-head');
+    const added = await call('POST', `/api/v1/models/${body.id}/versions`, scientist, { format: 'remote', task: 'binary', endpoint: { url: 'http://127.0.0.1:9/score' }, inputSchema: [{ name: 'x', type: 'number' }] });
+    expect(added.status).toBe(201);
+    // Deploying a version nobody approved is refused, and the refusal is recorded on the model's stream.
+    const refused = await call('POST', `/api/v1/models/${body.id}/deploy`, scientist, { version: 1 });
+    expect(refused.status).toBe(409);
+    const events = await server.runtime.store.readStream(`model-${body.id}`);
+    expect(events.map((e) => e.type)).toEqual(['model.registered', 'model.version-added', 'model.transition-refused']);
+    const started = performance.now();
+    const read = await call('GET', `/api/v1/models/${body.id}`, scientist);
+    // Not a wait for the projection's checkpoint to be moved past an event it does not handle.
+    expect(performance.now() - started).toBeLessThan(server.runtime.config.RAIA_MIN_POSITION_WAIT_MS);
+    expect(read.etag).toBe('"2"');
+    const updated = await call('PUT', `/api/v1/models/${body.id}`, { ...scientist, 'if-match': read.etag! }, { description: 'after the refusal' });
+    expect(updated.status).toBe(200);
+    expect(updated.etag).toBe('"3"');
+  });
+
   it('50 concurrent read-modify-writes with If-Match lose no update', async () => {
     const { body } = await register('contended');
     const id = body.id as string;

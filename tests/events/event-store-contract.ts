@@ -121,6 +121,17 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       expect(await store.readStream(`missing-${randomUUID()}`)).toEqual([]);
     });
 
+    it("gives a stream's head as its last event's version and position, and none for a missing stream", async () => {
+      const s = stream();
+      const first = await store.append(s, [0, 1].map((n) => newEvent({ n })));
+      // Another stream's events after it: the head is the stream's own last event, not the ledger's.
+      await store.append(stream(), [newEvent({ n: 9 })]);
+      expect(await store.streamHead(s)).toEqual({ streamVersion: 1, position: first.events[1]!.position });
+      const second = await store.append(s, [newEvent({ n: 2 })]);
+      expect(await store.streamHead(s)).toEqual({ streamVersion: 2, position: second.events[0]!.position });
+      expect(await store.streamHead(`missing-${randomUUID()}`)).toBeNull();
+    });
+
     it('reads a stream as of a point in time', async () => {
       const s = stream();
       await store.append(s, [newEvent({ n: 0 })]);

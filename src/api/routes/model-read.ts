@@ -15,11 +15,18 @@ export const freshModelVersion = (runtime: Runtime, modelId: string, version: nu
 
 /** A model and its versions as one read, with the stream version they show (its ETag). */
 export const versionedModel = (runtime: Runtime, modelId: string): Promise<VersionedRead<{ model: ModelSummary; versions: ModelVersionRecord[] }>> =>
-  readVersioned(runtime, modelStreamId(modelId), 'model_registry', () =>
-    cachedReadModelQuery(runtime, 'model_registry', 'models.get', modelId, async () => {
-      const model = await findModel(runtime.db.knex, modelId);
-      return model && { model, versions: await listModelVersions(runtime.db.knex, modelId) };
-    }),
+  readVersioned(runtime, modelStreamId(modelId), 'model_registry', (at) =>
+    cachedReadModelQuery(
+      runtime,
+      'model_registry',
+      'models.get',
+      modelId,
+      async () => {
+        const model = await findModel(runtime.db.knex, modelId);
+        return model && { model, versions: await listModelVersions(runtime.db.knex, modelId) };
+      },
+      at,
+    ),
   );
 
 /**

@@ -73,6 +73,7 @@ import {
   type LedgerHead,
   type ReadAllOptions,
   type ReadStreamOptions,
+  type StreamHead,
   type SubscribeOptions,
   type Subscription,
   type VerificationResult,
@@ -194,6 +195,11 @@ export class EventStoreDbEventStore implements EventStore {
       return true;
     }).catch(ignoreStreamNotFound);
     return tail.reverse();
+  }
+
+  async streamHead(streamId: string): Promise<StreamHead | null> {
+    const [last] = await this.readStream(streamId, { direction: 'backwards', limit: 1 });
+    return last ? { streamVersion: last.streamVersion, position: last.position } : null;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {

@@ -16,6 +16,7 @@ import {
   type ReadAllOptions,
   type StoredEventText,
   type ReadStreamOptions,
+  type StreamHead,
   type SubscribeOptions,
   type Subscription,
   type VerificationResult,
@@ -611,6 +612,12 @@ export class PostgresEventStore implements EventStore {
     if (options.limit !== undefined) q.limit(options.limit);
     const rows: EventRow[] = await q;
     return rows.map(toEvent);
+  }
+
+  async streamHead(streamId: string): Promise<StreamHead | null> {
+    // The (stream_id, stream_version) index read backwards: one row, and no event decoded.
+    const row = (await this.knex(EVENTS_TABLE).select('stream_version', 'position').where('stream_id', streamId).orderBy('stream_version', 'desc').first()) as { stream_version: number; position: number | string } | undefined;
+    return row ? { streamVersion: row.stream_version, position: Number(row.position) } : null;
   }
 
   /** The query of a `readAll` page, selecting `columns`. */
