@@ -1,9 +1,8 @@
+import type { ReadModelPosition } from '../projections/projection-runner.js';
 import type { Runtime } from '../runtime.js';
 
 export type VersionedRead<T> = { value: T | null; streamVersion: number | null };
 
-/** Where a read model stood when a read began: its version and the ledger position its tables reflect. */
-export type ReadModelPosition = { version: number; position: number };
 
 const ATTEMPTS = 3;
 

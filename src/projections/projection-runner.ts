@@ -28,6 +28,9 @@ export type ProjectionRunnerDeps = {
   idleMoveDelayMs?: number;
 };
 
+/** Where a projection's tables stand (`ProjectionRunner.positionOf`). */
+export type ReadModelPosition = { version: number; checkpoint: number; position: number; current: boolean };
+
 export type ProjectionInfo = { name: string; version: number; position: number; lag: number; status: ProjectionStatus; lastError: string | null };
 
 /** The live loop must re-read its checkpoint: it was paused for a rebuild or missed events. */
@@ -116,15 +119,16 @@ export class ProjectionRunner {
   }
 
   /**
-   * The version of the projection's tables and the ledger position they reflect now (what cached
-   * answers are keyed by): the checkpoint, or past the events after it this runner has read and
-   * the projection handles none of. `current`: the tables are of this code's version (else a
-   * rebuild is due and they may reflect nothing yet).
+   * The version of the projection's tables, their checkpoint (what cached answers are keyed by: the
+   * tables change only when it moves) and the ledger position they reflect now: the checkpoint, or
+   * past the events after it this runner has read and the projection handles none of (their move
+   * is put off). `current`: the tables are of this code's version (else a rebuild is due and they
+   * may reflect nothing yet).
    */
-  async positionOf(name: string): Promise<{ version: number; position: number; current: boolean }> {
+  async positionOf(name: string): Promise<ReadModelPosition> {
     const p = this.projection(name);
-    const checkpoint = await this.checkpointOf(p.name);
-    return { version: checkpoint.version, position: this.effectivePosition(p.name, checkpoint.position), current: checkpoint.version === p.version };
+    const row = await this.checkpointOf(p.name);
+    return { version: row.version, checkpoint: row.position, position: this.effectivePosition(p.name, row.position), current: row.version === p.version };
   }
 
   private async checkpointOf(name: string): Promise<{ version: number; position: number }> {
