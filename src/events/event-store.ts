@@ -39,6 +39,17 @@ export type AllFilter = {
   dataContains?: JsonObject;
 };
 
+/**
+ * The filter when it leaves any event out, else undefined: a filter whose criteria are all absent
+ * (an API query's unset parameters, `types: []`) matches every event, and an unfiltered range is
+ * counted from its ends rather than scanned.
+ */
+export function narrowingFilter(filter: AllFilter | undefined): AllFilter | undefined {
+  if (!filter) return undefined;
+  const { types, ...rest } = filter;
+  return (types && types.length > 0) || Object.values(rest).some((v) => v !== undefined) ? filter : undefined;
+}
+
 export type ReadAllOptions = {
   /** Exclusive: read events with position > after. */
   after?: number;

@@ -194,6 +194,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       expect(await positions({ filter: even, offset: 1, limit: 2 })).toEqual([p + 3, p + 5]);
       expect(await positions({ filter: even, direction: 'backwards', offset: 1, limit: 2 })).toEqual([p + 5, p + 3]);
       expect(await positions({ filter: even, direction: 'backwards', to: p + 6, offset: 0, limit: 10 })).toEqual([p + 5, p + 3, p + 1]);
+      // A filter whose criteria are all absent (an API query's unset parameters) or empty matches every event.
+      const open = { types: [], streamId: undefined, actorId: undefined };
+      expect(await store.countAll({ after: p, filter: open })).toBe(7);
+      expect(await store.countAll({ after: p + 5, direction: 'backwards', filter: open })).toBe(p + 4);
+      expect(await positions({ after: p, offset: 2, limit: 3, filter: open })).toEqual([p + 3, p + 4, p + 5]);
     });
 
     it('bulk reads (events as text, positions with hashes) give readAll\'s events in position order, past 9 → 10 and 99 → 100', async () => {
