@@ -1,3 +1,4 @@
+import { cachedReadModelQuery } from '../projections/cached-read-model-query.js';
 import type { ReadModelPosition } from '../projections/projection-runner.js';
 import type { Runtime } from '../runtime.js';
 
@@ -27,3 +28,10 @@ export async function readVersioned<T>(runtime: Runtime, streamId: string, proje
     if (attempt >= ATTEMPTS || !(await runtime.projections.waitFor(head.position, runtime.config.RAIA_MIN_POSITION_WAIT_MS, [projection]))) return { value, streamVersion: null };
   }
 }
+
+/**
+ * `readVersioned` of one aggregate whose body is answered from the query cache (keyed by the
+ * projection's checkpoint, read first): `query` names the read among the projection's cached ones.
+ */
+export const readVersionedCached = <T>(runtime: Runtime, streamId: string, projection: string, query: string, id: string, read: () => Promise<T | null>): Promise<VersionedRead<T>> =>
+  readVersioned(runtime, streamId, projection, (at) => cachedReadModelQuery(runtime, projection, query, id, read, at));

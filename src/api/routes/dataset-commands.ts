@@ -10,8 +10,7 @@ import type { Runtime } from '../../runtime.js';
 import { actorOf, principalOf } from '../auth/access-control.js';
 import { notFound } from '../problem-details.js';
 import { readFresh, readModelCaughtUp } from '../fresh-read.js';
-import { cachedReadModelQuery } from '../../projections/cached-read-model-query.js';
-import { readVersioned, type VersionedRead } from '../versioned-read.js';
+import { readVersionedCached, type VersionedRead } from '../versioned-read.js';
 
 /** Runs a dataset command as the caller, under an If-Match precondition when given. */
 export const runDatasetCommand = (runtime: Runtime, request: FastifyRequest, datasetId: string, command: DatasetCommand, precondition?: StreamPrecondition): Promise<CommandResult<DatasetState>> =>
@@ -19,19 +18,10 @@ export const runDatasetCommand = (runtime: Runtime, request: FastifyRequest, dat
 
 /** A dataset and its versions as one read, with the stream version they show (its ETag). */
 export const versionedDataset = (runtime: Runtime, datasetId: string): Promise<VersionedRead<{ dataset: DatasetSummary; versions: DatasetVersionRecord[] }>> =>
-  readVersioned(runtime, datasetStreamId(datasetId), 'dataset_catalog', (at) =>
-    cachedReadModelQuery(
-      runtime,
-      'dataset_catalog',
-      'datasets.get',
-      datasetId,
-      async () => {
-        const dataset = await findDataset(runtime.db.knex, datasetId);
-        return dataset && { dataset, versions: await listDatasetVersions(runtime.db.knex, datasetId) };
-      },
-      at,
-    ),
-  );
+  readVersionedCached(runtime, datasetStreamId(datasetId), 'dataset_catalog', 'datasets.get', datasetId, async () => {
+    const dataset = await findDataset(runtime.db.knex, datasetId);
+    return dataset && { dataset, versions: await listDatasetVersions(runtime.db.knex, datasetId) };
+  });
 
 export async function existingDataset(runtime: Runtime, datasetId: string): Promise<DatasetSummary> {
   const dataset = await readFresh(runtime, datasetStreamId(datasetId), 'dataset_catalog', () => findDataset(runtime.db.knex, datasetId));

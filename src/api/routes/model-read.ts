@@ -1,10 +1,9 @@
-import { cachedReadModelQuery } from '../../projections/cached-read-model-query.js';
 import { findModel, findModelVersion, listModelVersions, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
 import { modelDecider, modelStreamId, type ModelState } from '../../commands/model/model.decider.js';
 import type { Runtime } from '../../runtime.js';
 import { HttpProblem, notFound } from '../problem-details.js';
 import { readFresh } from '../fresh-read.js';
-import { readVersioned, type VersionedRead } from '../versioned-read.js';
+import { readVersionedCached, type VersionedRead } from '../versioned-read.js';
 
 const fresh = <T>(runtime: Runtime, modelId: string, read: () => Promise<T | null>) => readFresh(runtime, modelStreamId(modelId), 'model_registry', read);
 
@@ -15,19 +14,10 @@ export const freshModelVersion = (runtime: Runtime, modelId: string, version: nu
 
 /** A model and its versions as one read, with the stream version they show (its ETag). */
 export const versionedModel = (runtime: Runtime, modelId: string): Promise<VersionedRead<{ model: ModelSummary; versions: ModelVersionRecord[] }>> =>
-  readVersioned(runtime, modelStreamId(modelId), 'model_registry', (at) =>
-    cachedReadModelQuery(
-      runtime,
-      'model_registry',
-      'models.get',
-      modelId,
-      async () => {
-        const model = await findModel(runtime.db.knex, modelId);
-        return model && { model, versions: await listModelVersions(runtime.db.knex, modelId) };
-      },
-      at,
-    ),
-  );
+  readVersionedCached(runtime, modelStreamId(modelId), 'model_registry', 'models.get', modelId, async () => {
+    const model = await findModel(runtime.db.knex, modelId);
+    return model && { model, versions: await listModelVersions(runtime.db.knex, modelId) };
+  });
 
 /**
  * A model's lifecycle state replayed from its stream: what may score must follow deployments and
