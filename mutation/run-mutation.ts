@@ -3,13 +3,48 @@
  * other (mutation-modules.ts), each incremental against its committed report, then one last
  * line with every folder's score. Not part of `npm test`: a full run takes hours on 2 cores.
  */
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Stryker } from '@stryker-mutator/core';
 import { selectModules, reportFileOf, type MutationModule } from './mutation-modules.js';
 import { mutationScores } from './mutation-scores.js';
 
 const CONCURRENCY = Number(process.env.MUTATION_CONCURRENCY ?? 2);
 
+/**
+ * `MUTATION_ONLY=<file>[,<file>…]`: mutate only these files of the folder (a folder too slow for
+ * one sitting runs in parts). The part runs against a copy of the folder's report and its files'
+ * results are merged back, so the report keeps every other file's results (Stryker writes a
+ * report of what it mutated only).
+ */
+const ONLY = (process.env.MUTATION_ONLY ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
+
 async function run(module: MutationModule): Promise<void> {
+  if (ONLY.length === 0) return runStryker(module, module.mutate, reportFileOf(module.name));
+  // A pattern's fixed part (before its first `*`) is the folder it covers.
+  const within = (file: string) => module.mutate.some((pattern) => file.startsWith(pattern.includes('*') ? pattern.slice(0, pattern.indexOf('*')) : pattern));
+  const outside = ONLY.filter((f) => !within(f));
+  if (outside.length > 0) throw new Error(`MUTATION_ONLY names files outside ${module.name}: ${outside.join(', ')}`);
+  const report = reportFileOf(module.name);
+  const part = `${report.replace(/\.json$/, '')}.part.json`;
+  if (existsSync(report)) copyFileSync(report, part);
+  await runStryker(module, ONLY, part);
+  mergeReportPart(report, part, ONLY);
+  rmSync(part, { force: true });
+}
+
+/** Puts the part's results for `files` (and its test files) into the folder's report, keeping the rest. */
+function mergeReportPart(report: string, part: string, files: string[]): void {
+  type Report = { files: Record<string, unknown>; testFiles?: Record<string, unknown> };
+  const done = JSON.parse(readFileSync(part, 'utf8')) as Report;
+  const merged: Report = existsSync(report) ? (JSON.parse(readFileSync(report, 'utf8')) as Report) : { ...done, files: {}, testFiles: {} };
+  for (const file of files) {
+    if (done.files[file]) merged.files[file] = done.files[file];
+  }
+  merged.testFiles = { ...merged.testFiles, ...done.testFiles };
+  writeFileSync(report, `${JSON.stringify(merged)}\n`);
+}
+
+async function runStryker(module: MutationModule, mutate: string[], incrementalFile: string): Promise<void> {
   const slug = module.name.replace(/\//g, '-');
   const stryker = new Stryker({
     testRunner: 'vitest',
@@ -18,7 +53,7 @@ async function run(module: MutationModule): Promise<void> {
     coverageAnalysis: 'perTest',
     // Static mutants left out are reported as Ignored, outside the score (TESTING.md).
     ignoreStatic: !module.staticMutants,
-    mutate: module.mutate,
+    mutate,
     testFiles: module.testFiles,
     concurrency: CONCURRENCY,
     // Beyond 3 × the covering tests' own time. Generous where static mutants run: such a mutant
@@ -30,7 +65,7 @@ async function run(module: MutationModule): Promise<void> {
     timeoutFactor: 3,
     dryRunTimeoutMinutes: 15,
     incremental: true,
-    incrementalFile: reportFileOf(module.name),
+    incrementalFile,
     // Only `force` re-runs everything; a normal run re-tests what changed since the report.
     force: process.env.MUTATION_FORCE === '1',
     reporters: ['progress', 'clear-text', 'html'],
