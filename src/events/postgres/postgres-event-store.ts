@@ -767,9 +767,14 @@ export class PostgresEventStore implements EventStore {
     if (this.unlisten || this.db.dialect !== 'postgres') return;
     // This process's own appends come back too; announce skips what it has already announced.
     this.unlisten = this.db.listen(this.coordination.channel, (payload) => this.announce(Number(payload)));
-    this.unlisten.catch(() => {
-      this.unlisten = null;
-    });
+    this.unlisten.then(
+      // Another process's commit made while LISTEN was being set up sent its NOTIFY to nobody: one
+      // read of the head once listening finds it (followers would otherwise wait for their next poll).
+      () => this.head().then(({ position }) => this.announce(position), () => undefined),
+      () => {
+        this.unlisten = null;
+      },
+    );
   }
 
   verify(options: VerifyOptions = {}): Promise<VerificationResult> {
