@@ -41,7 +41,8 @@ function mergeReportPart(report: string, part: string, files: string[]): void {
     if (done.files[file]) merged.files[file] = done.files[file];
   }
   merged.testFiles = { ...merged.testFiles, ...done.testFiles };
-  writeFileSync(report, `${JSON.stringify(merged)}\n`);
+  // Laid out as Stryker writes its reports (two-space indent), so the committed file diffs by mutant.
+  writeFileSync(report, JSON.stringify(merged, null, 2));
 }
 
 async function runStryker(module: MutationModule, mutate: string[], incrementalFile: string): Promise<void> {

@@ -4,7 +4,6 @@ import type { Runtime } from '../runtime.js';
 
 export type VersionedRead<T> = { value: T | null; streamVersion: number | null };
 
-
 const ATTEMPTS = 3;
 
 /**
@@ -16,7 +15,7 @@ const ATTEMPTS = 3;
  * was read after the body). Otherwise the stream has an event the body may not show yet: the read
  * model is waited for up to it (read-your-writes) and the read starts again. No version when the
  * read model lags past the wait, or the stream keeps moving: a conditional write then needs a
- * fresh read. Two queries when the body is cached (position, head), against four before.
+ * fresh read. Two queries when the body is cached (position, head).
  */
 export async function readVersioned<T>(runtime: Runtime, streamId: string, projection: string, read: (at: ReadModelPosition) => Promise<T | null>): Promise<VersionedRead<T>> {
   for (let attempt = 1; ; attempt++) {
