@@ -17,10 +17,11 @@ export type DatabaseDialect = 'postgres' | 'pglite';
 export type RunScript = (sql: string) => Promise<Record<string, unknown>[][]>;
 /**
  * Runs a script of statements holding one `COPY <table> (<columns>) FROM STDIN`, with `rows` as its
- * input in COPY's text format (tab-separated fields, `\N` for null, one row per line). The whole
- * script is one round trip; its statements' rows are not returned.
+ * input: text in COPY's text format (tab-separated fields, `\N` for null, one row per line), or
+ * bytes in the format the COPY names (`(FORMAT binary)`: copy-binary-format.ts). The whole script is
+ * one round trip; its statements' rows are not returned.
  */
-export type RunCopyScript = (sql: string, rows: string) => Promise<void>;
+export type RunCopyScript = (sql: string, rows: string | Uint8Array) => Promise<void>;
 
 /**
  * A text value as an SQL literal, dollar-quoted with a tag the text cannot contain, so neither

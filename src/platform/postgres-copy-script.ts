@@ -32,7 +32,7 @@ export class PostgresCopyScript implements pg.Submittable {
 
   constructor(
     private readonly text: string,
-    private readonly rows: string,
+    private readonly rows: string | Uint8Array,
   ) {
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
@@ -42,7 +42,7 @@ export class PostgresCopyScript implements pg.Submittable {
 
   submit(pgConnection: pg.Connection): void {
     const connection = pgConnection as unknown as CopyConnection;
-    const rows = Buffer.from(this.rows);
+    const rows = typeof this.rows === 'string' ? Buffer.from(this.rows) : this.rows;
     // Corked: the script, the rows and the end of the copy leave in one write (each socket write
     // to a loopback server costs a system call and a wake-up of its backend), and the rows are
     // written as they are rather than copied into a message buffer first.
