@@ -20,7 +20,14 @@ export function unstorableReason(text: string): string | null {
 // Far beyond any body a route takes; deeper JSON exhausts PostgreSQL's stack (jsonb) and recursive code.
 const MAX_NESTING = 100;
 
-type Frame = { value: object; field: string; depth: number };
+/** A node to visit; its field path is built only when something in it is reported. */
+type Frame = { value: object; parent: Frame | null; key: string | number; depth: number };
+
+const fieldOf = (frame: Frame, root: string): string => {
+  const keys: (string | number)[] = [];
+  for (let f: Frame | null = frame; f && f.parent; f = f.parent) keys.push(f.key);
+  return [root, ...keys.reverse()].join('.');
+};
 
 const isWalkable = (value: unknown): value is object => {
   if (typeof value !== 'object' || value === null) return false;
@@ -32,6 +39,7 @@ const isWalkable = (value: unknown): value is object => {
  * The first string (value or object key) anywhere in `value` that cannot be stored, or object
  * nested too deep, as `{ field, message }` with the field's path under `root` (`body.tags.2`), or
  * null. Walked with an explicit stack: a deeply nested JSON body must not overflow the call stack.
+ * A batch of 10,000 instances repeats the same 30 keys: each distinct key is checked once.
  */
 export function findUnstorableInput(value: unknown, root: string): { field: string; message: string } | null {
   if (typeof value === 'string') {
@@ -39,30 +47,33 @@ export function findUnstorableInput(value: unknown, root: string): { field: stri
     return reason ? { field: root, message: reason } : null;
   }
   if (!isWalkable(value)) return null;
-  const stack: Frame[] = [{ value, field: root, depth: 0 }];
+  const storableKeys = new Set<string>();
+  const stack: Frame[] = [{ value, parent: null, key: '', depth: 0 }];
   while (stack.length > 0) {
-    const { value: node, field, depth } = stack.pop()!;
-    if (depth > MAX_NESTING) return { field, message: `is nested deeper than ${MAX_NESTING} levels` };
-    const visit = (child: unknown, key: string | number): { field: string; message: string } | null => {
-      if (typeof child === 'string') {
-        const reason = unstorableReason(child);
-        return reason ? { field: `${field}.${key}`, message: reason } : null;
-      }
-      if (isWalkable(child)) stack.push({ value: child, field: `${field}.${key}`, depth: depth + 1 });
-      return null;
-    };
+    const frame = stack.pop()!;
+    if (frame.depth > MAX_NESTING) return { field: fieldOf(frame, root), message: `is nested deeper than ${MAX_NESTING} levels` };
+    const node = frame.value;
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
-        const found = visit(node[i], i);
-        if (found) return found;
+        const child: unknown = node[i];
+        if (typeof child === 'string') {
+          const reason = unstorableReason(child);
+          if (reason) return { field: `${fieldOf(frame, root)}.${i}`, message: reason };
+        } else if (isWalkable(child)) stack.push({ value: child, parent: frame, key: i, depth: frame.depth + 1 });
       }
       continue;
     }
     for (const key of Object.keys(node)) {
-      const reason = unstorableReason(key);
-      if (reason) return { field, message: `has a key that ${reason}` };
-      const found = visit((node as Record<string, unknown>)[key], key);
-      if (found) return found;
+      if (!storableKeys.has(key)) {
+        const reason = unstorableReason(key);
+        if (reason) return { field: fieldOf(frame, root), message: `has a key that ${reason}` };
+        storableKeys.add(key);
+      }
+      const child: unknown = (node as Record<string, unknown>)[key];
+      if (typeof child === 'string') {
+        const reason = unstorableReason(child);
+        if (reason) return { field: `${fieldOf(frame, root)}.${key}`, message: reason };
+      } else if (isWalkable(child)) stack.push({ value: child, parent: frame, key, depth: frame.depth + 1 });
     }
   }
   return null;

@@ -35,3 +35,36 @@ export function rowMatrix(rows: Rows, width: number): Float64Array {
   rows.forEach((row, i) => row.forEach((v, j) => (matrix[i * width + j] = v === null ? NaN : v)));
   return matrix;
 }
+
+/**
+ * `rowMatrix(instanceRows(…))` without the rows in between: each instance's values go straight
+ * into the matrix, which matters for 10,000-instance batches. Anything unusual (a key that is not a
+ * feature, a missing feature, a value of the wrong type) is left to `instanceRows`, which reports
+ * every problem with its field.
+ */
+export function instanceMatrix(instances: Instance[], schema: { name: string; type: string }[], field: string): Float64Array {
+  const width = schema.length;
+  const names = schema.map((f) => f.name);
+  const types = schema.map((f) => (f.type === 'boolean' ? 2 : f.type === 'integer' ? 1 : 0));
+  const matrix = new Float64Array(instances.length * width);
+  for (let i = 0; i < instances.length; i++) {
+    const instance = instances[i]!;
+    // As many own keys as features, and every feature present: no key is foreign.
+    if (Object.keys(instance).length !== width) return rowMatrix(instanceRows(instances, schema, field), width);
+    for (let j = 0; j < width; j++) {
+      // An absent feature reads undefined, or an inherited member (`toString`): neither passes below.
+      const v: unknown = instance[names[j]!];
+      let x: number;
+      if (v === null) x = NaN;
+      else if (types[j] === 2) {
+        if (typeof v !== 'boolean') return rowMatrix(instanceRows(instances, schema, field), width);
+        x = v ? 1 : 0;
+      } else {
+        if (typeof v !== 'number' || !Number.isFinite(v) || (types[j] === 1 && !Number.isInteger(v))) return rowMatrix(instanceRows(instances, schema, field), width);
+        x = v;
+      }
+      matrix[i * width + j] = x;
+    }
+  }
+  return matrix;
+}

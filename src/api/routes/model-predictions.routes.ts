@@ -8,7 +8,8 @@ import { findModel, findModelVersion, type ModelVersionRecord } from '../../proj
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
 import { resolveScoringVersion } from './model-read.js';
-import { instanceRows, rowMatrix } from './instance-rows.js';
+import { instanceBatchValidatorCompiler } from './instance-batch-validator.js';
+import { instanceMatrix } from './instance-rows.js';
 import { invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { performanceReportSchema } from '../performance-report-schema.js';
 
@@ -17,6 +18,23 @@ const MAX_INSTANCES = 10_000;
 const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
 
 const featureValue = z.union([z.number(), z.boolean(), z.null()]);
+
+/** The body of `POST /models/:id/predict`. */
+export const predictBody = z.strictObject({
+  instances: z.array(z.record(z.string().max(200), featureValue)).min(1).max(MAX_INSTANCES),
+  version: z.number().int().positive().optional(),
+  subjectId: z.string().trim().min(1).max(200).optional(),
+});
+
+/** The same checks as `predictBody`, done directly for a well-formed batch (instance-batch-validator.ts). */
+export const predictBodyValidatorCompiler = instanceBatchValidatorCompiler(MAX_INSTANCES, {
+  version: (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? { value: v } : null),
+  subjectId: (v) => {
+    if (typeof v !== 'string') return null;
+    const trimmed = v.trim();
+    return trimmed.length >= 1 && trimmed.length <= 200 ? { value: trimmed } : null;
+  },
+});
 
 /** Scoring with a registered model, its prediction log, ground truth and measured performance. */
 export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
@@ -27,16 +45,13 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       config: { permission: 'models:predict' },
       // Batches of up to 10,000 instances are several MB of JSON; other routes keep the 1 MB limit.
       bodyLimit: BATCH_BODY_LIMIT,
+      validatorCompiler: predictBodyValidatorCompiler,
       schema: {
         tags: ['models'],
         summary: 'Score one or more instances (default: with the deployed version); each prediction is logged',
         description: 'Instances are objects keyed by the input schema\'s feature names (null = missing). With `subjectId` the inputs are logged encrypted under that data subject\'s key, so erasing the subject erases them.',
         params: z.strictObject({ id: z.uuid() }),
-        body: z.strictObject({
-          instances: z.array(z.record(z.string().max(200), featureValue)).min(1).max(MAX_INSTANCES),
-          version: z.number().int().positive().optional(),
-          subjectId: z.string().trim().min(1).max(200).optional(),
-        }),
+        body: predictBody,
         response: {
           200: z.object({
             modelId: z.uuid(),
@@ -51,7 +66,7 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const { id } = request.params;
       const { instances, subjectId } = request.body;
       const version = await resolveScoringVersion(runtime, id, request.body.version);
-      const features = rowMatrix(instanceRows(instances, version.inputSchema, 'body.instances'), version.inputSchema.length);
+      const features = instanceMatrix(instances, version.inputSchema, 'body.instances');
       const model = await runtime.scoringModels.get(id, version.version, version);
       const started = performance.now();
       const out = await model.score(features, instances.length);

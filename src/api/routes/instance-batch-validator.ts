@@ -1,0 +1,66 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+
+/** What an instance batch body holds beyond `instances`: a key that is not one of these goes to zod. */
+type OtherFields = Record<string, (value: unknown) => { value: unknown } | null>;
+
+const MAX_KEY_LENGTH = 200;
+
+/**
+ * A validator for a body of up to `maxInstances` flat instances (`{ instances: [{ feature: number |
+ * boolean | null, … }], … }`) that accepts the well-formed case by a direct check and hands
+ * anything else to the route's zod schema, which then answers as it always does (the same 400 and
+ * fields). Zod walks a 10,000-instance batch of 30 features in ~90 ms, more than scoring it; this
+ * check takes a few. It accepts only what the schema accepts, with the same value: a test compares
+ * the two on generated bodies.
+ *
+ * `others`: the body's other keys, each with a check answering the value the schema would (after
+ * its transforms) or null to leave the body to zod.
+ */
+export function instanceBatchValidatorCompiler(maxInstances: number, others: OtherFields): FastifySchemaCompiler<unknown> {
+  return (route) => {
+    const bySchema = validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
+    if (route.httpPart !== 'body') return bySchema;
+    return (data: unknown) => acceptedBatch(data, maxInstances, others) ?? bySchema(data);
+  };
+}
+
+function acceptedBatch(data: unknown, maxInstances: number, others: OtherFields): { value: unknown } | null {
+  if (!isPlainObject(data)) return null;
+  const value: Record<string, unknown> = {};
+  for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
+    if (key === 'instances') {
+      if (!flatInstances(data.instances, maxInstances)) return null;
+      value.instances = data.instances;
+      continue;
+    }
+    const check = Object.hasOwn(others, key) ? others[key]! : null;
+    const accepted = check ? check(data[key]) : null;
+    if (!accepted) return null;
+    value[key] = accepted.value;
+  }
+  return 'instances' in value ? { value } : null;
+}
+
+function flatInstances(instances: unknown, maxInstances: number): boolean {
+  if (!Array.isArray(instances) || instances.length === 0 || instances.length > maxInstances) return false;
+  for (let i = 0; i < instances.length; i++) {
+    const instance: unknown = instances[i];
+    if (!isPlainObject(instance)) return false;
+    for (const key in instance) {
+      if (key.length > MAX_KEY_LENGTH) return false;
+      const v = instance[key];
+      // JSON numbers are finite; zod's z.number() refuses NaN and infinities besides.
+      if (v !== null && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) return false;
+    }
+  }
+  return true;
+}
+
+/** A JSON object as JSON.parse makes it (not an array, not a class instance). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
