@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -6,9 +5,10 @@ import { join } from 'node:path';
 import knexFactory from 'knex';
 import { Pool } from 'undici';
 import { treeModel, treeModelSchema } from '../tests/support/tree-model-fixture.js';
+import { startBenchServer } from './support/start-bench-server.js';
 
 /**
- * The HTTP path under a mixed load: a RAIA process of its own (bench/support/api-bench-server.ts:
+ * The HTTP path under a mixed load: a RAIA process of its own (bench/support/bench-server.ts:
  * runtime and HTTP on loopback, PostgreSQL on loopback) and, in this process, CONCURRENCY clients
  * each sending its next request as soon as the last one answered, for DURATION_S after a warm-up.
  * Mix: 70 % reads (a model, the model list, a dataset, the dataset list, a page of 50 audit
@@ -28,33 +28,11 @@ const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
 
 type Kind = 'read' | 'write' | 'explain';
-type Server = { base: string; scientist: string; auditor: string; stop(): Promise<void> };
-
-function startServer(env: Record<string, string>): Promise<Server> {
-  // BENCH_API_CPU_PROF=<dir>: the server writes a CPU profile there when it stops.
-  const profile = process.env.BENCH_API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, 'support', 'api-bench-server.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const fail = () => reject(new Error(`the RAIA process did not start:\n${output}`));
-    child.once('exit', fail);
-    child.stderr.on('data', (d) => (output += String(d)));
-    child.stdout.on('data', (d) => {
-      output += String(d);
-      const ready = /^READY (.*)$/m.exec(output);
-      if (!ready) return;
-      child.off('exit', fail);
-      const { base, scientist, auditor } = JSON.parse(ready[1]!) as { base: string; scientist: string; auditor: string };
-      resolve({ base, scientist, auditor, stop: async () => void (child.kill('SIGTERM'), await exited) });
-    });
-  });
-}
 
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'raia-bench-api-'));
   const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const server = await startServer({ DATABASE_URL, DATABASE_SCHEMA: schema, RAIA_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' });
+  const server = await startBenchServer({ DATABASE_URL, DATABASE_SCHEMA: schema, RAIA_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' });
   const pool = new Pool(server.base, { connections: CONCURRENCY, pipelining: 1 });
   try {
     const scientist = { authorization: `Bearer ${server.scientist}` };

@@ -1,24 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulberry32 } from '../src/analytics/seeded-random.js';
 import { treeEnsembleScoringModel } from '../src/analytics/scoring/tree-ensemble-model.js';
 import { parseRaiaTreeEnsemble } from '../src/analytics/trees/raia-tree-format.js';
-import { buildApp } from '../src/api/app.js';
-import { loadConfig } from '../src/platform/config.js';
 import { loadOnnxModel } from '../src/platform/onnx-model.js';
-import { startRuntime } from '../src/runtime.js';
 import { buildOnnxTreeEnsemble, writeOnnxModel, type TreeEnsembleDescription } from '../tests/support/onnx-model-builder.js';
 import { randomTreeEnsemble } from './support/random-tree-ensemble.js';
+import { startBenchServer } from './support/start-bench-server.js';
 
 /**
  * Batch scoring of 100,000 rows with a 100-tree, depth-6 ensemble over 30 features: through the
  * scoring core (RAIA tree JSON), through onnxruntime (the same trees as a TreeEnsembleRegressor),
- * and through the HTTP API (10 requests of 10,000 instances over loopback, each prediction logged
- * to PostgreSQL before its answer): one request after another, then HTTP_CONCURRENCY clients
- * sending the same 10 requests (the client runs in this process: its work counts against the
- * figures). Model and data are generated before any clock starts; core figures are best of 3.
+ * and through the HTTP API of a RAIA process of its own (10 requests of 10,000 instances over
+ * loopback, each prediction logged to PostgreSQL before its answer): one request after another,
+ * then HTTP_CONCURRENCY clients sending the same 10 requests. Model and data are generated before any clock starts; core figures are best of 3.
  */
 const N_ROWS = 100_000;
 const N_FEATURES = 30;
@@ -69,14 +67,12 @@ export async function run(): Promise<Record<string, unknown>> {
     const maxDifference = Math.max(...a.predictions.map((v, i) => Math.abs(v - b.predictions[i]!)));
     await onnx.close();
 
-    const runtime = await startRuntime(loadConfig({ RAIA_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', DATABASE_URL, DATABASE_SCHEMA: schema }));
-    const app = await buildApp(runtime, { logger: false });
+    const server = await startBenchServer({ RAIA_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', DATABASE_URL, DATABASE_SCHEMA: schema });
     let httpMs = 0;
     let httpSerialMs = 0;
     try {
-      const base = await app.listen({ port: 0, host: '127.0.0.1' });
-      const { sessionId } = await runtime.identity.sessions.create(randomUUID(), 'bench');
-      const auth = { authorization: `Bearer ${await runtime.accessTokens.issue({ userId: randomUUID(), role: 'data_scientist', sessionId })}` };
+      const base = server.base;
+      const auth = { authorization: `Bearer ${server.scientist}` };
       const created = (await (await fetch(`${base}/api/v1/models`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', type: 'regression', riskTier: 'minimal' }) })).json()) as { id: string };
       const form = new FormData();
       form.append('metadata', JSON.stringify({ format: 'raia-tree-ensemble/v1', task: 'regression', inputSchema: featureNames.map((name) => ({ name, type: 'number' })) }));
@@ -104,9 +100,9 @@ export async function run(): Promise<Record<string, unknown>> {
       }));
       httpMs = performance.now() - start;
     } finally {
-      await app.close();
-      await runtime.db.knex.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await runtime.close();
+      await server.stop();
+      const knex = knexFactory({ client: 'pg', connection: DATABASE_URL });
+      await knex.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => knex.destroy());
     }
     const perSec = (ms: number) => Math.round(N_ROWS / (ms / 1000));
     return {

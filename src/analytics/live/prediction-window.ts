@@ -27,6 +27,21 @@ export type PredictionWindowStats = {
   drift: { status: 'insufficient-data' | 'stable' | 'moderate' | 'significant'; psi: number | null; previousPredictions: number };
 };
 
+export const DEFAULT_SCORE_BINS = 10;
+/** Score classes (`scoreClassOf`): a bin 0 … bins − 1 of [0, 1], or one of these. */
+export const MISSING_SCORE_CLASS = -1;
+export const OUT_OF_RANGE_CLASS = -2;
+
+/**
+ * The class a score counts in: missing (null or NaN), out of [0, 1], or its bin of `bins` equal
+ * bins (1 in the last). model-live-metrics.ts computes the same in SQL (float8 is IEEE double there too).
+ */
+export function scoreClassOf(score: number | null, bins: number): number {
+  if (score === null || Number.isNaN(score)) return MISSING_SCORE_CLASS;
+  if (score < 0 || score > 1) return OUT_OF_RANGE_CLASS;
+  return Math.min(bins - 1, Math.floor(score * bins));
+}
+
 /** Fewer scores than this in either window and PSI is not reported (its bins would be noise). */
 export const MIN_SCORES_FOR_DRIFT = 30;
 
@@ -59,7 +74,7 @@ export class PredictionWindow {
     if (!(options.slotMs > 0) || !Number.isInteger(options.slots) || options.slots < 1) throw new RangeError('slotMs must be positive and slots a positive integer');
     this.slotMs = options.slotMs;
     this.slots = options.slots;
-    this.scoreBins = options.scoreBins ?? 10;
+    this.scoreBins = options.scoreBins ?? DEFAULT_SCORE_BINS;
     const ring = 2 * this.slots;
     this.epochOf = new Float64Array(ring).fill(-1);
     this.scalars = new Float64Array(ring * SCALARS);
@@ -97,20 +112,27 @@ export class PredictionWindow {
 
   /** A prediction made at `atMs`; older than the previous window, it is ignored. */
   addPrediction(atMs: number, latencyMs: number, score: number | null): void {
+    this.addPredictions(atMs, latencyMs, scoreClassOf(score, this.scoreBins), 1);
+  }
+
+  /**
+   * `count` predictions made at `atMs` with the same latency and score class (`scoreClassOf`):
+   * what `count` calls of `addPrediction` would do, for a reader that groups them first.
+   */
+  addPredictions(atMs: number, latencyMs: number, scoreClass: number, count: number): void {
     const i = this.slotFor(atMs);
     if (i < 0) return;
     const totals = this.totalsOf(atMs);
-    this.bump(i, totals, COUNT, 1);
-    this.bump(i, totals, LATENCY_SUM, latencyMs);
+    this.bump(i, totals, COUNT, count);
+    this.bump(i, totals, LATENCY_SUM, latencyMs * count);
     const l = logBucketOf(LATENCY_BUCKETS, latencyMs);
-    this.latency[i * LATENCY_BUCKETS.count + l]! += 1;
-    totals.latency[l]! += 1;
-    if (score === null || Number.isNaN(score)) this.bump(i, totals, MISSING_SCORE, 1);
-    else if (score < 0 || score > 1) this.bump(i, totals, OUT_OF_RANGE, 1);
+    this.latency[i * LATENCY_BUCKETS.count + l]! += count;
+    totals.latency[l]! += count;
+    if (scoreClass === MISSING_SCORE_CLASS) this.bump(i, totals, MISSING_SCORE, count);
+    else if (scoreClass === OUT_OF_RANGE_CLASS) this.bump(i, totals, OUT_OF_RANGE, count);
     else {
-      const b = Math.min(this.scoreBins - 1, Math.floor(score * this.scoreBins));
-      this.score[i * this.scoreBins + b]! += 1;
-      totals.score[b]! += 1;
+      this.score[i * this.scoreBins + scoreClass]! += count;
+      totals.score[scoreClass]! += count;
     }
   }
 

@@ -1,4 +1,4 @@
-import { PredictionWindow, type PredictionWindowStats } from '../../analytics/live/prediction-window.js';
+import { DEFAULT_SCORE_BINS, MISSING_SCORE_CLASS, OUT_OF_RANGE_CLASS, PredictionWindow, type PredictionWindowStats } from '../../analytics/live/prediction-window.js';
 import type { Knex } from '../../platform/database.js';
 import type { Logger } from '../../platform/logger.js';
 
@@ -16,6 +16,8 @@ export type ModelLiveMetricsOptions = {
    */
   overlapMs?: number;
   clock?: () => number;
+  /** Groups of rows read per query (default 20,000). */
+  pageSize?: number;
 };
 
 export type ModelLiveMetrics = {
@@ -26,7 +28,6 @@ export type ModelLiveMetrics = {
   stop(): Promise<void>;
 };
 
-const PAGE = 20_000;
 
 type Cursor = { at: number; seen: Map<string, number> };
 
@@ -42,6 +43,7 @@ export function startModelLiveMetrics(options: ModelLiveMetricsOptions): ModelLi
   const slots = options.slots ?? 60;
   const overlapMs = options.overlapMs ?? 10_000;
   const clock = options.clock ?? Date.now;
+  const pageSize = options.pageSize ?? 20_000;
   const windows = new Map<string, PredictionWindow>();
   const start = clock() - 2 * slots * slotMs;
   const outcomes: Cursor = { at: start, seen: new Map() };
@@ -71,34 +73,42 @@ export function startModelLiveMetrics(options: ModelLiveMetricsOptions): ModelLi
   // of it at 100,000 predictions a second, and a scan of the table without an index on it.)
   let fromXid = 0n;
   const addRows = (rows: Record<string, unknown>[]) => {
-    for (const r of rows) windowOf(r.model_id as string, Number(r.version)).addPrediction(Number(r.created_ms), Number(r.latency_ms), r.score === null ? null : Number(r.score));
+    for (const r of rows) windowOf(r.model_id as string, Number(r.version)).addPredictions(Number(r.created_ms), Number(r.latency_ms), Number(r.score_class), Number(r.n));
   };
+  // Rows of one transaction sharing model, version, time, latency and score class come as one group
+  // with its count: a request's 10,000 rows are a dozen. The class is `scoreClassOf` (NaN first:
+  // PostgreSQL orders NaN above every number).
+  const scoreClass = knex.raw(
+    `CASE WHEN score IS NULL OR score = 'NaN'::float8 THEN ${MISSING_SCORE_CLASS} WHEN score < 0 OR score > 1 THEN ${OUT_OF_RANGE_CLASS} ELSE least(?::int - 1, floor(score * ?::int)::int) END`,
+    [DEFAULT_SCORE_BINS, DEFAULT_SCORE_BINS],
+  );
   const predictionRows = (where: (q: Knex.QueryBuilder) => void, limit?: number) => {
     const q = knex('model_predictions')
       .where('created_at', '>', new Date(start).toISOString())
       .modify(where)
-      // The time as epoch milliseconds: parsing 20,000 timestamp texts into Dates cost more than the query.
-      .select('model_id', 'version', 'score', 'latency_ms', knex.raw('(extract(epoch from created_at) * 1000)::float8 AS created_ms'), knex.raw('logged_xid::text AS xid'));
+      // The time as epoch milliseconds: parsing timestamp texts into Dates cost more than the query.
+      .select('model_id', 'version', 'latency_ms', knex.raw('(extract(epoch from created_at) * 1000)::float8 AS created_ms'), knex.raw('logged_xid::text AS xid'), knex.raw('? AS score_class', [scoreClass]), knex.raw('count(*)::int AS n'))
+      .groupBy('logged_xid', 'model_id', 'version', 'created_at', 'latency_ms', 'score_class');
     return (limit === undefined ? q : q.orderBy('logged_xid').limit(limit)) as Promise<Record<string, unknown>[]>;
   };
   const readPredictions = async () => {
     const [{ upto }] = (await knex.select(knex.raw('pg_snapshot_xmin(pg_current_snapshot())::text AS upto'))) as [{ upto: string }];
     const before = BigInt(upto);
     while (fromXid < before) {
-      const rows = await predictionRows((q) => q.where('logged_xid', '>=', String(fromXid)).where('logged_xid', '<', upto), PAGE);
-      if (rows.length < PAGE) {
+      const rows = await predictionRows((q) => q.where('logged_xid', '>=', String(fromXid)).where('logged_xid', '<', upto), pageSize);
+      if (rows.length < pageSize) {
         addRows(rows);
         fromXid = before;
         return;
       }
-      // A full page: its last transaction may go on past it, so it is left for the next read.
+      // A full page (of groups): its last transaction's may go on past it, so they are left for the next read.
       const last = rows[rows.length - 1]!.xid as string;
       const whole = rows.filter((r) => r.xid !== last);
       if (whole.length > 0) {
         addRows(whole);
         fromXid = BigInt(last);
       } else {
-        // One transaction larger than a page: read it whole.
+        // One transaction of more groups than a page: read it whole.
         addRows(await predictionRows((q) => q.where('logged_xid', '=', last)));
         fromXid = BigInt(last) + 1n;
       }
@@ -111,7 +121,7 @@ export function startModelLiveMetrics(options: ModelLiveMetricsOptions): ModelLi
         .join('model_predictions as p', 'p.prediction_id', 'o.prediction_id')
         .where('o.recorded_at', '>', new Date(outcomes.at - overlapMs).toISOString())
         .orderBy('o.recorded_at')
-        .limit(PAGE)
+        .limit(pageSize)
         .select('o.prediction_id', 'o.recorded_at', 'o.actual', 'p.model_id', 'p.version', 'p.prediction')) as Record<string, unknown>[];
       // A corrected outcome is a new row time: counted again, as a new outcome recorded then.
       const added = fresh(outcomes, rows.map((r) => ({ id: `${r.prediction_id as string}@${new Date(r.recorded_at as string).getTime()}`, at: new Date(r.recorded_at as string).getTime(), r })));
@@ -121,7 +131,7 @@ export function startModelLiveMetrics(options: ModelLiveMetricsOptions): ModelLi
         if (predicted.probabilities === undefined) continue;
         windowOf(r.model_id as string, Number(r.version)).addOutcome(at, String(predicted.prediction) !== String(r.actual));
       }
-      if (rows.length < PAGE || added.length === 0) return;
+      if (rows.length < pageSize || added.length === 0) return;
     }
   };
 

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/platform/config.js';
 import { startRuntime } from '../../src/runtime.js';
 
 /**
- * The RAIA process of `npm run bench -- api`: runtime and HTTP server on loopback, on the
+ * The RAIA process of the HTTP benches (`api`, `predict`): runtime and HTTP server on loopback, on the
  * PostgreSQL schema and data directory given in the environment (DATABASE_URL, DATABASE_SCHEMA,
  * RAIA_DATA_DIR). Prints one line `READY <json>` with its base URL and access tokens of a data
  * scientist and an auditor (issued in-process: the bench measures requests, not sign-ins), then
