@@ -84,6 +84,17 @@ describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect)
     const ids = res.body.predictions.map((p: { predictionId: string }) => p.predictionId);
     const logged = await server.runtime.predictionLog.inputValues(ids);
     expect(ids.map((pid: string) => [...logged.get(pid)!])).toEqual([[25, 40], [30, 50], [45, 80], [NaN, 51]]);
+
+    // The same instances as rows under column names, in another order than the schema's.
+    const asRows = await call('POST', `/api/v1/models/${id}/predict`, scientist, { columns: ['income', 'age'], rows: [[40, 25], [50, 30], [80, 45], [51, null]], version: 1 });
+    expect(asRows.status).toBe(200);
+    asRows.body.predictions.forEach((p: { prediction: string; probabilities: Record<string, number> }, i: number) => {
+      expect(p.probabilities.grant).toBeCloseTo(expected[i]!, 12);
+      expect(p.prediction).toBe(expected[i]! >= 0.5 ? 'grant' : 'deny');
+    });
+    const rowIds = asRows.body.predictions.map((p: { predictionId: string }) => p.predictionId);
+    const loggedRows = await server.runtime.predictionLog.inputValues(rowIds);
+    expect(rowIds.map((pid: string) => [...loggedRows.get(pid)!])).toEqual([[25, 40], [30, 50], [45, 80], [NaN, 51]]);
   });
 
   it('runs the governed lifecycle: four eyes, gates refused with every reason (recorded), deploy under a policy, history and card; retiring a draft leaves the deployed version in service', async () => {
@@ -250,6 +261,22 @@ describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect)
     const wrong = await predict([{ age: true, income: 1 }, { income: 2 }, { age: 1, income: 2, shoeSize: 44 }]);
     expect(wrong.status).toBe(400);
     expect(wrong.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.instances.0.age', 'body.instances.1.age', 'body.instances.2.shoeSize']);
+    // Rows under column names: each refusal names its field.
+    const refusals: [unknown, { field: string; message: string }[]][] = [
+      [{ columns: ['age', 'income'], rows: [[1, 2]], instances: [{ age: 1, income: 2 }] }, [{ field: 'body.rows', message: 'cannot be sent with instances' }, { field: 'body.columns', message: 'cannot be sent with instances' }]],
+      [{ columns: ['age', 'income'] }, [{ field: 'body.rows', message: 'is required with columns' }]],
+      [{ rows: [[1, 2]] }, [{ field: 'body.columns', message: 'is required with rows' }]],
+      [{ version: 1 }, [{ field: 'body.instances', message: 'is required (or columns and rows)' }]],
+      [{ columns: ['age', 'income'], rows: [[1, 2], [3], [4, 5, 6]] }, [{ field: 'body.rows.1', message: 'must hold 2 values, one per column' }, { field: 'body.rows.2', message: 'must hold 2 values, one per column' }]],
+      [{ columns: ['age', 'shoeSize', 'age'], rows: [[1, 2, 3]] }, [{ field: 'body.columns.1', message: 'is not a feature of this model' }, { field: 'body.columns.2', message: 'names age again' }, { field: 'body.columns', message: 'lacks income (every feature needs a column; send null for a missing value)' }]],
+      [{ columns: ['income', 'age'], rows: [[1, true], ['2', 3]] }, [{ field: 'body.rows.1.0', message: expect.any(String) as unknown as string }]],
+      [{ columns: ['income', 'age'], rows: [[1, true], [2, 3]] }, [{ field: 'body.rows.0.1', message: 'must be a finite number' }]],
+    ];
+    for (const [body, errors] of refusals) {
+      const refused = await call('POST', `/api/v1/models/${id}/predict`, scientist, body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.errors, JSON.stringify(body)).toEqual(errors);
+    }
     expect((await call('POST', '/api/v1/models', scientist, { name: 'x', type: 'classification', riskTier: 'extreme' })).body.errors[0].field).toBe('body.riskTier');
     expect((await call('PUT', `/api/v1/models/${id}`, otherScientist, { description: 'mine now' })).status).toBe(403);
   });

@@ -68,3 +68,59 @@ export function instanceMatrix(instances: Instance[], schema: { name: string; ty
   }
   return matrix;
 }
+
+/**
+ * Instances sent as rows under column names (`columns` naming each position of a row) as a
+ * row-major matrix in the input schema's order. Refused, each with its field: a column that is not
+ * a feature or is named twice (`body.columns.<j>`), a feature no column names (`body.columns`), a
+ * value of the wrong type (`body.rows.<i>.<j>`). Rows are as long as `columns` (the body schema
+ * checks that).
+ */
+export function columnRowsMatrix(columns: string[], rows: (number | boolean | null)[][], schema: { name: string; type: string }[]): Float64Array {
+  const problems: { field: string; message: string }[] = [];
+  const featureIndex = new Map(schema.map((f, j) => [f.name, j]));
+  const named = new Set<string>();
+  // Per column: its feature's position in the schema (-1: none).
+  const target = columns.map((name, c) => {
+    const j = featureIndex.get(name);
+    if (j === undefined) return problems.push({ field: `body.columns.${c}`, message: 'is not a feature of this model' }), -1;
+    if (named.has(name)) return problems.push({ field: `body.columns.${c}`, message: `names ${name} again` }), -1;
+    named.add(name);
+    return j;
+  });
+  const missing = schema.filter((f) => !named.has(f.name)).map((f) => f.name);
+  if (missing.length > 0) problems.push({ field: 'body.columns', message: `lacks ${missing.join(', ')} (every feature needs a column; send null for a missing value)` });
+  if (problems.length > 0) throw invalidFields(problems);
+
+  const width = schema.length;
+  const types = target.map((j) => (schema[j]!.type === 'boolean' ? 2 : schema[j]!.type === 'integer' ? 1 : 0));
+  const matrix = new Float64Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const base = i * width;
+    for (let c = 0; c < row.length; c++) {
+      const v = row[c];
+      const type = types[c]!;
+      let x: number;
+      if (v === null || v === undefined) x = NaN;
+      else if (type === 2) {
+        if (typeof v !== 'boolean') {
+          problems.push({ field: `body.rows.${i}.${c}`, message: 'must be a boolean' });
+          continue;
+        }
+        x = v ? 1 : 0;
+      } else if (typeof v !== 'number' || !Number.isFinite(v) || (type === 1 && !Number.isInteger(v))) {
+        problems.push({ field: `body.rows.${i}.${c}`, message: typeof v === 'number' && Number.isFinite(v) ? 'must be an integer' : 'must be a finite number' });
+        continue;
+      } else x = v;
+      matrix[base + target[c]!] = x;
+    }
+  }
+  if (problems.length > 0) throw invalidFields(problems);
+  return matrix;
+}
+
+/** Rows under column names as instance objects (what a subject's logged inputs are sealed as). */
+export function instancesOf(columns: string[], rows: (number | boolean | null)[][]): Instance[] {
+  return rows.map((row) => Object.fromEntries(columns.map((name, c) => [name, row[c] ?? null])));
+}
