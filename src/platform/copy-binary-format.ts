@@ -111,6 +111,15 @@ export class CopyBinaryWriter {
     return this;
   }
 
+  /** uuid from its 16 bytes at `offset` of `source`. */
+  uuidBytes(source: Uint8Array, offset: number): this {
+    this.room(20);
+    this.bytes.writeInt32BE(16, this.at);
+    this.bytes.set(source.subarray(offset, offset + 16), this.at + 4);
+    this.at += 20;
+    return this;
+  }
+
   text(value: string): this {
     const length = Buffer.byteLength(value);
     this.room(4 + length);

@@ -68,6 +68,8 @@ export type LoggedPredictionBatch = {
    * identified subject (erasable with the subject's key).
    */
   inputs: { values: Float64Array; width: number } | { sealed: unknown[] };
+  /** The prediction ids as 16 bytes each, in order, when the caller has them (else read from the text). */
+  predictionIdBytes?: Uint8Array;
   predictions: {
     predictionId: string;
     /** The answer's prediction (and probabilities), as the performance and live readers read it. */
@@ -111,7 +113,9 @@ export class PredictionLog {
     const copy = new CopyBinaryWriter(n * (120 + rowBytes));
     for (let i = 0; i < n; i++) {
       const p = batch.predictions[i]!;
-      copy.row(COLUMNS).uuid(p.predictionId).encoded(shared);
+      if (batch.predictionIdBytes) copy.row(COLUMNS).uuidBytes(batch.predictionIdBytes, 16 * i);
+      else copy.row(COLUMNS).uuid(p.predictionId);
+      copy.encoded(shared);
       if (sealed) copy.jsonb(JSON.stringify(sealed[i])).null();
       else copy.null().bytea(values!.subarray(i * rowBytes, (i + 1) * rowBytes));
       copy.jsonb(JSON.stringify(p.prediction));

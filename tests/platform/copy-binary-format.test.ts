@@ -30,7 +30,7 @@ describe.each(dialects)('COPY binary format on %s', (dialect) => {
     copy.row(7).uuid('0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0').int4(-2147483648).float8(NaN).encoded(shared).text('Zürich ✓ 𝄞').jsonb('{"b": [1, 2.5], "a": "é"}').bytea(Uint8Array.from([0, 255, 16]));
     copy.row(7).uuid('00000000-0000-0000-0000-000000000000').int4(2).float8(-Infinity).timestamptz(new Date('1999-12-31T23:59:59.999Z')).null().null().bytea(new Uint8Array(0));
     copy.row(7).null().int4(2147483647).float8(0.1).encoded(shared).text('').jsonb('null').null();
-    copy.row(7).uuid('ffffffffffffffffffffffffffffffff').int4(3).float8(Infinity).null().null().null().null();
+    copy.row(7).uuidBytes(Buffer.from('00ffffffffffffffffffffffffffffffffff', 'hex'), 1).int4(3).float8(Infinity).null().null().null().null();
     await db.withScriptConnection((_run, runCopy) => runCopy(COPY, copy.finish()));
     expect(await read()).toEqual([
       { id: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', n: -2147483648, x: 'NaN', at: '2026-12-07T05:30:00.123000', label: 'Zürich ✓ 𝄞', doc: '{"a": "é", "b": [1, 2.5]}', raw: '00ff10' },

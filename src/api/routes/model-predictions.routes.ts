@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { randomUuidBatch } from '../../platform/random-uuid-batch.js';
 import { performanceMetrics } from '../../analytics/performance/performance-metrics.js';
 import type { JsonValue } from '../../events/envelope.js';
 import { findModel, findModelVersion, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
@@ -90,11 +90,12 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const latencyMs = performance.now() - started;
       const classes = model.classes;
       const now = new Date();
+      const ids = randomUuidBatch(n);
       const predictions = Array.from({ length: n }, (_, i) => {
-        if (!classes || !out.probabilities) return { predictionId: randomUUID(), prediction: out.predictions[i]! };
+        if (!classes || !out.probabilities) return { predictionId: ids.text[i]!, prediction: out.predictions[i]! };
         const k = classes.length;
         const probabilities = Object.fromEntries(classes.map((c, j) => [c, out.probabilities![i * k + j]!]));
-        return { predictionId: randomUUID(), prediction: classes[out.predictions[i]!]!, probabilities };
+        return { predictionId: ids.text[i]!, prediction: classes[out.predictions[i]!]!, probabilities };
       });
       await runtime.predictionLog.record({
         modelId: id,
@@ -102,6 +103,7 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         subjectId: subjectId ?? null,
         createdAt: now,
         latencyMs: latencyMs / n,
+        predictionIdBytes: ids.bytes,
         inputs: subjectId ? { sealed: await Promise.all((instances ?? instancesOf(columns!, rows!)).map((x) => runtime.vault.seal(subjectId, x as JsonValue))) } : { values: features, width: version.inputSchema.length },
         predictions: predictions.map((p, i) => ({
           predictionId: p.predictionId,
