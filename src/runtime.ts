@@ -1,3 +1,4 @@
+import { StreamStateCache } from './commands/stream-state-cache.js';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from './platform/config.js';
@@ -72,6 +73,8 @@ export type Runtime = {
   db: Database;
   store: EventStore;
   catalogue: EventCatalogue;
+  /** States this process's commands left streams in (commands decide on them instead of replaying). */
+  streamStates: StreamStateCache;
   vault: PersonalDataVault;
   keys: KeyMaterial;
   bus: MessageBus;
@@ -285,7 +288,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     cleanups.push(() => live.close());
     const evaluations = await startEvaluationRunner({ store, catalogue, knex: db.knex, apiKeys: llm.apiKeys, connections: llmConnections, env: process.env, retriever: () => llm.retriever, embedder: documents.embedder, logger });
     cleanups.push(() => evaluations.stop());
-    return { config, logger, db, store, catalogue, vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, live, evaluations, startedAt: new Date(), close };
+    return { config, logger, db, store, catalogue, streamStates: new StreamStateCache(catalogue), vault, keys, bus, projections, relay, sealer, identity, accessTokens, apiKeyUsage, oidc, blobs, scoringModels, predictionLog: new PredictionLog(db), explanationJobs, driftScheduler, exportJobs, exportRenderers: renderers, streams, mailSender, exportsForSubject, backgroundTasks, webhooks, publishers, cache, llm, documents, live, evaluations, startedAt: new Date(), close };
   } catch (error) {
     await close();
     throw error;

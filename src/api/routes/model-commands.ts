@@ -13,8 +13,9 @@ import { HttpProblem, notFound } from '../problem-details.js';
  * the client gets 409 with every unmet condition.
  */
 export async function runModelCommand(runtime: Runtime, request: FastifyRequest, modelId: string, command: ModelCommand, precondition?: StreamPrecondition): Promise<CommandResult<ModelState>> {
-  const [first] = await runtime.store.readStream(modelStreamId(modelId), { limit: 1 });
-  if (!first && command.type !== 'RegisterModel') throw notFound(`model ${modelId}`);
+  // A stream this process's commands left a state of exists (streams are never removed).
+  const known = runtime.streamStates.get(modelDecider, modelStreamId(modelId)) !== undefined;
+  if (!known && command.type !== 'RegisterModel' && (await runtime.store.readStream(modelStreamId(modelId), { limit: 1 })).length === 0) throw notFound(`model ${modelId}`);
   const result = await handleCommand(runtime, modelDecider, modelStreamId(modelId), command, { actor: actorOf(principalOf(request)), correlationId: request.id, ...(precondition ? { precondition } : {}) });
   const refused = result.events.find((e) => e.type === 'model.transition-refused');
   if (refused) {

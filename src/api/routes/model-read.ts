@@ -1,4 +1,5 @@
 import { findModel, findModelVersion, listModelVersions, type ModelSummary, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
+import { currentStreamState } from '../../commands/current-stream-state.js';
 import { modelDecider, modelStreamId, type ModelState } from '../../commands/model/model.decider.js';
 import type { Runtime } from '../../runtime.js';
 import { HttpProblem, notFound } from '../problem-details.js';
@@ -20,13 +21,11 @@ export const versionedModel = (runtime: Runtime, modelId: string): Promise<Versi
   });
 
 /**
- * A model's lifecycle state replayed from its stream: what may score must follow deployments and
- * retirements at once, not when the read model catches up.
+ * A model's lifecycle state from its stream as it is now: what may score must follow deployments
+ * and retirements at once, not when the read model catches up.
  */
 export async function modelStateFromLedger(runtime: Runtime, modelId: string): Promise<ModelState> {
-  let state = modelDecider.initialState();
-  for (const e of await runtime.store.readStream(modelStreamId(modelId))) state = modelDecider.evolve(state, runtime.catalogue.upcast(e) as never);
-  return state;
+  return (await currentStreamState(runtime, modelDecider, modelStreamId(modelId))).state;
 }
 
 /**
