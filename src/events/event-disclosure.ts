@@ -41,18 +41,34 @@ export async function discloseEvents<E extends Disclosable>(events: E[], deps: {
   // Two walks in the same order: the first gathers personal values, which are opened in one
   // batch (one key read), the second builds each event from them.
   const personalValues: JsonValue[] = [];
-  for (const e of events) walk(e.data, [], fieldsOf(catalogue, e), (value) => void personalValues.push(value));
+  // Most events declare no classified field and hold no sealed value: they leave as stored,
+  // without the walks (which rebuild every object and path of the data).
+  const plain = events.map((e) => fieldsOf(catalogue, e).length === 0 && !holdsSealed(e.data) && (!e.metadata || !holdsSealed(e.metadata)));
+  events.forEach((e, i) => plain[i] || walk(e.data, [], fieldsOf(catalogue, e), (value) => void personalValues.push(value)));
   const opened = personalValues.length === 0 ? [] : ((await vault.reveal([{ data: { values: personalValues } }]))[0]!.data.values as JsonValue[]);
   let next = 0;
   const present = (): JsonValue => {
     const value = opened[next++]!;
     return view === 'clear' ? value : vault.pseudonym(value);
   };
-  return events.map((e) => ({
-    ...e,
-    data: walk(e.data, [], fieldsOf(catalogue, e), present) as JsonObject,
-    ...(e.metadata ? { metadata: walk(e.metadata, [], [], present) as JsonObject } : {}),
-  }));
+  return events.map((e, i) =>
+    plain[i]
+      ? { ...e }
+      : {
+          ...e,
+          data: walk(e.data, [], fieldsOf(catalogue, e), present) as JsonObject,
+          ...(e.metadata ? { metadata: walk(e.metadata, [], [], present) as JsonObject } : {}),
+        },
+  );
+}
+
+/** Whether a sealed value occurs anywhere in `value`. */
+function holdsSealed(value: JsonValue): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (isSealedField(value)) return true;
+  if (Array.isArray(value)) return value.some(holdsSealed);
+  for (const k in value) if (holdsSealed(value[k]!)) return true;
+  return false;
 }
 
 /** The class of the field at exactly `path`, if one is declared there. */

@@ -105,6 +105,14 @@ describe('disclosure of ledger events', () => {
     expect(k!.data).toEqual({ ...key.data, digest: '[withheld]' });
     expect(u!.data).toEqual({ note: 'public', secret: '[withheld]' });
     expect(u!.metadata).toEqual({ hidden: '[withheld]' });
+    // A type declaring no classified field: sealed values deep in its data, or only in its metadata, are found too.
+    const deep = { type: 'model.updated', schemaVersion: 1, data: { modelId: 'm', changes: { tags: ['a', { x: [await vault.seal('u1', 'z')] }] } } as JsonObject };
+    const metaOnly = { type: 'model.updated', schemaVersion: 1, data: { modelId: 'm', changes: {} } as JsonObject, metadata: { trace: 't', note: await vault.seal('u1', 'w') } as JsonObject };
+    const clean = { type: 'model.updated', schemaVersion: 1, data: { modelId: 'm', changes: { tags: ['a'] } } as JsonObject, metadata: { trace: 't' } as JsonObject };
+    const [d, m, c] = await discloseEvents<{ type: string; schemaVersion: number; data: JsonObject; metadata?: JsonObject }>([deep, metaOnly, clean], { catalogue, vault }, 'clear');
+    expect(d!.data).toEqual({ modelId: 'm', changes: { tags: ['a', { x: ['[withheld]'] }] } });
+    expect(m).toEqual({ ...metaOnly, metadata: { trace: 't', note: '[withheld]' } });
+    expect(c).toEqual(clean);
   });
 
   it('reads an erased subject as [redacted] in either view; a plaintext personal field is pseudonymised too', async () => {
