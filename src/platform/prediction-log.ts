@@ -49,7 +49,7 @@ export const predictionLogMigrations: Migration[] = [
       // older than every one still running (pg_snapshot_xmin), which can no longer gain rows, and
       // so reads each row once (model-live-metrics.ts). Rows written before share the migration's id.
       await knex.raw(`ALTER TABLE ${PREDICTIONS} ADD COLUMN IF NOT EXISTS logged_xid xid8 NOT NULL DEFAULT pg_current_xact_id()`);
-      await knex.raw(`CREATE INDEX IF NOT EXISTS model_predictions_logged_xid_idx ON ${PREDICTIONS} (logged_xid, prediction_id)`);
+      await knex.raw(`CREATE INDEX IF NOT EXISTS model_predictions_logged_xid_idx ON ${PREDICTIONS} (logged_xid)`);
     },
   },
 ];
