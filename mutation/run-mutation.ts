@@ -18,6 +18,13 @@ const CONCURRENCY = Number(process.env.MUTATION_CONCURRENCY ?? 2);
  */
 const ONLY = (process.env.MUTATION_ONLY ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
 
+/**
+ * `MUTATION_TESTS=<pattern>[,<pattern>…]`: only these of the folder's test files may kill its
+ * mutants (e.g. a folder's own fast tests, without the HTTP tests that start a server for every
+ * mutant). The score is then a lower bound: the tests left out could only kill more.
+ */
+const TESTS = (process.env.MUTATION_TESTS ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
+
 async function run(module: MutationModule): Promise<void> {
   if (ONLY.length === 0) return runStryker(module, module.mutate, reportFileOf(module.name));
   // A pattern's fixed part (before its first `*`) is the folder it covers.
@@ -55,7 +62,7 @@ async function runStryker(module: MutationModule, mutate: string[], incrementalF
     // Static mutants left out are reported as Ignored, outside the score (TESTING.md).
     ignoreStatic: !module.staticMutants,
     mutate,
-    testFiles: module.testFiles,
+    testFiles: TESTS.length > 0 ? TESTS : module.testFiles,
     concurrency: CONCURRENCY,
     // Beyond 3 × the covering tests' own time. Generous where static mutants run: such a mutant
     // reloads the test environment and re-runs every test file of its folder, servers included, and
