@@ -60,6 +60,25 @@ describe('password policy (NIST SP 800-63B)', () => {
     expect(checkPassword('1234567890123', { email: '1234567890123@example.org' })).toEqual([IDENTITY]);
   });
 
+  it('compares identities in lower case, letter by letter: ß is not ss', () => {
+    // Upper-casing would turn "Strauß" into "STRAUSS" and make it the name.
+    expect(checkPassword('Strauß-1234567', { name: 'Strauss' })).toEqual([]);
+    expect(checkPassword('strauss-1234567', { name: 'Strauss' })).toEqual([IDENTITY]);
+  });
+
+  it('an identity without letters must match exactly, case folded to lower case', () => {
+    // Circled letters are cased symbols, not letters: only the exact comparison sees them.
+    expect(checkPassword('ⓐⓑⓒⓓⓔⓕⓖⓗⓘⓙⓚⓛ', { name: 'ⒶⒷⒸⒹⒺⒻⒼⒽⒾⒿⓀⓁ' })).toEqual([IDENTITY]);
+    expect(checkPassword('ⒶⒷⒸⒹⒺⒻⒼⒽⒾⒿⓀⓁ', { name: 'ⓐⓑⓒⓓⓔⓕⓖⓗⓘⓙⓚⓛ' })).toEqual([IDENTITY]);
+    // Two letterless strings are not alike merely because neither has letters.
+    expect(checkPassword('5678 9012 3456', { name: '1234', email: '42@example.org' })).toEqual([]);
+  });
+
+  it('a blank name is no identity', () => {
+    expect(checkPassword('  ', { name: '  ' })).toEqual([TOO_SHORT, REPEATED]);
+    expect(checkPassword('', { name: '' })).toEqual([TOO_SHORT]);
+  });
+
   it('reports every broken rule at once', () => {
     expect(checkPassword('aaa\u0000', {})).toEqual([TOO_SHORT, CONTROL]);
     expect(checkPassword('bob', { name: 'Bob' })).toEqual([TOO_SHORT, IDENTITY]);

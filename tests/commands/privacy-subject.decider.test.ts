@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandRefused } from '../../src/commands/decider.js';
-import { privacySubjectDecider, type PrivacyEvent, type RecordDataExport } from '../../src/commands/privacy/privacy-subject.decider.js';
+import { privacyStreamId, privacySubjectDecider, type PrivacyEvent, type RecordDataExport } from '../../src/commands/privacy/privacy-subject.decider.js';
 import { systemActor } from '../../src/events/envelope.js';
 
 const context = { now: new Date('2026-01-01T00:00:00Z'), actor: systemActor('test') };
@@ -23,7 +23,16 @@ describe('privacy subject decider', () => {
         privacySubjectDecider.decide(command, erased, context);
       } catch (error) {
         expect((error as CommandRefused).code).toBe('SUBJECT_ALREADY_ERASED');
+        expect((error as CommandRefused).reasons).toEqual(['subject u1 was already erased (art. 17)']);
       }
     }
+  });
+
+  it('streams are privacy-<subject>; an erasure records its reason and whether the key was destroyed', () => {
+    expect(privacyStreamId('u7')).toBe('privacy-u7');
+    expect(privacySubjectDecider.category).toBe('privacy');
+    const [erased] = privacySubjectDecider.decide({ type: 'EraseSubject', subjectId: 'u7', reason: 'art. 17', keyDestroyed: false }, given([]), context);
+    expect(erased).toEqual({ type: 'privacy.subject-erased', data: { subjectId: 'u7', reason: 'art. 17', keyDestroyed: false } });
+    expect(given([erased!])).toEqual({ status: 'erased', reason: 'art. 17' });
   });
 });
