@@ -1,92 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { CommandRefused } from '../../../src/commands/decider.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { handleCommand } from '../../../src/commands/command-handler.js';
 import { eraseSubject } from '../../../src/commands/privacy/erase-subject.js';
 import { loadAccount } from '../../../src/commands/user/account-lookup.js';
-import type { IdentityDependencies, OutgoingMail } from '../../../src/commands/user/identity-dependencies.js';
+import type { IdentityDependencies } from '../../../src/commands/user/identity-dependencies.js';
 import { acceptInvitation, inviteUser } from '../../../src/commands/user/invitation.js';
 import { changePassword, requestPasswordReset, resetPassword } from '../../../src/commands/user/password-management.js';
-import { checkPassword } from '../../../src/commands/user/password-policy.js';
 import { registerAccount, verifyEmail } from '../../../src/commands/user/registration.js';
 import { refreshSession, signInWithPassword } from '../../../src/commands/user/sign-in.js';
 import { signInWithSso } from '../../../src/commands/user/sso-sign-in.js';
 import { ssoIdentityDigest, ssoIdentityStreamId } from '../../../src/commands/user/sso-identity-link.decider.js';
 import { userDecider, userStreamId } from '../../../src/commands/user/user.decider.js';
-import { raiaEventCatalogue } from '../../../src/events/catalogue/raia-event-catalogue.js';
-import { systemActor, type Actor } from '../../../src/events/envelope.js';
-import { PersonalDataVault } from '../../../src/events/personal-data.js';
-import { PostgresEventStore } from '../../../src/events/postgres/postgres-event-store.js';
-import { OneTimeTokenStore } from '../../../src/platform/one-time-token-store.js';
-import { hashPassword, needsRehash, verifyNothing, verifyPassword } from '../../../src/platform/password-hasher.js';
-import { SessionStore } from '../../../src/platform/session-store.js';
-import { openTestDatabase, type TestDatabase } from '../../support/test-database.js';
+import { systemActor } from '../../../src/events/envelope.js';
+import type { PostgresEventStore } from '../../../src/events/postgres/postgres-event-store.js';
+import { admin, identityStores, password, refusal, tokenIn } from './identity-stores.js';
 
 /**
  * Edges of the identity use cases (identity-flows.test.ts has the main paths), on the same real
  * stores: withdrawn invitations, erased and deactivated accounts between two steps, what reaches
  * the ledger and the mailbox.
  */
-let db: TestDatabase;
+const stores = identityStores();
+const { address, settle, mailsTo, userEvents } = stores;
 let deps: IdentityDependencies;
 let store: PostgresEventStore;
-const mails: OutgoingMail[] = [];
-const background: { name: string; done: Promise<unknown> }[] = [];
-const password = 'correct horse battery staple';
-const admin: Actor = { kind: 'user', id: 'admin-0', role: 'admin' };
-let n = 0;
-const address = () => `person${++n}.${randomBytes(3).toString('hex')}@example.org`;
-const settle = async () => {
-  await Promise.all(background.splice(0).map((b) => b.done));
-};
-const mailsTo = (to: string) => mails.filter((m) => m.to === to);
-/** The plain events of a user's stream (personal fields opened). */
-const userEvents = async (userId: string) => (await deps.vault.reveal(await store.readStream(userStreamId(userId)))).map((e) => ({ type: e.type, data: e.data, actor: e.actor }));
-const identity = (subject: string, email: string) => ({ provider: 'corp', issuer: 'https://idp.example', subject, email, emailVerified: true, name: null });
-const tokenIn = (mail: OutgoingMail) => /token: (\S+)/.exec(mail.text)![1]!;
-async function refusal(run: () => Promise<unknown>): Promise<CommandRefused> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof CommandRefused) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
-
-beforeAll(async () => {
-  db = await openTestDatabase('postgres');
-  store = new PostgresEventStore(db);
-  const catalogue = raiaEventCatalogue();
-  deps = {
-    store,
-    catalogue,
-    vault: new PersonalDataVault(db.knex, randomBytes(32)),
-    knex: db.knex,
-    sessions: new SessionStore(db.knex, 86_400_000),
-    oneTimeTokens: new OneTimeTokenStore(db.knex),
-    hashPassword,
-    verifyPassword,
-    needsRehash,
-    verifyNothing,
-    checkPassword,
-    sendMail: async (mail) => {
-      mails.push(mail);
-    },
-    inBackground: (name, task) => {
-      background.push({ name, done: task() });
-    },
-    emailDigestKey: randomBytes(32),
-    publicUrl: 'https://raia.example',
-    clock: () => new Date(),
-  };
-}, 60_000);
-
-afterAll(async () => {
-  await settle();
-  await store.close();
-  await db.drop();
+beforeAll(() => {
+  ({ deps, store } = stores);
 });
+const identity = (subject: string, email: string) => ({ provider: 'corp', issuer: 'https://idp.example', subject, email, emailVerified: true, name: null });
 
 describe('identity edges', () => {
   it('an invitee\'s account has no password until the invitation is accepted', async () => {
@@ -154,7 +95,7 @@ describe('identity edges', () => {
     const signedIn = (await signInWithPassword(deps, { email, password, userAgent: null, ip: null }))!;
     await handleCommand(deps, userDecider, userStreamId(userId), { type: 'Deactivate', reason: 'left' }, { actor: admin });
     expect(await refreshSession(deps, signedIn.refreshToken)).toEqual({ status: 'invalid' });
-    expect(await db.knex('raia_sessions').select('revoked_reason').where('session_id', signedIn.sessionId).first()).toEqual({ revoked_reason: 'account-inactive' });
+    expect(await deps.knex('raia_sessions').select('revoked_reason').where('session_id', signedIn.sessionId).first()).toEqual({ revoked_reason: 'account-inactive' });
   });
 
   it('SSO: a new account is verified at once (no verification mail); the agent is cut at 300 characters', async () => {

@@ -1,92 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { CommandRefused } from '../../../src/commands/decider.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { handleCommand } from '../../../src/commands/command-handler.js';
 import { eraseSubject } from '../../../src/commands/privacy/erase-subject.js';
 import { findAccountIdByEmail, loadAccount } from '../../../src/commands/user/account-lookup.js';
 import { createApiKey, revokeApiKey } from '../../../src/commands/user/api-keys.js';
 import { emailClaimStreamId, emailDigest, normaliseEmail } from '../../../src/commands/user/email-address.js';
 import { emailClaimDecider } from '../../../src/commands/user/email-claim.decider.js';
-import type { IdentityDependencies, OutgoingMail } from '../../../src/commands/user/identity-dependencies.js';
+import type { IdentityDependencies } from '../../../src/commands/user/identity-dependencies.js';
 import { INVITATION_TTL_MS, acceptInvitation, inviteUser } from '../../../src/commands/user/invitation.js';
 import { changePassword, requestPasswordReset, resetPassword } from '../../../src/commands/user/password-management.js';
-import { checkPassword } from '../../../src/commands/user/password-policy.js';
 import { VERIFICATION_TTL_MS, registerAccount, requestRegistration, resendVerification, verifyEmail } from '../../../src/commands/user/registration.js';
 import { refreshSession, sealUnlessErased, signInWithPassword } from '../../../src/commands/user/sign-in.js';
 import { signInWithSso } from '../../../src/commands/user/sso-sign-in.js';
 import { ssoIdentityDigest, ssoIdentityStreamId } from '../../../src/commands/user/sso-identity-link.decider.js';
 import { userStreamId } from '../../../src/commands/user/user.decider.js';
-import { raiaEventCatalogue } from '../../../src/events/catalogue/raia-event-catalogue.js';
-import { systemActor, type Actor } from '../../../src/events/envelope.js';
-import { PersonalDataVault } from '../../../src/events/personal-data.js';
-import { PostgresEventStore } from '../../../src/events/postgres/postgres-event-store.js';
-import { OneTimeTokenStore } from '../../../src/platform/one-time-token-store.js';
-import { hashPassword, needsRehash, verifyNothing, verifyPassword } from '../../../src/platform/password-hasher.js';
-import { SessionStore } from '../../../src/platform/session-store.js';
-import { openTestDatabase, type TestDatabase } from '../../support/test-database.js';
+import { systemActor } from '../../../src/events/envelope.js';
+import type { PostgresEventStore } from '../../../src/events/postgres/postgres-event-store.js';
+import { needsRehash, verifyPassword } from '../../../src/platform/password-hasher.js';
+import { admin, identityStores, password, refusal, tokenIn } from './identity-stores.js';
 
 /**
  * The identity use cases on the real stores (PostgreSQL, the vault, sessions, one-time tokens)
  * and the real password hasher and policy; mails and background work are collected here.
  */
-let db: TestDatabase;
+const stores = identityStores();
+const { address, settle, mailsTo, userEvents, background } = stores;
 let deps: IdentityDependencies;
 let store: PostgresEventStore;
-const mails: OutgoingMail[] = [];
-const background: { name: string; done: Promise<unknown> }[] = [];
-const password = 'correct horse battery staple';
-const admin: Actor = { kind: 'user', id: 'admin-0', role: 'admin' };
-let n = 0;
-const address = () => `person${++n}.${randomBytes(3).toString('hex')}@example.org`;
-const settle = async () => {
-  await Promise.all(background.splice(0).map((b) => b.done));
-};
-const mailsTo = (to: string) => mails.filter((m) => m.to === to);
-/** The plain events of a user's stream (personal fields opened). */
-const userEvents = async (userId: string) => (await deps.vault.reveal(await store.readStream(userStreamId(userId)))).map((e) => ({ type: e.type, data: e.data, actor: e.actor }));
-const tokenIn = (mail: OutgoingMail) => /token: (\S+)/.exec(mail.text)![1]!;
-async function refusal(run: () => Promise<unknown>): Promise<CommandRefused> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof CommandRefused) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
-
-beforeAll(async () => {
-  db = await openTestDatabase('postgres');
-  store = new PostgresEventStore(db);
-  const catalogue = raiaEventCatalogue();
-  deps = {
-    store,
-    catalogue,
-    vault: new PersonalDataVault(db.knex, randomBytes(32)),
-    knex: db.knex,
-    sessions: new SessionStore(db.knex, 86_400_000),
-    oneTimeTokens: new OneTimeTokenStore(db.knex),
-    hashPassword,
-    verifyPassword,
-    needsRehash,
-    verifyNothing,
-    checkPassword,
-    sendMail: async (mail) => {
-      mails.push(mail);
-    },
-    inBackground: (name, task) => {
-      background.push({ name, done: task() });
-    },
-    emailDigestKey: randomBytes(32),
-    publicUrl: 'https://raia.example',
-    clock: () => new Date(),
-  };
-}, 60_000);
-
-afterAll(async () => {
-  await settle();
-  await store.close();
-  await db.drop();
+beforeAll(() => {
+  ({ deps, store } = stores);
 });
 
 describe('registration', () => {
@@ -264,7 +206,7 @@ describe('erasure', () => {
     expect(result.events.map((e) => e.type)).toEqual(['privacy.subject-erased']);
     expect((await store.readStream(`privacy-${userId}`)).map((e) => e.data)).toEqual([{ subjectId: userId, reason: 'art. 17', keyDestroyed: true }]);
     expect(await deps.sessions.isActive(signedIn.sessionId)).toBe(false);
-    const revoked = await db.knex('raia_sessions').select('revoked_reason').where('session_id', signedIn.sessionId).first();
+    const revoked = await deps.knex('raia_sessions').select('revoked_reason').where('session_id', signedIn.sessionId).first();
     expect(revoked).toEqual({ revoked_reason: 'subject-erased' });
     // The erased account reads as erased, with no password; it never signs in again.
     expect(await loadAccount(deps, userId)).toMatchObject({ erased: true, passwordHash: null, email: '[redacted]' });
@@ -346,7 +288,7 @@ describe('passwords', () => {
     expect(await resetPassword(deps, fresh, 'another good passphrase')).toEqual({ position: expect.any(Number) as number });
     expect((await userEvents(userId)).at(-1)).toMatchObject({ type: 'user.password-changed', data: { via: 'reset' }, actor: { kind: 'user', id: userId, role: 'viewer' } });
     expect(await deps.sessions.isActive(signedIn.sessionId)).toBe(false);
-    expect(await db.knex('raia_sessions').select('revoked_reason').where('session_id', signedIn.sessionId).first()).toEqual({ revoked_reason: 'password-reset' });
+    expect(await deps.knex('raia_sessions').select('revoked_reason').where('session_id', signedIn.sessionId).first()).toEqual({ revoked_reason: 'password-reset' });
     expect(await signInWithPassword(deps, { email, password: 'another good passphrase', userAgent: null, ip: null })).toMatchObject({ userId });
   });
 
@@ -373,7 +315,7 @@ describe('passwords', () => {
     expect((await userEvents(userId)).at(-1)).toMatchObject({ type: 'user.password-changed', data: { via: 'change' } });
     expect(await deps.sessions.isActive(here.sessionId)).toBe(true);
     expect(await deps.sessions.isActive(there.sessionId)).toBe(false);
-    expect(await db.knex('raia_sessions').select('revoked_reason').where('session_id', there.sessionId).first()).toEqual({ revoked_reason: 'password-changed' });
+    expect(await deps.knex('raia_sessions').select('revoked_reason').where('session_id', there.sessionId).first()).toEqual({ revoked_reason: 'password-changed' });
     // No account, or no password: the same refusal.
     expect((await refusal(() => changePassword(deps, 'nobody', here.sessionId, password, 'a brand new passphrase'))).code).toBe('WRONG_PASSWORD');
     const sso = await registerAccount(deps, { email: address(), name: 'T', password: null, role: 'viewer', method: 'sso', emailVerified: true }, systemActor());
