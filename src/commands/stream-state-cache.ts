@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../events/envelope.js';
 import type { EventCatalogue } from '../events/event-catalogue.js';
-import { classifyFields } from '../events/field-classification.js';
+import { hasClassifiedFields } from '../events/event-disclosure.js';
 import type { Decider, DomainEvent } from './decider.js';
 
 type Entry = { state: unknown; version: number };
@@ -22,8 +22,6 @@ type Entry = { state: unknown; version: number };
 export class StreamStateCache {
   private readonly entries = new Map<string, Entry>();
   private readonly deciderIds = new WeakMap<object, number>();
-  /** Per event type and schema version: whether it holds no classified field. */
-  private readonly plainTypes = new Map<string, boolean>();
 
   constructor(
     private readonly catalogue: EventCatalogue,
@@ -62,15 +60,9 @@ export class StreamStateCache {
     this.entries.delete(this.keyOf(decider, streamId));
   }
 
+  /** A type the catalogue knows, declaring no classified field (disclosure's own test, memoised there). */
   private isPlain(event: StoredEvent): boolean {
-    const key = `${event.type}@${event.schemaVersion}`;
-    let plain = this.plainTypes.get(key);
-    if (plain === undefined) {
-      const definition = this.catalogue.definition(event.type, event.schemaVersion);
-      plain = definition !== undefined && classifyFields(definition.schema).classified.length === 0;
-      this.plainTypes.set(key, plain);
-    }
-    return plain;
+    return this.catalogue.definition(event.type, event.schemaVersion) !== undefined && !hasClassifiedFields(this.catalogue, event);
   }
 
   private keyOf(decider: object, streamId: string): string {

@@ -18,16 +18,25 @@ export function instanceRows(instances: Instance[], schema: { name: string; type
       const at = `${field}.${i}.${feature.name}`;
       if (!(feature.name in instance)) return problems.push({ field: at, message: 'is required (send null for a missing value)' }), null;
       const v = instance[feature.name];
-      if (v === null || v === undefined) return null;
-      if (feature.type === 'boolean') return typeof v === 'boolean' ? (v ? 1 : 0) : (problems.push({ field: at, message: 'must be a boolean' }), null);
-      if (typeof v !== 'number' || !Number.isFinite(v)) return problems.push({ field: at, message: 'must be a finite number' }), null;
-      if (feature.type === 'integer' && !Number.isInteger(v)) return problems.push({ field: at, message: 'must be an integer' }), null;
-      return v;
+      const problem = valueProblem(v, feature.type);
+      if (problem) return problems.push({ field: at, message: problem }), null;
+      return v === null || v === undefined ? null : matrixValue(v);
     });
   });
   if (problems.length > 0) throw invalidFields(problems);
   return rows;
 }
+
+/** Why `v` cannot be a value of a feature of `type` (null, missing, always can), or null. */
+function valueProblem(v: unknown, type: string): string | null {
+  if (v === null || v === undefined) return null;
+  if (type === 'boolean') return typeof v === 'boolean' ? null : 'must be a boolean';
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'must be a finite number';
+  return type === 'integer' && !Number.isInteger(v) ? 'must be an integer' : null;
+}
+
+/** A value that passed `valueProblem` as a matrix holds it: missing NaN, booleans 0/1. */
+const matrixValue = (v: number | boolean | null): number => (v === null ? NaN : typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
 /** Rows as a row-major matrix, missing values as NaN. */
 export function rowMatrix(rows: Rows, width: number): Float64Array {
@@ -44,26 +53,16 @@ export function rowMatrix(rows: Rows, width: number): Float64Array {
  */
 export function instanceMatrix(instances: Instance[], schema: { name: string; type: string }[], field: string): Float64Array {
   const width = schema.length;
-  const names = schema.map((f) => f.name);
-  const types = schema.map((f) => (f.type === 'boolean' ? 2 : f.type === 'integer' ? 1 : 0));
   const matrix = new Float64Array(instances.length * width);
   for (let i = 0; i < instances.length; i++) {
     const instance = instances[i]!;
     // As many own keys as features, and every feature present: no key is foreign.
     if (Object.keys(instance).length !== width) return rowMatrix(instanceRows(instances, schema, field), width);
     for (let j = 0; j < width; j++) {
-      // An absent feature reads undefined, or an inherited member (`toString`): neither passes below.
-      const v: unknown = instance[names[j]!];
-      let x: number;
-      if (v === null) x = NaN;
-      else if (types[j] === 2) {
-        if (typeof v !== 'boolean') return rowMatrix(instanceRows(instances, schema, field), width);
-        x = v ? 1 : 0;
-      } else {
-        if (typeof v !== 'number' || !Number.isFinite(v) || (types[j] === 1 && !Number.isInteger(v))) return rowMatrix(instanceRows(instances, schema, field), width);
-        x = v;
-      }
-      matrix[i * width + j] = x;
+      // An absent feature reads undefined, or an inherited member (`toString`, a valueProblem).
+      const v: unknown = instance[schema[j]!.name];
+      if (v === undefined || valueProblem(v, schema[j]!.type) !== null) return rowMatrix(instanceRows(instances, schema, field), width);
+      matrix[i * width + j] = matrixValue(v as number | boolean | null);
     }
   }
   return matrix;
@@ -93,27 +92,16 @@ export function columnRowsMatrix(columns: string[], rows: (number | boolean | nu
   if (problems.length > 0) throw invalidFields(problems);
 
   const width = schema.length;
-  const types = target.map((j) => (schema[j]!.type === 'boolean' ? 2 : schema[j]!.type === 'integer' ? 1 : 0));
+  const types = target.map((j) => schema[j]!.type);
   const matrix = new Float64Array(rows.length * width);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const base = i * width;
     for (let c = 0; c < row.length; c++) {
-      const v = row[c];
-      const type = types[c]!;
-      let x: number;
-      if (v === null || v === undefined) x = NaN;
-      else if (type === 2) {
-        if (typeof v !== 'boolean') {
-          problems.push({ field: `body.rows.${i}.${c}`, message: 'must be a boolean' });
-          continue;
-        }
-        x = v ? 1 : 0;
-      } else if (typeof v !== 'number' || !Number.isFinite(v) || (type === 1 && !Number.isInteger(v))) {
-        problems.push({ field: `body.rows.${i}.${c}`, message: typeof v === 'number' && Number.isFinite(v) ? 'must be an integer' : 'must be a finite number' });
-        continue;
-      } else x = v;
-      matrix[base + target[c]!] = x;
+      const v = row[c] ?? null;
+      const problem = valueProblem(v, types[c]!);
+      if (problem) problems.push({ field: `body.rows.${i}.${c}`, message: problem });
+      else matrix[base + target[c]!] = matrixValue(v);
     }
   }
   if (problems.length > 0) throw invalidFields(problems);
