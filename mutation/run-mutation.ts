@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'n
 import { Stryker } from '@stryker-mutator/core';
 import { selectModules, reportFileOf, type MutationModule } from './mutation-modules.js';
 import { mutationScores } from './mutation-scores.js';
+import { applyStaticMutantActivationFix } from './static-mutant-activation-fix.js';
 
 const CONCURRENCY = Number(process.env.MUTATION_CONCURRENCY ?? 2);
 
@@ -87,6 +88,7 @@ async function runStryker(module: MutationModule, mutate: string[], incrementalF
 }
 
 const modules = selectModules(process.argv.slice(2));
+if (modules.some((m) => m.staticMutants)) console.log(`static mutants: activation fix (stryker-js #6144) ${applyStaticMutantActivationFix()}`);
 for (const module of modules) {
   console.log(`\n=== mutation testing ${module.name} (${module.mutate.join(', ')})`);
   await run(module);
