@@ -95,6 +95,30 @@ describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect)
     const rowIds = asRows.body.predictions.map((p: { predictionId: string }) => p.predictionId);
     const loggedRows = await server.runtime.predictionLog.inputValues(rowIds);
     expect(rowIds.map((pid: string) => [...loggedRows.get(pid)!])).toEqual([[25, 40], [30, 50], [45, 80], [NaN, 51]]);
+
+    // As a client may write the JSON: keys in another order per instance, whitespace, an escaped key
+    // (left to JSON.parse), a number written with an exponent; the same scores either way.
+    const texts = [
+      '{ "version": 1, "instances": [ {"income": 40, "age": 25}, {"age": 3e1, "income": 50.0}, {"income":80,"age":45}, {"age":null,"income":51} ] }',
+      '{"instances":[{"income":40,"age":25},{"age":30,"income":50},{"income":80,"\\u0061ge":45},{"age":null,"income":51}],"version":1}',
+      '{"rows":[[40,25],[50,30],[80,45],[51,null]],\n"columns":["income","age"]}',
+    ];
+    for (const text of texts) {
+      const res = await fetch(`${base}/api/v1/models/${id}/predict`, { method: 'POST', headers: { ...scientist, 'content-type': 'application/json' }, body: text });
+      expect(res.status, text).toBe(200);
+      const body = (await res.json()) as { predictions: { probabilities: Record<string, number> }[] };
+      body.predictions.forEach((p, i) => expect(p.probabilities.grant, text).toBeCloseTo(expected[i]!, 12));
+    }
+    // Refusals keep their fields whichever way the body was read: a key JSON.parse would refuse
+    // (prototype poisoning), a malformed number, an unknown feature and a missing one.
+    const refused = async (text: string) => {
+      const res = await fetch(`${base}/api/v1/models/${id}/predict`, { method: 'POST', headers: { ...scientist, 'content-type': 'application/json' }, body: text });
+      return { status: res.status, body: (await res.json()) as { errors?: { field: string }[] } };
+    };
+    expect((await refused('{"instances":[{"age":1,"income":2,"__proto__":{"x":1}}]}')).status).toBe(400);
+    expect((await refused('{"instances":[{"age":01,"income":2}]}')).status).toBe(400);
+    const unknown = await refused('{"instances":[{"age":1,"income":2},{"age":1,"incomes":2}]}');
+    expect(unknown.body.errors!.map((e) => e.field)).toEqual(['body.instances.1.incomes', 'body.instances.1.income']);
   });
 
   it('runs the governed lifecycle: four eyes, gates refused with every reason (recorded), deploy under a policy, history and card; retiring a draft leaves the deployed version in service', async () => {

@@ -1,8 +1,9 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
+import { ScannedInstanceBatch } from './instance-batch-scanner.js';
 
 /** What an instance batch body holds beyond `instances`: a key that is not one of these goes to zod. */
-type OtherFields = Record<string, (value: unknown) => { value: unknown } | null>;
+export type OtherFields = Record<string, (value: unknown) => { value: unknown } | null>;
 
 const MAX_KEY_LENGTH = 200;
 
@@ -23,7 +24,8 @@ export function instanceBatchValidatorCompiler(maxInstances: number, others: Oth
   return (route) => {
     const bySchema = validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
     if (route.httpPart !== 'body') return bySchema;
-    return (data: unknown) => acceptedBatch(data, maxInstances, others) ?? bySchema(data);
+    // A batch the route's parser read from the bytes (instance-batch-scanner.ts) was checked as it was read.
+    return (data: unknown) => (data instanceof ScannedInstanceBatch ? { value: data } : (acceptedBatch(data, maxInstances, others) ?? bySchema(data)));
   };
 }
 

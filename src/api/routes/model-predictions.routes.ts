@@ -8,8 +8,9 @@ import { findModel, findModelVersion, type ModelVersionRecord } from '../../proj
 import type { Runtime } from '../../runtime.js';
 import { principalOf } from '../auth/access-control.js';
 import { resolveScoringVersion } from './model-read.js';
-import { instanceBatchValidatorCompiler } from './instance-batch-validator.js';
-import { columnRowsMatrix, instanceMatrix, instancesOf } from './instance-rows.js';
+import { instanceBatchValidatorCompiler, type OtherFields } from './instance-batch-validator.js';
+import { ScannedInstanceBatch, scanInstanceBatch, scannedMatrix } from './instance-batch-scanner.js';
+import { columnRowsMatrix, instanceMatrix, instancesOf, type Instance } from './instance-rows.js';
 import { invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { performanceReportSchema } from '../performance-report-schema.js';
 
@@ -42,22 +43,39 @@ export const predictBody = z
     body.rows.forEach((row, i) => row.length !== width && problem(['rows', i], `must hold ${width} values, one per column`));
   });
 
-/** The same checks as `predictBody`, done directly for a well-formed batch (instance-batch-validator.ts). */
-export const predictBodyValidatorCompiler = instanceBatchValidatorCompiler(MAX_INSTANCES, {
+/** `predictBody`'s fields beside the batch, checked as its schema does them (for the direct checks below). */
+const predictOtherFields: OtherFields = {
   version: (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? { value: v } : null),
   subjectId: (v) => {
     if (typeof v !== 'string') return null;
     const trimmed = v.trim();
     return trimmed.length >= 1 && trimmed.length <= 200 ? { value: trimmed } : null;
   },
-});
+};
+
+/** The same checks as `predictBody`, done directly for a well-formed batch (instance-batch-validator.ts). */
+export const predictBodyValidatorCompiler = instanceBatchValidatorCompiler(MAX_INSTANCES, predictOtherFields);
+
+const PREDICT_URL = '/api/v1/models/:id/predict';
+
+type PlainBatch = { instances?: Instance[]; columns?: string[]; rows?: (number | boolean | null)[][] };
 
 /** Scoring with a registered model, its prediction log, ground truth and measured performance. */
 export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
     const knex = runtime.db.knex;
 
-    app.post('/api/v1/models/:id/predict', {
+    // A predict body is read from its bytes into a matrix when it is a well-formed batch
+    // (instance-batch-scanner.ts); anything else, and every other route here, is parsed as usual.
+    const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      const scanned = request.routeOptions.url === PREDICT_URL ? scanInstanceBatch(body as Buffer, MAX_INSTANCES, predictOtherFields) : null;
+      if (scanned) done(null, scanned);
+      else defaultJsonParser(request, (body as Buffer).toString('utf8'), done);
+    });
+
+    app.post(PREDICT_URL, {
       config: { permission: 'models:predict' },
       // Batches of up to 10,000 instances are several MB of JSON; other routes keep the 1 MB limit.
       bodyLimit: BATCH_BODY_LIMIT,
@@ -80,10 +98,19 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
     }, async (request) => {
       const { id } = request.params;
-      const { instances, columns, rows, subjectId } = request.body;
-      const version = await resolveScoringVersion(runtime, id, request.body.version);
-      const features = instances ? instanceMatrix(instances, version.inputSchema, 'body.instances') : columnRowsMatrix(columns!, rows!, version.inputSchema);
-      const n = instances ? instances.length : rows!.length;
+      const body: unknown = request.body;
+      const scanned = body instanceof ScannedInstanceBatch ? body : null;
+      const { version: requested, subjectId } = (scanned ? scanned.fields : request.body) as { version?: number; subjectId?: string };
+      const version = await resolveScoringVersion(runtime, id, requested);
+      // A scanned batch whose columns are the schema's is the matrix already. Otherwise, and for
+      // inputs sealed under a subject (logged as objects), the objects: their path names each problem.
+      let plain: PlainBatch | null = scanned ? null : request.body;
+      let features = scanned && subjectId === undefined ? scannedMatrix(scanned, version.inputSchema) : null;
+      if (!features) {
+        plain ??= scanned!.plain() as PlainBatch;
+        features = plain.instances ? instanceMatrix(plain.instances, version.inputSchema, 'body.instances') : columnRowsMatrix(plain.columns!, plain.rows!, version.inputSchema);
+      }
+      const n = scanned ? scanned.rowCount : (plain!.instances ?? plain!.rows!).length;
       const model = await runtime.scoringModels.get(id, version.version, version);
       const started = performance.now();
       const out = await model.score(features, n);
@@ -104,7 +131,7 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         createdAt: now,
         latencyMs: latencyMs / n,
         predictionIdBytes: ids.bytes,
-        inputs: subjectId ? { sealed: await Promise.all((instances ?? instancesOf(columns!, rows!)).map((x) => runtime.vault.seal(subjectId, x as JsonValue))) } : { values: features, width: version.inputSchema.length },
+        inputs: subjectId ? { sealed: await Promise.all((plain!.instances ?? instancesOf(plain!.columns!, plain!.rows!)).map((x) => runtime.vault.seal(subjectId, x as JsonValue))) } : { values: features, width: version.inputSchema.length },
         predictions: predictions.map((p, i) => ({
           predictionId: p.predictionId,
           prediction: 'probabilities' in p ? { prediction: p.prediction, probabilities: p.probabilities } : { prediction: p.prediction },
