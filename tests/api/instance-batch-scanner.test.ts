@@ -114,6 +114,10 @@ describe('reading a batch body from its bytes', () => {
       texts.push(`${random() < 0.3 ? '-' : ''}${digits.replace(/^0+(?=\d)/, '')}${fraction}${exponent}`);
       texts.push(JSON.stringify((random() - 0.5) * 10 ** Math.floor(random() * 600 - 300)));
     }
+    // Significands on both sides of 2^53 (the exact fast path ends there), as integers and fractions.
+    for (const digits of ['9007199254740991', '9007199254740992', '9007199254740993', '9007199254740995', '18014398509481985']) {
+      texts.push(digits, `0.${digits}`, `${digits}e-22`, `${digits}e-23`, `${digits}e22`, `-${digits.slice(0, 8)}.${digits.slice(8)}`);
+    }
     let finite = 0;
     for (const t of texts) {
       const result = scan(`{"rows":[[${t}]],"columns":["x"]}`);

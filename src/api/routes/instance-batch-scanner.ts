@@ -9,8 +9,8 @@ import type { OtherFields } from './instance-batch-validator.js';
  * values, and answers null for anything else (a string escape, a key that repeats or is missing in
  * one instance, an unknown top-level key, a number that is not finite, malformed JSON…), which then
  * goes through JSON.parse and the schema as before, so every refusal keeps its answer and field.
- * Numbers equal JSON.parse's: Clinger's exact fast path (an integer significand of at most 15
- * digits times or over an exact power of ten, one rounding), else the engine's own conversion.
+ * Numbers equal JSON.parse's: Clinger's exact fast path (an integer significand below 2^53 times
+ * or over an exact power of ten up to 10^22: one rounding), else the engine's own conversion.
  */
 
 /** What a column held, over all rows (null may appear anywhere). */
@@ -45,7 +45,8 @@ export class ScannedInstanceBatch {
 }
 
 const MAX_KEY_LENGTH = 200;
-const MAX_EXACT_DIGITS = 15;
+// Below 2^53 every integer is a double, and so was every partial significand on the way there.
+const EXACT_INTEGERS = 2 ** 53;
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -73,7 +74,10 @@ class Scanner {
   kind = 0;
   /** Where the bytes of the name read last begin (they end before the quote at p - 1). */
   nameStart = 0;
-  constructor(readonly b: Uint8Array) {}
+  readonly buffer: Buffer;
+  constructor(readonly b: Uint8Array) {
+    this.buffer = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  }
 
   fail(): never {
     throw notScannable;
@@ -122,8 +126,13 @@ class Scanner {
     return start;
   }
 
+  /** Bytes `start .. end - 1` as text, byte per character (numbers are ASCII). */
+  latin1(start: number, end: number): string {
+    return this.buffer.toString('latin1', start, end);
+  }
+
   text(start: number): string {
-    return Buffer.from(this.b.buffer, this.b.byteOffset + start, this.p - 1 - start).toString('utf8');
+    return this.buffer.toString('utf8', start, this.p - 1);
   }
 
   /** A key or column name as the schema takes it (at most 200 characters), not one fastify guards. */
@@ -168,13 +177,11 @@ class Scanner {
     const negative = b[p] === MINUS;
     if (negative) p++;
     let significand = 0;
-    let digits = 0;
     let c = b[p]!;
     if (c === ZERO) c = b[++p]!;
     else if (c > ZERO && c <= NINE) {
       for (; c >= ZERO && c <= NINE; c = b[++p]!) {
         significand = significand * 10 + (c - ZERO);
-        digits++;
       }
     } else this.fail();
     let exponent = 0;
@@ -183,8 +190,6 @@ class Scanner {
       if (!(c >= ZERO && c <= NINE)) this.fail();
       for (; c >= ZERO && c <= NINE; c = b[++p]!) {
         significand = significand * 10 + (c - ZERO);
-        // Leading zeros of a fraction (0.000123) are not significant digits.
-        if (significand !== 0) digits++;
         exponent--;
       }
     }
@@ -199,11 +204,11 @@ class Scanner {
     }
     this.p = p;
     let value: number;
-    if (digits <= MAX_EXACT_DIGITS && exponent >= -22 && exponent <= 22) {
+    if (significand < EXACT_INTEGERS && exponent >= -22 && exponent <= 22) {
       value = exponent >= 0 ? significand * POWERS_OF_TEN[exponent]! : significand / POWERS_OF_TEN[-exponent]!;
       if (negative) value = -value;
     } else {
-      value = Number(Buffer.from(b.buffer, b.byteOffset + start, p - start).toString('latin1'));
+      value = Number(this.latin1(start, p));
     }
     if (!Number.isFinite(value)) this.fail();
     return value;
