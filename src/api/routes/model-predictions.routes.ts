@@ -13,7 +13,6 @@ import { ScannedInstanceBatch, scanInstanceBatch, scannedMatrix } from './instan
 import { columnRowsMatrix, instanceMatrix, instancesOf, type Instance } from './instance-rows.js';
 import { invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { performanceReportSchema } from '../performance-report-schema.js';
-import { predictSerializerCompiler } from './predict-response-serializer.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const MAX_INSTANCES = 10_000;
@@ -81,7 +80,6 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       // Batches of up to 10,000 instances are several MB of JSON; other routes keep the 1 MB limit.
       bodyLimit: BATCH_BODY_LIMIT,
       validatorCompiler: predictBodyValidatorCompiler,
-      serializerCompiler: predictSerializerCompiler,
       schema: {
         tags: ['models'],
         summary: 'Score one or more instances (default: with the deployed version); each prediction is logged',
