@@ -292,6 +292,15 @@ function scan(s: Scanner, maxInstances: number, others: OtherFields): ScannedIns
   return new ScannedInstanceBatch('rows', columns, rows.values, rows.rows, rows.held, fields, s.b);
 }
 
+/**
+ * Rows to make room for at first: the rest of the body over the first row's length, a little more
+ * (later rows may be longer). Growing by doubling from a small guess copied ~2.5 MB per 10,000 rows.
+ */
+function expectedRows(s: Scanner, firstStart: number, maxRows: number): number {
+  const rowBytes = Math.max(1, s.p - firstStart);
+  return Math.min(maxRows, Math.ceil(((s.b.length - firstStart) / rowBytes) * 1.1) + 1);
+}
+
 function readColumns(s: Scanner, maxColumns: number): string[] {
   s.expect(OPEN_ARRAY);
   if (s.closesAt(CLOSE_ARRAY)) s.fail();
@@ -308,6 +317,7 @@ function readRows(s: Scanner, maxRows: number): MatrixBuilder {
   // The first row sets the width.
   const first: number[] = [];
   const firstKinds: number[] = [];
+  const firstStart = s.p;
   s.expect(OPEN_ARRAY);
   if (!s.closesAt(CLOSE_ARRAY)) {
     do {
@@ -317,7 +327,7 @@ function readRows(s: Scanner, maxRows: number): MatrixBuilder {
   }
   const width = first.length;
   if (width === 0 || width > maxRows) s.fail();
-  const m = new MatrixBuilder(width, 1024);
+  const m = new MatrixBuilder(width, expectedRows(s, firstStart, maxRows));
   m.values.set(first, m.nextRow());
   firstKinds.forEach((k, j) => (m.held[j]! |= k));
   const { held } = m;
@@ -345,6 +355,7 @@ function readInstances(s: Scanner, maxInstances: number): [MatrixBuilder, string
   const ends: number[] = [];
   const first: number[] = [];
   const firstKinds: number[] = [];
+  const firstStart = s.p;
   s.expect(OPEN_OBJECT);
   if (!s.closesAt(CLOSE_OBJECT)) {
     do {
@@ -359,7 +370,7 @@ function readInstances(s: Scanner, maxInstances: number): [MatrixBuilder, string
     } while (s.more(CLOSE_OBJECT));
   }
   const width = names.length;
-  const m = new MatrixBuilder(width, 1024);
+  const m = new MatrixBuilder(width, expectedRows(s, firstStart, maxInstances));
   m.values.set(first, m.nextRow());
   firstKinds.forEach((k, j) => (m.held[j]! |= k));
   const column = new Map(names.map((name, j) => [name, j]));
