@@ -28,8 +28,8 @@ export type CounterfactualResult = {
  * closest row, in L1 distance on range-normalised features, that the model puts in the other
  * class. Growing Spheres (Laugel et al. 2018) adapted to L1: candidates are drawn in L1 shells of
  * increasing radius around x over the mutable features (immutable ones never move, all stay in
- * [min, max]); the nearest flipping candidate is then sparsified (changes reverted, smallest
- * first, while the class stays flipped) and pulled back along the segment towards x to the
+ * [min, max]); the nearest flipping candidate is then sparsified (changes reverted one at a time,
+ * each round the one whose removal leaves the closest still-flipped row) and pulled back along the segment towards x to the
  * decision boundary. Deterministic given `random`; a heuristic, so the distance is an upper bound
  * on the true minimum.
  */

@@ -58,7 +58,7 @@ export type FastTreeShapCost = {
   maxTreeEntries: number;
   /** Sum over leaves of d^2: the per-row work of Algorithm 2 at the leaves. */
   quadraticWork: number;
-  /** Sum over leaves of d, plus internal nodes: the per-row work with the tables. */
+  /** Sum over leaves of d + 2 (d table reads plus a fixed per-leaf overhead), plus internal nodes: the per-row work with the tables. */
   linearWork: number;
   /** Largest d. */
   maxSlots: number;

@@ -41,10 +41,14 @@ export function treeShapPathDependent(model: TreeEnsemble, X: Float64Array, nRow
   const values = new Float64Array(nRows * m);
   const cost = fastTreeShapCost(model);
   const fast = algorithm === 'fast-v2' ? cost.maxTreeEntries <= MAX_TREE_TABLE_ENTRIES : algorithm === 'auto' && useFastTreeShap(cost, nRows);
-  if (fast) {
+  // The tables divide by each zero fraction z_k: when 1 / z_k overflows (a product of cover ratios below
+  // about 5.6e-309, or one that underflowed to 0) they would hold Infinity or NaN, while Algorithm 2
+  // handles it, so such trees run Algorithm 2.
+  const plan = fast ? buildFastTreeShapPlan(model, cost) : null;
+  if (plan !== null && plan.slotZero.every((z) => 1 / z < Infinity)) {
     const data = new Float64Array(nRows * m);
     for (let i = 0; i < nRows * m; i++) data[i] = model.float32Inputs ? Math.fround(X[i]!) : X[i]!;
-    fastTreeShapInto(buildFastTreeShapPlan(model, cost), data, nRows, m, values);
+    fastTreeShapInto(plan, data, nRows, m, values);
   } else {
     const w = createWorkspace(model);
     const row = new Float64Array(m);
