@@ -234,6 +234,14 @@ class MatrixBuilder {
     this.held = new Uint8Array(width);
   }
 
+  /** A matrix whose first row (read before its width was known) is `first`, the values' kinds `kinds`. */
+  static startingWith(first: number[], kinds: number[], expectedRows: number): MatrixBuilder {
+    const m = new MatrixBuilder(first.length, expectedRows);
+    m.values.set(first, m.nextRow());
+    kinds.forEach((k, j) => (m.held[j]! |= k));
+    return m;
+  }
+
   /** Room for one more row; its first value's index. */
   nextRow(): number {
     const at = this.rows * this.width;
@@ -327,9 +335,7 @@ function readRows(s: Scanner, maxRows: number): MatrixBuilder {
   }
   const width = first.length;
   if (width === 0 || width > maxRows) s.fail();
-  const m = new MatrixBuilder(width, expectedRows(s, firstStart, maxRows));
-  m.values.set(first, m.nextRow());
-  firstKinds.forEach((k, j) => (m.held[j]! |= k));
+  const m = MatrixBuilder.startingWith(first, firstKinds, expectedRows(s, firstStart, maxRows));
   const { held } = m;
   while (s.more(CLOSE_ARRAY)) {
     if (m.rows === maxRows) s.fail();
@@ -370,9 +376,7 @@ function readInstances(s: Scanner, maxInstances: number): [MatrixBuilder, string
     } while (s.more(CLOSE_OBJECT));
   }
   const width = names.length;
-  const m = new MatrixBuilder(width, expectedRows(s, firstStart, maxInstances));
-  m.values.set(first, m.nextRow());
-  firstKinds.forEach((k, j) => (m.held[j]! |= k));
+  const m = MatrixBuilder.startingWith(first, firstKinds, expectedRows(s, firstStart, maxInstances));
   const column = new Map(names.map((name, j) => [name, j]));
   // Row number (from 1) in which each column was last given a value: a repeated key shows.
   const givenIn = new Int32Array(width);
