@@ -3,7 +3,7 @@ import { buildFastTreeShapPlan, fastTreeShapCost, fastTreeShapInto } from '../..
 import { treeShapPathDependent, type TreeShapAlgorithm } from '../../../src/analytics/explain/tree-shap.js';
 import { mulberry32 } from '../../../src/analytics/seeded-random.js';
 import { parseRaiaTreeEnsemble } from '../../../src/analytics/trees/raia-tree-format.js';
-import { docGoesLeft, type DocNode, type RaiaDocument } from '../trees/random-tree-documents.js';
+import { docGoesLeft, type DocNode, type RaiaDocument, regressionDocumentHeader } from '../trees/random-tree-documents.js';
 
 /** Lundberg, Erion & Lee 2018, Algorithm 1 (EXPVALUE) on the document's node objects: the cover-weighted E[f(x) | x_S]. */
 function expValue(doc: RaiaDocument, nodes: DocNode[], index: number, x: ArrayLike<number>, mask: number): number {
@@ -33,23 +33,13 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
   for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(tolerance);
 }
 
-const header = (nFeatures: number, decision: '<=' | '<' = '<='): Omit<RaiaDocument, 'trees'> => ({
-  format: 'raia-tree-ensemble/v1',
-  task: 'regression',
-  decision,
-  aggregation: 'sum',
-  baseScore: 0,
-  link: 'identity',
-  featureNames: Array.from({ length: nFeatures }, (_, i) => `x${i}`),
-});
-
 /**
  * Three trees over features 0..3 (nodes already in preorder):
  * tree 0 splits on 0, then 1 on the left and 0 again (then 2) on the right, and has a leaf of value 0;
  * tree 1 is a lone leaf; tree 2 is one split on feature 3.
  */
 const ensemble: RaiaDocument = {
-  ...header(4),
+  ...regressionDocumentHeader(4),
   trees: [
     {
       nodes: [
@@ -133,7 +123,7 @@ describe("Fast TreeSHAP with decision '<' (thresholds moved one double down)", (
   // so phi_0 = f(x) - 17.5: -7.5 for a row going left, 2.5 for a row going right.
   const stump = (threshold: number) =>
     parseRaiaTreeEnsemble({
-      ...header(1, '<'),
+      ...regressionDocumentHeader(1, '<'),
       trees: [
         {
           nodes: [

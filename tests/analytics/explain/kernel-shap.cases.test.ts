@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { coalitionPlan, kernelShap } from '../../../src/analytics/explain/kernel-shap.js';
-import type { BatchPredict, FeatureMatrix } from '../../../src/analytics/explain/model-contract.js';
+import type { FeatureMatrix } from '../../../src/analytics/explain/model-contract.js';
+import { rowModel } from './row-model.js';
 import { mulberry32, type Random } from '../../../src/analytics/seeded-random.js';
 
 /** A generator that returns `values` in order, then whatever `then` returns. */
@@ -202,15 +203,6 @@ describe('coalitionPlan: sampled coalitions (sizes by kernel mass, complements p
 
 /** A 5-feature model with pairwise and three-way interactions and an intercept. */
 const f5 = (x: ArrayLike<number>) => 4 + 2 * x[0]! * x[1]! - 1.5 * x[2]! * x[3]! + 3 * x[0]! * x[3]! * x[4]! + Math.max(x[1]!, x[4]!) + 0.5 * x[2]!;
-
-function rowModel(m: number, f: (x: ArrayLike<number>) => number) {
-  const calls: number[] = [];
-  const predict: BatchPredict = (X, n) => {
-    calls.push(n);
-    return Float64Array.from({ length: n }, (_, i) => f(X.subarray(i * m, (i + 1) * m)));
-  };
-  return { predict, calls };
-}
 
 function randomMatrix(nRows: number, nFeatures: number, seed: number): FeatureMatrix {
   const random = mulberry32(seed);

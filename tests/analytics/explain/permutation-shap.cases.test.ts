@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { permutationShap } from '../../../src/analytics/explain/permutation-shap.js';
-import type { BatchPredict, FeatureMatrix } from '../../../src/analytics/explain/model-contract.js';
+import type { FeatureMatrix } from '../../../src/analytics/explain/model-contract.js';
+import { rowModel } from './row-model.js';
 import { mulberry32, shuffleInPlace } from '../../../src/analytics/seeded-random.js';
-
-function rowModel(m: number, f: (x: ArrayLike<number>) => number) {
-  const calls: number[] = [];
-  const predict: BatchPredict = (X, n) => {
-    calls.push(n);
-    return Float64Array.from({ length: n }, (_, i) => f(X.subarray(i * m, (i + 1) * m)));
-  };
-  return { predict, calls };
-}
 
 function randomMatrix(nRows: number, nFeatures: number, seed: number): FeatureMatrix {
   const random = mulberry32(seed);

@@ -5,17 +5,7 @@ import { mulberry32 } from '../../../src/analytics/seeded-random.js';
 import { parseRaiaTreeEnsemble } from '../../../src/analytics/trees/raia-tree-format.js';
 import { referencePredictMargin } from '../../../src/analytics/trees/reference-tree-scorer.js';
 import type { TreeEnsemble } from '../../../src/analytics/trees/tree-ensemble.js';
-import type { DocNode, RaiaDocument } from '../trees/random-tree-documents.js';
-
-const header = (nFeatures: number): Omit<RaiaDocument, 'trees'> => ({
-  format: 'raia-tree-ensemble/v1',
-  task: 'regression',
-  decision: '<=',
-  aggregation: 'sum',
-  baseScore: 0,
-  link: 'identity',
-  featureNames: Array.from({ length: nFeatures }, (_, i) => `x${i}`),
-});
+import { regressionDocumentHeader, type DocNode, type RaiaDocument } from '../trees/random-tree-documents.js';
 
 /**
  * A chain: node 2i splits on features[i] at thresholds[i]; a row at or below it goes on down the chain,
@@ -28,7 +18,7 @@ function chainDocument(nFeatures: number, features: number[], thresholds: number
     nodes.push({ leaf: i + 1, cover: 1 });
   });
   nodes.push({ leaf: 100, cover: 1 });
-  return { ...header(nFeatures), trees: [{ nodes }] };
+  return { ...regressionDocumentHeader(nFeatures), trees: [{ nodes }] };
 }
 
 /** v(S) by its definition: the weighted mean over background rows of the margin of the hybrid row (x_S, z_notS), walked node by node. */
@@ -66,7 +56,7 @@ describe('tree coalition tables: layout', () => {
   it('hand-computed slots, table offsets, C_L tables and all-one-way flags', () => {
     // x0 <= 0.5 ? (x1 <= 0.5 ? 1 : 2) : (x2 <= 0.5 ? 3 : (x0 <= 0.2 ? 4 : 5)), nodes in preorder 0..8.
     const model = parseRaiaTreeEnsemble({
-      ...header(3),
+      ...regressionDocumentHeader(3),
       trees: [
         {
           nodes: [
@@ -173,7 +163,7 @@ describe('tree coalition tables: limits', () => {
 
   it('builds tables of exactly 2^22 entries and returns null beyond that', () => {
     const tree = fullTree();
-    const exact = parseRaiaTreeEnsemble({ ...header(11), trees: [tree] });
+    const exact = parseRaiaTreeEnsemble({ ...regressionDocumentHeader(11), trees: [tree] });
     const bg = background(11, [Array.from({ length: 11 }, (_, j) => (j % 3 === 0 ? 0.9 : 0.1))]);
     const tables = treeCoalitionTables(exact, bg);
     expect(tables?.table.length).toBe(2 ** 22);
@@ -182,7 +172,7 @@ describe('tree coalition tables: limits', () => {
     const got = treeCoalitionValues(tables!, x, masks, 4);
     for (let c = 0; c < 4; c++) expect(got[c]).toBeCloseTo(definitionValue(exact, x, masks.subarray(c * 11, (c + 1) * 11), bg), 12);
     // One more tree, a lone leaf, adds one entry (2^0): 2^22 + 1 is over the budget.
-    const over = parseRaiaTreeEnsemble({ ...header(11), trees: [tree, { nodes: [{ leaf: 1, cover: 1 }] }] });
+    const over = parseRaiaTreeEnsemble({ ...regressionDocumentHeader(11), trees: [tree, { nodes: [{ leaf: 1, cover: 1 }] }] });
     expect(treeCoalitionTables(over, bg)).toBeNull();
   });
 });

@@ -3,7 +3,7 @@ import { fastTreeShapCost } from '../../../src/analytics/explain/fast-tree-shap.
 import { treeShapPathDependent, type TreeShapAlgorithm } from '../../../src/analytics/explain/tree-shap.js';
 import { mulberry32 } from '../../../src/analytics/seeded-random.js';
 import { parseRaiaTreeEnsemble } from '../../../src/analytics/trees/raia-tree-format.js';
-import { docGoesLeft, type DocNode, type RaiaDocument } from '../trees/random-tree-documents.js';
+import { docGoesLeft, type DocNode, type RaiaDocument, regressionDocumentHeader } from '../trees/random-tree-documents.js';
 
 /**
  * Lundberg, Erion & Lee 2018, Algorithm 1 (EXPVALUE), written out on the document's node objects:
@@ -41,16 +41,6 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
   for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(tolerance);
 }
 
-const header = (nFeatures: number): Omit<RaiaDocument, 'trees'> => ({
-  format: 'raia-tree-ensemble/v1',
-  task: 'regression',
-  decision: '<=',
-  aggregation: 'sum',
-  baseScore: 0,
-  link: 'identity',
-  featureNames: Array.from({ length: nFeatures }, (_, i) => `x${i}`),
-});
-
 /**
  * A chain ("caterpillar") on features 0 .. depth - 1: node 2i splits on feature i at 0.5; a row with
  * x_i <= 0.5 goes on down the chain, the others leave to leaf 2i + 1. The bottom node's left leaf has
@@ -65,7 +55,7 @@ function chainDocument(depth: number, bottom: number, side: (i: number) => numbe
     nodes.push({ leaf: side(i), cover: cover / 2 });
   }
   nodes.push({ leaf: bottom, cover: 1 });
-  return { ...header(depth), trees: [{ nodes }] };
+  return { ...regressionDocumentHeader(depth), trees: [{ nodes }] };
 }
 
 describe('path-dependent TreeSHAP: input checks', () => {
@@ -102,7 +92,7 @@ describe("path-dependent TreeSHAP with algorithm 'auto'", () => {
 
   it('equals brute force on a small ensemble with repeated features and missing values (tables built at once)', () => {
     const doc2: RaiaDocument = {
-      ...header(3),
+      ...regressionDocumentHeader(3),
       aggregation: 'mean',
       baseScore: 0.5,
       trees: [
@@ -170,7 +160,7 @@ describe('path-dependent TreeSHAP of float32 models (XGBoost rounding)', () => {
   const t = Math.fround(0.1);
   const below = t - 1e-12; // Math.fround(below) === t, while below < t as a double
   const doc: RaiaDocument = {
-    ...header(3),
+    ...regressionDocumentHeader(3),
     decision: '<',
     trees: [
       {
@@ -218,7 +208,7 @@ describe('path-dependent TreeSHAP with extreme cover ratios', () => {
   // x = (1, 0): v({0}) = 2.5, v({1}) = v({0, 1}) = 2 -> (0, -0.5); x = (1, 1): v({1}) = v({0, 1}) = 3 -> (0, 0.5).
   const model = (leftCover: number) =>
     parseRaiaTreeEnsemble({
-      ...header(2),
+      ...regressionDocumentHeader(2),
       trees: [
         {
           nodes: [

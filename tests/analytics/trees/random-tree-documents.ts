@@ -109,3 +109,14 @@ export function bruteForceShapley(nFeatures: number, v: (mask: number) => number
   }
   return phi;
 }
+
+/** Everything of a regression document but its trees: sum of leaves, base score 0, features x0, x1, … */
+export const regressionDocumentHeader = (nFeatures: number, decision: '<=' | '<' = '<='): Omit<RaiaDocument, 'trees'> => ({
+  format: 'raia-tree-ensemble/v1',
+  task: 'regression',
+  decision,
+  aggregation: 'sum',
+  baseScore: 0,
+  link: 'identity',
+  featureNames: Array.from({ length: nFeatures }, (_, i) => `x${i}`),
+});
