@@ -215,7 +215,7 @@ export function buildFastTreeShapPlan(model: TreeEnsemble, cost: FastTreeShapCos
 }
 
 /** w(s, d) = s! (d - s - 1)! / d! = 1 / (d C(d - 1, s)) for 0 <= s < d, at weights[d * (maxSlots + 1) + s]. */
-function shapleyWeights(maxSlots: number): Float64Array {
+export function shapleyWeights(maxSlots: number): Float64Array {
   const weights = new Float64Array((maxSlots + 1) * (maxSlots + 1));
   for (let d = 1; d <= maxSlots; d++) {
     for (let s = 0; s < d; s++) {
@@ -232,7 +232,7 @@ function shapleyWeights(maxSlots: number): Float64Array {
  * G(C) = v * sum_{S ⊆ U \ C} w(|S|, d) prod_{k not in S} z_k by a superset-sum transform over C
  * (into g, 2^d entries), then E(C, k) = -G(C) if k in C, else (1 - z_k) / z_k * G(C ∪ {k}).
  */
-function leafTable(d: number, v: number, zero: Float64Array, so: number, weights: Float64Array, wRow: number, g: Float64Array, out: Float64Array, at: number): void {
+export function leafTable(d: number, v: number, zero: Float64Array, so: number, weights: Float64Array, wRow: number, g: Float64Array, out: Float64Array, at: number): void {
   const full = (1 << d) - 1;
   // g[full ^ S] = prod_{k not in S} z_k, built from supersets: S's lowest missing slot k times S ∪ {k}.
   g[0] = 1;

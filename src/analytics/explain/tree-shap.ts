@@ -1,7 +1,8 @@
 import type { TreeEnsemble } from '../trees/tree-ensemble.js';
 import { predictMargin } from '../trees/predict.js';
 import { additivityGap, type ShapleyExplanation } from './shapley-explanation.js';
-import { buildFastTreeShapPlan, fastTreeShapCost, fastTreeShapInto, type FastTreeShapCost } from './fast-tree-shap.js';
+import { buildFastTreeShapPlan, fastTreeShapCost, type FastTreeShapCost } from './fast-tree-shap.js';
+import { fastTreeShapWasmInto } from './wasm-fast-tree-shap.js';
 
 /** Table scratch budget of the precomputed algorithm: 2^22 entries (32 MB) for the largest tree; deeper trees (full trees beyond depth 9) run Algorithm 2. */
 const MAX_TREE_TABLE_ENTRIES = 1 << 22;
@@ -31,7 +32,8 @@ const BUILD_FACTOR = 2.5;
  * preallocated typed arrays (feature, zero fraction, one fraction, permutation weight).
  * For more than a few rows of trees up to about depth 9 the same values come from Fast TreeSHAP v2
  * (Yang 2021; fast-tree-shap.ts): per-leaf tables over the 2^D cold/hot patterns of the path's
- * features, then O(T L D) per row. `useFastTreeShap` chooses; results agree to rounding (~1e-16).
+ * features, then O(T L D) per row, its row loops in WebAssembly (wasm-fast-tree-shap.ts: the same
+ * values as `fastTreeShapInto`, bit for bit). `useFastTreeShap` chooses; results agree to rounding (~1e-16).
  */
 export type TreeShapAlgorithm = 'auto' | 'fast-v2' | 'algorithm-2';
 
@@ -48,7 +50,7 @@ export function treeShapPathDependent(model: TreeEnsemble, X: Float64Array, nRow
   if (plan !== null && plan.slotZero.every((z) => 1 / z < Infinity)) {
     const data = new Float64Array(nRows * m);
     for (let i = 0; i < nRows * m; i++) data[i] = model.float32Inputs ? Math.fround(X[i]!) : X[i]!;
-    fastTreeShapInto(plan, data, nRows, m, values);
+    fastTreeShapWasmInto(plan, data, nRows, m, values);
   } else {
     const w = createWorkspace(model);
     const row = new Float64Array(m);

@@ -1,4 +1,5 @@
 import type { CompiledTreeEnsemble } from './compiled-tree-ensemble.js';
+import { align8, instantiateEmbedded, reserveWasmMemory, type WasmMemory } from '../embedded-wasm.js';
 import { wasmBase64 } from './perfect-tree-kernel-wasm.js';
 
 /**
@@ -15,15 +16,6 @@ const ROWS_PER_COPY = 1024;
 const COPY_BYTES = 4 << 20;
 const NODE_BYTES = 16;
 const TREE_BYTES = 12;
-const PAGE_BYTES = 65536;
-
-// The compiler's libraries here (no DOM) do not declare WebAssembly's JavaScript API: the part used.
-type WasmMemory = { readonly buffer: ArrayBuffer; grow(pages: number): number };
-type WasmApi = {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-};
-const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WasmApi };
 
 type ScoreRows = (nodes: number, leaves: number, trees: number, nTrees: number, rows: number, rowBytes: number, nRows: number, out: number) => void;
 
@@ -41,24 +33,11 @@ type Kernel = {
 let kernel: Kernel | undefined;
 
 function instantiate(): Kernel {
-  const bytes = Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
-  const instance = new wasm.Instance(new wasm.Module(bytes), {});
-  return {
-    memory: instance.exports.memory as WasmMemory,
-    scoreRows: instance.exports.scoreRows as ScoreRows,
-    model: null,
-    leaves: 0,
-    trees: 0,
-    scratch: 0,
-  };
+  const { memory, exports } = instantiateEmbedded(wasmBase64);
+  return { memory, scoreRows: exports.scoreRows as ScoreRows, model: null, leaves: 0, trees: 0, scratch: 0 };
 }
 
-function reserve(k: Kernel, bytes: number): void {
-  const missing = bytes - k.memory.buffer.byteLength;
-  if (missing > 0) k.memory.grow(Math.ceil(missing / PAGE_BYTES));
-}
-
-const align8 = (n: number) => (n + 7) & ~7;
+const reserve = (k: Kernel, bytes: number) => reserveWasmMemory(k.memory, bytes);
 
 function layOut(k: Kernel, c: CompiledTreeEnsemble): void {
   const nNodes = c.nodeStart[c.nTrees]!;
