@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { CoalescedLookup } from '../platform/coalesced-lookup.js';
 import type { Knex } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
 import { inEventBatchSpan } from '../platform/event-tracing.js';
@@ -132,9 +133,16 @@ export class ProjectionRunner {
   }
 
   private async checkpointOf(name: string): Promise<{ version: number; position: number }> {
-    const row = await this.knex(PROJECTIONS_TABLE).select('version', 'position').where('name', name).first();
-    return { version: row.version, position: Number(row.position) };
+    const row = await this.checkpoints.get(name);
+    if (!row) throw new Error(`projection ${name} has no checkpoint row`);
+    return { ...row };
   }
+
+  /** Checkpoints asked for at the same time, in one query (coalesced-lookup.ts): every read of a read model asks. */
+  private readonly checkpoints = new CoalescedLookup<string, { version: number; position: number }>(async (names) => {
+    const rows: { name: string; version: number; position: number | string }[] = await this.knex(PROJECTIONS_TABLE).select('name', 'version', 'position').whereIn('name', names);
+    return new Map(rows.map((r) => [r.name, { version: r.version, position: Number(r.position) }]));
+  });
 
   private follow(p: Projection, retryMs = 500): void {
     const state = this.running.get(p.name);

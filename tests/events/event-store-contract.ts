@@ -132,6 +132,25 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       expect(await store.streamHead(`missing-${randomUUID()}`)).toBeNull();
     });
 
+    it('answers heads asked for at the same time each with its own stream (the Postgres store reads them in one query)', async () => {
+      const streams = [stream(), stream(), stream()];
+      const appended = [];
+      for (const [i, s] of streams.entries()) appended.push(await store.append(s, Array.from({ length: i + 1 }, (_, n) => newEvent({ n }))));
+      const missing = `missing-${randomUUID()}`;
+      // Asked in one turn: a missing stream among them, and one stream twice.
+      const heads = await Promise.all([...streams, missing, streams[1]!].map((s) => store.streamHead(s)));
+      const expected = appended.map((a, i) => ({ streamVersion: i, position: a.events[i]!.position }));
+      expect(heads).toEqual([...expected, null, expected[1]]);
+      // Each caller has its own answer: changing one leaves the other.
+      heads[1]!.position = -1;
+      expect(heads[4]).toEqual(expected[1]);
+      // Asked again after a new event: a head read after an append shows it.
+      const more = store.append(streams[0]!, [newEvent({ n: 1 })]);
+      const after = await more;
+      expect(await Promise.all([store.streamHead(streams[0]!), store.streamHead(streams[2]!)])).toEqual([{ streamVersion: 1, position: after.events[0]!.position }, expected[2]]);
+      expect((await Promise.all([store.head(), store.head()])).map((h) => h.position)).toEqual([after.events[0]!.position, after.events[0]!.position]);
+    });
+
     it('reads a stream as of a point in time', async () => {
       const s = stream();
       await store.append(s, [newEvent({ n: 0 })]);

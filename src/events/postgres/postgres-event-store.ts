@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { sqlText, type RunCopyScript, type Database, type Knex, type RunScript } from '../../platform/database.js';
+import { CoalescedLookup } from '../../platform/coalesced-lookup.js';
 import { inContextOf } from '../../platform/tracing.js';
 import { pollAll } from '../all-subscription.js';
 import { sharedPageReads } from '../shared-page-reads.js';
@@ -616,10 +617,27 @@ export class PostgresEventStore implements EventStore {
   }
 
   async streamHead(streamId: string): Promise<StreamHead | null> {
-    // The (stream_id, stream_version) index read backwards: one row, and no event decoded.
-    const row = (await this.knex(EVENTS_TABLE).select('stream_version', 'position').where('stream_id', streamId).orderBy('stream_version', 'desc').first()) as { stream_version: number; position: number | string } | undefined;
-    return row ? { streamVersion: row.stream_version, position: Number(row.position) } : null;
+    const head = await this.streamHeads.get(streamId);
+    // A copy per caller: the answer is shared by every caller of the same query.
+    return head ? { ...head } : null;
   }
+
+  /** Heads of the streams asked for at the same time, in one query (coalesced-lookup.ts). */
+  private readonly streamHeads = new CoalescedLookup<string, StreamHead>(async (streamIds) => {
+    // Per stream, the (stream_id, stream_version) index read backwards: one row, and no event decoded.
+    const rows = (
+      streamIds.length === 1
+        ? await this.knex(EVENTS_TABLE).select('stream_id', 'stream_version', 'position').where('stream_id', streamIds[0]!).orderBy('stream_version', 'desc').limit(1)
+        : (
+            await this.knex.raw(
+              `SELECT s.id AS stream_id, h.stream_version, h.position FROM (VALUES ${streamIds.map(() => '(?)').join(', ')}) AS s(id)
+               CROSS JOIN LATERAL (SELECT stream_version, position FROM ${EVENTS_TABLE} e WHERE e.stream_id = s.id ORDER BY stream_version DESC LIMIT 1) h`,
+              streamIds,
+            )
+          ).rows
+    ) as { stream_id: string; stream_version: number; position: number | string }[];
+    return new Map(rows.map((r) => [r.stream_id, { streamVersion: r.stream_version, position: Number(r.position) }]));
+  });
 
   /** The query of a `readAll` page, selecting `columns`. */
   private allQuery(options: ReadAllOptions, columns: string) {
@@ -726,10 +744,17 @@ export class PostgresEventStore implements EventStore {
   }
 
   async head(): Promise<LedgerHead> {
-    const row = await this.knex(EVENTS_TABLE).select('position', 'hash', 'occurred_at').orderBy('position', 'desc').first();
-    if (!row) return { position: 0, hash: GENESIS_HASH, occurredAt: null };
-    return { position: Number(row.position), hash: row.hash, occurredAt: new Date(row.occurred_at) };
+    const head = (await this.ledgerHead.get('head'))!;
+    // A copy per caller: the answer is shared by every caller of the same query.
+    return { ...head, occurredAt: head.occurredAt && new Date(head.occurredAt) };
   }
+
+  /** The ledger's head for every caller at the same time, in one query (coalesced-lookup.ts). */
+  private readonly ledgerHead = new CoalescedLookup<'head', LedgerHead>(async () => {
+    const row = await this.knex(EVENTS_TABLE).select('position', 'hash', 'occurred_at').orderBy('position', 'desc').first();
+    const head = row ? { position: Number(row.position), hash: row.hash as string, occurredAt: new Date(row.occurred_at) } : { position: 0, hash: GENESIS_HASH, occurredAt: null };
+    return new Map([['head', head]]);
+  });
 
   onCommitted(listener: (position: number) => void): () => void {
     this.listenAcrossProcesses();
