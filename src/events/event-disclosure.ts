@@ -43,7 +43,7 @@ export async function discloseEvents<E extends Disclosable>(events: E[], deps: {
   const personalValues: JsonValue[] = [];
   // Most events declare no classified field and hold no sealed value: they leave as stored,
   // without the walks (which rebuild every object and path of the data).
-  const plain = events.map((e) => fieldsOf(catalogue, e).length === 0 && !holdsSealed(e.data) && (!e.metadata || !holdsSealed(e.metadata)));
+  const plain = events.map((e) => isPlainEvent(catalogue, e));
   events.forEach((e, i) => plain[i] || walk(e.data, [], fieldsOf(catalogue, e), (value) => void personalValues.push(value)));
   const opened = personalValues.length === 0 ? [] : ((await vault.reveal([{ data: { values: personalValues } }]))[0]!.data.values as JsonValue[]);
   let next = 0;
@@ -61,6 +61,12 @@ export async function discloseEvents<E extends Disclosable>(events: E[], deps: {
         },
   );
 }
+
+/**
+ * Whether an event leaves as stored, to any reader and whatever is erased later: its type declares no
+ * classified field and it holds no sealed value (what `discloseEvents` returns unchanged).
+ */
+export const isPlainEvent = (catalogue: EventCatalogue, e: Disclosable): boolean => fieldsOf(catalogue, e).length === 0 && !holdsSealed(e.data) && (!e.metadata || !holdsSealed(e.metadata));
 
 /** Whether a sealed value occurs anywhere in `value`. */
 function holdsSealed(value: JsonValue): boolean {

@@ -169,7 +169,10 @@ export interface EventStore {
    * back to `readAll` for an adapter without them.
    */
   readAllText?(options: ReadAllOptions): Promise<StoredEventText[]>;
-  readAllHashes?(options: { after: number; to: number; limit?: number }): Promise<PositionHash[]>;
+  /** Optional: the positions and hashes of the page `readAll` would give (any direction, filter, offset). */
+  readAllHashes?(options: ReadAllOptions): Promise<PositionHash[]>;
+  /** Optional: the events at these positions, in position order (positions with no event are left out). */
+  readEventsAt?(positions: readonly number[]): Promise<StoredEvent[]>;
   /**
    * Optional: `readAllText`'s page with each event the rule does not name already rendered as its
    * CSV record by the store, so that no per-field text reaches JavaScript (the CSV export's path).

@@ -24,6 +24,7 @@ export function witnessAppends(store: EventStore, witness: LedgerWitnessFile, se
     countAll: (options) => store.countAll(options),
     ...(store.readAllText ? { readAllText: store.readAllText.bind(store) } : {}),
     ...(store.readAllHashes ? { readAllHashes: store.readAllHashes.bind(store) } : {}),
+    ...(store.readEventsAt ? { readEventsAt: store.readEventsAt.bind(store) } : {}),
     ...(store.readAllCsv ? { readAllCsv: store.readAllCsv.bind(store) } : {}),
     ...(store.copyAllCsv ? { copyAllCsv: store.copyAllCsv.bind(store) } : {}),
     head: () => store.head(),

@@ -6,8 +6,10 @@ import { latestSeal } from '../../projections/ledger-seals.projection.js';
 import { replayStream } from '../../commands/stream-replay.js';
 import { classifiedFieldsQueried, discloseEvents } from '../../events/event-disclosure.js';
 import type { JsonObject } from '../../events/envelope.js';
-import { auditEventSchema, auditPageSchema, auditSortQuery, disclosureOf, disclosureSchema, presentEvent, searchLedger } from '../audit-query.js';
+import { AuditEventTexts, searchLedgerText } from '../audit-page-text.js';
+import { auditEventSchema, auditPageSchema, auditSortQuery, disclosureOf, disclosureSchema, presentEvent } from '../audit-query.js';
 import { principalOf } from '../auth/access-control.js';
+import { sendJsonText } from '../json-text-reply.js';
 import { personalDataViewOf } from '../personal-data-view.js';
 import { HttpProblem, invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { MAX_PAGE_SIZE, pageFields, pageQuery } from '../pagination.js';
@@ -79,6 +81,8 @@ const verification = z.object({
 
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   const { runtime } = app;
+  // Audit pages are JSON text built from plain events' texts kept here (audit-page-text.ts).
+  const eventTexts = new AuditEventTexts();
 
   app.get('/api/v1/audit/logs', {
     config: { permission: 'audit:read' },
@@ -89,9 +93,9 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: logsQuery,
       response: { 200: auditPageSchema, ...problems },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { type, ...rest } = request.query;
-    return searchLedger(runtime, { ...rest, types: type }, personalDataViewOf(principalOf(request)));
+    return sendJsonText(reply, await searchLedgerText(runtime, { ...rest, types: type }, personalDataViewOf(principalOf(request)), eventTexts));
   });
 
   app.post('/api/v1/audit/search', {
@@ -103,7 +107,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       body: searchBody,
       response: { 200: auditPageSchema, ...problems },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { dataContains, ...rest } = request.body;
     const view = personalDataViewOf(principalOf(request));
     // Containment matches the stored form: on a classified field it would confirm guesses about hidden values.
@@ -111,7 +115,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     const errors = (cls: string) => queried.filter((q) => q.fieldClass === cls).map((q) => ({ field: ['body.dataContains', ...q.path].join('.'), message: cls === 'credential' ? 'is a credential field: it cannot be searched' : 'is a personal field: searching it needs the personal-data:read permission' }));
     if (errors('credential').length > 0) throw invalidFields(errors('credential'));
     if (view === 'pseudonymised' && errors('personal').length > 0) throw new HttpProblem(403, 'forbidden', 'Forbidden', errors('personal')[0]!.message, { errors: errors('personal') });
-    return searchLedger(runtime, { ...rest, dataContains: dataContains as Record<string, never> | undefined }, view);
+    return sendJsonText(reply, await searchLedgerText(runtime, { ...rest, dataContains: dataContains as Record<string, never> | undefined }, view, eventTexts));
   });
 
   app.get('/api/v1/audit/verify', {

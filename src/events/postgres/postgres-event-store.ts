@@ -738,9 +738,15 @@ export class PostgresEventStore implements EventStore {
     return events;
   }
 
-  async readAllHashes(options: { after: number; to: number; limit?: number }): Promise<PositionHash[]> {
+  async readAllHashes(options: ReadAllOptions): Promise<PositionHash[]> {
     const { sql, bindings } = this.allQuery(options, 'position::text AS position_text, hash').toSQL().toNative();
     return (await this.db.queryTextRows(sql, bindings)).map((r) => ({ position: Number(r[0]), hash: r[1]! }));
+  }
+
+  async readEventsAt(positions: readonly number[]): Promise<StoredEvent[]> {
+    if (positions.length === 0) return [];
+    const rows: EventRow[] = await this.knex(EVENTS_TABLE).select(this.knex.raw(COLUMNS)).whereIn('position', positions).orderBy('position', 'asc');
+    return rows.map(toEvent);
   }
 
   async head(): Promise<LedgerHead> {
