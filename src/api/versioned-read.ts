@@ -28,9 +28,33 @@ export async function readVersioned<T>(runtime: Runtime, streamId: string, proje
   }
 }
 
+/** The stream moved while its body was read: the body may show an event after the head it would be cached under. */
+class StreamMovedDuringRead extends Error {}
+
 /**
- * `readVersioned` of one aggregate whose body is answered from the query cache (keyed by the
- * projection's checkpoint, read first): `query` names the read among the projection's cached ones.
+ * `readVersioned` of one aggregate whose body depends only on its own stream's events (a model and
+ * its versions, a dataset and its versions), answered from the query cache by the stream's head:
+ * once the read model has applied the stream up to its head, the body is the stream's state there,
+ * the same for every read until the stream moves, however many other streams the projection moves
+ * on meanwhile (keying by the projection's checkpoint threw it away on every write anywhere). The
+ * checkpoint and the head are read together first (coalesced-lookup.ts shares each query with the
+ * reads of the moment); a body read on a miss is kept only when the head, read again after it, has
+ * not moved. Otherwise, and while the read model lags, `readVersioned` with the body keyed by the
+ * checkpoint as before. `query` names the read among the projection's cached ones.
  */
-export const readVersionedCached = <T>(runtime: Runtime, streamId: string, projection: string, query: string, id: string, read: () => Promise<T | null>): Promise<VersionedRead<T>> =>
-  readVersioned(runtime, streamId, projection, (at) => cachedReadModelQuery(runtime, projection, query, id, read, at));
+export async function readVersionedCached<T>(runtime: Runtime, streamId: string, projection: string, query: string, id: string, read: () => Promise<T | null>): Promise<VersionedRead<T>> {
+  const [at, head] = await Promise.all([runtime.projections.positionOf(projection), runtime.store.streamHead(streamId)]);
+  if (head && at.current && head.position <= at.position) {
+    try {
+      const value = await runtime.cache.getOrCompute('read-models', `${projection}.v${at.version}:${query}:${id}@stream-head-${head.position}`, async () => {
+        const body = await read();
+        if ((await runtime.store.streamHead(streamId))?.position !== head.position) throw new StreamMovedDuringRead();
+        return body;
+      });
+      return { value, streamVersion: head.streamVersion };
+    } catch (error) {
+      if (!(error instanceof StreamMovedDuringRead)) throw error;
+    }
+  }
+  return readVersioned(runtime, streamId, projection, (position) => cachedReadModelQuery(runtime, projection, query, id, read, position));
+}
