@@ -233,7 +233,8 @@ export function jsonContains(container: JsonValue, contained: JsonValue): boolea
   }
   if (typeof contained === 'object' && contained !== null) {
     if (typeof container !== 'object' || container === null || Array.isArray(container)) return false;
-    return Object.entries(contained).every(([k, v]) => k in container && jsonContains(container[k]!, v));
+    // Own keys only: `in` would find `__proto__` (and `constructor`, …) on every object, as PostgreSQL does not.
+    return Object.entries(contained).every(([k, v]) => Object.hasOwn(container, k) && jsonContains(container[k]!, v));
   }
   return container === contained;
 }
