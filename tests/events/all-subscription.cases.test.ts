@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { pollAll } from '../../src/events/all-subscription.js';
 import type { StoredEvent } from '../../src/events/envelope.js';
+import { fakeStoredEvent } from '../support/events.js';
 
-const hashOf = (n: number) => n.toString(16).padStart(64, '0');
-const stored = (position: number): StoredEvent => ({
-  id: `00000000-0000-7000-8000-${position.toString().padStart(12, '0')}`,
-  type: 'test.happened',
-  schemaVersion: 1,
-  streamId: 'test-1',
-  streamVersion: position - 1,
-  position,
-  occurredAt: new Date('2026-01-01T00:00:00.000Z'),
-  actor: { kind: 'system', id: 'raia' },
-  correlationId: null,
-  causationId: null,
-  data: {},
-  metadata: {},
-  prevHash: hashOf(position - 1),
-  hash: hashOf(position),
-});
+const stored = (position: number) => fakeStoredEvent(position);
 
 /**
  * A ledger behind `readAfter` holding events 1..count, and a `waitForAppend` that answers at once

@@ -1,24 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../../src/events/envelope.js';
 import { sharedPageReads } from '../../src/events/shared-page-reads.js';
+import { fakeStoredEvent } from '../support/events.js';
 
-const hashOf = (n: number) => n.toString(16).padStart(64, '0');
-const stored = (position: number): StoredEvent => ({
-  id: `00000000-0000-7000-8000-${position.toString().padStart(12, '0')}`,
-  type: 'test.happened',
-  schemaVersion: 1,
-  streamId: 'test-1',
-  streamVersion: position - 1,
-  position,
-  occurredAt: new Date('2026-01-01T00:00:00.000Z'),
-  actor: { kind: 'system', id: 'raia' },
-  correlationId: null,
-  causationId: null,
-  data: { n: position },
-  metadata: {},
-  prevHash: hashOf(position - 1),
-  hash: hashOf(position),
-});
+const stored = (position: number) => fakeStoredEvent(position, { n: position });
 
 type Pending = { after: number; limit: number; resolve(events: StoredEvent[]): void; reject(error: Error): void };
 

@@ -9,9 +9,8 @@ import { keyFingerprint } from '../../src/events/ledger-seal.js';
 import { LedgerWitnessFile } from '../../src/events/ledger-witness-file.js';
 import type { WitnessFloor } from '../../src/events/ledger-witness.js';
 import { witnessAppends } from '../../src/events/witnessed-event-store.js';
-import { newEvent } from '../support/events.js';
+import { newEvent, fakeHashOf as hashOf, fakeStoredEvent } from '../support/events.js';
 
-const hashOf = (n: number) => n.toString(16).padStart(64, '0');
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const dirs: string[] = [];
 
@@ -25,22 +24,7 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const stored = (position: number): StoredEvent => ({
-  id: `00000000-0000-7000-8000-${position.toString().padStart(12, '0')}`,
-  type: 'test.happened',
-  schemaVersion: 1,
-  streamId: 'test-1',
-  streamVersion: position - 1,
-  position,
-  occurredAt: new Date('2026-01-01T00:00:00.000Z'),
-  actor: { kind: 'system', id: 'raia' },
-  correlationId: null,
-  causationId: null,
-  data: {},
-  metadata: {},
-  prevHash: hashOf(position - 1),
-  hash: hashOf(position),
-});
+const stored = (position: number) => fakeStoredEvent(position);
 
 type Call = { method: string; args: unknown[]; self: unknown };
 
