@@ -1,9 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import type { StoredEvent } from '../events/envelope.js';
 import { discloseEvents, isPlainEvent, type PersonalDataView } from '../events/event-disclosure.js';
-import type { ReadAllOptions } from '../events/event-store.js';
 import type { Runtime } from '../runtime.js';
-import { auditEventSchema, auditPageSchema, disclosureOf, presentEvent, searchLedger, type AuditCriteria } from './audit-query.js';
+import { auditEventSchema, auditPageRead, auditPageSchema, disclosureOf, presentEvent, searchLedger, type AuditCriteria } from './audit-query.js';
 import { pageOf } from './pagination.js';
 
 /**
@@ -41,21 +40,9 @@ const eventText = (e: StoredEvent): string => JSON.stringify(auditEventSchema.en
 export async function searchLedgerText(runtime: Runtime, criteria: AuditCriteria, view: PersonalDataView, texts: AuditEventTexts): Promise<string> {
   const store = runtime.store;
   if (!store.readAllHashes || !store.readEventsAt) return JSON.stringify(auditPageSchema.encode(await searchLedger(runtime, criteria, view)));
-  const { after, before, limit, offset, sort: _position, order, ...filter } = criteria;
-  const range = { ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { to: before - 1 } : {}), filter };
-  const total = before !== undefined && before <= (after ?? 0) + 1 ? 0 : await store.countAll(range);
+  const { limit, offset, order } = criteria;
   // The same page as searchLedger reads, as positions and hashes.
-  let read: ReadAllOptions | null = null;
-  let reversed = false;
-  if (offset < total) {
-    if (order === 'asc') read = { ...range, limit, offset };
-    else if (after === undefined) read = { direction: 'backwards', ...(before !== undefined ? { after: before } : {}), filter, limit, offset };
-    else {
-      const take = Math.min(limit, total - offset);
-      read = { ...range, limit: take, offset: total - offset - take };
-      reversed = true;
-    }
-  }
+  const { total, read, reversed } = await auditPageRead(store, criteria);
   const heads = read ? await store.readAllHashes(read) : [];
   if (reversed) heads.reverse();
   const found = heads.map((h) => texts.get(h.position, h.hash));

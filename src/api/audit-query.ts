@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StoredEvent } from '../events/envelope.js';
 import { discloseEvents, type PersonalDataView } from '../events/event-disclosure.js';
-import type { AllFilter } from '../events/event-store.js';
+import type { AllFilter, ReadAllOptions } from '../events/event-store.js';
 import type { Runtime } from '../runtime.js';
 import { pageFields, pageOf, sortQuery } from './pagination.js';
 
@@ -65,24 +65,29 @@ export type AuditCriteria = AllFilter & { after?: number; before?: number; limit
 export const presentEvent = (e: StoredEvent): z.infer<typeof auditEventSchema> => ({ ...e, occurredAt: e.occurredAt.toISOString() });
 
 /**
- * One page of the ledger matching the criteria in position order, as `view` may see it. `after`
+ * Which events a page of the audit log holds: the count of all that match, and the `readAll` that
+ * reads the page (null when it is empty), whose result is `reversed` before it is shown. `after`
  * and `before` bound the positions (exclusive) whichever the order. Newest first reads backwards
  * from `before`; with a lower bound as well it reads the same page forwards from the other end,
  * since the store reads backwards only down to its first event.
  */
-export async function searchLedger(runtime: Runtime, criteria: AuditCriteria, view: PersonalDataView): Promise<z.infer<typeof auditPageSchema>> {
+export async function auditPageRead(store: Runtime['store'], criteria: AuditCriteria): Promise<{ total: number; read: ReadAllOptions | null; reversed: boolean }> {
   const { after, before, limit, offset, sort: _position, order, ...filter } = criteria;
   const range = { ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { to: before - 1 } : {}), filter };
-  const total = before !== undefined && before <= (after ?? 0) + 1 ? 0 : await runtime.store.countAll(range);
-  let events: StoredEvent[] = [];
-  if (offset < total) {
-    if (order === 'asc') events = await runtime.store.readAll({ ...range, limit, offset });
-    else if (after === undefined) events = await runtime.store.readAll({ direction: 'backwards', ...(before !== undefined ? { after: before } : {}), filter, limit, offset });
-    else {
-      const take = Math.min(limit, total - offset);
-      events = (await runtime.store.readAll({ ...range, limit: take, offset: total - offset - take })).reverse();
-    }
-  }
+  const total = before !== undefined && before <= (after ?? 0) + 1 ? 0 : await store.countAll(range);
+  if (offset >= total) return { total, read: null, reversed: false };
+  if (order === 'asc') return { total, read: { ...range, limit, offset }, reversed: false };
+  if (after === undefined) return { total, read: { direction: 'backwards', ...(before !== undefined ? { after: before } : {}), filter, limit, offset }, reversed: false };
+  const take = Math.min(limit, total - offset);
+  return { total, read: { ...range, limit: take, offset: total - offset - take }, reversed: true };
+}
+
+/** One page of the ledger matching the criteria in position order (`auditPageRead`), as `view` may see it. */
+export async function searchLedger(runtime: Runtime, criteria: AuditCriteria, view: PersonalDataView): Promise<z.infer<typeof auditPageSchema>> {
+  const { limit, offset, order } = criteria;
+  const { total, read, reversed } = await auditPageRead(runtime.store, criteria);
+  const events: StoredEvent[] = read ? await runtime.store.readAll(read) : [];
+  if (reversed) events.reverse();
   const disclosed = await discloseEvents(events, runtime, view);
   const paging = pageOf({ limit, offset }, total);
   return {
