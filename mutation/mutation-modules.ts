@@ -15,6 +15,7 @@ export type MutationModule = { name: string; mutate: string[]; testFiles: string
 const analyticsTests = ['tests/analytics/**/*.test.ts'];
 // Stryker's testFiles takes no negated patterns: the tests are listed (all of tests/events but EventStoreDB's).
 const eventsTests = [
+  'tests/events/*.cases.test.ts',
   'tests/events/canonical-json.test.ts',
   'tests/events/event-catalogue.test.ts',
   'tests/events/event-disclosure.test.ts',
