@@ -70,13 +70,20 @@ export type LoggedPredictionBatch = {
   inputs: { values: Float64Array; width: number } | { sealed: unknown[] };
   /** The prediction ids as 16 bytes each, in order, when the caller has them (else read from the text). */
   predictionIdBytes?: Uint8Array;
-  predictions: {
+  predictions: ({
     predictionId: string;
-    /** The answer's prediction (and probabilities), as the performance and live readers read it. */
-    prediction: unknown;
     /** Positive-class probability (binary) or the value (regression): what performance metrics use. */
     score: number | null;
-  }[];
+  } & (
+    | {
+        /** The answer's prediction (and probabilities), as the performance and live readers read it. */
+        prediction: unknown;
+      }
+    | {
+        /** The same as JSON text, when the caller wrote it already (its answer holds the same text). */
+        predictionJson: string;
+      }
+  ))[];
 };
 
 const COPY_PREDICTIONS = `COPY ${PREDICTIONS} (prediction_id, model_id, version, subject_id, inputs, input_values, prediction, score, latency_ms, created_at) FROM STDIN (FORMAT binary)`;
@@ -118,7 +125,7 @@ export class PredictionLog {
       copy.encoded(shared);
       if (sealed) copy.jsonb(JSON.stringify(sealed[i])).null();
       else copy.null().bytea(values!.subarray(i * rowBytes, (i + 1) * rowBytes));
-      copy.jsonb(JSON.stringify(p.prediction));
+      copy.jsonb('predictionJson' in p ? p.predictionJson : JSON.stringify(p.prediction));
       if (p.score === null) copy.null();
       else copy.float8(p.score);
       copy.encoded(tail);

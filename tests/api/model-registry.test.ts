@@ -121,6 +121,25 @@ describe.each(['postgres', 'pglite'] as const)('model registry on %s', (dialect)
     expect(unknown.body.errors!.map((e) => e.field)).toEqual(['body.instances.1.incomes', 'body.instances.1.income']);
   });
 
+  it("refuses (422, naming the instance) a batch where the model's output is not a finite number, and logs none of it", async () => {
+    const id = await register(scientist, { type: 'regression' });
+    const linear = { format: 'raia-linear/v1', task: 'regression', link: 'identity', featureNames: ['x'], coefficients: [1e300], intercept: 0 };
+    expect((await upload(id, scientist, { format: 'raia-linear/v1', task: 'regression', inputSchema: [{ name: 'x', type: 'number' }] }, new Blob([JSON.stringify(linear)]), 'linear.json')).status).toBe(201);
+    // 1e300 * 1e10 overflows to Infinity, which JSON cannot carry.
+    for (const [body, field] of [[{ instances: [{ x: 1 }, { x: 1e10 }], version: 1 }, 'body.instances.1'], [{ columns: ['x'], rows: [[2], [3], [-1e10]], version: 1 }, 'body.rows.2']] as const) {
+      const res = await call('POST', `/api/v1/models/${id}/predict`, scientist, body);
+      expect(res.status, res.text).toBe(422);
+      expect(res.type).toContain('application/problem+json');
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
+    }
+    expect(await server.runtime.predictionLog.count(id)).toBe(0);
+    // Finite outputs answer as before: 1e300 * 1 and 1e300 * -1.
+    const ok = await call('POST', `/api/v1/models/${id}/predict`, scientist, { instances: [{ x: 1 }, { x: -1 }], version: 1 });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.predictions.map((p: { prediction: number }) => p.prediction)).toEqual([1e300, -1e300]);
+    expect(await server.runtime.predictionLog.count(id)).toBe(2);
+  });
+
   it('runs the governed lifecycle: four eyes, gates refused with every reason (recorded), deploy under a policy, history and card; retiring a draft leaves the deployed version in service', async () => {
     const id = await register();
     await upload(id, scientist, { format: 'raia-tree-ensemble/v1', task: 'binary', inputSchema: schema }, treeBlob());

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { randomUuidBatch } from '../../platform/random-uuid-batch.js';
+import { timeOrderedUuidBatch } from '../../platform/time-ordered-uuid-batch.js';
 import { performanceMetrics } from '../../analytics/performance/performance-metrics.js';
 import type { JsonValue } from '../../events/envelope.js';
 import { findModel, findModelVersion, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
@@ -11,6 +11,8 @@ import { resolveScoringVersion } from './model-read.js';
 import { instanceBatchValidatorCompiler, type OtherFields } from './instance-batch-validator.js';
 import { ScannedInstanceBatch, scanInstanceBatch, scannedMatrix } from './instance-batch-scanner.js';
 import { columnRowsMatrix, instanceMatrix, instancesOf, type Instance } from './instance-rows.js';
+import { sendJsonText } from '../json-text-reply.js';
+import { predictionAnswer } from './prediction-answer.js';
 import { invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { performanceReportSchema } from '../performance-report-schema.js';
 
@@ -96,7 +98,7 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           ...errors,
         },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { id } = request.params;
       const body: unknown = request.body;
       const scanned = body instanceof ScannedInstanceBatch ? body : null;
@@ -115,31 +117,21 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const started = performance.now();
       const out = await model.score(features, n);
       const latencyMs = performance.now() - started;
-      const classes = model.classes;
-      const now = new Date();
-      const ids = randomUuidBatch(n);
-      const predictions = Array.from({ length: n }, (_, i) => {
-        if (!classes || !out.probabilities) return { predictionId: ids.text[i]!, prediction: out.predictions[i]! };
-        const k = classes.length;
-        const probabilities = Object.fromEntries(classes.map((c, j) => [c, out.probabilities![i * k + j]!]));
-        return { predictionId: ids.text[i]!, prediction: classes[out.predictions[i]!]!, probabilities };
-      });
+      const createdAt = new Date();
+      const ids = timeOrderedUuidBatch(n, createdAt);
+      const answer = predictionAnswer(id, version.version, ids.text, out, model.classes, latencyMs, plain?.rows || scanned?.form === 'rows' ? 'body.rows' : 'body.instances');
       await runtime.predictionLog.record({
         modelId: id,
         version: version.version,
         subjectId: subjectId ?? null,
-        createdAt: now,
+        createdAt,
         latencyMs: latencyMs / n,
         predictionIdBytes: ids.bytes,
         inputs: subjectId ? { sealed: await Promise.all((plain!.instances ?? instancesOf(plain!.columns!, plain!.rows!)).map((x) => runtime.vault.seal(subjectId, x as JsonValue))) } : { values: features, width: version.inputSchema.length },
-        predictions: predictions.map((p, i) => ({
-          predictionId: p.predictionId,
-          prediction: 'probabilities' in p ? { prediction: p.prediction, probabilities: p.probabilities } : { prediction: p.prediction },
-          score: !classes ? (p.prediction as number) : classes.length === 2 ? out.probabilities![i * 2 + 1]! : null,
-        })),
+        predictions: ids.text.map((predictionId, i) => ({ predictionId, predictionJson: answer.predictionJsons[i]!, score: answer.scores[i]! })),
       });
       request.log.info({ modelId: id, version: version.version, rows: n, latencyMs, caller: principalOf(request).userId }, 'scored');
-      return { modelId: id, version: version.version, predictions, latencyMs };
+      return sendJsonText(reply, answer.text);
     });
 
     app.post('/api/v1/models/:id/outcomes', {
