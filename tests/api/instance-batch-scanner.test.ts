@@ -132,6 +132,40 @@ describe('reading a batch body from its bytes', () => {
     expect(finite).toBeGreaterThan(50_000);
   });
 
+  it('reads 16-20-digit decimals exactly as JSON.parse does, those within a hair of a rounding tie included', () => {
+    // JSON writers print most doubles with 17 significant digits: past 2^53, off Clinger's fast path.
+    const random = mulberry32(2026);
+    const texts: string[] = [];
+    const float = new Float64Array(1);
+    const bits = new BigUint64Array(float.buffer);
+    for (let i = 0; i < 20_000; i++) {
+      // Every fifth in [2^49, 2^53), where a tie (x + ulp / 2) has at most 20 digits and is read whole.
+      const x = i % 5 === 0 ? 2 ** (49 + 4 * random()) : random() * 10 ** Math.floor(random() * 22 - 6);
+      texts.push(String(x), String(-x));
+      // The exact midpoint between x and the next double up, (2m + 1) × 2^(e - 1) = N / 10^k, cut to
+      // 16-20 significant digits and moved one unit either way: decimals just below, at and above a tie
+      // (exactly at it when it has 20 digits or fewer: then JSON.parse rounds to the even neighbour).
+      float[0] = x;
+      const exponent = Number((bits[0]! >> 52n) & 0x7ffn) - 1075;
+      const mantissa = (bits[0]! & ((1n << 52n) - 1n)) | (1n << 52n);
+      const k = 1 - exponent;
+      if (k <= 0) continue;
+      const digits = ((2n * mantissa + 1n) * 5n ** BigInt(k)).toString();
+      for (let keep = 16; keep <= Math.min(20, digits.length); keep++) {
+        const point = k - (digits.length - keep); // the cut decimal is its digits over 10^point
+        for (const delta of [-1n, 0n, 1n]) {
+          const cut = (BigInt(digits.slice(0, keep)) + delta).toString();
+          texts.push(point <= 0 ? `${cut}e${-point}` : cut.length > point ? `${cut.slice(0, cut.length - point)}.${cut.slice(cut.length - point)}` : `0.${'0'.repeat(point - cut.length)}${cut}`);
+        }
+      }
+    }
+    expect(texts.length).toBeGreaterThan(300_000);
+    const body = `{"columns":["x"],"rows":[${texts.map((t) => `[${t}]`).join(',')}]}`;
+    const result = scanInstanceBatch(Buffer.from(body), texts.length, others)!;
+    const mismatches = texts.filter((t, i) => !Object.is(result.values[i], JSON.parse(t) as number));
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  });
+
   it('takes a 10,000-instance batch in any key order per instance, and refuses one more instance or a repeated key', () => {
     const instances = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? { c: i % 2 === 0, b: null, a: i / 8 } : { a: i / 8, b: -i, c: true }));
     const result = scan(JSON.stringify({ instances, version: 3, subjectId: '  s-1 ' }))!;
