@@ -148,6 +148,15 @@ export class CopyBinaryWriter {
     return this;
   }
 
+  /** bytea from `length` bytes of `source` at `offset` (no view of them made: 10,000 rows made 10,000). */
+  byteaOf(source: Buffer, offset: number, length: number): this {
+    this.room(4 + length);
+    this.bytes.writeInt32BE(length, this.at);
+    source.copy(this.bytes, this.at + 4, offset, offset + length);
+    this.at += 4 + length;
+    return this;
+  }
+
   /** The whole copy data, trailer included; the writer is done. */
   finish(): Buffer {
     this.room(2);

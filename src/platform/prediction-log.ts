@@ -68,22 +68,16 @@ export type LoggedPredictionBatch = {
    * identified subject (erasable with the subject's key).
    */
   inputs: { values: Float64Array; width: number } | { sealed: unknown[] };
-  /** The prediction ids as 16 bytes each, in order, when the caller has them (else read from the text). */
-  predictionIdBytes?: Uint8Array;
-  predictions: ({
-    predictionId: string;
-    /** Positive-class probability (binary) or the value (regression): what performance metrics use. */
-    score: number | null;
-  } & (
-    | {
-        /** The answer's prediction (and probabilities), as the performance and live readers read it. */
-        prediction: unknown;
-      }
-    | {
-        /** The same as JSON text, when the caller wrote it already (its answer holds the same text). */
-        predictionJson: string;
-      }
-  ))[];
+  /** The prediction ids, 16 bytes each, in order. */
+  predictionIds: Uint8Array;
+  /**
+   * Per prediction, the answer's prediction (and probabilities) as JSON text, `{ prediction,
+   * probabilities? }`: what the performance and live readers read. Text, because the answer holds
+   * the same text already.
+   */
+  predictionJsons: string[];
+  /** Per prediction: the positive-class probability (binary) or the value (regression), else null: what performance metrics use. */
+  scores: (number | null)[];
 };
 
 const COPY_PREDICTIONS = `COPY ${PREDICTIONS} (prediction_id, model_id, version, subject_id, inputs, input_values, prediction, score, latency_ms, created_at) FROM STDIN (FORMAT binary)`;
@@ -104,33 +98,19 @@ export class PredictionLog {
    * binary format: one round trip, no SQL to parse, no text to convert (the inputs go as their
    * float64 bytes, ids as 16 bytes).
    */
-  async record(batch: LoggedPredictionBatch): Promise<void> {
-    const n = batch.predictions.length;
-    if (n === 0) return;
-    const values = 'values' in batch.inputs ? littleEndianBytes(batch.inputs.values) : null;
-    const rowBytes = 'values' in batch.inputs ? batch.inputs.width * 8 : 0;
-    const sealed = 'sealed' in batch.inputs ? batch.inputs.sealed : null;
-    // Fields every row shares are encoded once.
-    const shared = CopyBinaryWriter.field((w) => {
-      w.uuid(batch.modelId).int4(batch.version);
-      if (batch.subjectId === null) w.null();
-      else w.text(batch.subjectId);
-    });
-    const tail = CopyBinaryWriter.field((w) => w.float8(batch.latencyMs).timestamptz(batch.createdAt));
-    const copy = new CopyBinaryWriter(n * (120 + rowBytes));
-    for (let i = 0; i < n; i++) {
-      const p = batch.predictions[i]!;
-      if (batch.predictionIdBytes) copy.row(COLUMNS).uuidBytes(batch.predictionIdBytes, 16 * i);
-      else copy.row(COLUMNS).uuid(p.predictionId);
-      copy.encoded(shared);
-      if (sealed) copy.jsonb(JSON.stringify(sealed[i])).null();
-      else copy.null().bytea(values!.subarray(i * rowBytes, (i + 1) * rowBytes));
-      copy.jsonb('predictionJson' in p ? p.predictionJson : JSON.stringify(p.prediction));
-      if (p.score === null) copy.null();
-      else copy.float8(p.score);
-      copy.encoded(tail);
+  record(batch: LoggedPredictionBatch): Promise<void> {
+    // Not async: nothing keeps the batch alive while the COPY runs (its 10,000 strings would
+    // survive young-generation collections, copied again by each).
+    if (batch.predictionJsons.length === 0) return Promise.resolve();
+    try {
+      return this.insertRows(predictionRows(batch));
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
-    await this.db.withScriptConnection((_run, runCopy) => runCopy(COPY_PREDICTIONS, copy.finish()));
+  }
+
+  private insertRows(rows: Buffer): Promise<void> {
+    return this.db.withScriptConnection((_run, runCopy) => runCopy(COPY_PREDICTIONS, rows));
   }
 
   /** The plain inputs of logged predictions, by id (sealed ones are not here: they are read with the subject's key). */
@@ -177,6 +157,36 @@ export class PredictionLog {
     const [{ count }] = (await this.knex(PREDICTIONS).where('model_id', modelId).count({ count: '*' })) as [{ count: string | number }];
     return Number(count);
   }
+}
+
+/** The batch's rows in COPY's binary format. */
+function predictionRows(batch: LoggedPredictionBatch): Buffer {
+  const { modelId, version, subjectId, latencyMs, createdAt, predictionIds, predictionJsons, scores } = batch;
+  const n = predictionJsons.length;
+  if (predictionIds.byteLength !== 16 * n || scores.length !== n) throw new Error(`a batch of ${n} predictions with ${predictionIds.byteLength / 16} ids and ${scores.length} scores`);
+  const values = 'values' in batch.inputs ? littleEndianBytes(batch.inputs.values) : null;
+  const rowBytes = 'values' in batch.inputs ? batch.inputs.width * 8 : 0;
+  const sealed = 'sealed' in batch.inputs ? batch.inputs.sealed : null;
+  // Fields every row shares are encoded once.
+  const shared = CopyBinaryWriter.field((w) => {
+    w.uuid(modelId).int4(version);
+    if (subjectId === null) w.null();
+    else w.text(subjectId);
+  });
+  const tail = CopyBinaryWriter.field((w) => w.float8(latencyMs).timestamptz(createdAt));
+  const copy = new CopyBinaryWriter(n * (120 + rowBytes));
+  for (let i = 0; i < n; i++) {
+    copy.row(COLUMNS).uuidBytes(predictionIds, 16 * i);
+    copy.encoded(shared);
+    if (sealed) copy.jsonb(JSON.stringify(sealed[i])).null();
+    else copy.null().byteaOf(values!, i * rowBytes, rowBytes);
+    copy.jsonb(predictionJsons[i]!);
+    const score = scores[i]!;
+    if (score === null) copy.null();
+    else copy.float8(score);
+    copy.encoded(tail);
+  }
+  return copy.finish();
 }
 
 /** The values' bytes, little-endian whatever the machine (the stored form). */

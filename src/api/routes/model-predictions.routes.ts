@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { timeOrderedUuidBatch } from '../../platform/time-ordered-uuid-batch.js';
 import { performanceMetrics } from '../../analytics/performance/performance-metrics.js';
 import type { JsonValue } from '../../events/envelope.js';
 import { findModel, findModelVersion, type ModelVersionRecord } from '../../projections/model-registry.projection.js';
@@ -12,7 +11,7 @@ import { instanceBatchValidatorCompiler, type OtherFields } from './instance-bat
 import { ScannedInstanceBatch, scanInstanceBatch, scannedMatrix } from './instance-batch-scanner.js';
 import { columnRowsMatrix, instanceMatrix, instancesOf, type Instance } from './instance-rows.js';
 import { sendJsonText } from '../json-text-reply.js';
-import { predictionAnswer } from './prediction-answer.js';
+import { answerAndLog } from './prediction-answer.js';
 import { invalidFields, notFound, problemSchema } from '../problem-details.js';
 import { performanceReportSchema } from '../performance-report-schema.js';
 
@@ -117,19 +116,11 @@ export function modelPredictionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       const started = performance.now();
       const out = await model.score(features, n);
       const latencyMs = performance.now() - started;
-      const createdAt = new Date();
-      const ids = timeOrderedUuidBatch(n, createdAt);
-      const answer = predictionAnswer(id, version.version, ids.text, out, model.classes, latencyMs, plain?.rows || scanned?.form === 'rows' ? 'body.rows' : 'body.instances');
-      await runtime.predictionLog.record({
-        modelId: id,
-        version: version.version,
-        subjectId: subjectId ?? null,
-        createdAt,
-        latencyMs: latencyMs / n,
-        predictionIdBytes: ids.bytes,
-        inputs: subjectId ? { sealed: await Promise.all((plain!.instances ?? instancesOf(plain!.columns!, plain!.rows!)).map((x) => runtime.vault.seal(subjectId, x as JsonValue))) } : { values: features, width: version.inputSchema.length },
-        predictions: ids.text.map((predictionId, i) => ({ predictionId, predictionJson: answer.predictionJsons[i]!, score: answer.scores[i]! })),
-      });
+      const rowsField = plain?.rows || scanned?.form === 'rows' ? 'body.rows' : 'body.instances';
+      // Inputs about a data subject are logged sealed under the subject's key (erasable).
+      const inputs = subjectId ? async () => ({ sealed: await Promise.all((plain!.instances ?? instancesOf(plain!.columns!, plain!.rows!)).map((x) => runtime.vault.seal(subjectId, x as JsonValue))) }) : { values: features, width: version.inputSchema.length };
+      const answer = answerAndLog(runtime.predictionLog, { modelId: id, version: version.version, subjectId: subjectId ?? null, classes: model.classes, latencyMs, rowsField, inputs }, out, n);
+      await answer.logged;
       request.log.info({ modelId: id, version: version.version, rows: n, latencyMs, caller: principalOf(request).userId }, 'scored');
       return sendJsonText(reply, answer.text);
     });

@@ -1,4 +1,6 @@
 import type { ScoringOutput } from '../../analytics/scoring/scoring-model.js';
+import type { LoggedPredictionBatch, PredictionLog } from '../../platform/prediction-log.js';
+import { timeOrderedUuidBatch } from '../../platform/time-ordered-uuid-batch.js';
 import { HttpProblem } from '../problem-details.js';
 
 /** A scored batch as its answer's JSON text and, per prediction, what its log row holds. */
@@ -57,4 +59,43 @@ export function predictionAnswer(modelId: string, version: number, ids: string[]
   }
   const text = `{"modelId":${JSON.stringify(modelId)},"version":${version},"predictions":[${entries.join(',')}],"latencyMs":${latencyMs}}`;
   return { text, predictionJsons, scores };
+}
+
+/** A scored batch: what `answerAndLog` needs besides the scores. */
+export type ScoredBatch = {
+  modelId: string;
+  version: number;
+  subjectId: string | null;
+  classes: readonly string[] | null;
+  /** The scoring time of the whole batch. */
+  latencyMs: number;
+  rowsField: string;
+  /** The inputs to log, or how to seal them: sealing stores a key for the subject, so it runs only once the answer is known to be writable. */
+  inputs: LoggedPredictionBatch['inputs'] | (() => Promise<LoggedPredictionBatch['inputs']>);
+};
+
+/**
+ * Names the batch's predictions, writes their answer and starts logging them; answers the text
+ * and the log write to await before sending it. Synchronous up to the write, so that while the
+ * COPY runs only the answer's one string is alive, not the 10,000 ids and texts it was made of
+ * (which young-generation collections would otherwise copy, again and again, until it commits).
+ */
+export function answerAndLog(log: PredictionLog, batch: ScoredBatch, out: ScoringOutput, n: number): { text: string; logged: Promise<void> } {
+  const createdAt = new Date();
+  const ids = timeOrderedUuidBatch(n, createdAt);
+  const answer = predictionAnswer(batch.modelId, batch.version, ids.text, out, batch.classes, batch.latencyMs, batch.rowsField);
+  const record = (inputs: LoggedPredictionBatch['inputs']) =>
+    log.record({
+      modelId: batch.modelId,
+      version: batch.version,
+      subjectId: batch.subjectId,
+      createdAt,
+      latencyMs: batch.latencyMs / n,
+      inputs,
+      predictionIds: ids.bytes,
+      predictionJsons: answer.predictionJsons,
+      scores: answer.scores,
+    });
+  const logged = typeof batch.inputs === 'function' ? batch.inputs().then(record) : record(batch.inputs);
+  return { text: answer.text, logged };
 }

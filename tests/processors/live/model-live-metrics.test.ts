@@ -16,13 +16,15 @@ const batch = (modelId: string, version: number, n: number, at: Date, latencyMs:
   createdAt: at,
   latencyMs,
   inputs: { values: new Float64Array(n * 2), width: 2 },
-  predictions: Array.from({ length: n }, (_, i) => ({ predictionId: randomUUID(), prediction: { prediction: 0.5 }, score: SCORES[i % SCORES.length]! })),
+  predictionIds: Buffer.from(Array.from({ length: n }, () => randomUUID().replace(/-/g, '')).join(''), 'hex'),
+  predictionJsons: Array.from({ length: n }, () => '{"prediction":0.5}'),
+  scores: Array.from({ length: n }, (_, i) => SCORES[i % SCORES.length]!),
 });
 
 /** The window those batches make when every prediction is added one by one (PredictionWindow's own per-row path). */
 function windowOf(batches: LoggedPredictionBatch[], now: number) {
   const window = new PredictionWindow({ slotMs: 5000, slots: 60 });
-  for (const b of batches) for (const p of b.predictions) window.addPrediction(b.createdAt.getTime(), b.latencyMs, p.score);
+  for (const b of batches) for (const score of b.scores) window.addPrediction(b.createdAt.getTime(), b.latencyMs, score);
   window.advance(now);
   return window.stats();
 }
