@@ -148,7 +148,7 @@ export class CopyBinaryWriter {
     return this;
   }
 
-  /** bytea from `length` bytes of `source` at `offset` (no view of them made: 10,000 rows made 10,000). */
+  /** bytea from `length` bytes of `source` at `offset`. */
   byteaOf(source: Buffer, offset: number, length: number): this {
     this.room(4 + length);
     this.bytes.writeInt32BE(length, this.at);

@@ -174,7 +174,9 @@ function predictionRows(batch: LoggedPredictionBatch): Buffer {
     else w.text(subjectId);
   });
   const tail = CopyBinaryWriter.field((w) => w.float8(latencyMs).timestamptz(createdAt));
-  const copy = new CopyBinaryWriter(n * (120 + rowBytes));
+  // A row: 103 bytes of fixed fields and lengths, the shared fields, the inputs, the prediction's
+  // text (~20 bytes for a value, ~60 for two probabilities). Too small a guess copies the whole buffer once more.
+  const copy = new CopyBinaryWriter(n * (103 + shared.byteLength + rowBytes + 64));
   for (let i = 0; i < n; i++) {
     copy.row(COLUMNS).uuidBytes(predictionIds, 16 * i);
     copy.encoded(shared);

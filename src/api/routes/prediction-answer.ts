@@ -14,50 +14,47 @@ export type PredictionAnswer = {
 };
 
 /**
- * Writes the answer of `POST /models/:id/predict` as JSON text, and each prediction's log entry
- * from the same text: for 10,000 predictions, building the objects, checking them against the
- * response schema and serializing them (twice: the answer and the log) cost more than scoring them.
- * The text is what `JSON.stringify` makes of the schema's objects (numbers print the same way). A
- * prediction that is not a finite number (a linear model's output overflowing on huge inputs)
- * cannot be written in JSON: the request is refused (422, naming the instance) and nothing is logged.
- * `rowsField`: where the instances were sent (`body.instances` or `body.rows`), for that refusal.
+ * Writes the answer of `POST /models/:id/predict` as JSON text, and each prediction's log entry:
+ * for 10,000 predictions, checking the answer's objects against the response schema cost more than
+ * scoring them (~30 ms), and the log needs each entry's text anyway. The answer is `JSON.stringify`
+ * of the schema's objects (V8's fastest path for 10,000 objects of one shape); a regression entry's
+ * log text is concatenated (`JSON.stringify` prints a finite number as `String` does), a
+ * classification entry's is stringified. A prediction that is not a finite number (a linear
+ * model's output overflowing on huge inputs) cannot be written in JSON: the request is refused
+ * (422, naming the instance) and nothing is logged. `rowsField`: where the instances were sent
+ * (`body.instances` or `body.rows`), for that refusal.
  */
 export function predictionAnswer(modelId: string, version: number, ids: string[], out: ScoringOutput, classes: readonly string[] | null, latencyMs: number, rowsField: string): PredictionAnswer {
   const n = ids.length;
   const predictionJsons = new Array<string>(n);
   const scores = new Array<number | null>(n);
-  const entries = new Array<string>(n);
+  const entries = new Array<object>(n);
   const { predictions, probabilities } = out;
-  const finite = (v: number, i: number) => {
-    if (!Number.isFinite(v)) throw new HttpProblem(422, 'unscorable-instance', 'Instance cannot be scored', `${rowsField}.${i}: the model's output is not a finite number`, { errors: [{ field: `${rowsField}.${i}`, message: "the model's output is not a finite number" }] });
-    return v;
-  };
+  const refuse = (i: number) => new HttpProblem(422, 'unscorable-instance', 'Instance cannot be scored', `${rowsField}.${i}: the model's output is not a finite number`, { errors: [{ field: `${rowsField}.${i}`, message: "the model's output is not a finite number" }] });
   if (!classes || !probabilities) {
     for (let i = 0; i < n; i++) {
-      const value = finite(predictions[i]!, i);
-      const entry = `"prediction":${value}`;
-      predictionJsons[i] = `{${entry}}`;
-      entries[i] = `{"predictionId":"${ids[i]!}",${entry}}`;
-      scores[i] = value;
+      const prediction = predictions[i]!;
+      if (!Number.isFinite(prediction)) throw refuse(i);
+      entries[i] = { predictionId: ids[i]!, prediction };
+      predictionJsons[i] = `{"prediction":${prediction}}`;
+      scores[i] = prediction;
     }
   } else {
     const k = classes.length;
-    const names = classes.map((c) => JSON.stringify(c));
-    // Object.fromEntries orders integer-like keys first: the probabilities keep the order JSON.stringify gave them.
-    const order = Object.keys(Object.fromEntries(classes.map((c, j) => [c, j]))).map((c) => classes.indexOf(c));
     for (let i = 0; i < n; i++) {
-      let entry = `"prediction":${names[predictions[i]!]!},"probabilities":{`;
-      for (let o = 0; o < k; o++) {
-        const j = order[o]!;
-        entry += `${o === 0 ? '' : ','}${names[j]!}:${finite(probabilities[i * k + j]!, i)}`;
+      const byClass: Record<string, number> = {};
+      for (let j = 0; j < k; j++) {
+        const p = probabilities[i * k + j]!;
+        if (!Number.isFinite(p)) throw refuse(i);
+        byClass[classes[j]!] = p;
       }
-      entry += '}';
-      predictionJsons[i] = `{${entry}}`;
-      entries[i] = `{"predictionId":"${ids[i]!}",${entry}}`;
+      const prediction = classes[predictions[i]!]!;
+      entries[i] = { predictionId: ids[i]!, prediction, probabilities: byClass };
+      predictionJsons[i] = JSON.stringify({ prediction, probabilities: byClass });
       scores[i] = k === 2 ? probabilities[i * 2 + 1]! : null;
     }
   }
-  const text = `{"modelId":${JSON.stringify(modelId)},"version":${version},"predictions":[${entries.join(',')}],"latencyMs":${latencyMs}}`;
+  const text = JSON.stringify({ modelId, version, predictions: entries, latencyMs });
   return { text, predictionJsons, scores };
 }
 
