@@ -64,6 +64,16 @@ describe('validateNewEvents actor checks', () => {
     expect(refusal(withActor({ kind: 'user', id: 'alice', role: 'a\nb' }))).toBe('events[0].actor.role must be 1 to 200 printable characters');
   });
 
+  it('refuses a missing actor, and an id or role that is a number (its text "12" would pass the pattern)', () => {
+    expect(refusal(withActor(null))).toBe('events[0].actor.kind must be user, service or system');
+    expect(refusal(withActor({ kind: 'service', id: 12 }))).toBe('events[0].actor.id must be 1 to 200 printable characters');
+    expect(refusal(withActor({ kind: 'user', id: 'alice', role: 12 }))).toBe('events[0].actor.role must be 1 to 200 printable characters');
+  });
+
+  it('refuses an actor whose other fields PostgreSQL cannot store, naming the actor', () => {
+    expect(refusal(withActor({ kind: 'user', id: 'alice', note: 'a\u0000b' }))).toBe('events[0].actor contains a NUL character or an unpaired surrogate');
+  });
+
   it('accepts a printable apiKeyId and refuses one that is not a string or holds a control character', () => {
     const [validated] = validateNewEvents(withActor({ kind: 'user', id: 'alice', role: 'auditor', apiKeyId: 'key-7' }));
     expect(validated?.actor).toEqual({ kind: 'user', id: 'alice', role: 'auditor', apiKeyId: 'key-7' });
