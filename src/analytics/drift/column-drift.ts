@@ -21,8 +21,8 @@ export type DriftTest = 'ks' | 'wasserstein' | 'chisquare' | 'z' | 'jensenshanno
 export type ColumnKind = 'numeric' | 'categorical';
 /** Numeric values, NaN meaning missing. */
 export type NumericColumnSample = { kind: 'numeric'; values: ArrayLike<number> };
-/** Category counts, missing values excluded. */
-export type CategoricalColumnSample = { kind: 'categorical'; counts: ReadonlyMap<string, number> };
+/** Category counts, missing values excluded (`missing`: how many there were, reported as is). */
+export type CategoricalColumnSample = { kind: 'categorical'; counts: ReadonlyMap<string, number>; missing?: number };
 export type ColumnSample = NumericColumnSample | CategoricalColumnSample;
 
 export type ColumnDriftOptions = {
@@ -163,8 +163,8 @@ export function columnDrift(reference: ColumnSample, current: ColumnSample, opti
   let curSorted: Float64Array | undefined;
   let refCounts: ReadonlyMap<string, number> | undefined;
   let curCounts: ReadonlyMap<string, number> | undefined;
-  let referenceMissing = 0;
-  let currentMissing = 0;
+  let referenceMissing: number;
+  let currentMissing: number;
   let distinctValues: number;
   let wasserstein = Number.NaN;
   if (reference.kind === 'numeric' && current.kind === 'numeric') {
@@ -185,6 +185,8 @@ export function columnDrift(reference: ColumnSample, current: ColumnSample, opti
   } else {
     refCounts = (reference as CategoricalColumnSample).counts;
     curCounts = (current as CategoricalColumnSample).counts;
+    referenceMissing = (reference as CategoricalColumnSample).missing ?? 0;
+    currentMissing = (current as CategoricalColumnSample).missing ?? 0;
     distinctValues = new Set([...refCounts.keys(), ...curCounts.keys()]).size;
   }
   const referenceSize = refSorted ? refSorted.length : sumCounts(refCounts!);

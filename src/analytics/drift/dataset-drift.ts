@@ -1,4 +1,4 @@
-import { columnDrift, type ColumnDriftOptions, type ColumnDriftResult, type ColumnKind, type ColumnSample, type DriftTest } from './column-drift.js';
+import { columnDrift, DEFAULT_THRESHOLDS, type ColumnDriftOptions, type ColumnDriftResult, type ColumnKind, type ColumnSample, type DriftTest } from './column-drift.js';
 import { createFloat64Buffer, type Float64Buffer } from './float64-buffer.js';
 
 /**
@@ -32,8 +32,15 @@ export function datasetDrift(columns: { name: string; reference: ColumnSample; c
   const driftShare = options.driftShare ?? 0.5;
   const results = columns.map((c) => {
     const perColumn = options.columns?.[c.name];
-    const thresholds: Partial<Record<DriftTest, number>> = { ...options.defaults?.thresholds, ...perColumn?.thresholds };
-    return { column: c.name, ...columnDrift(c.reference, c.current, { ...options.defaults, ...perColumn, thresholds }) };
+    // A column's own setting beats every default: its threshold, then its per-test thresholds,
+    // then the defaults' threshold (for every test), then the defaults' per-test thresholds.
+    const defaultThreshold = options.defaults?.threshold;
+    const thresholds: Partial<Record<DriftTest, number>> = {
+      ...options.defaults?.thresholds,
+      ...(defaultThreshold === undefined ? {} : Object.fromEntries(Object.keys(DEFAULT_THRESHOLDS).map((test) => [test, defaultThreshold]))),
+      ...perColumn?.thresholds,
+    };
+    return { column: c.name, ...columnDrift(c.reference, c.current, { ...options.defaults, ...perColumn, threshold: perColumn?.threshold, thresholds }) };
   });
   const tested = results.filter((r) => r.skipped === undefined);
   const drifted = tested.filter((r) => r.drifted).length;
@@ -89,7 +96,7 @@ function createSampleCollector(specs: readonly DriftColumnSpec[]) {
     },
     sample(index: number): ColumnSample {
       const c = cols[index]!;
-      return c.numeric ? { kind: 'numeric', values: c.numeric.view() } : { kind: 'categorical', counts: c.counts! };
+      return c.numeric ? { kind: 'numeric', values: c.numeric.view() } : { kind: 'categorical', counts: c.counts!, missing: c.missing };
     },
   };
 }

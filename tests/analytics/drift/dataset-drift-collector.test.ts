@@ -57,8 +57,8 @@ describe('createDriftDetector', () => {
     const [x, k] = detector.result({ defaults: { test: 'psi' } }).columns;
     // x: 1, 2.5, 1, 0 tested; '', null, undefined, 'abc', NaN, Infinity missing.
     expect(x).toMatchObject({ column: 'x', referenceSize: 4, referenceMissing: 6, currentSize: 2 });
-    // k: 'a' ×3, 'b' ×2, 'true', '1'; three blanks missing (not counted).
-    expect(k).toMatchObject({ column: 'k', referenceSize: 7, currentSize: 2, referenceMissing: 0, distinctValues: 4 });
+    // k: 'a' ×3, 'b' ×2, 'true', '1'; three blanks ('', null, undefined) missing.
+    expect(k).toMatchObject({ column: 'k', referenceSize: 7, currentSize: 2, referenceMissing: 3, currentMissing: 0, distinctValues: 4 });
     expect(k!.psiCategories!.map((c) => [c.category, c.reference])).toEqual([
       ['a', 3 / 7],
       ['b', 2 / 7],
