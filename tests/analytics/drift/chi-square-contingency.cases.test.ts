@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { chiSquareContingency } from '../../../src/analytics/drift/chi-square-contingency.js';
+import { chi2sf1, chi2sf2, chi2sf3 } from './chi-square-closed-forms.js';
 
 const counts = (o: Record<string, number>): Map<string, number> => new Map(Object.entries(o));
-
-/** erf by its Maclaurin series 2/√π Σ (−1)ⁿ z^(2n+1) / (n! (2n+1)); exact enough for z < 2.5. */
-function erf(z: number): number {
-  let term = z;
-  let sum = z;
-  for (let n = 1; n < 200; n++) {
-    term *= (-z * z) / n;
-    sum += term / (2 * n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
-const erfc = (z: number): number => 1 - erf(z);
-/** χ² survival in closed form: dof 1 erfc(√(x/2)); dof 2 exp(−x/2); dof 3 erfc(√(x/2)) + √(2x/π) e^(−x/2). */
-const chi2sf1 = (x: number): number => erfc(Math.sqrt(x / 2));
-const chi2sf2 = (x: number): number => Math.exp(-x / 2);
-const chi2sf3 = (x: number): number => erfc(Math.sqrt(x / 2)) + Math.sqrt((2 * x) / Math.PI) * Math.exp(-x / 2);
 
 describe('chiSquareContingency: scipy.stats.chi2_contingency on the 2 × k table', () => {
   it('2 × 2 with unequal row totals: expected counts, Yates-corrected statistic by default', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnSample } from '../../../src/analytics/drift/column-drift.js';
+import { chi2sf1, erf } from './chi-square-closed-forms.js';
 import { DriftTestSpecError, runDriftTests, type DriftTestOutcome, type DriftTestSpec } from '../../../src/analytics/drift/drift-test-suite.js';
 
 const numeric = (values: number[]): ColumnSample => ({ kind: 'numeric', values });
@@ -10,19 +11,6 @@ const one = (reference: ColumnSample, current: ColumnSample, spec: DriftTestSpec
   return outcomes[0]!;
 };
 const close = (v: number): unknown => expect.closeTo(v, 12);
-
-/** erf by its Maclaurin series 2/√π Σ (−1)ⁿ z^(2n+1) / (n! (2n+1)); exact enough for z < 2.5. */
-function erf(z: number): number {
-  let term = z;
-  let sum = z;
-  for (let n = 1; n < 200; n++) {
-    term *= (-z * z) / n;
-    sum += term / (2 * n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
-/** χ² survival with 1 degree of freedom: erfc(√(x/2)). */
-const chi2sf1 = (x: number): number => 1 - erf(Math.sqrt(x / 2));
 
 /** scipy.spatial.distance.jensenshannon(p, q, base) written out: √((KL(p‖m) + KL(q‖m)) / 2). */
 function js(p: number[], q: number[], base = 2): number {
