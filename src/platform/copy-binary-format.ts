@@ -140,19 +140,11 @@ export class CopyBinaryWriter {
     return this;
   }
 
-  bytea(value: Uint8Array): this {
-    this.room(4 + value.byteLength);
-    this.bytes.writeInt32BE(value.byteLength, this.at);
-    this.bytes.set(value, this.at + 4);
-    this.at += 4 + value.byteLength;
-    return this;
-  }
-
-  /** bytea from `length` bytes of `source` at `offset`. */
-  byteaOf(source: Buffer, offset: number, length: number): this {
+  /** bytea from `length` bytes of `source` at `offset` (by default all of it). */
+  bytea(source: Uint8Array, offset = 0, length = source.byteLength - offset): this {
     this.room(4 + length);
     this.bytes.writeInt32BE(length, this.at);
-    source.copy(this.bytes, this.at + 4, offset, offset + length);
+    this.bytes.set(offset === 0 && length === source.byteLength ? source : source.subarray(offset, offset + length), this.at + 4);
     this.at += 4 + length;
     return this;
   }

@@ -181,7 +181,7 @@ function predictionRows(batch: LoggedPredictionBatch): Buffer {
     copy.row(COLUMNS).uuidBytes(predictionIds, 16 * i);
     copy.encoded(shared);
     if (sealed) copy.jsonb(JSON.stringify(sealed[i])).null();
-    else copy.null().byteaOf(values!, i * rowBytes, rowBytes);
+    else copy.null().bytea(values!, i * rowBytes, rowBytes);
     copy.jsonb(predictionJsons[i]!);
     const score = scores[i]!;
     if (score === null) copy.null();

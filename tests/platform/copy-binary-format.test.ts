@@ -29,6 +29,8 @@ describe.each(dialects)('COPY binary format on %s', (dialect) => {
     const shared = CopyBinaryWriter.field((w) => w.timestamptz(new Date('2026-12-07T05:30:00.123Z')));
     copy.row(7).uuid('0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0').int4(-2147483648).float8(NaN).encoded(shared).text('Zürich ✓ 𝄞').jsonb('{"b": [1, 2.5], "a": "é"}').bytea(Uint8Array.from([0, 255, 16]));
     copy.row(7).uuid('00000000-0000-0000-0000-000000000000').int4(2).float8(-Infinity).timestamptz(new Date('1999-12-31T23:59:59.999Z')).null().null().bytea(new Uint8Array(0));
+    // Part of a larger buffer: bytes 1..2 of [9, 0xab, 0xcd, 9].
+    copy.row(7).uuid('11111111-1111-1111-1111-111111111111').int4(4).null().null().null().null().bytea(Uint8Array.from([9, 0xab, 0xcd, 9]), 1, 2);
     copy.row(7).null().int4(2147483647).float8(0.1).encoded(shared).text('').jsonb('null').null();
     copy.row(7).uuidBytes(Buffer.from('00ffffffffffffffffffffffffffffffffff', 'hex'), 1).int4(3).float8(Infinity).null().null().null().null();
     await db.withScriptConnection((_run, runCopy) => runCopy(COPY, copy.finish()));
@@ -36,6 +38,7 @@ describe.each(dialects)('COPY binary format on %s', (dialect) => {
       { id: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', n: -2147483648, x: 'NaN', at: '2026-12-07T05:30:00.123000', label: 'Zürich ✓ 𝄞', doc: '{"a": "é", "b": [1, 2.5]}', raw: '00ff10' },
       { id: '00000000-0000-0000-0000-000000000000', n: 2, x: '-Infinity', at: '1999-12-31T23:59:59.999000', label: null, doc: null, raw: '' },
       { id: 'ffffffff-ffff-ffff-ffff-ffffffffffff', n: 3, x: 'Infinity', at: null, label: null, doc: null, raw: null },
+      { id: '11111111-1111-1111-1111-111111111111', n: 4, x: null, at: null, label: null, doc: null, raw: 'abcd' },
       { id: null, n: 2147483647, x: '0.1', at: '2026-12-07T05:30:00.123000', label: '', doc: 'null', raw: null },
     ]);
   });
