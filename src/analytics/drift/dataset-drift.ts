@@ -30,16 +30,16 @@ export type DatasetDriftResult = {
 
 export function datasetDrift(columns: { name: string; reference: ColumnSample; current: ColumnSample }[], options: DatasetDriftOptions = {}): DatasetDriftResult {
   const driftShare = options.driftShare ?? 0.5;
+  // A column's own setting beats every default: its threshold, then its per-test thresholds,
+  // then the defaults' threshold (for every test), then the defaults' per-test thresholds.
+  const defaultThreshold = options.defaults?.threshold;
+  const defaultThresholds: Partial<Record<DriftTest, number>> = {
+    ...options.defaults?.thresholds,
+    ...(defaultThreshold === undefined ? {} : Object.fromEntries(Object.keys(DEFAULT_THRESHOLDS).map((test) => [test, defaultThreshold]))),
+  };
   const results = columns.map((c) => {
     const perColumn = options.columns?.[c.name];
-    // A column's own setting beats every default: its threshold, then its per-test thresholds,
-    // then the defaults' threshold (for every test), then the defaults' per-test thresholds.
-    const defaultThreshold = options.defaults?.threshold;
-    const thresholds: Partial<Record<DriftTest, number>> = {
-      ...options.defaults?.thresholds,
-      ...(defaultThreshold === undefined ? {} : Object.fromEntries(Object.keys(DEFAULT_THRESHOLDS).map((test) => [test, defaultThreshold]))),
-      ...perColumn?.thresholds,
-    };
+    const thresholds = { ...defaultThresholds, ...perColumn?.thresholds };
     return { column: c.name, ...columnDrift(c.reference, c.current, { ...options.defaults, ...perColumn, threshold: perColumn?.threshold, thresholds }) };
   });
   const tested = results.filter((r) => r.skipped === undefined);
