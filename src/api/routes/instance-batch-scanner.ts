@@ -242,8 +242,8 @@ class Scanner {
     let p = start;
     const negative = b[p] === MINUS;
     if (negative) p++;
-    // Every digit (exact below 2^53), and the same split exactly: the first digits while below
-    // 10^15 (`head`), the rest (`tail`, `tailDigits` of them) for twoPartQuotient.
+    // Every digit (exact below 2^53), and the same digits split exactly for twoPartQuotient: the
+    // first while below HEAD_LIMIT (`head`), the rest (`tail`, `tailDigits` of them).
     let significand = 0;
     let head = 0;
     let tail = 0;
