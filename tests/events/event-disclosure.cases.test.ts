@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { sealedField } from '../../src/events/catalogue/user.events.js';
@@ -6,9 +6,9 @@ import type { JsonObject } from '../../src/events/envelope.js';
 import { defineEvent, EventCatalogue } from '../../src/events/event-catalogue.js';
 import { classifiedFieldsQueried, discloseEvents, hasClassifiedFields, isPlainEvent, WITHHELD } from '../../src/events/event-disclosure.js';
 import { credential, personal } from '../../src/events/field-classification.js';
-import { PersonalDataVault, subjectKeyMigrations } from '../../src/events/personal-data.js';
-import { runMigrations } from '../../src/platform/migrations.js';
-import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
+import type { PersonalDataVault } from '../../src/events/personal-data.js';
+import { documentedPseudonym, vaultOnPostgres } from '../support/personal-data.js';
+import type { TestDatabase } from '../support/test-database.js';
 
 type Event = { type: string; schemaVersion: number; data: JsonObject; metadata?: JsonObject };
 
@@ -71,17 +71,11 @@ describe('discloseEvents, field by field', () => {
   let db: TestDatabase;
   let vault: PersonalDataVault;
   const masterKey = randomBytes(32);
-  // The pseudonym as documented: HMAC-SHA-256 under HKDF(master key, "raia personal-data pseudonym") of the value's JSON, 16 hex digits.
-  const expectedPseudonym = (value: string) => {
-    const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'raia personal-data pseudonym', 32));
-    return `[personal:${createHmac('sha256', key).update(JSON.stringify(value), 'utf8').digest('hex').slice(0, 16)}]`;
-  };
+  const expectedPseudonym = (value: string) => documentedPseudonym(masterKey, JSON.stringify(value));
 
   beforeAll(async () => {
-    // Only the vault's table is needed here (loopback PostgreSQL: a schema of its own, dropped after).
-    db = await openTestDatabase('postgres', { migrate: false, poolSize: 2 });
-    await runMigrations(db.knex, subjectKeyMigrations);
-    vault = new PersonalDataVault(db.knex, masterKey);
+    // Only the vault's table is needed here.
+    ({ db, vault } = await vaultOnPostgres(masterKey));
   });
   afterAll(async () => {
     await db.drop();

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { raiaEventCatalogue } from '../../src/events/catalogue/raia-event-catalogue.js';
@@ -8,6 +8,7 @@ import { discloseEvents } from '../../src/events/event-disclosure.js';
 import { classifyFields, credential, personal } from '../../src/events/field-classification.js';
 import type { JsonObject } from '../../src/events/envelope.js';
 import { PersonalDataVault } from '../../src/events/personal-data.js';
+import { documentedPseudonym } from '../support/personal-data.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const PSEUDONYM = /^\[personal:[0-9a-f]{16}\]$/;
@@ -49,11 +50,7 @@ describe('disclosure of ledger events', () => {
   let vault: PersonalDataVault;
   const masterKey = randomBytes(32);
   const catalogue = raiaEventCatalogue();
-  // The pseudonym as documented: HMAC-SHA-256 under HKDF(master key, "raia personal-data pseudonym") of the value's JSON, 16 hex digits.
-  const expectedPseudonym = (value: unknown) => {
-    const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'raia personal-data pseudonym', 32));
-    return `[personal:${createHmac('sha256', key).update(JSON.stringify(value), 'utf8').digest('hex').slice(0, 16)}]`;
-  };
+  const expectedPseudonym = (value: unknown) => documentedPseudonym(masterKey, JSON.stringify(value));
 
   beforeAll(async () => {
     db = await openTestDatabase('pglite');

@@ -1,8 +1,8 @@
-import { createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createDecipheriv, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject, JsonValue } from '../../src/events/envelope.js';
-import { isSealedField, PersonalDataVault, REDACTED, subjectKeyMigrations, SubjectErased, type SealedField } from '../../src/events/personal-data.js';
-import { runMigrations } from '../../src/platform/migrations.js';
+import { isSealedField, PersonalDataVault, REDACTED, SubjectErased, type SealedField } from '../../src/events/personal-data.js';
+import { documentedPseudonym, vaultOnPostgres } from '../support/personal-data.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const masterKey = randomBytes(32);
@@ -15,21 +15,14 @@ function openGcm(key: Buffer, iv: Buffer, tag: Buffer, ct: Buffer, aad: string):
   return Buffer.concat([d.update(ct), d.final()]);
 }
 
-// The pseudonym as documented: HMAC-SHA-256 under HKDF-SHA-256(master key, no salt, "raia personal-data pseudonym", 32 bytes)
-// of the value's canonical JSON text (written out by hand in each test), first 16 hex digits.
-function expectedPseudonym(canonicalText: string): string {
-  const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'raia personal-data pseudonym', 32));
-  return `[personal:${createHmac('sha256', key).update(canonicalText, 'utf8').digest('hex').slice(0, 16)}]`;
-}
+const expectedPseudonym = (canonicalText: string): string => documentedPseudonym(masterKey, canonicalText);
 
 describe('PersonalDataVault against a real PostgreSQL schema', () => {
   let db: TestDatabase;
   let vault: PersonalDataVault;
 
   beforeAll(async () => {
-    db = await openTestDatabase('postgres', { migrate: false, poolSize: 2 });
-    await runMigrations(db.knex, subjectKeyMigrations);
-    vault = new PersonalDataVault(db.knex, masterKey);
+    ({ db, vault } = await vaultOnPostgres(masterKey));
   });
   afterAll(async () => {
     await db.drop();
