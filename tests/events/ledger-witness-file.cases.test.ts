@@ -6,9 +6,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { LedgerWitnessFile, type LedgerWitnessFileOptions } from '../../src/events/ledger-witness-file.js';
 import { signWitness, type WitnessBody } from '../../src/events/ledger-witness.js';
 import type { Logger } from '../../src/platform/logger.js';
-import { sleep } from '../support/events.js';
+import { fakeHashOf as hashOf, sleep } from '../support/events.js';
 
-const hashOf = (n: number) => n.toString(16).padStart(64, '0');
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 // SHA-256 of the SPKI DER public key, computed here rather than with keyFingerprint.
 const keyId = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
@@ -29,6 +28,20 @@ const onDisk = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 /** What another process holding the same key would write (its writes are whole files too). */
 const writeAsAnotherProcess = (path: string, body: WitnessBody, writtenAt: string) =>
   writeFileSync(path, JSON.stringify(signWitness(body, new Date(writtenAt), privateKey, publicKey)));
+const THEIR_WRITE = '2026-04-04T04:04:04.004Z';
+/**
+ * A witness this process acknowledged to 20 and sealed to `sealedTo` (null: never), then closed;
+ * after which another process sharing the file writes `theirs` over it, at THEIR_WRITE.
+ */
+async function witnessOverwritten(sealedTo: number | null, theirs: WitnessBody): Promise<LedgerWitnessFile> {
+  const options = witnessOptions();
+  const witness = await LedgerWitnessFile.open(options);
+  witness.acknowledge(20, hashOf(20));
+  if (sealedTo !== null) await witness.sealed({ toPosition: sealedTo, headHash: hashOf(sealedTo) });
+  await witness.close();
+  writeAsAnotherProcess(options.path, theirs, THEIR_WRITE);
+  return witness;
+}
 const fakeLogger = () => {
   const error = vi.fn();
   return { error, logger: { error } as unknown as Logger };
@@ -174,54 +187,30 @@ describe('reading what the file holds', () => {
 
   it('takes the higher seal of the file and memory, whichever holds it', async () => {
     // Memory sealed to 6, the file (written by a sharing process) to 10.
-    const a = witnessOptions();
-    const lower = await LedgerWitnessFile.open(a);
-    lower.acknowledge(20, hashOf(20));
-    await lower.sealed({ toPosition: 6, headHash: hashOf(6) });
-    await lower.close();
-    writeAsAnotherProcess(a.path, { acknowledged: { position: 20, hash: hashOf(20) }, sealed: { toPosition: 10, headHash: hashOf(10) } }, '2026-04-04T04:04:04.004Z');
+    const lower = await witnessOverwritten(6, { acknowledged: { position: 20, hash: hashOf(20) }, sealed: { toPosition: 10, headHash: hashOf(10) } });
     // Same acknowledged position as this process wrote: the file is as high, so its writtenAt is the one to report.
     expect(await lower.floor()).toEqual({
       acknowledged: { position: 20, hash: hashOf(20) },
       sealed: { toPosition: 10, headHash: hashOf(10) },
-      writtenAt: '2026-04-04T04:04:04.004Z',
+      writtenAt: THEIR_WRITE,
       problem: null,
     });
 
     // Memory sealed to 10, the file to 6.
-    const b = witnessOptions();
-    const higher = await LedgerWitnessFile.open(b);
-    higher.acknowledge(20, hashOf(20));
-    await higher.sealed({ toPosition: 10, headHash: hashOf(10) });
-    await higher.close();
-    writeAsAnotherProcess(b.path, { acknowledged: { position: 20, hash: hashOf(20) }, sealed: { toPosition: 6, headHash: hashOf(6) } }, '2026-04-04T04:04:04.004Z');
+    const higher = await witnessOverwritten(10, { acknowledged: { position: 20, hash: hashOf(20) }, sealed: { toPosition: 6, headHash: hashOf(6) } });
     expect((await higher.floor())?.sealed).toEqual({ toPosition: 10, headHash: hashOf(10) });
   });
 
   it('takes a seal from the file when memory has none, and keeps its own when the file has none', async () => {
-    const a = witnessOptions();
-    const unsealed = await LedgerWitnessFile.open(a);
-    unsealed.acknowledge(20, hashOf(20));
-    await unsealed.close();
-    writeAsAnotherProcess(a.path, { acknowledged: { position: 20, hash: hashOf(20) }, sealed: { toPosition: 15, headHash: hashOf(15) } }, '2026-04-04T04:04:04.004Z');
+    const unsealed = await witnessOverwritten(null, { acknowledged: { position: 20, hash: hashOf(20) }, sealed: { toPosition: 15, headHash: hashOf(15) } });
     expect((await unsealed.floor())?.sealed).toEqual({ toPosition: 15, headHash: hashOf(15) });
 
-    const b = witnessOptions();
-    const sealed = await LedgerWitnessFile.open(b);
-    sealed.acknowledge(20, hashOf(20));
-    await sealed.sealed({ toPosition: 15, headHash: hashOf(15) });
-    await sealed.close();
-    writeAsAnotherProcess(b.path, { acknowledged: { position: 20, hash: hashOf(20) }, sealed: null }, '2026-04-04T04:04:04.004Z');
+    const sealed = await witnessOverwritten(15, { acknowledged: { position: 20, hash: hashOf(20) }, sealed: null });
     expect((await sealed.floor())?.sealed).toEqual({ toPosition: 15, headHash: hashOf(15) });
   });
 
   it("on a tie (same position, another hash) keeps this process's own acknowledgement and seal", async () => {
-    const options = witnessOptions();
-    const witness = await LedgerWitnessFile.open(options);
-    witness.acknowledge(20, hashOf(20));
-    await witness.sealed({ toPosition: 10, headHash: hashOf(10) });
-    await witness.close();
-    writeAsAnotherProcess(options.path, { acknowledged: { position: 20, hash: hashOf(2020) }, sealed: { toPosition: 10, headHash: hashOf(1010) } }, '2026-04-04T04:04:04.004Z');
+    const witness = await witnessOverwritten(10, { acknowledged: { position: 20, hash: hashOf(2020) }, sealed: { toPosition: 10, headHash: hashOf(1010) } });
     expect(await witness.floor()).toMatchObject({ acknowledged: { position: 20, hash: hashOf(20) }, sealed: { toPosition: 10, headHash: hashOf(10) } });
   });
 
