@@ -291,14 +291,20 @@ describe('a witness file that fails its checks', () => {
 });
 
 describe('a write that fails', () => {
-  it('is logged with the error and path, and the next acknowledgement writes again', async () => {
-    const { error, logger } = fakeLogger();
-    const base = witnessOptions({ intervalMs: 20, logger });
+  /** A witness whose file is in a `keys` directory removed once it is open: its next write fails until `keys` is made again. */
+  async function witnessLosingItsDirectory(overrides: Partial<LedgerWitnessFileOptions>) {
+    const base = witnessOptions({ intervalMs: 20, ...overrides });
     const keys = join(base.path, '..', 'keys');
     mkdirSync(keys);
     const options = { ...base, path: join(keys, 'ledger-witness.json') };
     const witness = await LedgerWitnessFile.open(options);
     rmSync(keys, { recursive: true });
+    return { witness, options, keys };
+  }
+
+  it('is logged with the error and path, and the next acknowledgement writes again', async () => {
+    const { error, logger } = fakeLogger();
+    const { witness, options, keys } = await witnessLosingItsDirectory({ logger });
     witness.acknowledge(5, hashOf(5));
     await vi.waitFor(() => expect(error).toHaveBeenCalledTimes(1), { timeout: 10_000 });
     expect(error).toHaveBeenCalledWith({ err: expect.objectContaining({ code: 'ENOENT' }), path: options.path }, 'ledger witness write failed; retrying with the next acknowledgement');
@@ -310,12 +316,7 @@ describe('a write that fails', () => {
   });
 
   it('without a logger is dropped quietly (no unhandled rejection), and the next acknowledgement writes again', async () => {
-    const base = witnessOptions({ intervalMs: 20 });
-    const keys = join(base.path, '..', 'keys');
-    mkdirSync(keys);
-    const options = { ...base, path: join(keys, 'ledger-witness.json') };
-    const witness = await LedgerWitnessFile.open(options);
-    rmSync(keys, { recursive: true });
+    const { witness, options, keys } = await witnessLosingItsDirectory({});
     witness.acknowledge(5, hashOf(5));
     await sleep(60);
     mkdirSync(keys);
