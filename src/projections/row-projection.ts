@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../events/envelope.js';
 import { defineProjection, type Projection } from './projection.js';
+import { rowChangeRuns, writeRowChangeRun } from './row-change-runs.js';
 
 export type Row = Record<string, unknown>;
 
@@ -8,7 +9,7 @@ export type RowChange<T extends string> = { table: T; insert: Row } | { table: T
 
 /**
  * A projection whose rules are written once, as the row changes each event makes. The runner
- * applies them as SQL; `foldRows` applies them in memory, which is how a read model is rebuilt
+ * applies them as SQL, consecutive changes of the same shape as one statement (row-change-runs.ts); `foldRows` applies them in memory, which is how a read model is rebuilt
  * as of a past ledger position (projections/as-of) without a second copy of its rules.
  */
 export type RowProjection<T extends string = string> = Projection<T> & { changes(event: StoredEvent): RowChange<T>[] };
@@ -18,12 +19,7 @@ export function defineRowProjection<T extends string>(spec: Omit<Projection<T>, 
     ...defineProjection({
       ...spec,
       async apply(trx, events, tables) {
-        for (const e of events) {
-          for (const c of spec.changes(e)) {
-            if ('insert' in c) await trx(tables[c.table]).insert(c.insert);
-            else await trx(tables[c.table]).where(c.where).update(c.set);
-          }
-        }
+        for (const run of rowChangeRuns(events.flatMap((e) => spec.changes(e)))) await writeRowChangeRun(trx, tables[run.table], run);
       },
     }),
     changes: spec.changes,
