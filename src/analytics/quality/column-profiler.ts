@@ -238,7 +238,9 @@ export function createColumnProfiler(name: string, options: ColumnProfilerOption
     }
     const c0 = v.charCodeAt(0); // NaN for ''
     const mayBeToken = c0 < 128 ? tokenStarts[c0] === 1 : c0 >= 128 ? nonAsciiTokenStart : true;
-    if ((mayBeToken && missingTokens.has(v)) || (c0 <= 32 && v.trim() === '')) {
+    // Whitespace-only as `trim` sees it (the dataset profiler's test too): the first character is
+    // ASCII whitespace or beyond ASCII (U+00A0, U+3000, U+FEFF...). '' is missing only as a token.
+    if ((mayBeToken && missingTokens.has(v)) || ((c0 <= 32 || c0 >= 0xa0) && v.trim() === '')) {
       missing++;
       return;
     }

@@ -31,7 +31,11 @@ export type DatasetProfile = {
   completeRows: number;
   /** `df.duplicated().sum()` (keep='first', missing equal to missing); equals duplicates.count. */
   duplicateRows: number;
-  /** `df.dropna().duplicated().sum()`: duplicates among the complete rows; exact up to the same limit. */
+  /**
+   * `df.dropna().duplicated().sum()`: duplicates among the complete rows; exact up to the same
+   * limit, estimated past it as `duplicates.count` is (complete rows minus their estimated distinct
+   * count; `duplicates.exact` is false then too: complete rows are some of the rows).
+   */
   duplicateCompleteRows: number;
 };
 
@@ -44,12 +48,16 @@ export function createDatasetProfiler(columns: readonly string[], options: Datas
   const rowSet = createRowHashSet(options.duplicateLimit ?? 1 << 20);
   const completeRowSet = createRowHashSet(options.duplicateLimit ?? 1 << 20);
   const missingTokens = new Set(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
-  const isMissing = (v: Cell) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && (missingTokens.has(v) || v.trim() === ''));
+  // As the column profiler reads a cell: '' is missing as a token (a default one), not as whitespace.
+  const isMissing = (v: Cell) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && (missingTokens.has(v) || (v.length > 0 && v.trim() === '')));
   let rowMissing = false;
   let rowsWithMissing = 0;
   let completeDuplicates = 0;
   let completeOverflowed = false;
   const rowHll = createHyperLogLog(options.hllPrecision ?? 14);
+  // Past the limit the complete rows' duplicates are estimated from their distinct count; counting
+  // stopped there once (a duplicate count frozen at the limit, reported as if exact).
+  const completeRowHll = createHyperLogLog(options.hllPrecision ?? 14);
   let rows = 0;
   let duplicates = 0;
   let overflowed = false;
@@ -78,7 +86,8 @@ export function createDatasetProfiler(columns: readonly string[], options: Datas
       else if (added === undefined) overflowed = true;
     }
     if (rowMissing) rowsWithMissing++;
-    else if (!completeOverflowed) {
+    else completeRowHll.add(l0, l1);
+    if (!rowMissing && !completeOverflowed) {
       const added = completeRowSet.add(l0, l1);
       if (added === false) completeDuplicates++;
       else if (added === undefined) completeOverflowed = true;
@@ -126,7 +135,7 @@ export function createDatasetProfiler(columns: readonly string[], options: Datas
         rowsWithMissing,
         completeRows: rows - rowsWithMissing,
         duplicateRows: count,
-        duplicateCompleteRows: completeDuplicates,
+        duplicateCompleteRows: completeOverflowed ? Math.max(0, rows - rowsWithMissing - Math.round(completeRowHll.estimate())) : completeDuplicates,
       };
     },
   };
