@@ -33,6 +33,8 @@ const eventsTests = [
   'tests/events/shared-page-reads.test.ts',
   'tests/api/personal-data-exposure.test.ts',
   'tests/processors/ledger-sealer.test.ts',
+  // The PostgreSQL adapter's CSV copy of the ledger (ledger-csv-copy.ts, ledger-csv-record.ts) is read by the exports.
+  'tests/processors/exports/csv-ledger-records.test.ts',
 ];
 
 export const MUTATION_MODULES: MutationModule[] = [

@@ -26,6 +26,16 @@ const ONLY = (process.env.MUTATION_ONLY ?? '').split(',').map((f) => f.trim()).f
  */
 const TESTS = (process.env.MUTATION_TESTS ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
 
+/**
+ * `MUTATION_RUNNER=command`: each mutant runs the folder's test files in a process of its own
+ * (`npx vitest run <files>`, Stryker's command runner; no per-test coverage, every test for every
+ * mutant). For module-level (static) mutants, which the vitest runner activates too late: in
+ * StrykerJS 9.6.1 a static mutant of src/api/permissions.ts survived the tests that fail with the
+ * same change made by hand, with the activation fix (static-mutant-activation-fix.ts) applied too
+ * (TESTING.md). A fresh process reads the active mutant before any module loads.
+ */
+const COMMAND_RUNNER = process.env.MUTATION_RUNNER === 'command';
+
 async function run(module: MutationModule): Promise<void> {
   if (ONLY.length === 0) return runStryker(module, module.mutate, reportFileOf(module.name));
   // A pattern's fixed part (before its first `*`) is the folder it covers.
