@@ -12,7 +12,8 @@ const CONCURRENCY = Number(process.env.MUTATION_CONCURRENCY ?? 2);
 
 /**
  * `MUTATION_ONLY=<file>[,<file>…]`: mutate only these files of the folder (a folder too slow for
- * one sitting runs in parts). The part runs against a copy of the folder's report and its files'
+ * one sitting runs in parts; `<file>:<from>-<to>` for some of a file's lines, whose report entry
+ * then holds those lines' mutants only). The part runs against a copy of the folder's report and its files'
  * results are merged back, so the report keeps every other file's results (Stryker writes a
  * report of what it mutated only).
  */
@@ -45,7 +46,10 @@ function mergeReportPart(report: string, part: string, files: string[]): void {
   const done = JSON.parse(readFileSync(part, 'utf8')) as Report;
   const merged: Report = existsSync(report) ? (JSON.parse(readFileSync(report, 'utf8')) as Report) : { ...done, files: {}, testFiles: {} };
   for (const file of files) {
-    if (done.files[file]) merged.files[file] = done.files[file];
+    // A file given with a line range (`file.ts:1-300`, Stryker's syntax) is reported under its name,
+    // holding that range's mutants only: the file's entry is then this part's.
+    const name = file.replace(/:\d+(?::\d+)?-\d+(?::\d+)?$/, '');
+    if (done.files[name]) merged.files[name] = done.files[name];
   }
   merged.testFiles = { ...merged.testFiles, ...done.testFiles };
   // Laid out as Stryker writes its reports (two-space indent), so the committed file diffs by mutant.
