@@ -22,8 +22,18 @@ const DURATION_S = Number(process.env.BENCH_API_SECONDS ?? 20);
 const WARMUP_S = 3;
 const MODELS = 200;
 const DATASETS = 20;
-/** `read` or `write`: that kind only (to see what one costs); BENCH_API_READ=<0-4>: one of the reads only. */
-const MIX = process.env.BENCH_API_MIX ?? 'mixed';
+/**
+ * BENCH_API_MIX: `read`, `write` or `explain` sends that kind only (to see what one costs),
+ * `no-explain` the reads and writes in their 70:20 proportion; BENCH_API_READ=<0-4>: that read only.
+ * Each picks the draw that the mix's thresholds below send to its kind.
+ */
+const MIX_DRAW: Record<string, () => number> = { mixed: Math.random, read: () => 0, write: () => 0.8, explain: () => 0.95, 'no-explain': () => Math.random() * 0.9 };
+const drawOf = (mix: string): (() => number) => {
+  const draw = MIX_DRAW[mix];
+  if (!draw) throw new Error(`BENCH_API_MIX must be one of ${Object.keys(MIX_DRAW).join(', ')}`);
+  return draw;
+};
+const draw = drawOf(process.env.BENCH_API_MIX ?? 'mixed');
 const ONE_READ = process.env.BENCH_API_READ === undefined ? null : Number(process.env.BENCH_API_READ);
 const TARGETS = { readP95Ms: 20, readRequestsPerSec: 2000, writeP95Ms: 50, writeRequestsPerSec: 500 };
 
@@ -102,7 +112,7 @@ export async function run(): Promise<Record<string, unknown>> {
       // Each client updates its own models (every CONCURRENCY-th), so concurrent writes do not race on a stream.
       const own = models.filter((_, i) => i % CONCURRENCY === c);
       while (!stopping) {
-        const r = MIX === 'read' ? 0 : MIX === 'write' ? 0.8 : MIX === 'explain' ? 0.95 : MIX === 'no-explain' ? Math.random() * 0.9 : Math.random();
+        const r = draw();
         n++;
         if (r < 0.7) await request('read', 'GET', reads[ONE_READ ?? n % reads.length]!(), auditor);
         else if (r < 0.9) await request('write', 'PUT', `/api/v1/models/${own[n % own.length]!}`, { ...scientist, ...json }, JSON.stringify({ description: `revision ${c}-${n}` }));

@@ -9,8 +9,9 @@ export type RowChange<T extends string> = { table: T; insert: Row } | { table: T
 
 /**
  * A projection whose rules are written once, as the row changes each event makes. The runner
- * applies them as SQL, consecutive changes of the same shape as one statement (row-change-runs.ts); `foldRows` applies them in memory, which is how a read model is rebuilt
- * as of a past ledger position (projections/as-of) without a second copy of its rules.
+ * applies them as SQL, consecutive changes of the same shape as one statement (row-change-runs.ts);
+ * `foldRows` applies them in memory, which is how a read model is rebuilt as of a past ledger
+ * position (projections/as-of) without a second copy of its rules.
  */
 export type RowProjection<T extends string = string> = Projection<T> & { changes(event: StoredEvent): RowChange<T>[] };
 

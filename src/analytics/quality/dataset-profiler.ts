@@ -45,8 +45,10 @@ export type ColumnChunk = Float64Array | readonly Cell[];
 export function createDatasetProfiler(columns: readonly string[], options: DatasetProfilerOptions = {}) {
   const random = mulberry32(options.seed ?? 1);
   const profilers = columns.map((name) => createColumnProfiler(name, { ...options, random }));
-  const rowSet = createRowHashSet(options.duplicateLimit ?? 1 << 20);
-  const completeRowSet = createRowHashSet(options.duplicateLimit ?? 1 << 20);
+  const duplicateLimit = options.duplicateLimit ?? 1 << 20;
+  const hllPrecision = options.hllPrecision ?? 14;
+  const rowSet = createRowHashSet(duplicateLimit);
+  const completeRowSet = createRowHashSet(duplicateLimit);
   const missingTokens = new Set(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
   // As the column profiler reads a cell: '' is missing as a token (a default one), not as whitespace.
   const isMissing = (v: Cell) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && (missingTokens.has(v) || (v.length > 0 && v.trim() === '')));
@@ -54,10 +56,10 @@ export function createDatasetProfiler(columns: readonly string[], options: Datas
   let rowsWithMissing = 0;
   let completeDuplicates = 0;
   let completeOverflowed = false;
-  const rowHll = createHyperLogLog(options.hllPrecision ?? 14);
+  const rowHll = createHyperLogLog(hllPrecision);
   // Past the limit the complete rows' duplicates are estimated from their distinct count; counting
   // stopped there once (a duplicate count frozen at the limit, reported as if exact).
-  const completeRowHll = createHyperLogLog(options.hllPrecision ?? 14);
+  const completeRowHll = createHyperLogLog(hllPrecision);
   let rows = 0;
   let duplicates = 0;
   let overflowed = false;
@@ -86,11 +88,13 @@ export function createDatasetProfiler(columns: readonly string[], options: Datas
       else if (added === undefined) overflowed = true;
     }
     if (rowMissing) rowsWithMissing++;
-    else completeRowHll.add(l0, l1);
-    if (!rowMissing && !completeOverflowed) {
-      const added = completeRowSet.add(l0, l1);
-      if (added === false) completeDuplicates++;
-      else if (added === undefined) completeOverflowed = true;
+    else {
+      completeRowHll.add(l0, l1);
+      if (!completeOverflowed) {
+        const added = completeRowSet.add(l0, l1);
+        if (added === false) completeDuplicates++;
+        else if (added === undefined) completeOverflowed = true;
+      }
     }
     rowMissing = false;
   };
