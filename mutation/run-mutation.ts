@@ -42,19 +42,35 @@ async function run(module: MutationModule): Promise<void> {
 
 /** Puts the part's results for `files` (and its test files) into the folder's report, keeping the rest. */
 function mergeReportPart(report: string, part: string, files: string[]): void {
-  type Report = { files: Record<string, unknown>; testFiles?: Record<string, unknown> };
   const done = JSON.parse(readFileSync(part, 'utf8')) as Report;
   const merged: Report = existsSync(report) ? (JSON.parse(readFileSync(report, 'utf8')) as Report) : { ...done, files: {}, testFiles: {} };
   for (const file of files) {
-    // A file given with a line range (`file.ts:1-300`, Stryker's syntax) is reported under its name,
-    // holding that range's mutants only: the file's entry is then this part's.
-    const name = file.replace(/:\d+(?::\d+)?-\d+(?::\d+)?$/, '');
-    if (done.files[name]) merged.files[name] = done.files[name];
+    const range = /^(.*):(\d+)(?::\d+)?-(\d+)(?::\d+)?$/.exec(file);
+    const name = range ? range[1]! : file;
+    const fresh = done.files[name];
+    if (!fresh) continue;
+    const before = merged.files[name];
+    // A line range (`file.ts:1-300`, Stryker's syntax) is reported under the file's name with that
+    // range's mutants only: the file's other mutants are kept from the report, so parts of one file
+    // add up, as long as its source is unchanged (otherwise their lines no longer say where they are).
+    if (range && before && before.source === fresh.source) {
+      const from = Number(range[2]);
+      const to = Number(range[3]);
+      const outside = before.mutants.filter((m) => m.location.start.line < from || m.location.start.line > to);
+      merged.files[name] = { ...fresh, mutants: [...outside, ...fresh.mutants] };
+    } else {
+      if (range && before) console.log(`${name} changed since its report: only lines ${range[2]}-${range[3]} are reported now`);
+      merged.files[name] = fresh;
+    }
   }
   merged.testFiles = { ...merged.testFiles, ...done.testFiles };
   // Laid out as Stryker writes its reports (two-space indent), so the committed file diffs by mutant.
   writeFileSync(report, JSON.stringify(merged, null, 2));
 }
+
+type ReportedMutant = { id: string; location: { start: { line: number; column: number } } };
+type ReportedFile = { source: string; mutants: ReportedMutant[] };
+type Report = { files: Record<string, ReportedFile>; testFiles?: Record<string, unknown> };
 
 async function runStryker(module: MutationModule, mutate: string[], incrementalFile: string): Promise<void> {
   const slug = module.name.replace(/\//g, '-');
