@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresEventStore } from '../../src/events/postgres/postgres-event-store.js';
+import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { newEvent } from '../support/events.js';
+
+/**
+ * The append path of the PostgreSQL adapter, case by case: which way each group went (decided
+ * under the lock, sent optimistically from this process's view of the ledger, or redone under the
+ * lock after another writer moved the head), counted by `groupCounts`, on appends made one after
+ * another so every count is known in advance (docs/ledger.md).
+ */
+
+const opened: Array<{ store: PostgresEventStore; db: TestDatabase }> = [];
+afterEach(async () => {
+  const dbs = new Set<TestDatabase>();
+  for (const { store, db } of opened.splice(0)) {
+    await store.close();
+    dbs.add(db);
+  }
+  for (const db of dbs) await db.drop();
+});
+async function storeOn(dialect: 'postgres' | 'pglite', db?: TestDatabase) {
+  const database = db ?? (await openTestDatabase(dialect));
+  const store = new PostgresEventStore(database, { pollIntervalMs: 60_000 });
+  opened.push({ store, db: database });
+  return { store, db: database };
+}
+
+describe('PostgresEventStore appends, case by case', () => {
+  it('decides the first group under the lock, then sends the next ones from its view (postgres)', async () => {
+    const { store } = await storeOn('postgres');
+    await store.append('s-1', [newEvent()]);
+    expect(store.groupCounts).toEqual({ optimistic: 0, locked: 1, redone: 0 });
+    const second = await store.append('s-1', [newEvent(), newEvent()], { expectedVersion: 0 });
+    const third = await store.append('s-2', [newEvent()], { expectedVersion: 'no_stream' });
+    expect(store.groupCounts).toEqual({ optimistic: 2, locked: 1, redone: 0 });
+    expect([second.position, second.nextExpectedVersion, third.position, third.nextExpectedVersion]).toEqual([3, 2, 4, 0]);
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it('redoes a group under the lock when another process moved the head, and keeps the chain (postgres)', async () => {
+    const { store: a, db } = await storeOn('postgres');
+    const { store: b } = await storeOn('postgres', db);
+    await a.append('s-1', [newEvent()]);
+    await a.append('s-1', [newEvent()]);
+    await b.append('s-2', [newEvent()]);
+    // A's view still has the head at 2: its group is refused by the database's chain check and decided again.
+    const redone = await a.append('s-1', [newEvent()], { expectedVersion: 1 });
+    expect([redone.position, redone.nextExpectedVersion]).toEqual([4, 2]);
+    expect(a.groupCounts).toEqual({ optimistic: 1, locked: 2, redone: 1 });
+    // The lock's decision is A's new view: the next group goes optimistically again.
+    await a.append('s-1', [newEvent()], { expectedVersion: 2 });
+    expect(a.groupCounts).toEqual({ optimistic: 2, locked: 2, redone: 1 });
+    const events = await a.readAll({});
+    expect(events.map((e) => [e.position, e.streamId, e.streamVersion])).toEqual([
+      [1, 's-1', 0],
+      [2, 's-1', 1],
+      [3, 's-2', 0],
+      [4, 's-1', 2],
+      [5, 's-1', 3],
+    ]);
+    expect((await a.verify()).ok).toBe(true);
+  });
+
+  it('answers a repeated append sent optimistically as the duplicate it is (postgres)', async () => {
+    const { store } = await storeOn('postgres');
+    const event = newEvent({ n: 1 });
+    const first = await store.append('s-1', [event]);
+    const again = await store.append('s-1', [event]);
+    expect(again).toMatchObject({ duplicate: true, position: first.position, nextExpectedVersion: 0 });
+    // The id's unique index refused the optimistic insert; the group was decided again knowing the stored ids.
+    expect(store.groupCounts).toEqual({ optimistic: 0, locked: 2, redone: 1 });
+    expect((await store.head()).position).toBe(1);
+  });
+
+  it('decides every group under the lock on PGlite (one connection: no round trip to save)', async () => {
+    const { store } = await storeOn('pglite');
+    await store.append('s-1', [newEvent()]);
+    await store.append('s-1', [newEvent()]);
+    await store.append('s-2', [newEvent()]);
+    expect(store.groupCounts).toEqual({ optimistic: 0, locked: 3, redone: 0 });
+  });
+});
