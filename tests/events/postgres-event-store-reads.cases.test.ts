@@ -73,6 +73,25 @@ for (const dialect of dialects) {
       expect(positionsOf(await store.readAll({ filter: { types: ['case.noted'], streamCategory: 'case' } }))).toEqual([2, 6]);
     });
 
+    it('reads events as text with each kind of actor as it was appended', async () => {
+      const { store } = await openStore(dialect);
+      const actors = [
+        { kind: 'user', id: 'u-1', role: 'viewer' },
+        { kind: 'user', id: 'u-2', role: 'data_scientist', apiKeyId: 'key-9' },
+        { kind: 'service', id: 'svc-1' },
+        { kind: 'system', id: 'raia' },
+      ] as const;
+      for (const actor of actors) await store.append('s-1', [newEvent({}, { actor: { ...actor } })]);
+      const text = await store.readAllText({ after: 0, limit: 10 });
+      expect(text.map((e) => e.actor)).toEqual(actors);
+      expect(text.map((e) => [e.position, e.streamVersion, e.schemaVersion])).toEqual([
+        [1, 0, 1],
+        [2, 1, 1],
+        [3, 2, 1],
+        [4, 3, 1],
+      ]);
+    });
+
     it('counts backwards from the head when no position is given', async () => {
       const { store } = await sixEvents();
       expect(await store.countAll({ direction: 'backwards' })).toBe(6);
@@ -190,6 +209,26 @@ describe('PostgresEventStore across processes (postgres)', () => {
     }
     expect(count).toBe(3);
     expect(whole).toEqual([2]);
+  });
+
+  it('copies a filtered range, the filter written into the COPY as literals (text, times, numbers)', async () => {
+    let now = new Date('2026-05-01T00:00:00.000Z');
+    const database = await openTestDatabase('postgres');
+    const store = new PostgresEventStore(database, { pollIntervalMs: 60_000, clock: () => now });
+    opened.push({ store, db: database });
+    const obrien = { kind: 'user', id: "o'brien $$ \\", role: 'viewer' } as const;
+    await store.append('case-1', [newEvent({}, { type: 'case.noted', actor: obrien })]); // 1
+    await store.append('other-1', [newEvent({}, { type: 'case.noted' })]); // 2
+    now = new Date('2026-05-02T00:00:00.000Z');
+    await store.append('case-1', [newEvent({}, { type: 'case.noted', actor: obrien }), newEvent({}, { type: 'case.closed', actor: obrien })]); // 3, 4
+    const copied = async (filter: Parameters<NonNullable<PostgresEventStore['copyAllCsv']>>[0]['filter']) => {
+      const positions: number[] = [];
+      for await (const page of store.copyAllCsv!({ after: 0, to: 4, filter }, { classifiedTypes: [], sealedMarker: '"$no-such-marker"' })) positions.push(...page.positions);
+      return positions;
+    };
+    expect(await copied({ actorId: obrien.id })).toEqual([1, 3, 4]);
+    expect(await copied({ streamId: 'case-1', from: now })).toEqual([3, 4]);
+    expect(await copied({ types: ['case.noted'], to: new Date('2026-05-01T12:00:00.000Z') })).toEqual([1, 2]);
   });
 
   it('reads a record longer than the chunks the COPY arrives in', async () => {
