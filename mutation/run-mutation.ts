@@ -51,12 +51,14 @@ function mergeReportPart(report: string, part: string, files: string[]): void {
     if (!fresh) continue;
     const before = merged.files[name];
     // A line range (`file.ts:1-300`, Stryker's syntax) is reported under the file's name with that
-    // range's mutants only: the file's other mutants are kept from the report, so parts of one file
-    // add up, as long as its source is unchanged (otherwise their lines no longer say where they are).
+    // range's mutants and whichever others the incremental report let Stryker carry over: the file's
+    // other mutants are kept from the report, so parts of one file add up, as long as its source is
+    // unchanged (otherwise their lines no longer say where they are). The part's result wins.
     if (range && before && before.source === fresh.source) {
       const from = Number(range[2]);
       const to = Number(range[3]);
-      const outside = before.mutants.filter((m) => m.location.start.line < from || m.location.start.line > to);
+      const reported = new Set(fresh.mutants.map(mutantKey));
+      const outside = before.mutants.filter((m) => (m.location.start.line < from || m.location.start.line > to) && !reported.has(mutantKey(m)));
       merged.files[name] = { ...fresh, mutants: [...outside, ...fresh.mutants] };
     } else {
       if (range && before) console.log(`${name} changed since its report: only lines ${range[2]}-${range[3]} are reported now`);
@@ -68,7 +70,9 @@ function mergeReportPart(report: string, part: string, files: string[]): void {
   writeFileSync(report, JSON.stringify(merged, null, 2));
 }
 
-type ReportedMutant = { id: string; location: { start: { line: number; column: number } } };
+type ReportedMutant = { id: string; mutatorName: string; replacement?: string; location: { start: { line: number; column: number }; end: { line: number; column: number } } };
+/** A mutant's identity across runs (Stryker's ids are per run). */
+const mutantKey = (m: ReportedMutant) => JSON.stringify([m.location, m.mutatorName, m.replacement]);
 type ReportedFile = { source: string; mutants: ReportedMutant[] };
 type Report = { files: Record<string, ReportedFile>; testFiles?: Record<string, unknown> };
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DuplicateEventConflict } from '../../src/events/event-store.js';
 import { PostgresEventStore } from '../../src/events/postgres/postgres-event-store.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { newEvent } from '../support/events.js';
@@ -80,4 +81,36 @@ describe('PostgresEventStore appends, case by case', () => {
     await store.append('s-2', [newEvent()]);
     expect(store.groupCounts).toEqual({ optimistic: 0, locked: 3, redone: 0 });
   });
+
+  // PostgreSQL only: there the busy append's commit waits on the network, so the appends after it are
+  // surely validated before it ends; PGlite commits in this thread and may take them one by one.
+  for (const dialect of ['postgres'] as const) {
+    it(`decides appends repeating each other's ids within one group (${dialect})`, async () => {
+      const { store } = await storeOn(dialect);
+      const [e1, e2, e3] = [newEvent({ n: 1 }), newEvent({ n: 2 }), newEvent({ n: 3 })];
+      // The first append keeps the drain busy, so the ones after it are validated meanwhile and decided as one group.
+      const busy = store.append('s-0', Array.from({ length: 200 }, () => newEvent()));
+      const results = await Promise.allSettled([
+        store.append('s-1', [e1, e2]),
+        store.append('s-1', [e1, e2]), // the very same append: its duplicate
+        store.append('s-2', [e1, e2]), // the same ids in another stream
+        store.append('s-1', [e1]), // the first id alone
+        store.append('s-1', [{ ...e1, type: 'test.other' }, e2]), // the same ids, another type
+        store.append('s-3', [e3, e2]), // only its second id taken
+      ]);
+      await busy;
+      const [first, same, ...conflicts] = results;
+      expect(first).toMatchObject({ status: 'fulfilled', value: { duplicate: false, position: 202, nextExpectedVersion: 1 } });
+      expect(same).toMatchObject({ status: 'fulfilled', value: { duplicate: true, position: 202, nextExpectedVersion: 1, streamId: 's-1' } });
+      expect(same.status === 'fulfilled' && same.value.events.map((e) => e.id)).toEqual([e1.id, e2.id]);
+      const taken = conflicts.map((c) => (c.status === 'rejected' && c.reason instanceof DuplicateEventConflict ? c.reason.message : c.status));
+      expect(taken).toEqual([
+        new DuplicateEventConflict([e1.id, e2.id]).message,
+        new DuplicateEventConflict([e1.id]).message,
+        new DuplicateEventConflict([e1.id, e2.id]).message,
+        new DuplicateEventConflict([e2.id]).message,
+      ]);
+      expect((await store.head()).position).toBe(202);
+    });
+  }
 });
