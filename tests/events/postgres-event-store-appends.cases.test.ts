@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuplicateEventConflict } from '../../src/events/event-store.js';
 import { PostgresEventStore } from '../../src/events/postgres/postgres-event-store.js';
+import { EVENTS_TABLE } from '../../src/events/postgres/ledger-schema.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { newEvent } from '../support/events.js';
 
@@ -97,6 +98,7 @@ describe('PostgresEventStore appends, case by case', () => {
         store.append('s-1', [e1]), // the first id alone
         store.append('s-1', [{ ...e1, type: 'test.other' }, e2]), // the same ids, another type
         store.append('s-3', [e3, e2]), // only its second id taken
+        store.append('s-1', [e1, { ...e2, id: e3.id }]), // the first id, then another of the same type
       ]);
       await busy;
       const [first, same, ...conflicts] = results;
@@ -109,8 +111,30 @@ describe('PostgresEventStore appends, case by case', () => {
         new DuplicateEventConflict([e1.id]).message,
         new DuplicateEventConflict([e1.id, e2.id]).message,
         new DuplicateEventConflict([e2.id]).message,
+        new DuplicateEventConflict([e1.id]).message,
       ]);
       expect((await store.head()).position).toBe(202);
     });
   }
+
+  it('refuses only the append the database refuses, when it came in a group with others (postgres)', async () => {
+    const { store, db } = await storeOn('postgres');
+    // A rule of the database's own (as an operator's constraint would be): the group holding the
+    // refused row fails as a whole, and its appends are then committed one by one.
+    await db.knex.raw(`ALTER TABLE ${EVENTS_TABLE} ADD CONSTRAINT test_refused_type CHECK (type <> 'test.refused')`);
+    const busy = store.append('s-0', Array.from({ length: 200 }, () => newEvent()));
+    const [good, refused, alsoGood] = await Promise.allSettled([
+      store.append('s-1', [newEvent({ n: 1 })]),
+      store.append('s-2', [newEvent({ n: 2 }, { type: 'test.refused' })]),
+      store.append('s-3', [newEvent({ n: 3 })]),
+    ]);
+    await busy;
+    expect(good).toMatchObject({ status: 'fulfilled', value: { streamId: 's-1', position: 201 } });
+    expect(refused.status === 'rejected' && (refused.reason as { code?: string }).code).toBe('23514');
+    expect(alsoGood).toMatchObject({ status: 'fulfilled', value: { streamId: 's-3', position: 202 } });
+    expect((await store.readAll({ after: 200 })).map((e) => e.streamId)).toEqual(['s-1', 's-3']);
+    // A single append refused alone is refused with the database's error.
+    await expect(store.append('s-2', [newEvent({}, { type: 'test.refused' })])).rejects.toMatchObject({ code: '23514' });
+    expect((await store.verify()).ok).toBe(true);
+  });
 });

@@ -229,6 +229,20 @@ describe('PostgresEventStore across processes (postgres)', () => {
     expect(await copied({ actorId: obrien.id })).toEqual([1, 3, 4]);
     expect(await copied({ streamId: 'case-1', from: now })).toEqual([3, 4]);
     expect(await copied({ types: ['case.noted'], to: new Date('2026-05-01T12:00:00.000Z') })).toEqual([1, 2]);
+    // Ten and more placeholders: $10 is the tenth value, not the first followed by a 0.
+    expect(await copied({ types: ['a.1', 'a.2', 'a.3', 'a.4', 'a.5', 'a.6', 'a.7', 'case.closed'], streamId: 'case-1' })).toEqual([4]);
+  });
+
+  it('discloses every type a rule of several classifies, in the COPY', async () => {
+    const { store } = await openStore('postgres');
+    await store.append('s-1', [
+      newEvent({}, { type: 'first.kept', schemaVersion: 1 }),
+      newEvent({}, { type: 'plain.kept', schemaVersion: 1 }),
+      newEvent({}, { type: 'second.kept', schemaVersion: 2 }),
+    ]);
+    const whole: number[] = [];
+    for await (const page of store.copyAllCsv!({ after: 0, to: 3 }, { classifiedTypes: ['first.kept@1', 'second.kept@2'], sealedMarker: '"$no-such-marker"' })) whole.push(...page.whole.map((w) => w.event.position));
+    expect(whole).toEqual([1, 3]);
   });
 
   it('reads a record longer than the chunks the COPY arrives in', async () => {
