@@ -40,6 +40,14 @@ describe('PostgresEventStore appends, case by case', () => {
     expect((await store.verify()).ok).toBe(true);
   });
 
+  it('keeps no view of an empty ledger: a group that stored nothing leaves the next one to the lock (postgres)', async () => {
+    const { store } = await storeOn('postgres');
+    await expect(store.append('s-1', [newEvent()], { expectedVersion: 5 })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_VERSION' });
+    await store.append('s-1', [newEvent()]);
+    // Sent optimistically from a head of 0, the group would fail the chain check and be redone.
+    expect(store.groupCounts).toEqual({ optimistic: 0, locked: 2, redone: 0 });
+  });
+
   it('redoes a group under the lock when another process moved the head, and keeps the chain (postgres)', async () => {
     const { store: a, db } = await storeOn('postgres');
     const { store: b } = await storeOn('postgres', db);
