@@ -12,8 +12,8 @@ const CONCURRENCY = Number(process.env.MUTATION_CONCURRENCY ?? 2);
 
 /**
  * `MUTATION_ONLY=<file>[,<file>…]`: mutate only these files of the folder (a folder too slow for
- * one sitting runs in parts; `<file>:<from>-<to>` for some of a file's lines, whose report entry
- * then holds those lines' mutants only). The part runs against a copy of the folder's report and its files'
+ * one sitting runs in parts; `<file>:<from>-<to>` for some of a file's lines, merged with the file's
+ * other mutants already in the report). The part runs against a copy of the folder's report and its files'
  * results are merged back, so the report keeps every other file's results (Stryker writes a
  * report of what it mutated only).
  */
@@ -72,7 +72,8 @@ function mergeReportPart(report: string, part: string, files: string[]): void {
 
 type ReportedMutant = { id: string; mutatorName: string; replacement?: string; location: { start: { line: number; column: number }; end: { line: number; column: number } } };
 /** A mutant's identity across runs (Stryker's ids are per run). */
-const mutantKey = (m: ReportedMutant) => JSON.stringify([m.location, m.mutatorName, m.replacement]);
+const mutantKey = ({ location: { start, end }, mutatorName, replacement }: ReportedMutant) =>
+  `${start.line}:${start.column}-${end.line}:${end.column} ${mutatorName} ${replacement ?? ''}`;
 type ReportedFile = { source: string; mutants: ReportedMutant[] };
 type Report = { files: Record<string, ReportedFile>; testFiles?: Record<string, unknown> };
 

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../../src/events/envelope.js';
 import { PostgresEventStore } from '../../src/events/postgres/postgres-event-store.js';
 import { ledgerCoordination } from '../../src/events/postgres/ledger-coordination.js';
@@ -133,7 +133,7 @@ for (const dialect of dialects) {
       const heard: number[] = [];
       const stop = live.onCommitted((p) => heard.push(p));
       const { position } = await live.append('s-1', [newEvent()]);
-      await waitUntil(() => heard.includes(position));
+      await vi.waitFor(() => expect(heard).toContain(position), { timeout: 2_000 });
       stop();
       const { position: next } = await live.append('s-1', [newEvent()]);
       // The second commit is announced on a later turn: give it several.
@@ -148,7 +148,7 @@ for (const dialect of dialects) {
       // Let the follower read past the head and start waiting (its poll is a minute away).
       await new Promise((r) => setTimeout(r, 100));
       await live.append('s-1', [newEvent()]);
-      await waitUntil(() => delivered.length === 1, 5_000);
+      await vi.waitFor(() => expect(delivered).toHaveLength(1), { timeout: 5_000 });
       expect(delivered).toEqual([head + 1]);
       await subscription.stop();
     });
@@ -165,7 +165,7 @@ for (const dialect of dialects) {
           if (delivered.length === 1) await live.append('s-1', [newEvent()]);
         },
       });
-      await waitUntil(() => delivered.length === 2, 5_000);
+      await vi.waitFor(() => expect(delivered).toHaveLength(2), { timeout: 5_000 });
       expect(delivered).toEqual([head + 1, head + 2]);
       await subscription.stop();
     });
@@ -180,7 +180,7 @@ for (const dialect of dialects) {
       await new Promise((r) => setTimeout(r, 100));
       expect(emitter.listenerCount('appended')).toBe(before + 1);
       await live.append('s-1', [newEvent()]);
-      await waitUntil(() => delivered.length === 1, 5_000);
+      await vi.waitFor(() => expect(delivered).toHaveLength(1), { timeout: 5_000 });
       await new Promise((r) => setTimeout(r, 100));
       // Waiting again: one listener, not one per wait so far.
       expect(emitter.listenerCount('appended')).toBe(before + 1);
@@ -277,7 +277,7 @@ describe('PostgresEventStore across processes (postgres)', () => {
     const stop = reader.onCommitted((p) => heard.push(p));
     await writer.append('s-1', [newEvent()]);
     const { position } = await writer.append('s-1', [newEvent()]);
-    await waitUntil(() => heard.includes(position), 5_000);
+    await vi.waitFor(() => expect(heard).toContain(position), { timeout: 5_000 });
     stopFirst();
     stop();
   });
@@ -289,7 +289,7 @@ describe('PostgresEventStore across processes (postgres)', () => {
     const heard: number[] = [];
     const stop = reader.onCommitted((p) => heard.push(p));
     // No commit follows: only the head read once listening can tell it.
-    await waitUntil(() => heard.includes(2), 5_000);
+    await vi.waitFor(() => expect(heard).toContain(2), { timeout: 5_000 });
     stop();
   });
 
@@ -302,19 +302,10 @@ describe('PostgresEventStore across processes (postgres)', () => {
       const { rows } = (await db.knex.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = ?`, [`LISTEN "${channel}"`])) as { rows: [{ n: number }] };
       return rows[0].n;
     };
-    await waitUntil(async () => (await listening()) >= 1, 5_000);
+    await vi.waitFor(async () => expect(await listening()).toBeGreaterThanOrEqual(1), { timeout: 5_000 });
     await new Promise((r) => setTimeout(r, 200));
     expect(await listening()).toBe(1);
     for (const stop of stops) stop();
     await subscription.stop();
   });
 });
-
-/** Resolves once `ready` holds, checking every 10 ms; fails after `timeoutMs`. */
-async function waitUntil(ready: () => boolean | Promise<boolean>, timeoutMs = 2_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await ready())) {
-    if (Date.now() > until) throw new Error(`not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
